@@ -1,0 +1,86 @@
+"""nbgrader configuration for this course, built in one place.
+
+`solutions/` is nbgrader's source folder and `labs/` its release folder; every working folder
+(submissions, autograded copies, feedback, gradebook) lives under `grader/work/`, which git
+ignores. `nbgrader_config.py` at the project root loads this so nbgrader's own CLI and the
+formgrader see the same layout.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIR = "solutions"
+RELEASE_DIR = "labs"
+WORK_DIR = "grader/work"
+COURSE_ID = "serverless-workshop"
+
+# What a student sees in place of a solution. Korean, and it still fails loudly when run.
+CODE_STUB = "# 여기에 코드를 작성하십시오.\nraise NotImplementedError(\"아직 풀지 않았습니다\")"
+TEXT_STUB = "여기에 답을 쓰십시오."
+
+
+def course_config(root: Path | str = ROOT, *, timeout: int = 60) -> Config:
+    """Return the nbgrader `Config` for a course tree rooted at `root`.
+
+    `root` is a parameter so tests can grade in a temporary copy without touching the
+    project's own gradebook.
+    """
+    root = Path(root).resolve()
+    work = root / WORK_DIR
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.source_directory = SOURCE_DIR
+    c.CourseDirectory.release_directory = RELEASE_DIR
+    c.CourseDirectory.submitted_directory = f"{WORK_DIR}/submitted"
+    c.CourseDirectory.autograded_directory = f"{WORK_DIR}/autograded"
+    c.CourseDirectory.feedback_directory = f"{WORK_DIR}/feedback"
+    c.CourseDirectory.solution_directory = f"{WORK_DIR}/solution"
+    c.CourseDirectory.source_with_tests_directory = f"{WORK_DIR}/source_with_tests"
+    c.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    c.Exchange.root = str(work / "exchange")
+    c.ClearSolutions.code_stub = {"python": CODE_STUB}
+    c.ClearSolutions.text_stub = TEXT_STUB
+    # nbgrader's default is 30 s and the kernel its own guess: set both explicitly.
+    c.ExecutePreprocessor.timeout = timeout
+    c.ExecutePreprocessor.kernel_name = "python3"
+    c.Execute.timeout = timeout
+    c.Execute.kernel_name = "python3"
+    # A deleted test cell must not leave "needs manual grading" forever: restore it.
+    c.OverwriteCells.add_missing_cells = True
+    return c
+
+
+def lab_ids(root: Path | str = ROOT) -> list[str]:
+    """The labs that have an instructor source, in course order."""
+    src = Path(root) / SOURCE_DIR
+    return sorted(p.name for p in src.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def nbgrader_api(root: Path | str = ROOT):
+    """An `NbGraderAPI` for the course tree at `root`, with its working folders in place.
+
+    nbgrader runs the `alembic` executable from PATH when it creates a gradebook; called as
+    `.venv/bin/python` without an activated venv it would not be found, so this interpreter's
+    bin folder goes on PATH first.
+    """
+    import logging
+
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    config = course_config(root)
+    Path(config.Exchange.root).mkdir(parents=True, exist_ok=True)
+    # nbgrader logs every step at INFO; callers report what matters.
+    logging.getLogger("traitlets").setLevel(logging.WARNING)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    api.log.setLevel(logging.WARNING)
+    return api

@@ -1,0 +1,114 @@
+"""Release: generate the student notebooks in `labs/` from the sources in `solutions/`.
+
+nbgrader does the generation (solutions cleared, hidden tests removed, cells locked,
+checksums recorded in the gradebook); `check_release` then proves the result leaks nothing.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .config import RELEASE_DIR, ROOT, SOURCE_DIR, course_config, nbgrader_api
+
+SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+class ReleaseError(Exception):
+    """A release that would leak an answer or break grading; the message is Korean."""
+
+
+def generate(lab: str, root: Path = ROOT) -> Path:
+    """Run nbgrader's generate_assignment for `lab` under `root`; return the release folder."""
+    api = nbgrader_api(root)
+    result = api.generate_assignment(lab, force=True, create=True)
+    if not result["success"]:
+        # nbgrader's log ends with the real reason; the traceback above it helps nobody.
+        detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
+        raise ReleaseError(f"{lab} 배포본을 만들지 못했습니다.\n" + "\n".join(detail))
+    out = Path(root) / RELEASE_DIR / lab
+    for nb_path in out.glob("*.ipynb"):
+        _normalise(nb_path)
+    return out
+
+
+def _normalise(path: Path) -> None:
+    """Rewrite a released notebook in nbformat's canonical form so re-releases are byte-identical."""
+    nb = nbformat.read(path, as_version=4)
+    nbformat.write(nb, path)
+
+
+@dataclass
+class Leak:
+    notebook: str
+    cell: str
+    what: str
+
+
+def check_release(lab: str, root: Path = ROOT) -> list[Leak]:
+    """Compare each released notebook with its source and list every problem found.
+
+    Problems: a solution or hidden-test line that survived, an nbgrader marker left in, a
+    graded cell without points, a notebook with outputs.
+    """
+    problems: list[Leak] = []
+    src_dir = Path(root) / SOURCE_DIR / lab
+    rel_dir = Path(root) / RELEASE_DIR / lab
+    for src_path in sorted(src_dir.glob("*.ipynb")):
+        rel_path = rel_dir / src_path.name
+        if not rel_path.exists():
+            problems.append(Leak(src_path.name, "-", "배포본이 없습니다"))
+            continue
+        src = nbformat.read(src_path, as_version=4)
+        rel = nbformat.read(rel_path, as_version=4)
+        # A line is secret when it appears only inside solution or hidden-test blocks; the same
+        # line in a visible cell (a checkpoint, a visible check) is public by the author's choice.
+        secret_lines, public_lines = set(), set()
+        for cell in src.cells:
+            for block in SOLUTION_BLOCK.findall(cell.source) + HIDDEN_BLOCK.findall(cell.source):
+                secret_lines.update(l.strip() for l in block.splitlines() if len(l.strip()) > 3)
+            public = HIDDEN_BLOCK.sub("", SOLUTION_BLOCK.sub("", cell.source))
+            public_lines.update(l.strip() for l in public.splitlines())
+        secret_lines -= public_lines
+        for cell in rel.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            cell_id = meta.get("grade_id", cell.get("id", "?"))
+            for line in cell.source.splitlines():
+                if line.strip() in secret_lines:
+                    problems.append(Leak(rel_path.name, cell_id, f"정답/숨겨진 테스트 줄이 남았습니다: {line.strip()[:60]}"))
+            for marker in MARKERS:
+                if marker in cell.source:
+                    problems.append(Leak(rel_path.name, cell_id, f"nbgrader 표시 '{marker}'가 남았습니다"))
+            if meta.get("grade") and not meta.get("points"):
+                problems.append(Leak(rel_path.name, cell_id, "채점 셀에 배점이 없습니다"))
+            if cell.cell_type == "code" and (cell.outputs or cell.execution_count):
+                problems.append(Leak(rel_path.name, cell_id, "출력이 남아 있습니다"))
+    return problems
+
+
+def release(lab: str, root: Path = ROOT) -> Path:
+    """Generate `lab` and refuse to leave a leaking release behind."""
+    out = generate(lab, root)
+    problems = check_release(lab, root)
+    if problems:
+        lines = "\n".join(f"  {p.notebook} [{p.cell}] {p.what}" for p in problems)
+        raise ReleaseError(f"{lab} 배포본에 문제가 있습니다:\n{lines}")
+    return out
+
+
+def release_in_copy(lab: str, dest: Path | None = None) -> Path:
+    """Generate `lab` from the project's sources into a throw-away course tree.
+
+    Used to compare with the committed `labs/` (drift) and to grade in tests without touching
+    the project's gradebook. Returns the temporary course root.
+    """
+    dest = Path(dest or tempfile.mkdtemp(prefix="course-"))
+    shutil.copytree(ROOT / SOURCE_DIR / lab, dest / SOURCE_DIR / lab)
+    release(lab, dest)
+    return dest

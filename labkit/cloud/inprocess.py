@@ -1,0 +1,417 @@
+"""In-process isolation: what keeps execution environments apart inside one Python process.
+
+Lambda gives every execution environment its own process. The in-process mode runs handlers in
+the notebook's process (fast, no Docker), so it rebuilds the parts of that separation a lab can
+observe, each per thread so that concurrent invocations (Step Functions Map/Parallel, a burst from
+a thread pool) do not see each other:
+
+- `ModuleSpace`: each environment loads the function's modules privately (its own module
+  objects, its own globals), through an `__import__` of its own; `sys.modules` is never touched,
+  so two environments of one function, or two functions that both have an `app.py`, stay apart.
+  Limits: modules outside the code folder (boto3, the standard library) are shared with the host
+  process, so importing them costs nothing after the first time; `importlib.import_module()` of a
+  code-folder module bypasses the private import.
+- `LayeredEnviron`: `os.environ` reads the invoking environment's variables first (a thread-local
+  layer), then the host's; a handler that sets a variable changes only its own environment.
+- `ThreadOutput` / `LambdaLogHandler`: `print` and `logging` go to the current invocation's
+  capture, per thread; threads with no invocation write to the real stream as before.
+- `Watchdog`: enforces the timeout by raising `InvocationTimeout` inside the handler's thread at
+  the deadline. CPython delivers it at the next bytecode, so a handler blocked in C
+  (`time.sleep`, a socket read) is stopped only when that call returns; either way the
+  invocation is reported as timed out.
+"""
+
+from __future__ import annotations
+
+import builtins
+import ctypes
+import heapq
+import importlib.machinery
+import importlib.util
+import itertools
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator, MutableMapping
+from types import ModuleType
+from typing import Any, Callable
+
+__all__ = [
+    "Capture",
+    "InvocationTimeout",
+    "LambdaLogHandler",
+    "LayeredEnviron",
+    "ModuleSpace",
+    "ThreadOutput",
+    "Watchdog",
+    "current",
+]
+
+_real_import = builtins.__import__
+
+
+class _Current(threading.local):
+    """What the current thread is running: capture buffer and environment layer."""
+
+    capture: "Capture | None" = None
+    env: "dict[str, str] | None" = None
+
+
+current = _Current()
+
+
+# --------------------------------------------------------------------------- modules
+
+
+class ModuleSpace:
+    """The private module table of one execution environment."""
+
+    def __init__(self, code_dir: str) -> None:
+        self.code_dir = code_dir
+        self.modules: dict[str, ModuleType] = {}
+        self._owned: dict[str, bool] = {}
+        self._lock = threading.RLock()
+        self.builtins: dict[str, Any] = dict(builtins.__dict__)
+        self.builtins["__import__"] = self._import
+
+    def _owns(self, top: str) -> bool:
+        owned = self._owned.get(top)
+        if owned is None:
+            owned = importlib.machinery.PathFinder.find_spec(top, [self.code_dir]) is not None
+            self._owned[top] = owned
+        return owned
+
+    def load(self, fullname: str) -> ModuleType:
+        """Import `fullname` from the code folder into this space (parents first)."""
+        module = self.modules.get(fullname)
+        if module is not None:
+            return module
+        with self._lock:
+            module = self.modules.get(fullname)
+            if module is not None:
+                return module
+            parent_name, _, child = fullname.rpartition(".")
+            if parent_name:
+                parent = self.load(parent_name)
+                search = getattr(parent, "__path__", None)
+                if search is None:
+                    raise ModuleNotFoundError(
+                        f"No module named '{fullname}'; '{parent_name}' is not a package",
+                        name=fullname,
+                    )
+                spec = importlib.machinery.PathFinder.find_spec(fullname, list(search))
+            else:
+                spec = importlib.machinery.PathFinder.find_spec(fullname, [self.code_dir])
+            if spec is None or spec.loader is None:
+                raise ModuleNotFoundError(f"No module named '{fullname}'", name=fullname)
+            module = importlib.util.module_from_spec(spec)
+            module.__dict__["__builtins__"] = self.builtins
+            self.modules[fullname] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                self.modules.pop(fullname, None)
+                raise
+            if parent_name:
+                setattr(self.modules[parent_name], child, module)
+            return module
+
+    def _fromlist(self, module: ModuleType, fromlist: Any) -> None:
+        if not hasattr(module, "__path__"):
+            return
+        names = list(fromlist)
+        if "*" in names:
+            names = [n for n in names if n != "*"] + list(getattr(module, "__all__", []))
+        for name in names:
+            if not hasattr(module, name):
+                try:
+                    self.load(f"{module.__name__}.{name}")
+                except ModuleNotFoundError:
+                    pass  # `from pkg import attr` that is not a module: let Python raise
+
+    def _import(
+        self,
+        name: str,
+        globals: dict[str, Any] | None = None,
+        locals: Any = None,
+        fromlist: Any = (),
+        level: int = 0,
+    ) -> ModuleType:
+        if level:
+            package = (globals or {}).get("__package__") or ""
+            base = package.rsplit(".", level - 1)[0] if level > 1 else package
+            absolute = f"{base}.{name}" if name else base
+            if not base or absolute.partition(".")[0] not in self.modules:
+                return _real_import(name, globals, locals, fromlist, level)
+            module = self.load(absolute)
+            if fromlist:
+                self._fromlist(module, fromlist)
+            return module
+        top = name.partition(".")[0]
+        if not self._owns(top):
+            return _real_import(name, globals, locals, fromlist, level)
+        module = self.load(name)
+        if fromlist:
+            self._fromlist(module, fromlist)
+            return module
+        return self.modules[top]
+
+
+# --------------------------------------------------------------------------- environment
+
+_DELETED = object()
+
+
+class LayeredEnviron(MutableMapping[str, str]):
+    """`os.environ` that shows the current execution environment's variables first."""
+
+    def __init__(self, base: MutableMapping[str, str]) -> None:
+        self.base = base
+
+    def __getitem__(self, key: str) -> str:
+        layer = current.env
+        if layer is not None and key in layer:
+            value = layer[key]
+            if value is _DELETED:
+                raise KeyError(key)
+            return value
+        return self.base[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        layer = current.env
+        if layer is not None:
+            if not isinstance(value, str):
+                raise TypeError(f"str expected, not {type(value).__name__}")
+            layer[key] = value
+        else:
+            self.base[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        layer = current.env
+        if layer is not None:
+            if key not in self:
+                raise KeyError(key)
+            layer[key] = _DELETED  # type: ignore[assignment]
+        else:
+            del self.base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        layer = current.env
+        if layer is None:
+            yield from self.base
+            return
+        for key in self.base:
+            if key not in layer:
+                yield key
+        for key, value in list(layer.items()):
+            if value is not _DELETED:
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        layer = current.env
+        if layer is not None and key in layer:
+            return layer[key] is not _DELETED  # type: ignore[index]
+        return key in self.base
+
+    def copy(self) -> dict[str, str]:
+        return dict(self.items())
+
+    def __repr__(self) -> str:
+        return f"LayeredEnviron({self.copy()!r})"
+
+
+# --------------------------------------------------------------------------- output
+
+
+class Capture:
+    """The log events of one invocation (or one init phase), with their timestamps."""
+
+    def __init__(self, request_id: str, clock_ms: Callable[[], int]) -> None:
+        self.request_id = request_id
+        self.events: list[tuple[int, str]] = []
+        self._partial = ""
+        self._clock_ms = clock_ms
+
+    def write(self, text: str) -> None:
+        self._partial += text
+        if "\n" in self._partial:
+            *lines, self._partial = self._partial.split("\n")
+            now = self._clock_ms()
+            self.events.extend((now, line) for line in lines)
+
+    def event(self, message: str) -> None:
+        """One log event even if it spans lines (how the runtime sends a logging record)."""
+        self.flush()
+        self.events.append((self._clock_ms(), message))
+
+    def flush(self) -> None:
+        if self._partial:
+            self.events.append((self._clock_ms(), self._partial))
+            self._partial = ""
+
+
+class ThreadOutput:
+    """A stand-in for sys.stdout/sys.stderr that routes writes to the thread's capture."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        capture = current.capture
+        if capture is None:
+            return self.target.write(text)
+        capture.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if current.capture is None:
+            self.target.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
+class LambdaLogHandler(logging.Handler):
+    """Root-logger handler in the format of the Lambda Python runtime (text format)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        formatter.converter = time.gmtime
+        self.setFormatter(formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        capture = current.capture
+        if capture is None:
+            return
+        record.aws_request_id = capture.request_id
+        try:
+            capture.event(self.format(record))
+        except Exception:  # pragma: no cover - logging must never break a handler
+            self.handleError(record)
+
+
+# --------------------------------------------------------------------------- timeouts
+
+
+class InvocationTimeout(BaseException):
+    """Raised inside a handler at its deadline. BaseException so `except Exception` misses it."""
+
+
+# Two separate function objects (item access does not cache): one raises, one clears.
+_set_async_exc = ctypes.pythonapi["PyThreadState_SetAsyncExc"]
+_set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
+_clear_async = ctypes.pythonapi["PyThreadState_SetAsyncExc"]
+_clear_async.argtypes = [ctypes.c_ulong, ctypes.c_void_p]
+
+
+class _Deadline:
+    __slots__ = ("thread_id", "done", "fired", "exc_type", "lock")
+
+    def __init__(self, thread_id: int) -> None:
+        self.thread_id = thread_id
+        self.done = False
+        self.fired = False
+        self.exc_type: type[InvocationTimeout] | None = None
+        self.lock = threading.Lock()
+
+
+class Watchdog:
+    """One thread that interrupts handlers that run past their deadline."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="labkit-watchdog", daemon=True)
+        self._thread.start()
+
+    def arm(self, deadline_monotonic: float) -> _Deadline:
+        entry = _Deadline(threading.get_ident())
+        with self._cond:
+            wake = not self._heap or deadline_monotonic < self._heap[0][0]
+            heapq.heappush(self._heap, (deadline_monotonic, next(self._seq), entry))
+            if wake:
+                self._cond.notify()
+        return entry
+
+    @staticmethod
+    def disarm(entry: _Deadline) -> bool:
+        """Mark the invocation finished; True if the deadline had already fired."""
+        with entry.lock:
+            entry.done = True
+        if entry.fired:
+            # The exception may still be pending in this thread: clear it so it cannot fire
+            # later in the runtime's own code.
+            _clear_async_exc(entry.thread_id)
+        return entry.fired
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                due, _, entry = self._heap[0]
+                delay = due - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                heapq.heappop(self._heap)
+                with entry.lock:
+                    if entry.done:
+                        continue
+                    entry.exc_type = type("LambdaTimeout", (InvocationTimeout,), {})
+                    entry.fired = True
+                    _set_async_exc(entry.thread_id, entry.exc_type)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+
+def _clear_async_exc(thread_id: int) -> None:
+    _clear_async(thread_id, None)
+
+
+# --------------------------------------------------------------------------- installation
+
+
+class HostHooks:
+    """Installs and removes the process-wide pieces (os.environ, stdout/stderr, root logger)."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, Any] = {}
+        self.log_handler = LambdaLogHandler()
+
+    def install(self) -> None:
+        if self._saved:
+            return
+        self._saved = {"environ": os.environ, "stdout": sys.stdout, "stderr": sys.stderr}
+        os.environ = LayeredEnviron(os.environ)  # type: ignore[assignment]
+        sys.stdout = ThreadOutput(sys.stdout)  # type: ignore[assignment]
+        sys.stderr = ThreadOutput(sys.stderr)  # type: ignore[assignment]
+        logging.getLogger().addHandler(self.log_handler)
+
+    def uninstall(self) -> None:
+        if not self._saved:
+            return
+        logging.getLogger().removeHandler(self.log_handler)
+        # Only undo what is still ours: a notebook may have replaced a stream meanwhile.
+        if isinstance(sys.stdout, ThreadOutput):
+            sys.stdout = self._saved["stdout"]
+        if isinstance(sys.stderr, ThreadOutput):
+            sys.stderr = self._saved["stderr"]
+        if isinstance(os.environ, LayeredEnviron):
+            os.environ = self._saved["environ"]
+        self._saved = {}

@@ -1,0 +1,129 @@
+"""Lambda's log lines (START / END / REPORT) and their home in CloudWatch Logs.
+
+Each execution environment writes to its own log stream in the group `/aws/lambda/<name>`,
+as on AWS, so a lab can count streams to count instances and read REPORT lines to see cold
+starts. `parse_report` turns a REPORT line back into numbers for measurement labs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Report", "parse_report", "billed_ms", "LogWriter", "read_log_events"]
+
+
+def billed_ms(duration_ms: float, init_ms: float | None = None) -> int:
+    """Billed Duration: rounded up to the millisecond; an on-demand cold start also bills its
+    INIT phase (AWS, since 1 August 2025)."""
+    return int(math.ceil(duration_ms + (init_ms or 0.0)))
+
+
+@dataclass(frozen=True)
+class Report:
+    """The figures of one REPORT line."""
+
+    request_id: str
+    duration_ms: float
+    billed_duration_ms: int
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None = None
+    status: str | None = None  # "timeout" or "error" on failure, as AWS prints it
+    error_type: str | None = None
+
+    @property
+    def cold_start(self) -> bool:
+        return self.init_duration_ms is not None
+
+    @property
+    def line(self) -> str:
+        """The REPORT line exactly as Lambda writes it (tab-separated, trailing tab)."""
+        parts = [
+            f"REPORT RequestId: {self.request_id}",
+            f"Duration: {self.duration_ms:.2f} ms",
+            f"Billed Duration: {self.billed_duration_ms} ms",
+            f"Memory Size: {self.memory_size_mb} MB",
+            f"Max Memory Used: {self.max_memory_used_mb} MB",
+        ]
+        if self.init_duration_ms is not None:
+            parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
+        if self.status:
+            parts.append(f"Status: {self.status}")
+        if self.error_type:
+            parts.append(f"Error Type: {self.error_type}")
+        return "\t".join(parts) + "\t"
+
+
+_REPORT_FIELDS = {
+    "duration_ms": (r"Duration: ([\d.]+) ms", float),
+    "billed_duration_ms": (r"Billed Duration: (\d+) ms", int),
+    "memory_size_mb": (r"Memory Size: (\d+) MB", int),
+    "max_memory_used_mb": (r"Max Memory Used: (\d+) MB", int),
+    "init_duration_ms": (r"Init Duration: ([\d.]+) ms", float),
+    "status": (r"Status: (\w+)", str),
+    "error_type": (r"Error Type: ([\w.]+)", str),
+}
+
+
+def parse_report(line: str) -> Report:
+    """Read a REPORT line (from this runtime or from AWS) back into a `Report`."""
+    head = re.match(r"REPORT RequestId: ([\w-]+)", line)
+    if not head:
+        from .errors import CloudUsageError
+
+        raise CloudUsageError(f"REPORT 줄이 아닙니다: {line[:80]!r}. 'REPORT RequestId:'로 시작하는 줄을 넘기십시오.")
+    values: dict[str, Any] = {}
+    for name, (pattern, kind) in _REPORT_FIELDS.items():
+        # "Duration:" also matches inside "Billed Duration:"/"Init Duration:": anchor on a tab.
+        anchored = ("(?:^|\\t)" + pattern) if name == "duration_ms" else pattern
+        found = re.search(anchored, line.split("\t", 1)[1] if "\t" in line else line)
+        if found:
+            values[name] = kind(found.group(1))
+    return Report(request_id=head.group(1), **values)
+
+
+class LogWriter:
+    """Writes an invocation's events into moto's CloudWatch Logs backend."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        from moto.logs.models import logs_backends
+
+        self._backend = logs_backends[account_id][region]
+
+    def ensure_stream(self, group: str, stream: str) -> None:
+        self._backend.ensure_log_group(group)
+        try:
+            self._backend.create_log_stream(group, stream)
+        except Exception as exc:  # moto raises ResourceAlreadyExistsException
+            if "AlreadyExists" not in type(exc).__name__:
+                raise
+
+    def put(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
+        if not events:
+            return
+        # CloudWatch wants chronological order; threads may interleave by a millisecond.
+        ordered = sorted(events, key=lambda e: e[0])
+        self._backend.put_log_events(
+            group, stream, [{"timestamp": ts, "message": msg} for ts, msg in ordered]
+        )
+
+
+def read_log_events(account_id: str, region: str, group: str) -> list[dict[str, Any]]:
+    """All events of a log group, oldest first, each with its stream name."""
+    from moto.logs.models import logs_backends
+
+    backend = logs_backends[account_id][region]
+    log_group = backend.groups.get(group)
+    if log_group is None:
+        return []
+    events: list[dict[str, Any]] = []
+    for stream_name, stream in log_group.streams.items():
+        for event in stream.events:
+            events.append(
+                {"timestamp": event.timestamp, "message": event.message, "logStreamName": stream_name}
+            )
+    events.sort(key=lambda e: e["timestamp"])
+    return events

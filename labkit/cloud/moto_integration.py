@@ -1,0 +1,279 @@
+"""Every place the runtime reaches into moto's private code, in one module.
+
+moto has no hook for running Lambda code, so the runtime replaces a few private names. They are
+listed in `PATCHES` with the exact moto version they were written against; the self-test
+(tests/cloud/test_moto_integration.py) fails loudly if moto changes version or any of these
+names disappears. Patches are installed when a `LocalCloud` starts and removed when it stops.
+
+What each patch is for:
+- `LambdaFunction.invoke` / `_invoke_lambda`: run the real handler (the runtime) instead of
+  Docker, for every path that invokes a function (Invoke API, event sources, S3/SNS
+  notifications, Step Functions tasks). Event invocations are queued; DryRun does not execute.
+- `LambdaResponse.invoke`: honour `Qualifier=` (moto reads a lowercase name and ignores it), set
+  `FunctionError: Unhandled`, `X-Amz-Executed-Version`, and throttle with 429.
+- `LambdaBackend.create_event_source_mapping`: detach SQS mappings from moto's synchronous
+  delivery inside send_message, so the runtime's poller is the only consumer.
+- `LambdaFunction.__init__` / `update_configuration` / `get_configuration`: keep
+  `DeadLetterConfig`, which moto drops.
+- `moto.sqs.models.unix_time(_millis)` and `moto.logs.models.utcnow`: read the runtime's clock,
+  so visibility timeouts expire and log timestamps move when a lab advances time.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from .session import LocalCloud
+
+__all__ = ["MOTO_VERSION", "PATCHES", "install", "uninstall", "queue_next_visible", "check"]
+
+MOTO_VERSION = "5.2.5"
+
+# (module, attribute path) of every private name used, patched or read.
+PATCHES: tuple[tuple[str, str], ...] = (
+    ("moto.awslambda.models", "LambdaFunction.invoke"),
+    ("moto.awslambda.models", "LambdaFunction._invoke_lambda"),
+    ("moto.awslambda.models", "LambdaFunction.__init__"),
+    ("moto.awslambda.models", "LambdaFunction.update_configuration"),
+    ("moto.awslambda.models", "LambdaFunction.get_configuration"),
+    ("moto.awslambda.models", "LambdaBackend.create_event_source_mapping"),
+    ("moto.awslambda.models", "lambda_backends"),
+    ("moto.awslambda.responses", "LambdaResponse.invoke"),
+    ("moto.sqs.models", "unix_time"),
+    ("moto.sqs.models", "unix_time_millis"),
+    ("moto.sqs.models", "sqs_backends"),
+    ("moto.sqs.models", "Queue.lambda_event_source_mappings"),  # instance attribute, see check()
+    ("moto.sqs.models", "Queue._messages"),  # instance attribute
+    ("moto.sqs.models", "Message.visible_at"),  # instance attribute
+    ("moto.sqs.models", "Message.delayed_until"),  # instance attribute
+    ("moto.logs.models", "utcnow"),
+    ("moto.logs.models", "logs_backends"),
+)
+
+_INSTANCE_ATTRS = {"lambda_event_source_mappings", "_messages", "visible_at", "delayed_until"}
+
+_saved: list[tuple[Any, str, Any]] = []
+_active: "LocalCloud | None" = None
+_request = threading.local()  # the qualifier the current Invoke API call named
+
+
+def active() -> "LocalCloud":
+    if _active is None:  # pragma: no cover - patches exist only while a cloud runs
+        from .errors import CloudUsageError
+
+        raise CloudUsageError("실행 중인 로컬 클라우드가 없습니다. 먼저 LocalCloud()를 시작하십시오.")
+    return _active
+
+
+def check() -> list[str]:
+    """Problems with the installed moto (empty when the integration matches it)."""
+    import importlib
+
+    import moto
+
+    problems = []
+    if moto.__version__ != MOTO_VERSION:
+        problems.append(f"moto {moto.__version__} is installed; labkit.cloud was written for {MOTO_VERSION}")
+    instance_attrs = {p for _, p in PATCHES if p.split(".")[-1] in _INSTANCE_ATTRS}
+    for module_name, path in PATCHES:
+        if path in instance_attrs:
+            continue
+        obj: Any = importlib.import_module(module_name)
+        for part in path.split("."):
+            if not hasattr(obj, part):
+                problems.append(f"{module_name}.{path} is missing")
+                break
+            obj = getattr(obj, part)
+    return problems
+
+
+def _set(owner: Any, name: str, value: Any) -> None:
+    _saved.append((owner, name, owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)))
+    setattr(owner, name, value)
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        for key, val in headers.items():
+            if key.lower() == lowered:
+                return val
+    return value
+
+
+class _Throttled(Exception):
+    pass
+
+
+def install(cloud: "LocalCloud") -> None:
+    """Install every patch for `cloud` (idempotent per cloud)."""
+    global _active
+    import moto.logs.models as logs_models
+    import moto.sqs.models as sqs_models
+    from moto.awslambda import models as lambda_models
+    from moto.awslambda import responses as lambda_responses
+    from moto.core.exceptions import JsonRESTError
+
+    from .errors import TooManyRequestsException
+
+    if _saved:
+        uninstall()
+    _active = cloud
+    LambdaFunction = lambda_models.LambdaFunction
+    clock = cloud.clock
+
+    # ---- time
+    real_unix_time = sqs_models.unix_time
+
+    def unix_time(dt: Any = None) -> float:
+        return clock.now() if dt is None else real_unix_time(dt)
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return unix_time(dt) * 1000.0
+
+    _set(sqs_models, "unix_time", unix_time)
+    _set(sqs_models, "unix_time_millis", unix_time_millis)
+    _set(logs_models, "utcnow", clock.utcnow)
+
+    # ---- dead-letter config, which moto drops
+    original_init = LambdaFunction.__init__
+    original_update = LambdaFunction.update_configuration
+    original_get = LambdaFunction.get_configuration
+
+    def init(self: Any, account_id: str, spec: dict[str, Any], region: str, version: Any = 1) -> None:
+        original_init(self, account_id, spec, region, version)
+        self.dead_letter_config = spec.get("DeadLetterConfig") or {}
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "DeadLetterConfig" in config_updates:
+            self.dead_letter_config = config_updates["DeadLetterConfig"] or {}
+        return original_update(self, config_updates)
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        config = original_get(self, on_create)
+        dlq = getattr(self, "dead_letter_config", None)
+        if dlq:
+            config["DeadLetterConfig"] = dlq
+        return config
+
+    _set(LambdaFunction, "__init__", init)
+    _set(LambdaFunction, "update_configuration", update_configuration)
+    _set(LambdaFunction, "get_configuration", get_configuration)
+
+    # ---- running handlers
+    def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+        qualifier = getattr(_request, "qualifier", None)
+        _request.qualifier = None
+        invoked_arn = FunctionSpecArn(self, qualifier)
+        kind = _header(request_headers, "X-Amz-Invocation-Type") or "RequestResponse"
+        payload = body.encode() if isinstance(body, str) else (body or b"{}")
+        try:
+            import json
+
+            json.loads(payload)
+        except ValueError:
+            raise JsonRESTError("InvalidRequestContentException", "Could not parse request body into json")
+        if kind == "DryRun":
+            return b""
+        if kind == "Event":
+            event = cloud.async_invoker.enqueue(self, payload, invoked_arn)
+            response_headers["x-amzn-RequestId"] = event.request_id
+            return b""
+        try:
+            result = cloud.runtime.invoke(self, payload, invoked_arn=invoked_arn)
+        except TooManyRequestsException as exc:
+            error = JsonRESTError("TooManyRequestsException", "Rate Exceeded.")
+            error.code = 429
+            error.description = (
+                '{"__type": "TooManyRequestsException", "message": "Rate Exceeded.", '
+                f'"Reason": "{exc.reason}", "Type": "User"}}'
+            )
+            raise error from exc
+        if result.function_error:
+            response_headers["x-amz-function-error"] = result.function_error
+        response_headers["x-amz-executed-version"] = result.executed_version
+        response_headers["x-amz-log-result"] = result.log_result()
+        response_headers["x-amzn-RequestId"] = result.request_id
+        return result.payload
+
+    def invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        import json
+
+        result = cloud.runtime.invoke(self, json.dumps(event if event is not None else {}).encode())
+        return result.payload.decode(), not result.ok, "\n".join(result.log_lines)
+
+    _set(LambdaFunction, "invoke", invoke)
+    _set(LambdaFunction, "_invoke_lambda", invoke_lambda)
+
+    def response_invoke(self: Any) -> tuple[int, dict[str, str], str | bytes]:
+        function_name = unquote(self.path.rsplit("/", 2)[-2])
+        qualifier = self.querystring.get("Qualifier", [None])[0]
+        response_headers: dict[str, str] = {}
+        _request.qualifier = qualifier
+        try:
+            payload = self.backend.invoke(function_name, qualifier, self.body, self.headers, response_headers)
+        finally:
+            _request.qualifier = None
+        kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        response_headers["content-type"] = "application/json"
+        if self.headers.get("X-Amz-Log-Type") != "Tail":
+            response_headers.pop("x-amz-log-result", None)
+        status = {"Event": 202, "DryRun": 204}.get(kind, 200)
+        if status != 200:
+            response_headers.pop("x-amz-executed-version", None)
+        response_headers["status"] = str(status)
+        return status, response_headers, payload or b""
+
+    _set(lambda_responses.LambdaResponse, "invoke", response_invoke)
+
+    # ---- SQS mappings: the runtime's poller, not moto's send_message path
+    original_create_esm = lambda_models.LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        esm = original_create_esm(self, spec)
+        if esm.event_source_arn.split(":")[2] == "sqs":
+            sqs_backend = sqs_models.sqs_backends[self.account_id][self.region_name]
+            for queue in sqs_backend.queues.values():
+                if queue.queue_arn == esm.event_source_arn:
+                    queue.lambda_event_source_mappings.pop(esm.function_arn, None)
+        return esm
+
+    _set(lambda_models.LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+
+
+def FunctionSpecArn(fn: Any, qualifier: str | None) -> str:
+    """The ARN the caller used: unqualified, or with the version/alias it named."""
+    prefix, _, rest = fn.function_arn.partition(":function:")
+    base = f"{prefix}:function:{rest.split(':')[0]}"
+    return f"{base}:{qualifier}" if qualifier else base
+
+
+def uninstall() -> None:
+    """Put every patched name back."""
+    global _active
+    while _saved:
+        owner, name, value = _saved.pop()
+        setattr(owner, name, value)
+    _active = None
+
+
+def queue_next_visible(account_id: str, region: str, queue_name: str, now: float) -> float | None:
+    """When the next message in a queue becomes receivable (None if none is waiting)."""
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[account_id][region].queues.get(queue_name)
+    if queue is None:
+        return None
+    upcoming = []
+    for message in list(queue._messages):
+        # moto treats a message as visible only strictly after visible_at (ms).
+        ready = max(message.visible_at, message.delayed_until) / 1000.0 + 0.001
+        if ready > now:
+            upcoming.append(ready)
+    return min(upcoming) if upcoming else None

@@ -1,0 +1,406 @@
+"""The local cloud a lab works in: one call starts it, plain boto3 talks to it.
+
+Starting a `LocalCloud`:
+- forces fake credentials and region ap-northeast-2 into the environment and hides every other
+  AWS_* variable (profiles, endpoint URLs, real keys, config and credentials files), so real
+  AWS credentials on the machine are never used and no request can leave for a real endpoint;
+- starts moto's in-memory AWS (`mock_aws`) with Step Functions executing for real;
+- installs the Lambda runtime (`execution.py`) into moto and the clock (`clock.py`).
+Stopping undoes all of it and restores the environment exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import moto_integration
+from .clock import Clock, Timers
+from .errors import CloudUsageError, DeployError
+from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime
+from .functions import package
+from .inprocess import HostHooks
+from .invocations import AsyncInvoker
+from .logs import Report, parse_report, read_log_events
+from .sqs import SqsPoller
+
+__all__ = ["LocalCloud", "local_cloud", "FunctionHandle", "DEFAULT_REGION", "ACCOUNT_ID"]
+
+DEFAULT_REGION = "ap-northeast-2"
+ACCOUNT_ID = "123456789012"  # moto's default account
+PYTHON_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+ROLE_NAME = "labkit-lambda-role"
+
+_active_cloud: "LocalCloud | None" = None
+
+
+def _forced_environment(region: str) -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    }
+
+
+@dataclass
+class FunctionHandle:
+    """A deployed function, for short lab code: `fn.invoke({...})`, `fn.logs()`."""
+
+    cloud: "LocalCloud"
+    name: str
+
+    @property
+    def arn(self) -> str:
+        return self.cloud.runtime.resolve(self.name).function_arn
+
+    def invoke(self, event: Any = None, **kwargs: Any) -> Invocation:
+        return self.cloud.invoke(self.name, event, **kwargs)
+
+    def logs(self) -> list[str]:
+        return self.cloud.logs(self.name)
+
+    def reports(self) -> list[Report]:
+        return self.cloud.reports(self.name)
+
+    def instances(self) -> list[Any]:
+        return self.cloud.instances(self.name)
+
+
+class LocalCloud:
+    """An offline AWS (moto) whose Lambda runs real handler code on a clock the lab controls.
+
+    Example::
+
+        cloud = LocalCloud()
+        fn = cloud.deploy(handler, name="hello")
+        print(fn.invoke({"name": "kim"}).result)
+        print(cloud.logs("hello")[-1])   # the REPORT line
+        cloud.stop()
+    """
+
+    def __init__(
+        self,
+        region: str = DEFAULT_REGION,
+        *,
+        keep_alive: float | KeepAlivePolicy = 600.0,
+        start: bool = True,
+    ) -> None:
+        self.region = region
+        self.account_id = ACCOUNT_ID
+        self.clock = Clock()
+        self.timers = Timers(self.clock)
+        self._keep_alive = FixedKeepAlive(float(keep_alive)) if isinstance(keep_alive, (int, float)) else keep_alive
+        self.runtime: LambdaRuntime | None = None  # type: ignore[assignment]
+        self.async_invoker = AsyncInvoker(self)
+        self.sqs_poller = SqsPoller(self)
+        self._hooks = HostHooks()
+        self._mock: Any = None
+        self._saved_env: dict[str, str] | None = None
+        self._clients: dict[str, Any] = {}
+        self._role_arn: str | None = None
+        if start:
+            self.start()
+
+    # ---- lifecycle
+
+    @property
+    def running(self) -> bool:
+        return self._mock is not None
+
+    def start(self) -> "LocalCloud":
+        """Start moto and the runtime; stops any other running LocalCloud first."""
+        global _active_cloud
+        if self.running:
+            return self
+        if _active_cloud is not None and _active_cloud is not self:
+            warnings.warn("이전에 시작한 LocalCloud를 멈추고 새 로컬 클라우드를 시작합니다.", stacklevel=2)
+            _active_cloud.stop()
+        from moto import mock_aws
+
+        self._saved_env = dict(os.environ)
+        for key in [k for k in os.environ if k.startswith("AWS_")]:
+            del os.environ[key]
+        os.environ.update(_forced_environment(self.region))
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        self.runtime = LambdaRuntime(self.clock, self.account_id, self.region, self._keep_alive)
+        moto_integration.install(self)
+        self._hooks.install()
+        _active_cloud = self
+        return self
+
+    def stop(self) -> None:
+        """Stop the cloud, remove every patch and restore the environment as it was."""
+        global _active_cloud
+        if not self.running:
+            return
+        self._hooks.uninstall()
+        moto_integration.uninstall()
+        if self.runtime is not None:
+            self.runtime.close()
+        self._mock.stop()
+        self._mock = None
+        self._clients.clear()
+        self.timers.clear()
+        if self._saved_env is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_env)
+            self._saved_env = None
+        if _active_cloud is self:
+            _active_cloud = None
+
+    def __enter__(self) -> "LocalCloud":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _require_running(self) -> None:
+        if not self.running:
+            raise CloudUsageError("로컬 클라우드가 멈춰 있습니다. cloud.start()로 다시 시작하거나 LocalCloud()를 새로 만드십시오.")
+
+    # ---- boto3
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for this cloud (cached per service when no options are given)."""
+        import boto3
+
+        self._require_running()
+        if kwargs:
+            return boto3.client(service, region_name=self.region, **kwargs)
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=self.region)
+        return self._clients[service]
+
+    def _role(self) -> str:
+        if self._role_arn is None:
+            iam = self.client("iam")
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+            }
+            try:
+                self._role_arn = iam.get_role(RoleName=ROLE_NAME)["Role"]["Arn"]
+            except iam.exceptions.NoSuchEntityException:
+                self._role_arn = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        return self._role_arn
+
+    # ---- Lambda
+
+    def deploy(
+        self,
+        source: Any,
+        name: str | None = None,
+        *,
+        handler: str | None = None,
+        memory: int = 128,
+        timeout: float = 3,
+        env: dict[str, str] | None = None,
+        runtime: str = PYTHON_RUNTIME,
+        description: str = "",
+        dead_letter_arn: str | None = None,
+        publish: bool = False,
+    ) -> FunctionHandle:
+        """Package `source` (function, module, folder or .py file) and create or update the function.
+
+        Re-running the same cell updates code and configuration, as a redeploy would.
+        """
+        self._require_running()
+        if not 128 <= memory <= 10240:
+            raise DeployError(f"memory={memory}는 허용 범위 밖입니다. Lambda 메모리는 128~10240 MB 사이로 지정하십시오.")
+        if not 1 <= timeout <= 900:
+            raise DeployError(f"timeout={timeout}는 허용 범위 밖입니다. Lambda 제한 시간은 1~900초 사이로 지정하십시오.")
+        zip_bytes, handler_name = package(source, handler)
+        name = name or _default_name(source)
+        lam = self.client("lambda")
+        config: dict[str, Any] = {
+            "FunctionName": name,
+            "Runtime": runtime,
+            "Role": self._role(),
+            "Handler": handler_name,
+            "MemorySize": memory,
+            "Timeout": int(timeout) if float(timeout).is_integer() else timeout,
+            "Environment": {"Variables": {k: str(v) for k, v in (env or {}).items()}},
+            "Description": description,
+        }
+        if dead_letter_arn:
+            config["DeadLetterConfig"] = {"TargetArn": dead_letter_arn}
+        try:
+            lam.get_function(FunctionName=name)
+        except lam.exceptions.ResourceNotFoundException:
+            lam.create_function(Code={"ZipFile": zip_bytes}, Publish=publish, **config)
+        else:
+            lam.update_function_code(FunctionName=name, ZipFile=zip_bytes)
+            lam.update_function_configuration(**config)
+            if publish:
+                lam.publish_version(FunctionName=name)
+        return FunctionHandle(self, name)
+
+    def function(self, name: str) -> FunctionHandle:
+        """A handle on a function that already exists (created by boto3 or CloudFormation)."""
+        self.runtime.resolve(name)
+        return FunctionHandle(self, name)
+
+    def invoke(
+        self,
+        name: str,
+        event: Any = None,
+        *,
+        qualifier: str | None = None,
+        invocation_type: str = "RequestResponse",
+    ) -> Invocation:
+        """Invoke like the Invoke API, without boto3: returns the `Invocation` with its logs.
+
+        RequestResponse runs now; Event queues (202, delivered by `run_until_idle`); DryRun
+        only checks the function exists (204). Throttling raises `TooManyRequestsException`.
+        """
+        self._require_running()
+        fn = self.runtime.resolve(name, qualifier)
+        payload = json.dumps({} if event is None else event).encode()
+        invoked_arn = moto_integration.FunctionSpecArn(fn, qualifier or (name.split(":", 1)[1] if ":" in name and not name.startswith("arn:") else None))
+        if invocation_type == "Event":
+            queued = self.async_invoker.enqueue(fn, payload, invoked_arn)
+            return Invocation(queued.request_id, fn.function_name, str(fn.version), b"", status_code=202)
+        if invocation_type == "DryRun":
+            return Invocation("", fn.function_name, str(fn.version), b"", status_code=204)
+        if invocation_type != "RequestResponse":
+            raise CloudUsageError(
+                f"invocation_type={invocation_type!r}는 없는 호출 유형입니다. 'RequestResponse', 'Event', 'DryRun' 중 하나를 쓰십시오."
+            )
+        return self.runtime.invoke(fn, payload, invoked_arn=invoked_arn)
+
+    def set_provisioned_concurrency(self, name: str, qualifier: str, count: int) -> None:
+        """Keep `count` instances of a version or alias initialised (INIT runs now, not on invoke).
+
+        AWS allows this only on a published version or an alias, never on $LATEST.
+        """
+        if not qualifier or qualifier.upper() == "$LATEST":
+            raise CloudUsageError(
+                "프로비저닝된 동시성은 $LATEST에 설정할 수 없습니다. publish_version으로 버전을 만들거나 별칭을 지정하십시오."
+            )
+        self.runtime.set_provisioned(self.runtime.resolve(name, qualifier), count)
+
+    def instances(self, name: str, qualifier: str | None = None) -> list[Any]:
+        """The live execution environments of a function (of one version, if given)."""
+        version = str(self.runtime.resolve(name, qualifier).version) if qualifier else None
+        return self.runtime.instances(name, version)
+
+    # ---- logs
+
+    def logs(self, name: str) -> list[str]:
+        """Every log line of a function (all its log streams), oldest first."""
+        return [e["message"] for e in read_log_events(self.account_id, self.region, f"/aws/lambda/{name}")]
+
+    def reports(self, name: str) -> list[Report]:
+        """The REPORT lines of a function, parsed."""
+        return [parse_report(line) for line in self.logs(name) if line.startswith("REPORT ")]
+
+    # ---- delivery
+
+    def run_until_idle(self, *, fast_forward: bool = False, max_seconds: float = 3600.0) -> int:
+        """Deliver everything that is due: async invocations, SQS batches, timers. Returns how many ran.
+
+        With `fast_forward=True` the clock jumps to each next due moment (a visibility timeout,
+        a retry delay, a batching window) until nothing is left or `max_seconds` of clock time
+        have passed, so a lab can see retries and redrive without waiting.
+        """
+        self._require_running()
+        started = self.clock.now()
+        total = 0
+        while True:
+            ran = self.timers.run_due() + self.async_invoker.run_ready() + self.sqs_poller.poll()
+            total += ran
+            if ran:
+                continue
+            if not fast_forward:
+                break
+            upcoming = [t for t in (self.timers.next_due(), self.sqs_poller.next_due()) if t is not None]
+            if not upcoming or min(upcoming) - started > max_seconds:
+                break
+            self.clock.advance(max(0.0, min(upcoming) - self.clock.now()))
+        self.runtime.reclaim_idle()
+        return total
+
+    def deliver_to(self, target_arn: str, record: dict[str, Any], *, success: bool, source_arn: str) -> None:
+        """Send an async-invocation record to a destination (SQS, SNS, Lambda, EventBridge)."""
+        service = target_arn.split(":")[2]
+        body = json.dumps(record)
+        if service == "sqs":
+            sqs = self.client("sqs")
+            sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=target_arn.rsplit(":", 1)[1])["QueueUrl"], MessageBody=body)
+        elif service == "sns":
+            self.client("sns").publish(TopicArn=target_arn, Message=body)
+        elif service == "lambda":
+            self.async_invoker.enqueue(self.runtime.resolve(target_arn), body.encode())
+        elif service == "events":
+            outcome = "Success" if success else "Failure"
+            self.client("events").put_events(
+                Entries=[
+                    {
+                        "Source": "lambda",
+                        "DetailType": f"Lambda Function Invocation Result - {outcome}",
+                        "Detail": body,
+                        "EventBusName": target_arn,
+                        "Resources": [source_arn],
+                    }
+                ]
+            )
+        else:
+            raise CloudUsageError(f"대상 {target_arn}은(는) 지원하지 않는 목적지입니다. SQS, SNS, Lambda, EventBridge ARN을 쓰십시오.")
+
+    def send_to_dlq(self, target_arn: str, body: str, request_id: str, error_message: str) -> None:
+        """Dead-letter an async event the way Lambda does (original payload + error attributes)."""
+        attributes = {
+            "RequestID": {"DataType": "String", "StringValue": request_id},
+            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            "ErrorMessage": {"DataType": "String", "StringValue": error_message or "-"},
+        }
+        if target_arn.split(":")[2] == "sqs":
+            sqs = self.client("sqs")
+            url = sqs.get_queue_url(QueueName=target_arn.rsplit(":", 1)[1])["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=attributes)
+        else:
+            self.client("sns").publish(TopicArn=target_arn, Message=body, MessageAttributes=attributes)
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<LocalCloud {self.region} {state} {self.clock!r}>"
+
+
+def _default_name(source: Any) -> str:
+    import re
+    import types
+    from pathlib import Path
+
+    if isinstance(source, types.ModuleType):
+        raw = source.__name__.rpartition(".")[2]
+    elif callable(source):
+        raw = getattr(source, "__name__", "function")
+    elif isinstance(source, (str, os.PathLike)):
+        raw = Path(source).stem
+    else:
+        raise DeployError("이름을 정할 수 없습니다. name='함수이름'을 지정하십시오.")
+    return re.sub(r"[^A-Za-z0-9_-]", "-", raw)[:64]
+
+
+@contextlib.contextmanager
+def local_cloud(region: str = DEFAULT_REGION, **kwargs: Any) -> Iterator[LocalCloud]:
+    """`with local_cloud() as cloud:` starts a LocalCloud and always stops it."""
+    cloud = LocalCloud(region, **kwargs)
+    try:
+        yield cloud
+    finally:
+        cloud.stop()

@@ -1,0 +1,223 @@
+"""SQS -> Lambda: the event-source mapping poller.
+
+What Lambda's SQS poller does, and so what this one does:
+- receives messages (they become in flight for the queue's visibility timeout) and invokes the
+  function with a batch of up to BatchSize records, waiting up to
+  MaximumBatchingWindowInSeconds to fill a batch;
+- records carry the real attributes of each message (ApproximateReceiveCount,
+  SentTimestamp, ApproximateFirstReceiveTimestamp, SenderId, messageAttributes, md5OfBody);
+- on success deletes the batch; on a function error or a throttle deletes nothing, so the
+  messages come back after the visibility timeout; with ReportBatchItemFailures deletes all but
+  the records named in `batchItemFailures` (by AWS's rules for malformed responses);
+- the queue's redrive policy moves a message to its DLQ when it is received again after
+  maxReceiveCount receives (SQS does this, in moto too);
+- disabled mappings are not polled; deleted mappings are forgotten.
+
+moto would deliver synchronously inside send_message, one record at a time; `moto_integration`
+detaches every SQS mapping from that path so this poller is the only consumer. Polling happens
+only in `LocalCloud.run_until_idle()`, in the calling thread, one batch at a time (AWS runs
+several pollers in parallel; the order of batches here is deterministic instead).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import TooManyRequestsException
+from .execution import Invocation
+
+if TYPE_CHECKING:
+    from .session import LocalCloud
+
+__all__ = ["SqsPoller", "SqsDelivery", "sqs_record"]
+
+
+@dataclass
+class SqsDelivery:
+    """One batch handed to a function, and what became of it."""
+
+    mapping_uuid: str
+    message_ids: list[str]
+    invocation: Invocation | None
+    failed_ids: list[str] = field(default_factory=list)
+    throttled: bool = False
+
+    @property
+    def deleted_ids(self) -> list[str]:
+        if self.invocation is None or not self.invocation.ok:
+            return []
+        return [m for m in self.message_ids if m not in self.failed_ids]
+
+
+@dataclass
+class _MappingState:
+    queue_url: str
+    buffer: list[dict[str, Any]] = field(default_factory=list)
+    window_started: float | None = None
+
+
+def _message_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+    if "StringValue" in value:
+        out["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        out["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+    return out
+
+
+def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """One record of an SQS event, from a ReceiveMessage result, in Lambda's shape."""
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {k: str(v) for k, v in message.get("Attributes", {}).items()},
+        "messageAttributes": {k: _message_attribute(v) for k, v in message.get("MessageAttributes", {}).items()},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def failed_item_ids(response: Any, message_ids: list[str]) -> list[str]:
+    """Which records to keep, from a ReportBatchItemFailures response (AWS's rules).
+
+    An empty or null response or list means every record succeeded; an item without a
+    non-empty itemIdentifier naming a record of the batch fails the whole batch.
+    """
+    if response is None or response == {} or response == "":
+        return []
+    if not isinstance(response, dict):
+        return list(message_ids)
+    failures = response.get("batchItemFailures")
+    if not failures:
+        return []
+    failed: list[str] = []
+    for item in failures:
+        ident = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not ident or ident not in message_ids:
+            return list(message_ids)
+        failed.append(ident)
+    return failed
+
+
+class SqsPoller:
+    """The poller behind every SQS event-source mapping of one local cloud."""
+
+    def __init__(self, cloud: "LocalCloud") -> None:
+        self.cloud = cloud
+        self._states: dict[str, _MappingState] = {}
+        self.deliveries: list[SqsDelivery] = []
+        self._sqs: Any = None
+
+    @property
+    def sqs(self) -> Any:
+        if self._sqs is None:
+            self._sqs = self.cloud.client("sqs")
+        return self._sqs
+
+    def mappings(self) -> list[Any]:
+        backend = self.cloud.runtime.backend
+        found = [m for m in backend.list_event_source_mappings(None, None) if m.event_source_arn.split(":")[2] == "sqs"]
+        live = {m.uuid for m in found}
+        for gone in set(self._states) - live:
+            del self._states[gone]
+        return found
+
+    def _state(self, esm: Any) -> _MappingState:
+        state = self._states.get(esm.uuid)
+        if state is None:
+            name = esm.event_source_arn.rsplit(":", 1)[1]
+            url = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            state = self._states[esm.uuid] = _MappingState(url)
+        return state
+
+    def poll(self) -> int:
+        """Deliver every batch that is ready now; returns how many invocations ran."""
+        delivered = 0
+        for esm in self.mappings():
+            if not esm.enabled:
+                self._states.pop(esm.uuid, None)  # in-flight messages return after their timeout
+                continue
+            state = self._state(esm)
+            while True:
+                self._fill(esm, state)
+                if not state.buffer or not self._ready(esm, state):
+                    break
+                batch, state.buffer, state.window_started = state.buffer, [], None
+                self._deliver(esm, state, batch)
+                delivered += 1
+        return delivered
+
+    def _fill(self, esm: Any, state: _MappingState) -> None:
+        while len(state.buffer) < esm.batch_size:
+            response = self.sqs.receive_message(
+                QueueUrl=state.queue_url,
+                MaxNumberOfMessages=min(10, esm.batch_size - len(state.buffer)),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            )
+            messages = response.get("Messages", [])
+            if not messages:
+                return
+            if state.window_started is None:
+                state.window_started = self.cloud.clock.now()
+            state.buffer.extend(messages)
+
+    def _ready(self, esm: Any, state: _MappingState) -> bool:
+        window = float(esm.max_batch_window or 0)
+        if len(state.buffer) >= esm.batch_size or window == 0:
+            return True
+        return state.window_started is not None and self.cloud.clock.now() >= state.window_started + window
+
+    def _deliver(self, esm: Any, state: _MappingState, batch: list[dict[str, Any]]) -> None:
+        runtime = self.cloud.runtime
+        region = self.cloud.region
+        event = {"Records": [sqs_record(m, esm.event_source_arn, region) for m in batch]}
+        ids = [m["MessageId"] for m in batch]
+        delivery = SqsDelivery(esm.uuid, ids, None)
+        self.deliveries.append(delivery)
+        try:
+            fn = runtime.resolve(esm.function_arn)
+            delivery.invocation = runtime.invoke(fn, json.dumps(event).encode(), invoked_arn=esm.function_arn)
+        except TooManyRequestsException:
+            delivery.throttled = True
+            return  # nothing deleted: the batch returns after the visibility timeout
+        if not delivery.invocation.ok:
+            delivery.failed_ids = list(ids)
+            return
+        if "ReportBatchItemFailures" in (esm.function_response_types or []):
+            delivery.failed_ids = failed_item_ids(delivery.invocation.result, ids)
+        done = [m for m in batch if m["MessageId"] not in delivery.failed_ids]
+        for start in range(0, len(done), 10):
+            chunk = done[start : start + 10]
+            self.sqs.delete_message_batch(
+                QueueUrl=state.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
+
+    def next_due(self) -> float | None:
+        """When the next message of a polled queue becomes visible or a batching window closes."""
+        from .moto_integration import queue_next_visible
+
+        times: list[float] = []
+        now = self.cloud.clock.now()
+        for esm in self.mappings():
+            if not esm.enabled:
+                continue
+            state = self._states.get(esm.uuid)
+            if state and state.buffer and state.window_started is not None:
+                times.append(state.window_started + float(esm.max_batch_window or 0))
+            name = esm.event_source_arn.rsplit(":", 1)[1]
+            visible = queue_next_visible(self.cloud.account_id, self.cloud.region, name, now)
+            if visible is not None:
+                times.append(visible)
+        return min(times) if times else None
