@@ -51,6 +51,9 @@ def course_config(root: Path | str = ROOT, *, timeout: int = 60) -> Config:
     c.ExecutePreprocessor.kernel_name = "python3"
     c.Execute.timeout = timeout
     c.Execute.kernel_name = "python3"
+    # ipykernel 7 warns on every start that loopback TCP is unencrypted: noise in every report.
+    c.ExecutePreprocessor.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+    c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
     # A deleted test cell must not leave "needs manual grading" forever: restore it.
     c.OverwriteCells.add_missing_cells = True
     return c

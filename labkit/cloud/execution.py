@@ -44,7 +44,7 @@ from .errors import (
     log_line_for,
     timeout_payload,
 )
-from .inprocess import Capture, InvocationTimeout, ModuleSpace, Watchdog, current
+from .inprocess import Capture, InvocationTimeout, ModuleSpace, Watchdog, current, ensure_streams
 from .logs import LogWriter, Report, billed_ms
 
 __all__ = [
@@ -254,6 +254,7 @@ class ExecutionEnvironment:
     def initialise(self) -> None:
         """Load the handler's module (the cold start). Records an AWS-shaped error on failure."""
         capture = Capture("", self.runtime.clock.now_millis)
+        ensure_streams()
         saved = current.capture, current.env
         current.capture, current.env = capture, self.env
         started = time.perf_counter()
@@ -326,6 +327,7 @@ class ExecutionEnvironment:
         """Call the handler once; returns (payload, error payload, timed out, duration ms)."""
         assert self.handler is not None
         request_id = context.aws_request_id
+        ensure_streams()
         saved = current.capture, current.env
         current.capture, current.env = capture, self.env
         deadline = self.runtime.watchdog.arm(context.deadline_monotonic)
@@ -556,13 +558,13 @@ class LambdaRuntime:
             events.append((clock_ms(), log_line_for(error)))
             if inst.init_error is not None:
                 status, error_type = "error", error["errorType"]
-        report = Report(
+        report = Report(  # figures rounded as the line prints them; billing uses the exact ones
             request_id=request_id,
-            duration_ms=duration_ms,
+            duration_ms=round(duration_ms, 2),
             billed_duration_ms=billed_ms(duration_ms, init_ms),
             memory_size_mb=spec.memory_mb,
             max_memory_used_mb=_max_memory_used_mb(),
-            init_duration_ms=init_ms,
+            init_duration_ms=None if init_ms is None else round(init_ms, 2),
             status=status,
             error_type=error_type,
         )

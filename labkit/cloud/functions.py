@@ -153,6 +153,12 @@ def function_source(func: Callable[..., Any]) -> str:
     func = inspect.unwrap(func)
     if not isinstance(func, types.FunctionType):
         raise DeployError(f"{func!r}은(는) 파이썬 함수가 아니라 소스를 꺼낼 수 없습니다. 모듈이나 폴더로 배포하십시오.")
+    if func.__closure__:
+        free = ", ".join(func.__code__.co_freevars)
+        raise DeployError(
+            f"핸들러 {func.__name__}가 바깥 함수의 변수({free})를 씁니다. 배포되는 코드에는 그 변수가 없으니 "
+            "핸들러를 모듈 최상위에 정의하십시오."
+        )
     home = func.__globals__
     imports: list[str] = []
     constants: list[str] = []

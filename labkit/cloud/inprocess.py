@@ -387,6 +387,14 @@ def _clear_async_exc(thread_id: int) -> None:
 # --------------------------------------------------------------------------- installation
 
 
+def ensure_streams() -> None:
+    """Wrap sys.stdout/stderr again if the host replaced them (pytest does, per test phase)."""
+    if type(sys.stdout) is not ThreadOutput:
+        sys.stdout = ThreadOutput(sys.stdout)  # type: ignore[assignment]
+    if type(sys.stderr) is not ThreadOutput:
+        sys.stderr = ThreadOutput(sys.stderr)  # type: ignore[assignment]
+
+
 class HostHooks:
     """Installs and removes the process-wide pieces (os.environ, stdout/stderr, root logger)."""
 
@@ -399,19 +407,18 @@ class HostHooks:
             return
         self._saved = {"environ": os.environ, "stdout": sys.stdout, "stderr": sys.stderr}
         os.environ = LayeredEnviron(os.environ)  # type: ignore[assignment]
-        sys.stdout = ThreadOutput(sys.stdout)  # type: ignore[assignment]
-        sys.stderr = ThreadOutput(sys.stderr)  # type: ignore[assignment]
+        ensure_streams()
         logging.getLogger().addHandler(self.log_handler)
 
     def uninstall(self) -> None:
         if not self._saved:
             return
         logging.getLogger().removeHandler(self.log_handler)
-        # Only undo what is still ours: a notebook may have replaced a stream meanwhile.
-        if isinstance(sys.stdout, ThreadOutput):
-            sys.stdout = self._saved["stdout"]
-        if isinstance(sys.stderr, ThreadOutput):
-            sys.stderr = self._saved["stderr"]
+        # Unwrap what is ours; a host that swapped its streams meanwhile keeps its own.
+        while isinstance(sys.stdout, ThreadOutput):
+            sys.stdout = sys.stdout.target
+        while isinstance(sys.stderr, ThreadOutput):
+            sys.stderr = sys.stderr.target
         if isinstance(os.environ, LayeredEnviron):
             os.environ = self._saved["environ"]
         self._saved = {}

@@ -18,7 +18,7 @@ __all__ = ["Report", "parse_report", "billed_ms", "LogWriter", "read_log_events"
 def billed_ms(duration_ms: float, init_ms: float | None = None) -> int:
     """Billed Duration: rounded up to the millisecond; an on-demand cold start also bills its
     INIT phase (AWS, since 1 August 2025)."""
-    return int(math.ceil(duration_ms + (init_ms or 0.0)))
+    return max(1, int(math.ceil(duration_ms + (init_ms or 0.0))))
 
 
 @dataclass(frozen=True)

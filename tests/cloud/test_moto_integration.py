@@ -1,0 +1,114 @@
+"""The moto pin self-test: fails loudly when moto changes under the runtime.
+
+labkit.cloud replaces private names inside moto (listed in moto_integration.PATCHES). An
+upgrade that renames one of them would otherwise break labs silently, so this test checks the
+version, every name, and that each path where moto itself invokes a function reaches the real
+handler.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+
+import moto
+import pytest
+
+from labkit.cloud import LocalCloud
+from labkit.cloud import moto_integration
+
+RECORDER = "import json\ndef handler(event, context):\n    print('SEEN ' + json.dumps(event))\n    return {'ok': True}\n"
+
+
+def test_moto_version_is_the_pinned_one() -> None:
+    assert moto.__version__ == moto_integration.MOTO_VERSION, (
+        f"moto {moto.__version__} is installed but labkit.cloud patches moto {moto_integration.MOTO_VERSION} "
+        "internals. Re-check every name in labkit/cloud/moto_integration.py PATCHES against the new "
+        "moto, then update MOTO_VERSION and the pin in pyproject.toml together."
+    )
+
+
+def test_every_private_name_still_exists() -> None:
+    problems = moto_integration.check()
+    assert problems == [], "moto internals changed:\n" + "\n".join(problems)
+
+
+def test_instance_attributes_still_exist(cloud: LocalCloud) -> None:
+    from moto.sqs.models import sqs_backends
+
+    url = cloud.client("sqs").create_queue(QueueName="probe")["QueueUrl"]
+    cloud.client("sqs").send_message(QueueUrl=url, MessageBody="x")
+    queue = sqs_backends[cloud.account_id][cloud.region].queues["probe"]
+    message = queue._messages[0]
+    assert isinstance(queue.lambda_event_source_mappings, dict)
+    assert isinstance(message.visible_at, (int, float)) and isinstance(message.delayed_until, (int, float))
+
+
+def _seen(cloud: LocalCloud, name: str) -> list[dict]:
+    return [json.loads(line[5:]) for line in cloud.logs(name) if line.startswith("SEEN ")]
+
+
+def test_dynamodb_stream_reaches_the_handler(cloud: LocalCloud, code_dir) -> None:
+    ddb = cloud.client("dynamodb")
+    table = ddb.create_table(
+        TableName="t", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]
+    cloud.deploy(code_dir(app=RECORDER), name="ddb")
+    cloud.client("lambda").create_event_source_mapping(EventSourceArn=table["LatestStreamArn"], FunctionName="ddb", StartingPosition="TRIM_HORIZON")
+    ddb.put_item(TableName="t", Item={"pk": {"S": "1"}})
+    (event,) = _seen(cloud, "ddb")
+    assert event["Records"][0]["eventName"] == "INSERT"
+
+
+def test_kinesis_reaches_the_handler(cloud: LocalCloud, code_dir) -> None:
+    kinesis = cloud.client("kinesis")
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    arn = kinesis.describe_stream(StreamName="s")["StreamDescription"]["StreamARN"]
+    cloud.deploy(code_dir(app=RECORDER), name="kin")
+    cloud.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="kin", StartingPosition="TRIM_HORIZON")
+    kinesis.put_record(StreamName="s", Data=b"hello", PartitionKey="p")
+    (event,) = _seen(cloud, "kin")
+    assert event["Records"][0]["kinesis"]["data"] == "aGVsbG8="
+
+
+def test_sns_reaches_the_handler(cloud: LocalCloud, code_dir) -> None:
+    sns = cloud.client("sns")
+    topic = sns.create_topic(Name="news")["TopicArn"]
+    fn = cloud.deploy(code_dir(app=RECORDER), name="sub")
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
+    sns.publish(TopicArn=topic, Message="hi")
+    (event,) = _seen(cloud, "sub")
+    assert event["Records"][0]["Sns"]["Message"] == "hi"
+
+
+def test_s3_notification_reaches_the_handler(cloud: LocalCloud, code_dir) -> None:
+    s3 = cloud.client("s3")
+    s3.create_bucket(Bucket="lab-bucket", CreateBucketConfiguration={"LocationConstraint": cloud.region})
+    fn = cloud.deploy(code_dir(app=RECORDER), name="s3fn")
+    s3.put_bucket_notification_configuration(
+        Bucket="lab-bucket",
+        NotificationConfiguration={"LambdaFunctionConfigurations": [{"LambdaFunctionArn": fn.arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
+    s3.put_object(Bucket="lab-bucket", Key="k.txt", Body=b"x")
+    (event,) = _seen(cloud, "s3fn")
+    assert event["Records"][0]["s3"]["object"]["key"] == "k.txt"
+
+
+def test_step_functions_task_reaches_the_handler(cloud: LocalCloud, code_dir) -> None:
+    fn = cloud.deploy(code_dir(app=RECORDER), name="task")
+    sfn = cloud.client("stepfunctions")
+    definition = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn.arn, "End": True}}}
+    machine = sfn.create_state_machine(name="m", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r")
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="e1", input='{"step": 1}')
+    deadline = time.monotonic() + 10
+    while sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "Step Functions execution did not finish"
+        time.sleep(0.02)
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"ok": True}
+    assert _seen(cloud, "task") == [{"step": 1}]
