@@ -118,6 +118,9 @@ def check_offline_cloud() -> str:
     import boto3
     from moto import mock_aws
 
+    if os.environ.get("AWS_PROFILE"):
+        raise CheckFailed("AWS_PROFILE 이 설정되어 있어 진짜 AWS 계정 설정을 읽을 수 있습니다. ./course 로 실행하면 자동으로 지웁니다.")
+
     with network_blocked() as attempts, mock_aws():
         s3 = boto3.client("s3", region_name="ap-northeast-2")
         s3.create_bucket(Bucket="preflight", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
@@ -128,8 +131,6 @@ def check_offline_cloud() -> str:
         raise CheckFailed("오프라인 클라우드가 올린 객체를 그대로 돌려주지 않았습니다. moto 설치를 확인하십시오.")
     if attempts:
         raise CheckFailed(f"오프라인 클라우드가 외부로 연결하려 했습니다: {attempts}")
-    if os.environ.get("AWS_PROFILE"):
-        raise CheckFailed("AWS_PROFILE 이 설정되어 있습니다. ./course 로 실행하면 자동으로 지웁니다.")
     return f"moto로 S3 버킷·객체를 만들고 읽었습니다 (외부 연결 0건, 가짜 자격 증명 {key_id})"
 
 

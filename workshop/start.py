@@ -22,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = ROOT / "site"
 LABS_DIR = ROOT / "labs"
-WORKSPACE = ROOT / "workspace"
+WORKSPACE = Path(os.environ.get("COURSE_WORKSPACE", ROOT / "workspace"))  # tests use their own
 HOST = "127.0.0.1"
+LAB_LOG = WORKSPACE / ".jupyterlab.log"
 
 
 class StartError(Exception):
@@ -101,7 +102,7 @@ def start_jupyterlab(port: int, token: str, root_dir: Path = WORKSPACE) -> subpr
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI run as root; Jupyter refuses without it
-    log = open(ROOT / ".venv" / "jupyterlab.log", "w")  # noqa: SIM115 (lives as long as the server)
+    log = open(LAB_LOG, "w")  # noqa: SIM115 (lives as long as the server)
     return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -109,14 +110,14 @@ def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 90) -> N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise StartError("JupyterLab이 시작하자마자 멈췄습니다. .venv/jupyterlab.log 의 마지막 줄을 확인하십시오.")
+            raise StartError("JupyterLab이 시작하자마자 멈췄습니다. workspace/.jupyterlab.log 의 마지막 줄을 확인하십시오.")
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise StartError(f"JupyterLab이 {timeout:.0f}초 안에 응답하지 않았습니다. .venv/jupyterlab.log 를 확인하십시오.")
+    raise StartError(f"JupyterLab이 {timeout:.0f}초 안에 응답하지 않았습니다. workspace/.jupyterlab.log 를 확인하십시오.")
 
 
 def main() -> int:
@@ -148,7 +149,7 @@ def main() -> int:
     try:
         while lab.poll() is None:
             time.sleep(0.5)
-        print("\n[오류] JupyterLab이 멈췄습니다. .venv/jupyterlab.log 를 확인하십시오.", file=sys.stderr)
+        print("\n[오류] JupyterLab이 멈췄습니다. workspace/.jupyterlab.log 를 확인하십시오.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\n사이트와 JupyterLab을 끕니다.")

@@ -13,7 +13,7 @@ events the way AWS's pollers do, and keep a clock the lab controls.
 
 from .clock import Clock
 from .context import LambdaContext
-from .errors import CloudUsageError, DeployError, TooManyRequestsException
+from .errors import CloudUsageError, DeployError, FunctionNotFound, TooManyRequestsException
 from .execution import ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy
 from .functions import package
 from .logs import Report, parse_report
@@ -29,6 +29,7 @@ __all__ = [
     "ExecutionEnvironment",
     "FixedKeepAlive",
     "FunctionHandle",
+    "FunctionNotFound",
     "Invocation",
     "KeepAlivePolicy",
     "LambdaContext",

@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "CloudUsageError",
     "DeployError",
+    "FunctionNotFound",
     "TooManyRequestsException",
     "error_payload",
     "import_error_payload",
@@ -30,6 +31,10 @@ class CloudUsageError(Exception):
 
 class DeployError(CloudUsageError):
     """A function could not be packaged or deployed (message in Korean)."""
+
+
+class FunctionNotFound(CloudUsageError):
+    """No function by that name, version or alias (message in Korean)."""
 
 
 class TooManyRequestsException(Exception):

@@ -23,7 +23,6 @@ import json
 import os
 import resource
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -33,11 +32,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from . import inprocess
 from .clock import Clock
 from .context import LambdaContext
 from .errors import (
-    CloudUsageError,
+    FunctionNotFound,
     TooManyRequestsException,
     error_payload,
     import_error_payload,
@@ -412,7 +410,15 @@ class LambdaRuntime:
 
     def resolve(self, function_name: str, qualifier: str | None = None) -> Any:
         """The moto function object for a name/ARN and optional version or alias."""
-        return self.backend.get_function(function_name, qualifier)
+        from moto.awslambda.exceptions import UnknownFunctionException
+
+        try:
+            return self.backend.get_function(function_name, qualifier)
+        except UnknownFunctionException as exc:
+            shown = f"{function_name}:{qualifier}" if qualifier else function_name
+            raise FunctionNotFound(
+                f"함수 {shown}을(를) 찾을 수 없습니다. 이름과 버전/별칭을 확인하거나 cloud.deploy(...)로 먼저 배포하십시오."
+            ) from exc
 
     # ---- instances
 
@@ -610,9 +616,3 @@ class LambdaRuntime:
 
 def _iso(epoch: float) -> str:
     return _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def require(condition: bool, message: str) -> None:
-    """Raise a Korean `CloudUsageError` unless `condition` holds."""
-    if not condition:
-        raise CloudUsageError(message)

@@ -22,7 +22,7 @@ What each patch is for:
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
@@ -56,16 +56,7 @@ PATCHES: tuple[tuple[str, str], ...] = (
 _INSTANCE_ATTRS = {"lambda_event_source_mappings", "_messages", "visible_at", "delayed_until"}
 
 _saved: list[tuple[Any, str, Any]] = []
-_active: "LocalCloud | None" = None
 _request = threading.local()  # the qualifier the current Invoke API call named
-
-
-def active() -> "LocalCloud":
-    if _active is None:  # pragma: no cover - patches exist only while a cloud runs
-        from .errors import CloudUsageError
-
-        raise CloudUsageError("실행 중인 로컬 클라우드가 없습니다. 먼저 LocalCloud()를 시작하십시오.")
-    return _active
 
 
 def check() -> list[str]:
@@ -107,13 +98,8 @@ def _header(headers: Any, name: str) -> str | None:
     return value
 
 
-class _Throttled(Exception):
-    pass
-
-
 def install(cloud: "LocalCloud") -> None:
     """Install every patch for `cloud` (idempotent per cloud)."""
-    global _active
     import moto.logs.models as logs_models
     import moto.sqs.models as sqs_models
     from moto.awslambda import models as lambda_models
@@ -124,7 +110,6 @@ def install(cloud: "LocalCloud") -> None:
 
     if _saved:
         uninstall()
-    _active = cloud
     LambdaFunction = lambda_models.LambdaFunction
     clock = cloud.clock
 
@@ -170,7 +155,7 @@ def install(cloud: "LocalCloud") -> None:
     def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
         qualifier = getattr(_request, "qualifier", None)
         _request.qualifier = None
-        invoked_arn = FunctionSpecArn(self, qualifier)
+        invoked_arn = invoked_arn_for(self, qualifier)
         kind = _header(request_headers, "X-Amz-Invocation-Type") or "RequestResponse"
         payload = body.encode() if isinstance(body, str) else (body or b"{}")
         try:
@@ -247,7 +232,7 @@ def install(cloud: "LocalCloud") -> None:
     _set(lambda_models.LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
 
 
-def FunctionSpecArn(fn: Any, qualifier: str | None) -> str:
+def invoked_arn_for(fn: Any, qualifier: str | None) -> str:
     """The ARN the caller used: unqualified, or with the version/alias it named."""
     prefix, _, rest = fn.function_arn.partition(":function:")
     base = f"{prefix}:function:{rest.split(':')[0]}"
@@ -256,11 +241,9 @@ def FunctionSpecArn(fn: Any, qualifier: str | None) -> str:
 
 def uninstall() -> None:
     """Put every patched name back."""
-    global _active
     while _saved:
         owner, name, value = _saved.pop()
         setattr(owner, name, value)
-    _active = None
 
 
 def queue_next_visible(account_id: str, region: str, queue_name: str, now: float) -> float | None:

@@ -270,7 +270,9 @@ class LocalCloud:
         self._require_running()
         fn = self.runtime.resolve(name, qualifier)
         payload = json.dumps({} if event is None else event).encode()
-        invoked_arn = moto_integration.FunctionSpecArn(fn, qualifier or (name.split(":", 1)[1] if ":" in name and not name.startswith("arn:") else None))
+        if qualifier is None and not name.startswith("arn:") and ":" in name:
+            qualifier = name.split(":", 1)[1]  # "name:alias" names a qualifier, as in the API
+        invoked_arn = moto_integration.invoked_arn_for(fn, qualifier)
         if invocation_type == "Event":
             queued = self.async_invoker.enqueue(fn, payload, invoked_arn)
             return Invocation(queued.request_id, fn.function_name, str(fn.version), b"", status_code=202)

@@ -133,3 +133,10 @@ def test_redeploy_updates_code_and_replaces_instances(cloud: LocalCloud, code_di
 def test_bad_memory_is_refused_in_korean(cloud: LocalCloud) -> None:
     with pytest.raises(DeployError, match="128~10240"):
         cloud.deploy(greet, memory=64)
+
+
+def test_unknown_function_is_explained_in_korean(cloud: LocalCloud) -> None:
+    from labkit.cloud import FunctionNotFound
+
+    with pytest.raises(FunctionNotFound, match="찾을 수 없습니다"):
+        cloud.invoke("nope")

@@ -1,0 +1,55 @@
+"""The instructor's pre-flight check reports in Korean, passes here, and fails loudly when it should."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from workshop import preflight
+from workshop.preflight import CheckFailed, network_blocked, run
+from workshop.start import ROOT
+
+
+def test_preflight_passes_on_a_set_up_machine():
+    proc = subprocess.run([sys.executable, "-m", "workshop.preflight"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "모두 통과" in proc.stdout
+    assert proc.stdout.count("✔ 통과") == len(preflight.CHECKS)
+    assert "만점(7/7)" in proc.stdout
+
+
+def test_failing_and_crashing_checks_are_reported_not_raised(capsys):
+    def broken() -> str:
+        raise CheckFailed("고치는 방법을 알려 주는 메시지")
+
+    def crashing() -> str:
+        raise ZeroDivisionError("division by zero")
+
+    results = run([("좋은 점검", lambda: "잘 됩니다"), ("나쁜 점검", broken), ("깨진 점검", crashing)])
+    assert [r.ok for r in results] == [True, False, False]
+    out = capsys.readouterr().out
+    assert "✘ 실패  나쁜 점검: 고치는 방법을 알려 주는 메시지" in out
+    assert "예상하지 못한 오류: ZeroDivisionError" in out
+
+
+def test_busy_port_fails_the_port_check(monkeypatch):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("SITE_PORT", str(busy.getsockname()[1]))
+        with pytest.raises(CheckFailed, match="이미 쓰이는 포트"):
+            preflight.check_ports()
+
+
+def test_network_guard_blocks_and_records_external_connections():
+    with network_blocked() as attempts:
+        with pytest.raises(OSError):
+            socket.create_connection(("203.0.113.7", 443), timeout=1)
+    assert attempts == ["203.0.113.7"]
+
+
+def test_offline_cloud_check_refuses_a_real_aws_profile(monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "production")
+    with pytest.raises(CheckFailed, match="AWS_PROFILE"):
+        preflight.check_offline_cloud()
