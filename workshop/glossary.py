@@ -330,3 +330,21 @@ def check_docs(docs_dir: Path, terms: Sequence[Term]) -> list[Violation]:
         text = page.read_text(encoding="utf-8")
         found += check_terminology(text, terms, _shown(page))
     return found
+
+
+def check_notebooks(notebooks_dir: Path, terms: Sequence[Term]) -> list[Violation]:
+    """Run the terminology check over the Markdown cells of every notebook under `notebooks_dir`.
+
+    Lab notebooks are course text too; code cells are left alone like code blocks on pages.
+    """
+    import nbformat
+
+    found: list[Violation] = []
+    for path in sorted(Path(notebooks_dir).rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells, start=1):
+            if cell.cell_type == "markdown":
+                found += check_terminology(cell.source, terms, f"{_shown(path)} {index}번째 셀")
+    return found

@@ -34,3 +34,24 @@ def test_checker_reports_avoided_variant_with_file_line_and_preferred_form() -> 
     message = str(violations[0])
     for fragment in ("docs/bad.md", "3번째 줄", "'콜드스타트'", "'콜드 스타트'"):
         assert fragment in message
+
+
+def test_lab_notebooks_use_preferred_terms() -> None:
+    from workshop.glossary import check_notebooks
+
+    terms = load_glossary(DOCS / "glossary.yml")
+    violations = check_notebooks(DOCS.parent / "solutions", terms)
+    assert not violations, "실습 노트북 용어 표기 검사 실패:\n" + "\n".join(map(str, violations))
+
+
+def test_notebook_checker_reads_markdown_cells_only(tmp_path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from workshop.glossary import check_notebooks
+
+    nb = new_notebook(cells=[new_markdown_cell("냉시작을 줄입니다."), new_code_cell("# 냉시작\nx = 1")])
+    nbformat.write(nb, tmp_path / "lab.ipynb")
+    terms = [Term("콜드 스타트", "cold start", "설명", ("냉시작",))]
+    violations = check_notebooks(tmp_path, terms)
+    assert [(v.variant, "1번째 셀" in v.source) for v in violations] == [("냉시작", True)]
