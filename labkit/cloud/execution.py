@@ -156,7 +156,7 @@ class KeepAlivePolicy(Protocol):
     def keep_alive_seconds(self, function_name: str) -> float: ...
 
     def observe_idle(self, function_name: str, idle_seconds: float) -> None:
-        """Told the idle time before each warm or cold invocation (for adaptive policies)."""
+        """Told, before each invocation, how long the function had been idle (for adaptive policies)."""
 
 
 @dataclass
@@ -396,6 +396,7 @@ class LambdaRuntime:
         self.logs = LogWriter(account_id, region)
         self._pools: dict[tuple[str, str], list[ExecutionEnvironment]] = {}
         self._provisioned: dict[tuple[str, str], int] = {}
+        self._last_finished: dict[str, float] = {}
         self._lock = threading.RLock()
         self.history: deque[Invocation] = deque(maxlen=10_000)  # recent results, for labs
         self._streams: set[tuple[str, str]] = set()
@@ -458,12 +459,14 @@ class LambdaRuntime:
                 running = sum(1 for i in self.instances(spec.name) if i.busy)
                 if running >= reserved:
                     raise TooManyRequestsException(spec.name, reserved)
+            last = self._last_finished.get(spec.name)
+            if last is not None:  # idle time between invocations, what adaptive policies learn from
+                self.keep_alive.observe_idle(spec.name, max(0.0, now - last))
             idle = [i for i in pool if not i.busy and i.spec == spec]
             if idle:
                 # Provisioned instances first (AWS routes to them before spilling over).
                 inst = max(idle, key=lambda i: (i.provisioned, i.last_used))
                 inst.busy = True
-                self.keep_alive.observe_idle(spec.name, now - inst.last_used)
                 return inst, False
             code_dir = self.code.folder(spec.code_sha, fn.code_bytes)
             inst = ExecutionEnvironment(self, spec, code_dir, provisioned=False)
@@ -480,7 +483,7 @@ class LambdaRuntime:
     def _release(self, inst: ExecutionEnvironment, discard: bool) -> None:
         with self._lock:
             inst.busy = False
-            inst.last_used = self.clock.now()
+            inst.last_used = self._last_finished[inst.spec.name] = self.clock.now()
             if discard:
                 pool = self._pools.get((inst.spec.name, inst.spec.version), [])
                 if inst in pool:

@@ -111,3 +111,25 @@ def handler(event, context):
     assert result.result == 42
     assert "outer ran" in result.log_lines and "inner ran" not in result.log_lines
     assert "inner ran" in cloud.logs("inner")
+
+
+def test_keep_alive_policy_is_pluggable_and_sees_idle_times(code_dir) -> None:
+    class Recording:
+        def __init__(self) -> None:
+            self.idle: list[float] = []
+
+        def keep_alive_seconds(self, function_name: str) -> float:
+            return 60.0
+
+        def observe_idle(self, function_name: str, idle_seconds: float) -> None:
+            self.idle.append(round(idle_seconds))
+
+    policy = Recording()
+    with LocalCloud(keep_alive=policy) as cloud:
+        fn = cloud.deploy(code_dir(app="def handler(e, c):\n    return 1\n"), name="p")
+        fn.invoke()
+        cloud.clock.advance(30)
+        assert not fn.invoke().cold_start
+        cloud.clock.advance(90)
+        assert fn.invoke().cold_start
+    assert policy.idle == [30, 90]

@@ -112,3 +112,33 @@ def test_step_functions_task_reaches_the_handler(cloud: LocalCloud, code_dir) ->
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {"ok": True}
     assert _seen(cloud, "task") == [{"step": 1}]
+
+
+def test_step_functions_map_runs_tasks_concurrently_with_separate_logs(cloud: LocalCloud, code_dir) -> None:
+    app = "import time\ndef handler(event, context):\n    print('ITEM', event['i'])\n    time.sleep(0.1)\n    print('DONE', event['i'])\n    return event['i']\n"
+    fn = cloud.deploy(code_dir(app=app), name="item")
+    sfn = cloud.client("stepfunctions")
+    definition = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 0,
+                "Iterator": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn.arn, "End": True}}},
+                "End": True,
+            }
+        },
+    }
+    machine = sfn.create_state_machine(name="map", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r")
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="e", input=json.dumps({"items": [{"i": n} for n in range(3)]}))["executionArn"]
+    deadline = time.monotonic() + 10
+    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert json.loads(sfn.describe_execution(executionArn=arn)["output"]) == [0, 1, 2]
+    runs = [r for r in cloud.runtime.history if r.function_name == "item"]
+    assert len(runs) == 3
+    for run in runs:
+        mine = [l for l in run.log_lines if l.startswith(("ITEM", "DONE"))]
+        assert mine == [f"ITEM {run.result}", f"DONE {run.result}"]

@@ -140,3 +140,24 @@ def test_unknown_function_is_explained_in_korean(cloud: LocalCloud) -> None:
 
     with pytest.raises(FunctionNotFound, match="찾을 수 없습니다"):
         cloud.invoke("nope")
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+
+def tally_handler(event, context):
+    tally = Tally()
+    tally.items.extend(shout_all(event["words"]))
+    return tally.items
+
+
+def shout_all(words):
+    return [w.upper() for w in words]
+
+
+def test_notebook_function_brings_its_helpers_and_classes(cloud: LocalCloud) -> None:
+    source = function_source(tally_handler)
+    assert "class Tally" in source and "def shout_all" in source
+    assert cloud.deploy(tally_handler, name="tally").invoke({"words": ["a", "b"]}).result == ["A", "B"]
