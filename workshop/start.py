@@ -11,6 +11,7 @@ import http.server
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -103,7 +104,10 @@ def start_jupyterlab(port: int, token: str, root_dir: Path = WORKSPACE) -> subpr
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI run as root; Jupyter refuses without it
     log = open(LAB_LOG, "w")  # noqa: SIM115 (lives as long as the server)
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    # Own session and no stdin: Ctrl+C reaches only us (Jupyter would otherwise ask on the
+    # terminal whether to shut down), and we stop it cleanly in `main`.
+    return subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
 
 
 def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
@@ -120,7 +124,13 @@ def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 90) -> N
     raise StartError(f"JupyterLab이 {timeout:.0f}초 안에 응답하지 않았습니다. workspace/.jupyterlab.log 를 확인하십시오.")
 
 
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM/SIGHUP (kill, a closed terminal) take the Ctrl+C path
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGHUP, _stop_on_signal)
     try:
         site_port = port_from_env("SITE_PORT", 8000)
         lab_port = port_from_env("LAB_PORT", 8888)

@@ -127,3 +127,16 @@ def test_invalid_port_setting_is_explained(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "workshop.start"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "올바른 포트 번호가 아닙니다" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_sigterm_stops_site_and_jupyterlab_together(tmp_path):
+    proc = start_course(tmp_path, free_port(), free_port())
+    read_until(proc, "Ctrl+C")
+    lab_pids = subprocess.run(["pgrep", "-f", f"root_dir={tmp_path / 'ws'}"], capture_output=True, text=True).stdout.split()
+    assert lab_pids, "JupyterLab 프로세스를 찾지 못했습니다"
+    proc.terminate()
+    assert proc.wait(timeout=20) == 0
+    time.sleep(0.5)
+    for pid in lab_pids:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text(), \
+            "사이트를 끈 뒤에도 JupyterLab이 남아 있습니다"
