@@ -395,7 +395,6 @@ class LambdaRuntime:
         self.watchdog = Watchdog()
         self.logs = LogWriter(account_id, region)
         self._pools: dict[tuple[str, str], list[ExecutionEnvironment]] = {}
-        self._provisioned: dict[tuple[str, str], int] = {}
         self._last_finished: dict[str, float] = {}
         self._lock = threading.RLock()
         self.history: deque[Invocation] = deque(maxlen=10_000)  # recent results, for labs
@@ -494,7 +493,6 @@ class LambdaRuntime:
         spec = FunctionSpec.from_moto(fn)
         key = (spec.name, spec.version)
         with self._lock:
-            self._provisioned[key] = count
             pool = self._pools.setdefault(key, [])
             have = [i for i in pool if i.provisioned and i.spec == spec]
             for extra in have[count:]:
