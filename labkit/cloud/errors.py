@@ -10,6 +10,7 @@ Two kinds, kept apart on purpose:
 
 from __future__ import annotations
 
+import signal
 import traceback
 from types import TracebackType
 from typing import Any
@@ -20,6 +21,7 @@ __all__ = [
     "FunctionNotFound",
     "TooManyRequestsException",
     "error_payload",
+    "exit_error_payload",
     "import_error_payload",
     "timeout_payload",
 ]
@@ -93,8 +95,30 @@ def timeout_payload(request_id: str, seconds: float) -> dict[str, Any]:
     }
 
 
+def exit_error_payload(request_id: str, exit_code: int) -> dict[str, Any]:
+    """The runtime process ended during an invocation (subprocess/snapshot isolation).
+
+    Worded as Lambda words it: an exit status, a signal (negative `exit_code`), or a clean exit
+    that Lambda cannot explain.
+    """
+    if exit_code == 0:
+        reason = "Runtime exited without providing a reason"
+    elif exit_code > 0:
+        reason = f"Runtime exited with error: exit status {exit_code}"
+    else:
+        name = signal.strsignal(-exit_code) or f"signal {-exit_code}"
+        reason = f"Runtime exited with error: signal: {name.lower()}"
+    return {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"}
+
+
 def log_line_for(payload: dict[str, Any]) -> str:
-    """The `[ERROR] Type: message` line the Python runtime writes to the log on failure."""
+    """The `[ERROR] Type: message` line the Python runtime writes to the log on failure.
+
+    Errors of the environment rather than the handler (Runtime.ExitError) are logged by Lambda
+    itself, as the message followed by the error type.
+    """
+    if payload.get("errorType") == "Runtime.ExitError":
+        return f"{payload['errorMessage']}\n{payload['errorType']}"
     lines = [f"[ERROR] {payload['errorType']}: {payload['errorMessage']}"]
     if payload.get("stackTrace"):
         lines.append("Traceback (most recent call last):")

@@ -7,11 +7,17 @@ clock. Concurrent invocations need several instances; reserved concurrency caps 
 run at once (the rest are throttled); provisioned concurrency keeps N instances initialised
 ahead of traffic.
 
-This module runs the handler in-process (see `inprocess.py` for what keeps instances apart).
-Figures in the REPORT line are measured here: Duration and Init Duration with
-`time.perf_counter`, Billed Duration by AWS's rules. Max Memory Used in-process is the peak
-resident set of the whole host process (it includes the notebook itself), because threads of
-one process share their memory; a per-instance figure needs a process per instance.
+Three isolation modes decide what an instance is (`LocalCloud.deploy(..., isolation=...)`):
+- "inprocess" (default): `ExecutionEnvironment` here runs the handler in the notebook's process
+  (see `inprocess.py` for what keeps instances apart). Fast; Max Memory Used is the peak
+  resident set of the whole host process (the notebook included), because threads of one
+  process share their memory.
+- "subprocess": `processes.ProcessEnvironment`, a real process per instance, so cold starts,
+  memory and timeouts are real.
+- "snapshot": `processes.SnapshotEnvironment`, instances forked from an initialised template
+  (SnapStart-like), with Restore Duration instead of Init Duration.
+All three produce the same START / END / REPORT lines and CloudWatch Logs here: Duration and
+Init Duration are measured with `time.perf_counter`, Billed Duration follows AWS's rules.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ __all__ = [
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 TASK_ROOT_SHOWN = "/var/task"  # how stack traces name the code folder, as on AWS
+ISOLATION_MODES = ("inprocess", "subprocess", "snapshot")
 
 
 # --------------------------------------------------------------------------- what runs
@@ -80,9 +87,10 @@ class FunctionSpec:
     code_sha: str
     account_id: str
     region: str
+    isolation: str = "inprocess"
 
     @classmethod
-    def from_moto(cls, fn: Any) -> "FunctionSpec":
+    def from_moto(cls, fn: Any, isolation: str = "inprocess") -> "FunctionSpec":
         arn = fn.function_arn
         prefix, _, rest = arn.partition(":function:")
         return cls(
@@ -97,6 +105,7 @@ class FunctionSpec:
             code_sha=fn.code_sha_256,
             account_id=fn.account_id,
             region=fn.region,
+            isolation=isolation,
         )
 
     @property
@@ -194,6 +203,39 @@ class CodeStore:
         return target
 
 
+def day_stream_prefix(epoch: float) -> str:
+    """The date part of a Lambda log stream name (YYYY/MM/DD, UTC)."""
+    return f"{_dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc):%Y/%m/%d}"
+
+
+def lambda_environment(spec: FunctionSpec, code_dir: str, init_type: str, log_stream: str | None) -> dict[str, str]:
+    """The environment variables Lambda sets for a function, over the function's own.
+
+    SnapStart functions get no AWS_LAMBDA_LOG_GROUP_NAME / AWS_LAMBDA_LOG_STREAM_NAME (AWS
+    documents this): pass `log_stream=None` for them.
+    """
+    env = dict(spec.env)
+    env.update(
+        {
+            "_HANDLER": spec.handler,
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": init_type,
+            "LAMBDA_TASK_ROOT": code_dir,
+            "LAMBDA_RUNTIME_DIR": _RUNTIME_DIR,
+            "TZ": ":UTC",
+        }
+    )
+    if log_stream is not None:
+        env["AWS_LAMBDA_LOG_GROUP_NAME"] = spec.log_group
+        env["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream
+    return env
+
+
 def _max_memory_used_mb() -> int:
     # ru_maxrss is in KiB on Linux. Whole host process: see the module docstring.
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
@@ -203,7 +245,13 @@ def _max_memory_used_mb() -> int:
 
 
 class ExecutionEnvironment:
-    """One instance of a function version: its own modules, environment variables and log stream."""
+    """One instance of a function version: its own modules, environment variables and log stream.
+
+    This class runs the handler in-process; `processes.py` subclasses it for the process modes
+    (they override `initialise`, `run`, `max_memory_used_mb` and `close`).
+    """
+
+    isolation = "inprocess"
 
     def __init__(self, runtime: "LambdaRuntime", spec: FunctionSpec, code_dir: str, provisioned: bool) -> None:
         now = runtime.clock.now()
@@ -212,45 +260,57 @@ class ExecutionEnvironment:
         self.code_dir = code_dir
         self.provisioned = provisioned
         self.id = uuid.uuid4().hex
-        day = _dt.datetime.fromtimestamp(now, tz=_dt.timezone.utc)
-        self.log_stream = f"{day:%Y/%m/%d}/[{spec.version}]{self.id}"
+        self.log_stream = f"{day_stream_prefix(now)}/[{spec.version}]{self.id}"
         self.created_at = now
         self.last_used = now
         self.busy = True
         self.invocations = 0
-        self.space = ModuleSpace(code_dir)
+        self.space: ModuleSpace | None = None
         self.handler: Callable[[Any, Any], Any] | None = None
         self.init_duration_ms: float | None = None
         self.init_error: dict[str, Any] | None = None
         self.init_reported = provisioned  # provisioned init is not part of any invoke
+        self.restore_duration_ms: float | None = None  # snapshot isolation only
+        self.billed_restore_ms: int | None = None
+        self.dead = False  # the instance can serve no more invocations (its process ended)
         self.env = self._environment()
 
     def _environment(self) -> dict[str, str]:
-        spec = self.spec
-        env = dict(spec.env)
-        env.update(
-            {
-                "_HANDLER": spec.handler,
-                "AWS_REGION": spec.region,
-                "AWS_DEFAULT_REGION": spec.region,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-                "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-                "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if self.provisioned else "on-demand",
-                "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
-                "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
-                "LAMBDA_TASK_ROOT": self.code_dir,
-                "LAMBDA_RUNTIME_DIR": _RUNTIME_DIR,
-                "TZ": ":UTC",
-            }
-        )
-        return env
+        if self.isolation == "snapshot":
+            return lambda_environment(self.spec, self.code_dir, "snap-start", None)
+        init_type = "provisioned-concurrency" if self.provisioned else "on-demand"
+        return lambda_environment(self.spec, self.code_dir, init_type, self.log_stream)
+
+    def max_memory_used_mb(self) -> int:
+        """Max Memory Used for the REPORT line (in-process: the whole host process, see above)."""
+        return _max_memory_used_mb()
+
+    def close(self) -> None:
+        """Release what the instance holds (nothing in-process: its modules go with it)."""
+        self.dead = True
+
+    def _write_init_log(self, capture: Capture) -> None:
+        """INIT output first in the instance's log stream, then the error if INIT failed."""
+        capture.flush()
+        events = capture.events
+        if self.init_error is not None:
+            now = self.runtime.clock.now_millis
+            events.append((now(), log_line_for(self.init_error)))
+            if self.init_duration_ms is not None:
+                events.append(
+                    (
+                        now(),
+                        f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init\t"
+                        f"Status: error\tError Type: {self.init_error['errorType']}",
+                    )
+                )
+        self.runtime.write_log(self, events)
 
     # ---- INIT phase
 
     def initialise(self) -> None:
         """Load the handler's module (the cold start). Records an AWS-shaped error on failure."""
+        self.space = ModuleSpace(self.code_dir)
         capture = Capture("", self.runtime.clock.now_millis)
         ensure_streams()
         saved = current.capture, current.env
@@ -265,18 +325,7 @@ class ExecutionEnvironment:
         finally:
             self.init_duration_ms = (time.perf_counter() - started) * 1000
             current.capture, current.env = saved
-        capture.flush()
-        events = capture.events
-        if self.init_error is not None:
-            events.append((self.runtime.clock.now_millis(), log_line_for(self.init_error)))
-            events.append(
-                (
-                    self.runtime.clock.now_millis(),
-                    f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init\t"
-                    f"Status: error\tError Type: {self.init_error['errorType']}",
-                )
-            )
-        self.runtime.write_log(self, events)
+        self._write_init_log(capture)
 
     def _load_handler(self) -> Callable[[Any, Any], Any]:
         handler = self.spec.handler
@@ -287,6 +336,7 @@ class ExecutionEnvironment:
                 f"Bad handler '{handler}': not enough values to unpack (expected 2, got 1)",
             )
         module_name = module_name.replace("/", ".")
+        assert self.space is not None
         try:
             module = self.space.load(module_name)
         except ImportError as exc:
@@ -321,9 +371,10 @@ class ExecutionEnvironment:
 
     # ---- INVOKE phase
 
-    def run(self, event: Any, context: LambdaContext, capture: Capture) -> tuple[bytes, dict[str, Any] | None, bool, float]:
-        """Call the handler once; returns (payload, error payload, timed out, duration ms)."""
+    def run(self, payload: bytes, context: LambdaContext, capture: Capture) -> tuple[bytes, dict[str, Any] | None, bool, float]:
+        """Call the handler once with the JSON `payload`; returns (payload, error, timed out, duration ms)."""
         assert self.handler is not None
+        event = json.loads(payload) if payload else {}
         request_id = context.aws_request_id
         ensure_streams()
         saved = current.capture, current.env
@@ -399,14 +450,25 @@ class LambdaRuntime:
         self._lock = threading.RLock()
         self.history: deque[Invocation] = deque(maxlen=10_000)  # recent results, for labs
         self._streams: set[tuple[str, str]] = set()
+        self.default_isolation = "inprocess"
+        self._isolation: dict[str, str] = {}
+        self._endpoint: Any = None
+        self._templates: dict[tuple[str, str], Any] = {}
+        self._retired_templates: list[Any] = []
+        self._template_lock = threading.Lock()
+        self._live: set[Any] = set()  # everything that owns a process, for close()
+        self._live_lock = threading.Lock()
+        self._backend: Any = None
 
     # ---- moto lookups
 
     @property
     def backend(self) -> Any:
-        from moto.awslambda.models import lambda_backends
+        if self._backend is None:
+            from moto.awslambda.models import lambda_backends
 
-        return lambda_backends[self.account_id][self.region]
+            self._backend = lambda_backends[self.account_id][self.region]
+        return self._backend
 
     def resolve(self, function_name: str, qualifier: str | None = None) -> Any:
         """The moto function object for a name/ARN and optional version or alias."""
@@ -419,6 +481,93 @@ class LambdaRuntime:
             raise FunctionNotFound(
                 f"함수 {shown}을(를) 찾을 수 없습니다. 이름과 버전/별칭을 확인하거나 cloud.deploy(...)로 먼저 배포하십시오."
             ) from exc
+
+    # ---- isolation
+
+    def set_isolation(self, function_name: str, isolation: str | None) -> None:
+        """Run every version of a function "inprocess", in a "subprocess" per instance, or
+        restored from a "snapshot"; None goes back to the default. Takes effect at the next
+        cold start: instances of the old mode are not reused."""
+        if isolation is None:
+            self._isolation.pop(function_name, None)
+            return
+        self._isolation[function_name] = check_isolation(isolation)
+
+    def isolation_of(self, function_name: str) -> str:
+        return self._isolation.get(function_name, self.default_isolation)
+
+    def spec_for(self, fn: Any) -> FunctionSpec:
+        return FunctionSpec.from_moto(fn, self._isolation.get(fn.function_name, self.default_isolation))
+
+    def _new_instance(self, spec: FunctionSpec, code_dir: str, provisioned: bool) -> ExecutionEnvironment:
+        if spec.isolation == "inprocess":
+            return ExecutionEnvironment(self, spec, code_dir, provisioned)
+        from .processes import ProcessEnvironment, SnapshotEnvironment
+
+        cls = SnapshotEnvironment if spec.isolation == "snapshot" else ProcessEnvironment
+        return cls(self, spec, code_dir, provisioned)
+
+    @property
+    def endpoint(self) -> Any:
+        """The moto server that handler processes call (started on first use)."""
+        with self._live_lock:
+            if self._endpoint is None:
+                from .endpoint import MotoEndpoint
+
+                self._endpoint = MotoEndpoint()
+        return self._endpoint
+
+    def snapshot_template(self, spec: FunctionSpec, code_dir: str) -> Any:
+        """The initialised template of a function version, created (INIT runs) on first need."""
+        from .processes import SnapshotTemplate
+
+        key = (spec.name, spec.version)
+        with self._template_lock:
+            template = self._templates.get(key)
+            if template is not None and template.spec != spec:
+                self._retire(template)
+                template = None
+            fresh = template is None
+            if fresh:
+                template = self._templates[key] = SnapshotTemplate(self, spec, code_dir)
+        if fresh:
+            try:
+                template.start()
+            finally:
+                if template.init_error is not None:
+                    with self._template_lock:
+                        if self._templates.get(key) is template:
+                            del self._templates[key]  # the next cold start tries again
+        else:
+            template.ready.wait()
+        return template
+
+    def snapshots(self, function_name: str | None = None) -> list[Any]:
+        """The live snapshot templates (of one function, if given), for labs to inspect."""
+        with self._template_lock:
+            return [t for t in self._templates.values() if function_name is None or t.spec.name == function_name]
+
+    def _retire(self, template: Any) -> None:
+        """A template of an outdated spec: closed once its last instance has gone."""
+        template.retired = True
+        if template.instances:
+            self._retired_templates.append(template)
+        else:
+            template.close()
+
+    def template_released(self, template: Any) -> None:
+        with self._template_lock:
+            if template.retired and not template.instances and template in self._retired_templates:
+                self._retired_templates.remove(template)
+                template.close()
+
+    def track(self, owner: Any) -> None:
+        with self._live_lock:
+            self._live.add(owner)
+
+    def untrack(self, owner: Any) -> None:
+        with self._live_lock:
+            self._live.discard(owner)
 
     # ---- instances
 
@@ -435,42 +584,49 @@ class LambdaRuntime:
     def reclaim_idle(self) -> int:
         """Drop instances idle longer than the keep-alive; returns how many were reclaimed."""
         now = self.clock.now()
-        dropped = 0
+        dropped: list[ExecutionEnvironment] = []
         with self._lock:
             for (name, _), pool in self._pools.items():
                 window = self.keep_alive.keep_alive_seconds(name)
                 keep = [i for i in pool if i.busy or i.provisioned or now - i.last_used < window]
-                dropped += len(pool) - len(keep)
+                dropped += [i for i in pool if i not in keep]
                 pool[:] = keep
-        return dropped
+        _close_all(dropped)
+        return len(dropped)
 
     def _acquire(self, spec: FunctionSpec, fn: Any) -> tuple[ExecutionEnvironment, bool]:
         now = self.clock.now()
-        with self._lock:
-            pool = self._pools.setdefault((spec.name, spec.version), [])
-            window = self.keep_alive.keep_alive_seconds(spec.name)
-            pool[:] = [
-                i for i in pool
-                if i.busy or (i.spec == spec and (i.provisioned or now - i.last_used < window))
-            ]
-            reserved = self._reserved(spec.name)
-            if reserved is not None:
-                running = sum(1 for i in self.instances(spec.name) if i.busy)
-                if running >= reserved:
-                    raise TooManyRequestsException(spec.name, reserved)
-            last = self._last_finished.get(spec.name)
-            if last is not None:  # idle time between invocations, what adaptive policies learn from
-                self.keep_alive.observe_idle(spec.name, max(0.0, now - last))
-            idle = [i for i in pool if not i.busy and i.spec == spec]
-            if idle:
-                # Provisioned instances first (AWS routes to them before spilling over).
-                inst = max(idle, key=lambda i: (i.provisioned, i.last_used))
-                inst.busy = True
-                return inst, False
-            code_dir = self.code.folder(spec.code_sha, fn.code_bytes)
-            inst = ExecutionEnvironment(self, spec, code_dir, provisioned=False)
-            pool.append(inst)
-        return inst, True
+        stale: list[ExecutionEnvironment] = []
+        try:
+            with self._lock:
+                pool = self._pools.setdefault((spec.name, spec.version), [])
+                window = self.keep_alive.keep_alive_seconds(spec.name)
+                keep = [
+                    i for i in pool
+                    if i.busy or (i.spec == spec and not i.dead and (i.provisioned or now - i.last_used < window))
+                ]
+                stale = [i for i in pool if i not in keep]
+                pool[:] = keep
+                reserved = self._reserved(spec.name)
+                if reserved is not None:
+                    running = sum(1 for i in self.instances(spec.name) if i.busy)
+                    if running >= reserved:
+                        raise TooManyRequestsException(spec.name, reserved)
+                last = self._last_finished.get(spec.name)
+                if last is not None:  # idle time between invocations, what adaptive policies learn from
+                    self.keep_alive.observe_idle(spec.name, max(0.0, now - last))
+                idle = [i for i in pool if not i.busy and i.spec == spec]
+                if idle:
+                    # Provisioned instances first (AWS routes to them before spilling over).
+                    inst = max(idle, key=lambda i: (i.provisioned, i.last_used))
+                    inst.busy = True
+                    return inst, False
+                code_dir = self.code.folder(spec.code_sha, fn.code_bytes)
+                inst = self._new_instance(spec, code_dir, provisioned=False)
+                pool.append(inst)
+            return inst, True
+        finally:
+            _close_all(stale)
 
     def _reserved(self, function_name: str) -> int | None:
         try:
@@ -487,22 +643,27 @@ class LambdaRuntime:
                 pool = self._pools.get((inst.spec.name, inst.spec.version), [])
                 if inst in pool:
                     pool.remove(inst)
+        if discard:
+            inst.close()
 
     def set_provisioned(self, fn: Any, count: int) -> list[ExecutionEnvironment]:
         """Keep `count` initialised instances of this version (created and initialised now)."""
-        spec = FunctionSpec.from_moto(fn)
+        spec = self.spec_for(fn)
         key = (spec.name, spec.version)
+        removed: list[ExecutionEnvironment] = []
         with self._lock:
             pool = self._pools.setdefault(key, [])
-            have = [i for i in pool if i.provisioned and i.spec == spec]
+            have = [i for i in pool if i.provisioned and i.spec == spec and not i.dead]
             for extra in have[count:]:
                 if not extra.busy:
                     pool.remove(extra)
+                    removed.append(extra)
             new = [
-                ExecutionEnvironment(self, spec, self.code.folder(spec.code_sha, fn.code_bytes), provisioned=True)
+                self._new_instance(spec, self.code.folder(spec.code_sha, fn.code_bytes), provisioned=True)
                 for _ in range(max(0, count - len(have)))
             ]
             pool.extend(new)
+        _close_all(removed)
         for inst in new:
             inst.initialise()
             self._release(inst, discard=inst.init_error is not None)
@@ -521,20 +682,29 @@ class LambdaRuntime:
 
         Raises `TooManyRequestsException` when reserved concurrency is exhausted.
         """
-        spec = FunctionSpec.from_moto(fn)
+        spec = self.spec_for(fn)
         request_id = request_id or str(uuid.uuid4())
-        event = json.loads(payload) if payload else {}
+        if isinstance(payload, str):
+            payload = payload.encode()
+        payload = payload or b""
+        if spec.isolation == "inprocess" and payload:
+            json.loads(payload)  # a malformed event fails here, before an instance is taken
         inst, cold = self._acquire(spec, fn)
         if cold:
-            inst.initialise()
+            try:
+                inst.initialise()
+            except BaseException:
+                self._release(inst, discard=True)
+                raise
         clock_ms = self.clock.now_millis
         events: list[tuple[int, str]] = [(clock_ms(), f"START RequestId: {request_id} Version: {spec.version}")]
         capture = Capture(request_id, clock_ms)
         init_ms = None if inst.init_reported else inst.init_duration_ms
+        restore_ms = inst.restore_duration_ms if cold else None
         inst.init_reported = True
         if inst.init_error is not None:
             # A failed INIT is retried inside this invoke on AWS; the error is the result.
-            error = dict(inst.init_error, requestId=request_id)
+            error = _init_error_for(inst.init_error, request_id)
             result_payload, timed_out, duration_ms = b"", False, 0.0
             discard = True
         else:
@@ -549,11 +719,11 @@ class LambdaRuntime:
                 deadline_monotonic=time.monotonic() + spec.timeout_s,
             )
             try:
-                result_payload, error, timed_out, duration_ms = inst.run(event, context, capture)
+                result_payload, error, timed_out, duration_ms = inst.run(payload, context, capture)
             except BaseException:
                 self._release(inst, discard=True)
                 raise
-            discard = timed_out  # AWS resets the environment after a timeout
+            discard = timed_out or inst.dead  # AWS resets the environment after a timeout or crash
         capture.flush()
         events.extend(capture.events)
         status = error_type = None
@@ -563,15 +733,17 @@ class LambdaRuntime:
             status = "timeout"
         elif error is not None:
             events.append((clock_ms(), log_line_for(error)))
-            if inst.init_error is not None:
+            if inst.init_error is not None or error["errorType"] in _ENVIRONMENT_ERRORS:
                 status, error_type = "error", error["errorType"]
         report = Report(  # figures rounded as the line prints them; billing uses the exact ones
             request_id=request_id,
             duration_ms=round(duration_ms, 2),
             billed_duration_ms=billed_ms(duration_ms, init_ms),
             memory_size_mb=spec.memory_mb,
-            max_memory_used_mb=_max_memory_used_mb(),
+            max_memory_used_mb=inst.max_memory_used_mb(),
             init_duration_ms=None if init_ms is None else round(init_ms, 2),
+            restore_duration_ms=None if restore_ms is None else round(restore_ms, 2),
+            billed_restore_duration_ms=inst.billed_restore_ms if restore_ms is not None else None,
             status=status,
             error_type=error_type,
         )
@@ -596,9 +768,12 @@ class LambdaRuntime:
         return result
 
     def write_log(self, inst: ExecutionEnvironment, events: list[tuple[int, str]]) -> None:
+        self.write_log_stream(inst.spec.log_group, inst.log_stream, events)
+
+    def write_log_stream(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
         if not events:
             return
-        key = (inst.spec.log_group, inst.log_stream)
+        key = (group, stream)
         if key not in self._streams:
             self.logs.ensure_stream(*key)
             self._streams.add(key)
@@ -609,10 +784,59 @@ class LambdaRuntime:
             self.logs.put(*key, events)
 
     def close(self) -> None:
+        """Stop every worker process (instances, snapshot templates) and the moto endpoint."""
         self.watchdog.stop()
         with self._lock:
+            instances = [i for pool in self._pools.values() for i in pool]
             self._pools.clear()
+        _close_all(instances)
+        with self._template_lock:
+            templates = list(self._templates.values()) + self._retired_templates
+            self._templates.clear()
+            self._retired_templates.clear()
+        for template in templates:
+            template.close()
+        with self._live_lock:
+            leftovers = list(self._live)
+        for owner in leftovers:  # instances being initialised while the cloud stopped
+            owner.close()
+        if self._endpoint is not None:
+            self._endpoint.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+# Errors of the execution environment, not of the handler: REPORT shows "Status: error".
+_ENVIRONMENT_ERRORS = frozenset({"Runtime.ExitError", "SnapStartException", "SnapStartTimeoutException", "Runtime.Unknown"})
+
+
+def _init_error_for(init_error: dict[str, Any], request_id: str) -> dict[str, Any]:
+    """A recorded INIT failure as the payload of this invocation (with its request id)."""
+    error = dict(init_error)
+    message = error.get("errorMessage", "")
+    if message.startswith("RequestId:  Error:"):  # recorded before any request existed
+        error["errorMessage"] = f"RequestId: {request_id} " + message[len("RequestId:  "):]
+    if "stackTrace" in error:  # the Python runtime's own shape; Runtime.ExitError has neither
+        error["requestId"] = request_id
+    return error
+
+
+def check_isolation(isolation: str) -> str:
+    """Validate an isolation mode name (Korean message for a wrong one)."""
+    if isolation not in ISOLATION_MODES:
+        from .errors import CloudUsageError
+
+        raise CloudUsageError(
+            f"isolation={isolation!r}는 없는 격리 방식입니다. 'inprocess', 'subprocess', 'snapshot' 중 하나를 쓰십시오."
+        )
+    return isolation
+
+
+def _close_all(instances: list[ExecutionEnvironment]) -> None:
+    for inst in instances:
+        try:
+            inst.close()
+        except Exception:  # noqa: BLE001 - one stuck process must not keep the others alive
+            pass
 
 
 def _iso(epoch: float) -> str:

@@ -31,12 +31,15 @@ class Report:
     memory_size_mb: int
     max_memory_used_mb: int
     init_duration_ms: float | None = None
+    restore_duration_ms: float | None = None  # snapshot (SnapStart) restores, instead of Init Duration
+    billed_restore_duration_ms: int | None = None
     status: str | None = None  # "timeout" or "error" on failure, as AWS prints it
     error_type: str | None = None
 
     @property
     def cold_start(self) -> bool:
-        return self.init_duration_ms is not None
+        """A new execution environment: initialised (Init Duration) or restored (Restore Duration)."""
+        return self.init_duration_ms is not None or self.restore_duration_ms is not None
 
     @property
     def line(self) -> str:
@@ -50,6 +53,10 @@ class Report:
         ]
         if self.init_duration_ms is not None:
             parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
+        if self.restore_duration_ms is not None:
+            parts.append(f"Restore Duration: {self.restore_duration_ms:.2f} ms")
+            if self.billed_restore_duration_ms is not None:
+                parts.append(f"Billed Restore Duration: {self.billed_restore_duration_ms} ms")
         if self.status:
             parts.append(f"Status: {self.status}")
         if self.error_type:
@@ -63,6 +70,8 @@ _REPORT_FIELDS = {
     "memory_size_mb": (r"Memory Size: (\d+) MB", int),
     "max_memory_used_mb": (r"Max Memory Used: (\d+) MB", int),
     "init_duration_ms": (r"Init Duration: ([\d.]+) ms", float),
+    "restore_duration_ms": (r"(?:^|\t)Restore Duration: ([\d.]+) ms", float),
+    "billed_restore_duration_ms": (r"Billed Restore Duration: (\d+) ms", int),
     "status": (r"Status: (\w+)", str),
     "error_type": (r"Error Type: ([\w.]+)", str),
 }

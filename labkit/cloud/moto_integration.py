@@ -51,9 +51,68 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.sqs.models", "Message.delayed_until"),  # instance attribute
     ("moto.logs.models", "utcnow"),
     ("moto.logs.models", "logs_backends"),
+    # streams.py
+    ("moto.dynamodb.models.table", "utcnow"),
+    ("moto.dynamodb.models.table", "StreamRecord.__init__"),
+    ("moto.dynamodb.models.table", "StreamShard.items"),  # instance attribute
+    ("moto.dynamodb.models.table", "Table.lambda_event_source_mappings"),  # instance attribute
+    ("moto.dynamodb.models", "dynamodb_backends"),
+    ("moto.kinesis.models", "utcnow"),
+    ("moto.kinesis.models", "Stream.lambda_event_source_mappings"),  # instance attribute
+    ("moto.kinesis.models", "Shard.records"),  # instance attribute
+    ("moto.kinesis.models", "kinesis_backends"),
+    # s3.py
+    ("moto.s3.notifications", "send_event"),
+    ("moto.s3.notifications", "_detail_type"),
+    ("moto.s3.models", "Notification.matches"),
+    ("moto.s3.models", "S3Backend._set_delete_marker"),
+    ("moto.sns.models", "sns_backends"),
+    # sns.py
+    ("moto.sns.models", "iso_8601_datetime_with_milliseconds"),
+    ("moto.sns.models", "Subscription.publish"),
+    ("moto.sns.models", "Subscription.get_post_data"),
+    ("moto.sns.models", "Subscription._parse_message_structure"),
+    ("moto.sns.models", "Subscription._filter_policy_matcher"),  # instance attribute
+    ("moto.sns.models", "Subscription.private_key"),
+    # eventbridge.py
+    ("moto.events.models", "unix_time"),
+    ("moto.events.models", "unix_time_millis"),
+    ("moto.events.models", "Rule.send_to_targets"),
+    ("moto.events.models", "EventPattern.get_pattern"),
+    ("moto.events.models", "EventPattern.matches_event"),
+    ("moto.events.models", "events_backends"),
+    # schedules.py
+    ("moto.events.models", "EventsBackend.put_rule"),
+    ("moto.events.models", "Rule.scheduled_expression"),  # instance attribute
+    ("moto.scheduler.models", "EventBridgeSchedulerBackend.create_schedule"),
+    ("moto.scheduler.models", "EventBridgeSchedulerBackend.update_schedule"),
+    ("moto.scheduler.models", "EventBridgeSchedulerBackend.delete_schedule"),
+    ("moto.scheduler.models", "scheduler_backends"),
+    # apigateway.py
+    ("moto.apigateway.models", "RestAPI.update_integration_mocks"),
+    ("moto.apigateway.models", "apigateway_backends"),
+    ("moto.apigatewayv2.models", "apigatewayv2_backends"),
+    ("moto.apigatewayv2.responses", "ApiGatewayV2Response.create_api"),
+    ("moto.apigateway.responses", "APIGatewayResponse.create_rest_api"),
+    ("moto.apigateway.models", "RestAPI.binaryMediaTypes"),  # instance attribute
+    ("moto.core.models", "responses_mock"),
+    # stepfunctions.py
+    ("moto.stepfunctions.parser.models", "StepFunctionsParserBackend.start_execution"),
+    ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends"),
+    ("moto.stepfunctions.parser.asl.eval.event.event_manager", "EventManager.add_event"),
+    ("moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function", "WaitFunction._wait_interval"),
+    ("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "time"),
+    ("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "RetrierDecl._eval_body"),
+    ("moto.stepfunctions.models", "StateMachine.create_from_cloudformation_json"),
+    ("moto.stepfunctions.models", "StateMachine.delete_from_cloudformation_json"),
+    ("moto.stepfunctions.models", "StateMachine.update_from_cloudformation_json"),
+    ("moto.stepfunctions.utils", "cfn_to_api_tags"),
 )
 
-_INSTANCE_ATTRS = {"lambda_event_source_mappings", "_messages", "visible_at", "delayed_until"}
+_INSTANCE_ATTRS = {
+    "lambda_event_source_mappings", "_messages", "visible_at", "delayed_until", "items", "records",
+    "_filter_policy_matcher", "scheduled_expression", "binaryMediaTypes",
+}
 
 _saved: list[tuple[Any, str, Any]] = []
 _request = threading.local()  # the qualifier the current Invoke API call named
@@ -222,14 +281,60 @@ def install(cloud: "LocalCloud") -> None:
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         esm = original_create_esm(self, spec)
-        if esm.event_source_arn.split(":")[2] == "sqs":
+        service = esm.event_source_arn.split(":")[2]
+        if service == "sqs":
             sqs_backend = sqs_models.sqs_backends[self.account_id][self.region_name]
             for queue in sqs_backend.queues.values():
                 if queue.queue_arn == esm.event_source_arn:
                     queue.lambda_event_source_mappings.pop(esm.function_arn, None)
+        elif service in ("dynamodb", "kinesis"):
+            _detach_stream_mapping(self.account_id, self.region_name, esm)
+            cloud.stream_poller.register(esm)
         return esm
 
     _set(lambda_models.LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+
+    _install_streams(cloud)
+    cloud.s3_notifications.install(_set)
+    cloud.sns_delivery.install(_set)
+    cloud.eventbridge.install(_set)
+    cloud.schedules.install(_set)
+    cloud.api_gateway.install(_set)
+    cloud.stepfunctions.install(_set)
+
+
+def _detach_stream_mapping(account_id: str, region: str, esm: Any) -> None:
+    """Take a stream mapping out of moto's synchronous delivery (the stream poller delivers)."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.kinesis.models import kinesis_backends
+
+    if esm.event_source_arn.split(":")[2] == "dynamodb":
+        for table in dynamodb_backends[account_id][region].tables.values():
+            table.lambda_event_source_mappings.pop(esm.function_arn, None)
+    else:
+        for stream in kinesis_backends[account_id][region].streams.values():
+            if stream.arn == esm.event_source_arn:
+                stream.lambda_event_source_mappings.pop(esm.event_source_arn, None)
+
+
+def _install_streams(cloud: "LocalCloud") -> None:
+    """Stream records on the runtime's clock, in the cloud's region.
+
+    moto stamps DynamoDB stream records and Kinesis records with the wall clock and every
+    DynamoDB stream record with awsRegion "us-east-1".
+    """
+    import moto.dynamodb.models.table as table_models
+    import moto.kinesis.models as kinesis_models
+
+    _set(table_models, "utcnow", cloud.clock.utcnow)
+    _set(kinesis_models, "utcnow", cloud.clock.utcnow)
+    original_record_init = table_models.StreamRecord.__init__
+
+    def stream_record_init(self: Any, table: Any, *args: Any, **kwargs: Any) -> None:
+        original_record_init(self, table, *args, **kwargs)
+        self.record["awsRegion"] = table.region_name
+
+    _set(table_models.StreamRecord, "__init__", stream_record_init)
 
 
 def invoked_arn_for(fn: Any, qualifier: str | None) -> str:

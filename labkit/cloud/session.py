@@ -23,12 +23,19 @@ from typing import Any
 from . import moto_integration
 from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError
-from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime
+from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
+from .apigateway import ApiGateway
+from .eventbridge import EventBridgeDelivery
 from .functions import package
 from .inprocess import HostHooks
 from .invocations import AsyncInvoker
 from .logs import Report, parse_report, read_log_events
+from .s3 import S3Notifications
+from .schedules import Schedules
+from .sns import SnsDelivery
+from .stepfunctions import ExecutionHistory, StepFunctions
 from .sqs import SqsPoller
+from .streams import StreamPoller
 
 __all__ = ["LocalCloud", "local_cloud", "FunctionHandle", "DEFAULT_REGION", "ACCOUNT_ID"]
 
@@ -96,9 +103,12 @@ class LocalCloud:
         region: str = DEFAULT_REGION,
         *,
         keep_alive: float | KeepAlivePolicy = 600.0,
+        isolation: str = "inprocess",
         start: bool = True,
     ) -> None:
+        """`isolation` is the default for every function (see `deploy`)."""
         self.region = region
+        self.isolation = check_isolation(isolation)
         self.account_id = ACCOUNT_ID
         self.clock = Clock()
         self.timers = Timers(self.clock)
@@ -106,6 +116,13 @@ class LocalCloud:
         self.runtime: LambdaRuntime | None = None  # type: ignore[assignment]
         self.async_invoker = AsyncInvoker(self)
         self.sqs_poller = SqsPoller(self)
+        self.stream_poller = StreamPoller(self)
+        self.s3_notifications = S3Notifications(self)
+        self.sns_delivery = SnsDelivery(self)
+        self.eventbridge = EventBridgeDelivery(self)
+        self.schedules = Schedules(self)
+        self.api_gateway = ApiGateway(self)
+        self.stepfunctions = StepFunctions(self)
         self._hooks = HostHooks()
         self._mock: Any = None
         self._saved_env: dict[str, str] | None = None
@@ -137,6 +154,7 @@ class LocalCloud:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self.runtime = LambdaRuntime(self.clock, self.account_id, self.region, self._keep_alive)
+        self.runtime.default_isolation = self.isolation
         moto_integration.install(self)
         self._hooks.install()
         _active_cloud = self
@@ -147,6 +165,7 @@ class LocalCloud:
         global _active_cloud
         if not self.running:
             return
+        self.api_gateway.close()
         self._hooks.uninstall()
         moto_integration.uninstall()
         if self.runtime is not None:
@@ -213,12 +232,24 @@ class LocalCloud:
         description: str = "",
         dead_letter_arn: str | None = None,
         publish: bool = False,
+        isolation: str | None = None,
     ) -> FunctionHandle:
         """Package `source` (function, module, folder or .py file) and create or update the function.
 
         Re-running the same cell updates code and configuration, as a redeploy would.
+
+        `isolation` decides what an execution environment is (None: the cloud's default):
+        - "inprocess": the handler runs in this Python process; fastest, for most labs.
+        - "subprocess": a real process per instance; cold starts (Init Duration from process
+          start to handler-ready), memory and timeouts (the process is killed) are real.
+        - "snapshot": SnapStart-like; INIT runs once in a template process (with the
+          `snapshot-restore-py` before-snapshot hooks), instances are forked from it and run the
+          after-restore hooks; REPORT shows Restore Duration instead of Init Duration.
+        In the last two, the handler's boto3 calls reach this cloud through a local moto server.
         """
         self._require_running()
+        if isolation is not None:
+            check_isolation(isolation)
         if not 128 <= memory <= 10240:
             raise DeployError(f"memory={memory}는 허용 범위 밖입니다. Lambda 메모리는 128~10240 MB 사이로 지정하십시오.")
         if not 1 <= timeout <= 900:
@@ -247,7 +278,17 @@ class LocalCloud:
             lam.update_function_configuration(**config)
             if publish:
                 lam.publish_version(FunctionName=name)
+        self.runtime.set_isolation(name, isolation)
         return FunctionHandle(self, name)
+
+    def set_isolation(self, name: str, isolation: str | None) -> None:
+        """Change the isolation of an existing function (e.g. one made by boto3 or CloudFormation).
+
+        Applies from the next cold start; None goes back to the cloud's default.
+        """
+        self._require_running()
+        self.runtime.resolve(name)
+        self.runtime.set_isolation(name, isolation)
 
     def function(self, name: str) -> FunctionHandle:
         """A handle on a function that already exists (created by boto3 or CloudFormation)."""
@@ -300,6 +341,25 @@ class LocalCloud:
         version = str(self.runtime.resolve(name, qualifier).version) if qualifier else None
         return self.runtime.instances(name, version)
 
+    # ---- API Gateway
+
+    def api_url(self, api_id: str, stage: str | None = None) -> str:
+        """The execute-api URL of a REST or HTTP API stage, for `requests` in this process."""
+        self._require_running()
+        return self.api_gateway.url(api_id, stage)
+
+    def serve_api(self, api_id: str, stage: str | None = None, port: int = 0) -> str:
+        """Serve an API over real HTTP on 127.0.0.1 (curl, a browser) and return its base URL."""
+        self._require_running()
+        return self.api_gateway.serve(api_id, stage, port)
+
+    # ---- Step Functions
+
+    def wait_execution(self, execution_arn: str, timeout: float = 30.0) -> ExecutionHistory:
+        """Wait until a Step Functions execution ends and return its history (prints as a Korean table)."""
+        self._require_running()
+        return self.stepfunctions.wait(execution_arn, timeout)
+
     # ---- logs
 
     def logs(self, name: str) -> list[str]:
@@ -313,23 +373,35 @@ class LocalCloud:
     # ---- delivery
 
     def run_until_idle(self, *, fast_forward: bool = False, max_seconds: float = 3600.0) -> int:
-        """Deliver everything that is due: async invocations, SQS batches, timers. Returns how many ran.
+        """Deliver everything that is due: schedules, async invocations, SQS and stream batches, timers.
 
-        With `fast_forward=True` the clock jumps to each next due moment (a visibility timeout,
-        a retry delay, a batching window) until nothing is left or `max_seconds` of clock time
-        have passed, so a lab can see retries and redrive without waiting.
+        Returns how many ran. With `fast_forward=True` the clock jumps to each next due moment (a
+        visibility timeout, a retry delay, a batching window) until nothing is left or
+        `max_seconds` of clock time have passed, so a lab can see retries and redrive without
+        waiting. Schedules never pull the clock forward (one is always due again): move it with
+        `clock.advance()` to make scheduled rules fire.
         """
         self._require_running()
         started = self.clock.now()
         total = 0
         while True:
-            ran = self.timers.run_due() + self.async_invoker.run_ready() + self.sqs_poller.poll()
+            ran = (
+                self.schedules.poll()
+                + self.timers.run_due()
+                + self.async_invoker.run_ready()
+                + self.sqs_poller.poll()
+                + self.stream_poller.poll()
+            )
             total += ran
             if ran:
                 continue
             if not fast_forward:
                 break
-            upcoming = [t for t in (self.timers.next_due(), self.sqs_poller.next_due()) if t is not None]
+            upcoming = [
+                t
+                for t in (self.timers.next_due(), self.sqs_poller.next_due(), self.stream_poller.next_due())
+                if t is not None
+            ]
             if not upcoming or min(upcoming) - started > max_seconds:
                 break
             self.clock.advance(max(0.0, min(upcoming) - self.clock.now()))

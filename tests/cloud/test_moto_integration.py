@@ -46,6 +46,23 @@ def test_instance_attributes_still_exist(cloud: LocalCloud) -> None:
     assert isinstance(message.visible_at, (int, float)) and isinstance(message.delayed_until, (int, float))
 
 
+def test_stream_instance_attributes_still_exist(cloud: LocalCloud) -> None:
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.kinesis.models import kinesis_backends
+
+    cloud.client("dynamodb").create_table(
+        TableName="probe", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+    )
+    table = dynamodb_backends[cloud.account_id][cloud.region].tables["probe"]
+    assert isinstance(table.lambda_event_source_mappings, dict) and isinstance(table.stream_shard.items, list)
+    cloud.client("kinesis").create_stream(StreamName="probe", ShardCount=1)
+    stream = kinesis_backends[cloud.account_id][cloud.region].streams["probe"]
+    assert isinstance(stream.lambda_event_source_mappings, dict)
+    assert all(isinstance(shard.records, dict) for shard in stream.shards.values())
+
+
 def _seen(cloud: LocalCloud, name: str) -> list[dict]:
     return [json.loads(line[5:]) for line in cloud.logs(name) if line.startswith("SEEN ")]
 
@@ -60,6 +77,7 @@ def test_dynamodb_stream_reaches_the_handler(cloud: LocalCloud, code_dir) -> Non
     cloud.deploy(code_dir(app=RECORDER), name="ddb")
     cloud.client("lambda").create_event_source_mapping(EventSourceArn=table["LatestStreamArn"], FunctionName="ddb", StartingPosition="TRIM_HORIZON")
     ddb.put_item(TableName="t", Item={"pk": {"S": "1"}})
+    cloud.run_until_idle()
     (event,) = _seen(cloud, "ddb")
     assert event["Records"][0]["eventName"] == "INSERT"
 
@@ -71,6 +89,7 @@ def test_kinesis_reaches_the_handler(cloud: LocalCloud, code_dir) -> None:
     cloud.deploy(code_dir(app=RECORDER), name="kin")
     cloud.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="kin", StartingPosition="TRIM_HORIZON")
     kinesis.put_record(StreamName="s", Data=b"hello", PartitionKey="p")
+    cloud.run_until_idle()
     (event,) = _seen(cloud, "kin")
     assert event["Records"][0]["kinesis"]["data"] == "aGVsbG8="
 
@@ -81,6 +100,7 @@ def test_sns_reaches_the_handler(cloud: LocalCloud, code_dir) -> None:
     fn = cloud.deploy(code_dir(app=RECORDER), name="sub")
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
     sns.publish(TopicArn=topic, Message="hi")
+    cloud.run_until_idle()
     (event,) = _seen(cloud, "sub")
     assert event["Records"][0]["Sns"]["Message"] == "hi"
 
@@ -94,6 +114,7 @@ def test_s3_notification_reaches_the_handler(cloud: LocalCloud, code_dir) -> Non
         NotificationConfiguration={"LambdaFunctionConfigurations": [{"LambdaFunctionArn": fn.arn, "Events": ["s3:ObjectCreated:*"]}]},
     )
     s3.put_object(Bucket="lab-bucket", Key="k.txt", Body=b"x")
+    cloud.run_until_idle()
     (event,) = _seen(cloud, "s3fn")
     assert event["Records"][0]["s3"]["object"]["key"] == "k.txt"
 

@@ -1,0 +1,677 @@
+"""API Gateway: REST APIs (v1) and HTTP APIs (v2) in front of Lambda, in-process and over real HTTP.
+
+What API Gateway does with a Lambda proxy integration, and so what this does:
+- routes a request on `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}/...` to a
+  REST resource (literal segments before `{param}` before `{proxy+}`) and method (or ANY), or to
+  an HTTP API route (`GET /items/{id}`, `ANY /{proxy+}`, `$default`); unknown routes get
+  API Gateway's answers (REST: 403 Missing Authentication Token; HTTP API: 404 Not Found);
+- builds the event in the integration's payload format: REST and HTTP API payload 1.0 (resource,
+  path, httpMethod, headers/multiValueHeaders, queryStringParameters/multiValue...,
+  pathParameters, stageVariables, requestContext, body, isBase64Encoded) or HTTP API payload
+  2.0 (version, routeKey, rawPath, rawQueryString, cookies, headers, queryStringParameters,
+  requestContext.http, pathParameters, stageVariables, body, isBase64Encoded);
+- binary bodies: REST base64-encodes a body whose Content-Type matches the API's
+  binaryMediaTypes; HTTP APIs base64-encode every body that is not text;
+- invokes the function synchronously and turns its answer into the HTTP response: a proxy
+  response object (statusCode, headers, multiValueHeaders, cookies, body, isBase64Encoded), or,
+  for payload 2.0, any other JSON value as a 200 `application/json` body. A function error or a
+  malformed proxy response is a 502 `{"message": "Internal server error"}`; a throttle a 429.
+Two ways in, both through `handle()`:
+- in-process: moto's `responses` mock routes every `requests` call to an execute-api URL here
+  (moto's own router cannot invoke Lambda proxies and is switched off);
+- `serve()`: a real HTTP server on 127.0.0.1 that a browser or curl can reach.
+Only Lambda proxy integrations run (AWS_PROXY); other integration types answer 500 with a Korean
+explanation. Authorizers, API keys, usage plans, request validation and mapping templates are
+not applied. binaryMediaTypes given to create_rest_api are kept (moto drops them). HTTP API quick create (`create_api(..., Target=fn_arn)`) makes the $default route,
+integration and auto-deployed stage, as AWS does (moto ignores Target).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import json
+import re
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .errors import CloudUsageError, TooManyRequestsException
+
+if TYPE_CHECKING:
+    from .session import LocalCloud
+
+__all__ = ["ApiGateway", "ApiResponse", "ApiRequest"]
+
+EXECUTE_API = re.compile(r"https?://([A-Za-z0-9]+)\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(/[^?#]*)?(?:\?([^#]*))?")
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_TEXT_TYPES = re.compile(r"^(text/.*|application/(json|xml|javascript|x-www-form-urlencoded|.*\+json|.*\+xml))(;.*)?$", re.I)
+_INTERNAL_ERROR = (502, {"message": "Internal server error"})
+
+
+@dataclass
+class ApiRequest:
+    """An HTTP request as API Gateway receives it."""
+
+    method: str
+    path: str  # raw (still percent-encoded), starting with /
+    query: str  # raw query string, without ?
+    headers: list[tuple[str, str]]
+    body: bytes
+    source_ip: str = "127.0.0.1"
+
+
+@dataclass
+class ApiResponse:
+    """What API Gateway answers."""
+
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+@dataclass
+class _Route:
+    kind: str  # "rest" or "http"
+    stage: str
+    stage_variables: dict[str, str]
+    resource_path: str  # REST resource path or HTTP API route path
+    route_key: str
+    path_parameters: dict[str, str]
+    function_arn: str | None
+    payload_format: str  # "1.0" or "2.0"
+    resource_id: str | None = None
+    stage_path: str = ""  # the path after the stage
+    problem: ApiResponse | None = None
+
+
+def _json_response(status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> ApiResponse:
+    return ApiResponse(status, [("Content-Type", "application/json"), *(headers or [])], json.dumps(body).encode())
+
+
+def _template_score(template: str, segments: list[str]) -> tuple[tuple[int, ...], dict[str, str]] | None:
+    """Match path segments against a resource/route template; (precedence score, parameters)."""
+    parts = [p for p in template.split("/") if p]
+    params: dict[str, str] = {}
+    score: list[int] = []
+    for index, part in enumerate(parts):
+        if part.startswith("{") and part.endswith("+}"):
+            rest = segments[index:]
+            if not rest or index != len(parts) - 1:
+                return None
+            params[part[1:-2]] = "/".join(unquote(s) for s in rest)
+            score.append(0)
+            return tuple(score), params
+        if index >= len(segments):
+            return None
+        if part.startswith("{") and part.endswith("}"):
+            params[part[1:-1]] = unquote(segments[index])
+            score.append(1)
+        elif part == unquote(segments[index]):
+            score.append(2)
+        else:
+            return None
+    if len(parts) != len(segments):
+        return None
+    return tuple(score), params
+
+
+def _function_arn(uri: str | None, stage_variables: dict[str, str]) -> str | None:
+    """The Lambda ARN in an integration URI (the apigateway ARN form or a plain function ARN)."""
+    if not uri:
+        return None
+    uri = re.sub(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}", lambda m: stage_variables.get(m.group(1), ""), uri)
+    match = re.search(r"functions/(arn:[^/]+)/invocations", uri)
+    if match:
+        return match.group(1)
+    return uri if uri.startswith("arn:") and ":lambda:" in uri else None
+
+
+def _media_matches(content_type: str | None, patterns: list[str]) -> bool:
+    if not content_type:
+        return False
+    kind = content_type.split(";")[0].strip().lower()
+    for pattern in patterns:
+        pattern = pattern.replace("~1", "/").lower()  # moto keeps the JSON-patch escape
+        if pattern == "*/*" or pattern == kind:
+            return True
+        if pattern.endswith("/*") and kind.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+class ApiGateway:
+    """Routes API Gateway requests to Lambda for one local cloud."""
+
+    def __init__(self, cloud: "LocalCloud") -> None:
+        self.cloud = cloud
+        self.errors: list[str] = []  # what API Gateway would write to its execution log
+        self._servers: dict[tuple[str, int], ThreadingHTTPServer] = {}
+
+    # ---- learner-facing
+
+    def url(self, api_id: str, stage: str | None = None) -> str:
+        """The execute-api URL of an API's stage (for `requests`, inside the notebook)."""
+        kind, api = self._api(api_id)
+        stage = self._default_stage(kind, api, stage)
+        base = f"https://{api_id}.execute-api.{self.cloud.region}.amazonaws.com"
+        return base if stage == "$default" else f"{base}/{stage}"
+
+    def serve(self, api_id: str, stage: str | None = None, port: int = 0) -> str:
+        """Serve an API on a real HTTP server at 127.0.0.1 and return its base URL."""
+        kind, api = self._api(api_id)
+        stage = self._default_stage(kind, api, stage)
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                split = urlsplit(self.path)
+                request = ApiRequest(self.command, split.path or "/", split.query, list(self.headers.items()), body, self.client_address[0])
+                response = gateway.handle(api_id, request)
+                self.send_response(response.status)
+                for name, value in response.headers:
+                    if name.lower() not in ("content-length", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(response.body)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _handle
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet: no stderr noise in notebooks
+                return None
+
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"api-{api_id}", daemon=True).start()
+        self._servers[(api_id, server.server_address[1])] = server
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        return base if stage == "$default" else f"{base}/{stage}"
+
+    def close(self) -> None:
+        """Stop every server started by `serve()`."""
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+        self._servers.clear()
+
+    # ---- lookups
+
+    def _api(self, api_id: str) -> tuple[str, Any]:
+        from moto.apigateway.models import apigateway_backends
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        rest = apigateway_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
+        if rest is not None:
+            return "rest", rest
+        http = apigatewayv2_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
+        if http is not None and http.protocol_type == "HTTP":
+            return "http", http
+        raise CloudUsageError(f"API {api_id}을(를) 찾을 수 없습니다. create_rest_api 또는 apigatewayv2 create_api가 돌려준 id를 쓰십시오.")
+
+    def _default_stage(self, kind: str, api: Any, stage: str | None) -> str:
+        stages = list(api.stages)
+        if stage is not None:
+            if stage not in stages:
+                raise CloudUsageError(f"API {api.id if kind == 'rest' else api.api_id}에 스테이지 {stage!r}가 없습니다. 있는 스테이지: {stages}")
+            return stage
+        if not stages:
+            hint = "create_deployment(restApiId=..., stageName='dev')" if kind == "rest" else "create_stage(ApiId=..., StageName='$default', AutoDeploy=True)"
+            raise CloudUsageError(f"API에 배포된 스테이지가 없습니다. {hint}로 먼저 배포하십시오.")
+        return "$default" if "$default" in stages else stages[0]
+
+    # ---- routing
+
+    def _route_rest(self, api: Any, segments: list[str], method: str) -> _Route:
+        if not segments or segments[0] not in api.stages:
+            return _Route("rest", "", {}, "", "", {}, None, "1.0", problem=_json_response(403, {"message": "Forbidden"}))
+        stage = api.stages[segments[0]]
+        variables = dict(stage.variables or {})
+        rest = segments[1:]
+        best: tuple[tuple[int, ...], Any, dict[str, str]] | None = None
+        for resource in api.resources.values():
+            matched = _template_score(resource.get_path(), rest)
+            if matched and (best is None or matched[0] > best[0]):
+                best = (matched[0], resource, matched[1])
+        missing = _json_response(403, {"message": "Missing Authentication Token"})
+        if best is None:
+            return _Route("rest", stage.name, variables, "", "", {}, None, "1.0", problem=missing)
+        _, resource, params = best
+        api_method = resource.resource_methods.get(method) or resource.resource_methods.get("ANY")
+        if api_method is None:
+            return _Route("rest", stage.name, variables, "", "", {}, None, "1.0", problem=missing)
+        route = _Route(
+            "rest", stage.name, variables, resource.get_path(), "", params, None, "1.0",
+            resource_id=resource.id, stage_path="/" + "/".join(rest),
+        )
+        integration = api_method.method_integration
+        if integration is None or integration.integration_type != "AWS_PROXY":
+            kind = integration.integration_type if integration else "없음"
+            route.problem = _json_response(
+                500, {"message": f"로컬 클라우드는 Lambda 프록시 통합(AWS_PROXY)만 실행합니다. 이 메서드의 통합 유형: {kind}"}
+            )
+            return route
+        route.function_arn = _function_arn(integration.uri, variables)
+        return route
+
+    def _route_http(self, api: Any, segments: list[str], method: str) -> _Route:
+        not_found = _json_response(404, {"message": "Not Found"})
+        if "$default" in api.stages:
+            stage, rest = api.stages["$default"], segments
+        elif segments and segments[0] in api.stages:
+            stage, rest = api.stages[segments[0]], segments[1:]
+        else:
+            return _Route("http", "", {}, "", "", {}, None, "2.0", problem=not_found)
+        variables = dict(stage.stage_variables or {})
+        best: tuple[tuple[Any, ...], Any, dict[str, str]] | None = None
+        default_route = None
+        for route in api.routes.values():
+            if route.route_key == "$default":
+                default_route = route
+                continue
+            route_method, _, route_path = route.route_key.partition(" ")
+            if route_method not in (method, "ANY"):
+                continue
+            matched = _template_score(route_path, rest)
+            if matched:
+                score = (matched[0], route_method == method)
+                if best is None or score > best[0]:
+                    best = (score, route, matched[1])
+        if best is not None:
+            chosen, params = best[1], best[2]
+        elif default_route is not None:
+            chosen, params = default_route, {}
+        else:
+            return _Route("http", stage.name, variables, "", "", {}, None, "2.0", problem=not_found)
+        target = chosen.target or ""
+        integration = api.integrations.get(target.split("/", 1)[1]) if target.startswith("integrations/") else None
+        route = _Route(
+            "http", stage.name, variables, chosen.route_key.partition(" ")[2], chosen.route_key, params, None,
+            (integration.payload_format_version if integration else None) or "2.0", stage_path="/" + "/".join(rest),
+        )
+        if integration is None or integration.integration_type != "AWS_PROXY":
+            route.problem = _json_response(
+                500, {"message": "로컬 클라우드는 Lambda 프록시 통합(AWS_PROXY)만 실행합니다. 라우트의 대상 통합을 확인하십시오."}
+            )
+            return route
+        route.function_arn = _function_arn(integration.integration_uri, variables)
+        return route
+
+    # ---- events
+
+    def _context_common(self, api_id: str, request: ApiRequest, request_id: str, now: float) -> dict[str, Any]:
+        moment = _dt.datetime.fromtimestamp(now, tz=_dt.timezone.utc)
+        return {
+            "accountId": self.cloud.account_id,
+            "apiId": api_id,
+            "domainName": f"{api_id}.execute-api.{self.cloud.region}.amazonaws.com",
+            "domainPrefix": api_id,
+            "requestId": request_id,
+            "_time": f"{moment:%d}/{_MONTHS[moment.month - 1]}/{moment:%Y:%H:%M:%S} +0000",
+            "_epoch": int(now * 1000),
+        }
+
+    def _gateway_headers(self, api_id: str, request: ApiRequest) -> list[tuple[str, str]]:
+        """The request's headers plus those API Gateway adds on the way to the integration."""
+        headers = list(request.headers)
+        names = {k.lower() for k, _ in headers}
+        if "host" not in names:
+            headers.append(("Host", f"{api_id}.execute-api.{self.cloud.region}.amazonaws.com"))
+        trace = f"Root=1-{int(self.cloud.clock.now()):08x}-{secrets.token_hex(12)}"
+        headers += [
+            ("X-Amzn-Trace-Id", trace),
+            ("X-Forwarded-For", request.source_ip),
+            ("X-Forwarded-Port", "443"),
+            ("X-Forwarded-Proto", "https"),
+        ]
+        return headers
+
+    def event_v1(self, api_id: str, route: _Route, request: ApiRequest, request_id: str, binary_types: list[str]) -> dict[str, Any]:
+        """A payload 1.0 event (REST APIs, and HTTP API integrations that ask for 1.0)."""
+        now = self.cloud.clock.now()
+        headers = self._gateway_headers(api_id, request)
+        single: dict[str, str] = {}
+        multi: dict[str, list[str]] = {}
+        for name, value in headers:
+            single[name] = value
+            multi.setdefault(name, []).append(value)
+        query = parse_qsl(request.query, keep_blank_values=True)
+        query_single = {k: v for k, v in query}
+        query_multi: dict[str, list[str]] = {}
+        for k, v in query:
+            query_multi.setdefault(k, []).append(v)
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+        body, encoded = self._body(request.body, binary=_media_matches(content_type, binary_types) if route.kind == "rest" else not _TEXT_TYPES.match(content_type or "text/plain"))
+        user_agent = next((v for k, v in headers if k.lower() == "user-agent"), None)
+        common = self._context_common(api_id, request, request_id, now)
+        stage_prefix = "" if route.stage == "$default" else f"/{route.stage}"
+        event: dict[str, Any] = {}
+        if route.kind == "http":
+            event["version"] = "1.0"
+        event.update(
+            {
+                "resource": route.resource_path or route.route_key,
+                "path": unquote(route.stage_path if route.kind == "rest" else request.path),
+                "httpMethod": request.method,
+                "headers": single,
+                "multiValueHeaders": multi,
+                "queryStringParameters": query_single or None,
+                "multiValueQueryStringParameters": query_multi or None,
+                "pathParameters": route.path_parameters or None,
+                "stageVariables": route.stage_variables or None,
+                "requestContext": {
+                    "accountId": common["accountId"],
+                    "apiId": api_id,
+                    "domainName": common["domainName"],
+                    "domainPrefix": api_id,
+                    "extendedRequestId": base64.b64encode(secrets.token_bytes(8)).decode()[:11] + "=",
+                    "httpMethod": request.method,
+                    "identity": {
+                        "accessKey": None,
+                        "accountId": None,
+                        "caller": None,
+                        "cognitoAuthenticationProvider": None,
+                        "cognitoAuthenticationType": None,
+                        "cognitoIdentityId": None,
+                        "cognitoIdentityPoolId": None,
+                        "principalOrgId": None,
+                        "sourceIp": request.source_ip,
+                        "user": None,
+                        "userAgent": user_agent,
+                        "userArn": None,
+                    },
+                    "path": f"{stage_prefix}{unquote(route.stage_path)}" if route.kind == "rest" else unquote(request.path),
+                    "protocol": "HTTP/1.1",
+                    "requestId": request_id,
+                    "requestTime": common["_time"],
+                    "requestTimeEpoch": common["_epoch"],
+                    "resourceId": route.resource_id,
+                    "resourcePath": route.resource_path or route.route_key,
+                    "stage": route.stage,
+                },
+                "body": body,
+                "isBase64Encoded": encoded,
+            }
+        )
+        return event
+
+    def event_v2(self, api_id: str, route: _Route, request: ApiRequest, request_id: str) -> dict[str, Any]:
+        """A payload 2.0 event (HTTP APIs)."""
+        now = self.cloud.clock.now()
+        headers: dict[str, str] = {}
+        cookies: list[str] = []
+        for name, value in self._gateway_headers(api_id, request):
+            lowered = name.lower()
+            if lowered == "cookie":
+                cookies += [c.strip() for c in value.split(";") if c.strip()]
+                continue
+            headers[lowered] = f"{headers[lowered]},{value}" if lowered in headers else value
+        query: dict[str, str] = {}
+        for k, v in parse_qsl(request.query, keep_blank_values=True):
+            query[k] = f"{query[k]},{v}" if k in query else v
+        common = self._context_common(api_id, request, request_id, now)
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": route.route_key,
+            "rawPath": request.path,
+            "rawQueryString": request.query,
+        }
+        if cookies:
+            event["cookies"] = cookies
+        event["headers"] = headers
+        if query:
+            event["queryStringParameters"] = query
+        if route.path_parameters:
+            event["pathParameters"] = route.path_parameters
+        if route.stage_variables:
+            event["stageVariables"] = route.stage_variables
+        event["requestContext"] = {
+            "accountId": common["accountId"],
+            "apiId": api_id,
+            "domainName": common["domainName"],
+            "domainPrefix": api_id,
+            "http": {
+                "method": request.method,
+                "path": unquote(request.path),
+                "protocol": "HTTP/1.1",
+                "sourceIp": request.source_ip,
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": route.route_key,
+            "stage": route.stage,
+            "time": common["_time"],
+            "timeEpoch": common["_epoch"],
+        }
+        if request.body:
+            body, encoded = self._body(request.body, binary=not _TEXT_TYPES.match(headers.get("content-type", "text/plain")))
+            event["body"] = body
+            event["isBase64Encoded"] = encoded
+        else:
+            event["isBase64Encoded"] = False
+        return event
+
+    @staticmethod
+    def _body(raw: bytes, *, binary: bool) -> tuple[str | None, bool]:
+        if not raw:
+            return None, False
+        if binary:
+            return base64.b64encode(raw).decode(), True
+        return raw.decode("utf-8", errors="replace"), False
+
+    # ---- responses
+
+    def _proxy_response(self, result: Any, route: _Route, accept: str | None, binary_types: list[str], request_id: str) -> ApiResponse:
+        """Turn the function's answer into the HTTP response, by the payload format's rules."""
+        v2 = route.payload_format == "2.0"
+        if v2 and not (isinstance(result, dict) and "statusCode" in result):
+            body = result if isinstance(result, str) else json.dumps(result)
+            return ApiResponse(200, [("Content-Type", "application/json")], body.encode())
+        if not isinstance(result, dict) or "statusCode" not in result:
+            return self._malformed("statusCode가 없습니다", request_id)
+        allowed = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}
+        extra = set(result) - allowed
+        if extra and not v2:
+            return self._malformed(f"허용되지 않는 키 {sorted(extra)}", request_id)
+        try:
+            status = int(result["statusCode"])
+        except (TypeError, ValueError):
+            return self._malformed(f"statusCode {result['statusCode']!r}가 정수가 아닙니다", request_id)
+        body = result.get("body")
+        if body is not None and not isinstance(body, str):
+            if not v2:
+                return self._malformed("body는 문자열이어야 합니다(json.dumps를 쓰십시오)", request_id)
+            body = json.dumps(body)
+        headers: list[tuple[str, str]] = []
+        for name, value in (result.get("headers") or {}).items():
+            headers.append((str(name), str(value)))
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers += [(str(name), str(v)) for v in (values or [])]
+        for cookie in result.get("cookies") or []:
+            headers.append(("Set-Cookie", str(cookie)))
+        content = (body or "").encode()
+        if result.get("isBase64Encoded") and body:
+            content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+            if v2 or _media_matches(accept, binary_types) or _media_matches(content_type, binary_types):
+                try:
+                    content = base64.b64decode(body)
+                except ValueError:
+                    return self._malformed("isBase64Encoded인데 body가 base64가 아닙니다", request_id)
+        if not any(k.lower() == "content-type" for k, _ in headers):
+            headers.append(("Content-Type", "application/json" if not v2 else "text/plain; charset=utf-8"))
+        return ApiResponse(status, headers, content)
+
+    def _malformed(self, reason: str, request_id: str) -> ApiResponse:
+        self.errors.append(f"({request_id}) Execution failed due to configuration error: Malformed Lambda proxy response: {reason}")
+        return _json_response(*_INTERNAL_ERROR)
+
+    # ---- the entry point
+
+    def handle(self, api_id: str, request: ApiRequest) -> ApiResponse:
+        """Serve one request to an API, as API Gateway would."""
+        try:
+            kind, api = self._api(api_id)
+        except CloudUsageError:
+            return _json_response(403, {"message": "Forbidden"})
+        segments = [s for s in request.path.split("/") if s]
+        method = request.method.upper()
+        request_id = str(uuid.uuid4())
+        if kind == "http":
+            preflight = self._cors_preflight(api, request)
+            if preflight is not None:
+                return preflight
+            route = self._route_http(api, segments, method)
+            binary_types: list[str] = []
+        else:
+            route = self._route_rest(api, segments, method)
+            binary_types = list(api.binaryMediaTypes or [])
+        if route.problem is not None:
+            return self._finish(api, kind, route.problem, request, request_id)
+        if route.function_arn is None:
+            self.errors.append(f"({request_id}) 통합 URI에서 Lambda 함수 ARN을 찾지 못했습니다")
+            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id)
+        if route.payload_format == "2.0":
+            event = self.event_v2(api_id, route, request, request_id)
+        else:
+            event = self.event_v1(api_id, route, request, request_id, binary_types)
+        runtime = self.cloud.runtime
+        try:
+            fn = runtime.resolve(route.function_arn)
+            invocation = runtime.invoke(fn, json.dumps(event).encode(), invoked_arn=route.function_arn)
+        except TooManyRequestsException:
+            return self._finish(api, kind, _json_response(429, {"message": "Too Many Requests"}), request, request_id)
+        except CloudUsageError as exc:
+            self.errors.append(f"({request_id}) {exc}")
+            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id)
+        if not invocation.ok:
+            self.errors.append(f"({request_id}) Lambda function error: {invocation.payload[:200]!r}")
+            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id)
+        accept = next((v for k, v in request.headers if k.lower() == "accept"), None)
+        response = self._proxy_response(invocation.result, route, accept, binary_types, request_id)
+        return self._finish(api, kind, response, request, request_id)
+
+    def _finish(self, api: Any, kind: str, response: ApiResponse, request: ApiRequest, request_id: str) -> ApiResponse:
+        response.headers.append(("x-amzn-RequestId", request_id))
+        if kind == "rest":
+            response.headers.append(("x-amz-apigw-id", base64.b64encode(secrets.token_bytes(8)).decode()[:11] + "="))
+        else:
+            response.headers += self._cors_headers(api, request)
+        return response
+
+    def _cors(self, api: Any) -> dict[str, Any] | None:
+        config = getattr(api, "cors_configuration", None)
+        return config if isinstance(config, dict) and config else None
+
+    def _cors_headers(self, api: Any, request: ApiRequest) -> list[tuple[str, str]]:
+        config = self._cors(api)
+        origin = next((v for k, v in request.headers if k.lower() == "origin"), None)
+        if config is None or origin is None:
+            return []
+        origins = config.get("allowOrigins") or config.get("AllowOrigins") or []
+        if "*" not in origins and origin not in origins:
+            return []
+        headers = [("Access-Control-Allow-Origin", "*" if "*" in origins else origin)]
+        expose = config.get("exposeHeaders") or config.get("ExposeHeaders")
+        if expose:
+            headers.append(("Access-Control-Expose-Headers", ",".join(expose)))
+        if config.get("allowCredentials") or config.get("AllowCredentials"):
+            headers.append(("Access-Control-Allow-Credentials", "true"))
+        return headers
+
+    def _cors_preflight(self, api: Any, request: ApiRequest) -> ApiResponse | None:
+        """HTTP APIs answer CORS preflight requests themselves when CORS is configured."""
+        config = self._cors(api)
+        wanted = next((v for k, v in request.headers if k.lower() == "access-control-request-method"), None)
+        if config is None or request.method.upper() != "OPTIONS" or wanted is None:
+            return None
+        allow = self._cors_headers(api, request)
+        if not allow:
+            return ApiResponse(204, [])
+        methods = config.get("allowMethods") or config.get("AllowMethods") or ["*"]
+        headers = config.get("allowHeaders") or config.get("AllowHeaders") or []
+        allow.append(("Access-Control-Allow-Methods", ",".join(methods)))
+        if headers:
+            allow.append(("Access-Control-Allow-Headers", ",".join(headers)))
+        max_age = config.get("maxAge") or config.get("MaxAge")
+        if max_age:
+            allow.append(("Access-Control-Max-Age", str(max_age)))
+        return ApiResponse(204, allow)
+
+    # ---- moto hooks
+
+    def _requests_callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes]:
+        match = EXECUTE_API.match(str(prepared.url))
+        if match is None:  # pragma: no cover - the URL pattern guarantees a match
+            return 404, {}, b""
+        body = prepared.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        request = ApiRequest(
+            method=str(prepared.method), path=match.group(3) or "/", query=match.group(4) or "",
+            headers=[(k, v) for k, v in prepared.headers.items()], body=body,
+        )
+        response = self.handle(match.group(1), request)
+        headers: dict[str, str] = {}
+        for name, value in response.headers:  # `responses` takes one value per header name
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return response.status, headers, response.body
+
+    def install(self, set_: Callable[[Any, str, Any], None]) -> None:
+        import responses
+        from moto.apigateway.models import RestAPI
+        from moto.apigatewayv2.responses import ApiGatewayV2Response
+        from moto.core.models import responses_mock
+
+        set_(RestAPI, "update_integration_mocks", lambda self, stage_name: None)  # moto's router: off
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+            responses_mock.add(
+                responses.CallbackResponse(method=method, url=EXECUTE_API, callback=self._requests_callback, content_type=None)
+            )
+
+        original_create_api = ApiGatewayV2Response.create_api
+
+        def create_api(response: Any) -> Any:
+            result = original_create_api(response)
+            params = json.loads(response.body or "{}")
+            target = params.get("target")
+            if target and params.get("protocolType") == "HTTP":
+                api = response.apigatewayv2_backend.get_api(json.loads(result[2])["apiId"])
+                integration = api.create_integration(
+                    connection_type="INTERNET", description="", integration_method="POST",
+                    integration_type="AWS_PROXY", integration_uri=target, payload_format_version="2.0",
+                )
+                api.create_route(
+                    api_key_required=False, authorization_scopes=[], route_key=params.get("routeKey") or "$default",
+                    target=f"integrations/{integration.id}",
+                )
+                api.create_stage({"stageName": "$default", "autoDeploy": True})
+            return result
+
+        set_(ApiGatewayV2Response, "create_api", create_api)
+
+        from moto.apigateway.responses import APIGatewayResponse
+
+        original_create_rest_api = APIGatewayResponse.create_rest_api
+
+        def create_rest_api(response: Any) -> Any:
+            result = original_create_rest_api(response)  # moto drops binaryMediaTypes
+            types = response._get_param("binaryMediaTypes")
+            if types and result[0] == 200:
+                api = response.backend.get_rest_api(json.loads(result[2])["id"])
+                api.binaryMediaTypes = list(types)
+                result = (result[0], result[1], json.dumps(api.to_dict()))
+            return result
+
+        set_(APIGatewayResponse, "create_rest_api", create_rest_api)

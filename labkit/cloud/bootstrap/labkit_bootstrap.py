@@ -1,0 +1,537 @@
+"""The Lambda runtime inside a worker process (subprocess and snapshot isolation).
+
+The parent (`labkit/cloud/processes.py`) starts this with the venv interpreter and `-S`:
+
+    python -S -c "import sys; sys.path[0] = BOOTSTRAP_DIR; import labkit_bootstrap as b; b.main()" \
+        FD TASK_ROOT HANDLER MODE CLOCK_OFFSET SITE_DIRS
+
+This file plays the part of Lambda's `/var/runtime/bootstrap.py`: it loads the handler (INIT),
+then serves one invocation at a time over the socket FD. It imports only the standard library,
+and only what every start needs, because its imports are part of every measured cold start.
+`-S` skips `site` (in this venv its .pth files cost ~15 ms per start); the site-packages folders
+go on `sys.path` by hand, so boto3 and the like stay importable.
+
+Frames, both ways: 4-byte little-endian length + `marshal` data (a tuple).
+  parent -> child: ("invoke", request_id, invoked_arn, deadline_monotonic, clock_offset, payload)
+                   ("exit",)
+  child -> parent: ("log", epoch_ms, text)        one log event, sent as it happens
+                   ("ready", init_ms, error)      after INIT (error is None or an AWS payload)
+                   ("done", payload, error, duration_ms, max_rss_kb)
+
+MODE "template" (snapshot isolation) runs the before-snapshot hooks after INIT and then becomes
+a zygote: for each ("fork", clock_offset) command, which carries an instance socket and an
+output file as SCM_RIGHTS, it forks a restored instance that runs the after-restore hooks and
+serves invocations. The zygote also reaps its instances for the parent (("reap", pid)).
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import struct
+import sys
+import time
+
+_HEADER = struct.Struct("<I")
+_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+TASK_ROOT_SHOWN = "/var/task"
+
+
+class Channel:
+    """Length-prefixed marshal frames over a socket file descriptor."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+
+    def send(self, message: tuple) -> None:
+        data = marshal.dumps(message)
+        view = memoryview(_HEADER.pack(len(data)) + data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def recv(self) -> tuple | None:
+        """The next frame, or None when the parent has gone (EOF)."""
+        buffer = self.buffer
+        while True:
+            if len(buffer) >= 4:
+                size = _HEADER.unpack_from(buffer)[0]
+                if len(buffer) >= 4 + size:
+                    message = marshal.loads(bytes(buffer[4 : 4 + size]))
+                    del buffer[: 4 + size]
+                    return message
+            chunk = os.read(self.fd, 1 << 18)
+            if not chunk:
+                return None
+            buffer += chunk
+
+
+class State:
+    """What the current invocation's output is tagged with."""
+
+    channel: Channel
+    request_id = ""
+    clock_offset = 0.0
+
+
+def _now_ms() -> int:
+    return int((time.time() + State.clock_offset) * 1000)
+
+
+class LogStream:
+    """sys.stdout / sys.stderr: each complete line becomes one log event, sent at once.
+
+    Sending at once (not at the end of the invocation) keeps what a handler printed before it
+    timed out or crashed, as CloudWatch Logs does on AWS.
+    """
+
+    encoding = "utf-8"
+    errors = "strict"
+    line_buffering = True
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if "\n" not in text:
+            self._partial += text
+            return len(text)
+        *lines, rest = (self._partial + text).split("\n")
+        self._partial = rest
+        now = _now_ms()
+        for line in lines:
+            State.channel.send(("log", now, line))
+        return len(text)
+
+    def writelines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def end(self) -> None:
+        """A partial last line is an event of its own when the invocation ends."""
+        if self._partial:
+            State.channel.send(("log", _now_ms(), self._partial))
+            self._partial = ""
+
+    def flush(self) -> None:
+        return None
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+
+_log_handler_installed = False
+
+
+def _install_log_handler() -> None:
+    """The Lambda Python runtime's root-logger format, installed once `logging` is in use.
+
+    Importing `logging` costs a few ms; a handler that never uses it should not pay that at
+    every cold start, so this runs only once the handler's code has imported it.
+    """
+    global _log_handler_installed
+    import logging
+
+    class LambdaLogHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            record.aws_request_id = State.request_id
+            try:
+                State.channel.send(("log", _now_ms(), self.format(record)))
+            except Exception:  # noqa: BLE001 - logging must never break a handler
+                self.handleError(record)
+
+    handler = LambdaLogHandler()
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
+    )
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    logging.getLogger().addHandler(handler)
+    _log_handler_installed = True
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _shown(text: str, task_root: str) -> str:
+    return text.replace(task_root, TASK_ROOT_SHOWN)
+
+
+def _error(exc: BaseException, request_id: str, task_root: str) -> dict:
+    """The Python runtime's error payload, without the runtime's own frames."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_RUNTIME_DIR)]
+    return {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": [_shown(line, task_root) for line in traceback.format_list(frames)],
+    }
+
+
+def _fault(kind: str, message: str, request_id: str = "", stack: list | None = None) -> dict:
+    return {"errorMessage": message, "errorType": kind, "requestId": request_id, "stackTrace": stack or []}
+
+
+# --------------------------------------------------------------------------- INIT
+
+
+def load_handler(handler: str, task_root: str) -> tuple:
+    """(handler function or None, error payload or None, deferred fault or None)."""
+    module_name, _, function_name = handler.rpartition(".")
+    if not module_name:
+        message = f"Bad handler '{handler}': not enough values to unpack (expected 2, got 1)"
+        return None, _fault("Runtime.MalformedHandlerName", message), None
+    module_name = module_name.replace("/", ".")
+    try:
+        __import__(module_name)
+        module = sys.modules[module_name]
+    except SyntaxError as exc:
+        stack = [f'  File "{_shown(exc.filename or "", task_root)}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n']
+        return None, _fault("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", "", stack), None
+    except ImportError as exc:
+        return None, _fault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"), None
+    except Exception as exc:  # noqa: BLE001 - init errors are reported, never raised
+        return None, _error(exc, "", task_root), None
+    function = getattr(module, function_name, None)
+    if function is None:  # AWS reports this at the first invoke, not at INIT
+        return None, None, ("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
+    return function, None, None
+
+
+# --------------------------------------------------------------------------- memory
+
+
+class Memory:
+    """Peak RSS of this process in KiB, for Max Memory Used.
+
+    ru_maxrss alone is wrong here: a child started with vfork inherits its parent's peak (the
+    notebook's) through exec. VmHWM in /proc/self/status is this process's own peak, but reading
+    it costs ~8 µs; RSS (and so its peak) only grows through page faults, so it is read again
+    only when the fault counters have moved, or never once ru_maxrss outgrows the inherited
+    figure (from then on ru_maxrss is our own peak).
+    """
+
+    def __init__(self) -> None:
+        import resource
+
+        self._getrusage = resource.getrusage
+        self._self = resource.RUSAGE_SELF
+        self._inherited = self._getrusage(self._self).ru_maxrss
+        self._faults = -1
+        self._peak = 0
+        try:
+            self._status = os.open("/proc/self/status", os.O_RDONLY)
+        except OSError:
+            self._status = -1
+
+    def peak_kb(self) -> int:
+        usage = self._getrusage(self._self)
+        if usage.ru_maxrss > self._inherited or self._status < 0:
+            return usage.ru_maxrss
+        faults = usage.ru_minflt + usage.ru_majflt
+        if faults != self._faults:
+            data = os.pread(self._status, 8192, 0)
+            at = data.find(b"VmHWM:")
+            self._peak = int(data[at + 6 : data.index(b"kB", at)]) if at >= 0 else usage.ru_maxrss
+            self._faults = self._getrusage(self._self).ru_minflt + self._getrusage(self._self).ru_majflt
+        return self._peak
+
+
+# --------------------------------------------------------------------------- INVOKE
+
+
+class LambdaContext:
+    """The context object of the Python runtime (same attributes as labkit.cloud.context)."""
+
+    __slots__ = (
+        "aws_request_id", "function_name", "function_version", "invoked_function_arn",
+        "memory_limit_in_mb", "log_group_name", "log_stream_name", "identity",
+        "client_context", "tenant_id", "_deadline",
+    )
+
+    def __init__(self, request_id: str, invoked_arn: str, deadline: float) -> None:
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_arn
+        self.function_name, self.function_version, self.memory_limit_in_mb = _FUNCTION
+        self.log_group_name = _LOG_GROUP
+        self.log_stream_name = _LOG_STREAM
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+    def log(self, msg: str) -> None:
+        sys.stdout.write(msg)
+
+
+_LOG_GROUP = ""
+_LOG_STREAM: str | None = None
+_FUNCTION: tuple = (None, None, None)  # name, version, memory: read once, as the runtime does
+
+
+def serve(channel: Channel, handler, fault, task_root: str) -> None:
+    """Answer invocations until the parent closes the socket."""
+    memory = Memory()
+    out, err = sys.stdout, sys.stderr
+    perf = time.perf_counter
+    loads, dumps = json.loads, json.dumps
+    while True:
+        message = channel.recv()
+        if message is None or message[0] == "exit":
+            os._exit(0)
+        _, request_id, invoked_arn, deadline, State.clock_offset, payload = message
+        State.request_id = request_id
+        if not _log_handler_installed and "logging" in sys.modules:
+            _install_log_handler()
+        error = None
+        result = b""
+        started = perf()
+        try:
+            if fault is not None:
+                error = _fault(fault[0], fault[1], request_id)
+            else:
+                value = handler(loads(payload) if payload else {}, LambdaContext(request_id, invoked_arn, deadline))
+                try:
+                    result = dumps(value).encode()
+                except (TypeError, ValueError) as exc:
+                    error = _fault("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id)
+        except Exception as exc:  # noqa: BLE001 - the handler's error is the result
+            error = _error(exc, request_id, task_root)
+        except SystemExit as exc:  # the runtime process exits: the parent reports Runtime.ExitError
+            _end_streams(out, err)
+            code = exc.code
+            os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+        duration_ms = (perf() - started) * 1000
+        _end_streams(out, err)
+        channel.send(("done", result, error, duration_ms, memory.peak_kb()))
+
+
+def _end_streams(*streams: LogStream) -> None:
+    for stream in streams:
+        if isinstance(stream, LogStream):
+            stream.end()
+
+
+def _wrap_exit() -> None:
+    """Flush a partial output line before `os._exit`, which skips every Python-level cleanup."""
+    real_exit = os._exit
+
+    def _exit(code: int) -> None:
+        try:
+            _end_streams(sys.stdout, sys.stderr)
+        finally:
+            real_exit(code)
+
+    os._exit = _exit
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+def _hooks(kind: str) -> list:
+    hooks = sys.modules.get("snapshot_restore_py")
+    if hooks is None:
+        return []
+    return list(hooks.get_before_snapshot() if kind == "before" else hooks.get_after_restore())
+
+
+def _run_hooks(kind: str, task_root: str) -> dict | None:
+    """Before-snapshot hooks in reverse order of registration, after-restore in order (AWS)."""
+    entries = _hooks(kind)
+    if kind == "before":
+        entries.reverse()
+    for func, args, kwargs in entries:
+        try:
+            func(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported to the parent
+            return _error(exc, "", task_root)
+    return None
+
+
+def _sever_sockets(keep: int) -> None:
+    """Replace every socket opened during INIT by an unconnected one.
+
+    A restored SnapStart environment cannot use connections from the snapshot. Forked instances
+    would otherwise share the template's TCP connections (to the moto server) and interleave
+    their requests on them; an unconnected socket looks dropped, so botocore/urllib3 reconnect.
+    """
+    import socket
+    import stat
+
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd == keep or fd <= 2:
+            continue
+        try:
+            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                continue
+            probe = socket.socket(fileno=fd)
+            family, kind = probe.family, probe.type
+            probe.detach()
+            dead = socket.socket(family, kind)
+            os.dup2(dead.fileno(), fd)
+            dead.close()
+        except OSError:
+            continue
+
+
+def zygote(control_fd: int, handler, fault, task_root: str) -> None:
+    """Fork restored instances on demand; reap them for the parent."""
+    import signal
+    import socket
+
+    control = socket.socket(fileno=control_fd)
+    channel = Channel(control_fd)
+    random_module = sys.modules.get("random")
+    random_state = random_module.getstate() if random_module is not None else None
+    children: set[int] = set()
+
+    def command() -> tuple[tuple, list[int]]:
+        fds: list[int] = []
+        while True:
+            if len(channel.buffer) >= 4 and len(channel.buffer) >= 4 + _HEADER.unpack_from(channel.buffer)[0]:
+                return channel.recv(), fds  # type: ignore[return-value]
+            data, received, _, _ = socket.recv_fds(control, 1 << 16, 4)
+            fds += received
+            if not data:
+                return ("exit",), fds
+            channel.buffer += data
+
+    def reap(pid: int) -> int | None:
+        """Wait for an instance the parent has killed or seen exit (SIGKILL it after 2 s)."""
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                got, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                children.discard(pid)
+                return None
+            if got == pid:
+                children.discard(pid)
+                return status
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                deadline = float("inf")
+            time.sleep(0.0005)
+
+    while True:
+        message, fds = command()
+        if message[0] == "fork":
+            started = time.perf_counter()
+            pid = os.fork()
+            if pid == 0:
+                _restored(fds, control_fd, message[1], random_module, random_state, handler, fault, task_root, started)
+            for fd in fds:
+                os.close(fd)
+            children.add(pid)
+            channel.send(("forked", pid))
+        elif message[0] == "reap":
+            channel.send(("reaped", message[1], reap(message[1])))
+        else:  # "exit", or EOF: the parent has gone
+            for fd in fds:
+                os.close(fd)
+            break
+    for pid in list(children):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for pid in list(children):
+        reap(pid)
+    os._exit(0)
+
+
+def _restored(fds: list, control_fd: int, clock_offset: float, random_module, random_state, handler, fault, task_root: str, started: float) -> None:
+    """A freshly forked instance: its own socket and output file, after-restore hooks, then serve."""
+    instance_fd, output_fd = fds
+    os.close(control_fd)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    channel = Channel(instance_fd)
+    State.channel = channel
+    State.clock_offset = clock_offset
+    State.request_id = ""
+    if random_state is not None:
+        # A memory snapshot restores the generator exactly; fork would re-seed it (random.py
+        # registers an at-fork hook). Restoring the saved state keeps SnapStart's uniqueness trap.
+        random_module.setstate(random_state)
+    error = _run_hooks("after", task_root)
+    if error is not None:
+        error = _fault(
+            "SnapStartException",
+            f"The after-restore runtime hook failed: {error['errorType']}: {error['errorMessage']}",
+            "",
+            error["stackTrace"],
+        )
+    _end_streams(sys.stdout, sys.stderr)
+    channel.send(("ready", (time.perf_counter() - started) * 1000, error))
+    if error is not None:
+        os._exit(1)
+    serve(channel, handler, fault, task_root)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    global _LOG_GROUP, _LOG_STREAM, _FUNCTION
+    started = time.perf_counter()
+    fd = int(sys.argv[1])
+    task_root, handler_name, mode = sys.argv[2], sys.argv[3], sys.argv[4]
+    State.clock_offset = float(sys.argv[5])
+    sys.argv = [""]
+    # As on AWS: the code folder first, then the standard library, then site-packages.
+    sys.path[0] = task_root
+    sys.path.extend(d for d in os.environ.pop("LABKIT_SITE_DIRS", "").split(os.pathsep) if d)
+    env = os.environ
+    _FUNCTION = (
+        env.get("AWS_LAMBDA_FUNCTION_NAME"),
+        env.get("AWS_LAMBDA_FUNCTION_VERSION"),
+        env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
+    )
+    # SnapStart functions have neither variable; their context has no log stream name then.
+    _LOG_GROUP = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + (_FUNCTION[0] or ""))
+    _LOG_STREAM = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+    channel = Channel(fd)
+    State.channel = channel
+    sys.stdout = LogStream(1)
+    sys.stderr = LogStream(2)
+    _wrap_exit()
+    handler, error, fault = load_handler(handler_name, task_root)
+    if error is None and mode == "template":
+        error = _run_hooks("before", task_root)
+    init_ms = (time.perf_counter() - started) * 1000
+    if not _log_handler_installed and "logging" in sys.modules:
+        _install_log_handler()
+    _end_streams(sys.stdout, sys.stderr)
+    if error is None and mode == "template":
+        _sever_sockets(fd)
+    channel.send(("ready", init_ms, error))
+    if error is not None:
+        # Wait for the parent to collect the output and close the socket.
+        while channel.recv() is not None:
+            pass
+        os._exit(1)
+    if mode == "template":
+        zygote(fd, handler, fault, task_root)
+    else:
+        serve(channel, handler, fault, task_root)

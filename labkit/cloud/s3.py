@@ -1,0 +1,228 @@
+"""S3 event notifications: the real event 2.1 shape, to Lambda, SQS, SNS and EventBridge.
+
+What S3 does, and so what this does:
+- each matching notification configuration (event type, prefix/suffix filter) gets one event with one record in S3's 2.1 shape: userIdentity,
+  requestParameters.sourceIPAddress, responseElements (x-amz-request-id, x-amz-id-2),
+  s3.configurationId, the bucket's ownerIdentity and ARN, and the object's key, size, eTag,
+  versionId (versioned buckets) and sequencer (increasing per bucket, hex, as S3's);
+- the key is URL-encoded as S3 does it: `/` kept, space as `+`, everything else
+  percent-encoded (`quote_plus(key, safe="/")`);
+- Lambda is invoked asynchronously (Lambda's async queue: retries, destinations, DLQ), so a
+  failing handler is retried and recorded in `cloud.async_invoker`, never silently dropped;
+- SNS gets the event as the message with subject "Amazon S3 Notification"; SQS gets it as the body;
+- EventBridge (when the bucket enables it) gets S3's EventBridge event on the default bus, with
+  the unencoded key and `reason` as S3 sends it (PutObject, CopyObject, DeleteObject, ...);
+- a versioned bucket's delete without a version id creates a delete marker and sends
+  `ObjectRemoved:DeleteMarkerCreated` (moto sends nothing).
+Delivery failures (a destination that does not exist) are kept in `failures`; AWS would have
+refused such a configuration when it was put.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import json
+import secrets
+import threading
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import quote_plus
+
+if TYPE_CHECKING:
+    from .session import LocalCloud
+
+__all__ = ["S3Notifications", "S3DeliveryFailure", "encode_key", "SOURCE_IP", "PRINCIPAL_ID"]
+
+SOURCE_IP = "127.0.0.1"
+PRINCIPAL_ID = "AWS:AIDACKCEVSQ6C2EXAMPLE"  # the IAM user behind the lab's fake credentials
+OWNER_ID = "A3NL1KOZZKEXAMPLE"
+SNS_SUBJECT = "Amazon S3 Notification"
+
+_REASONS = {
+    "s3:ObjectCreated:Put": "PutObject",
+    "s3:ObjectCreated:Post": "PostObject",
+    "s3:ObjectCreated:Copy": "CopyObject",
+    "s3:ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
+    "s3:ObjectRemoved:Delete": "DeleteObject",
+    "s3:ObjectRemoved:DeleteMarkerCreated": "DeleteObject",
+}
+
+
+def encode_key(key: str) -> str:
+    """An object key as S3 writes it into an event: `in/photo 1.jpg` -> `in/photo+1.jpg`."""
+    return quote_plus(key, safe="/")
+
+
+@dataclass
+class S3DeliveryFailure:
+    """A notification S3 could not hand to its destination."""
+
+    bucket: str
+    key: str
+    event_name: str
+    destination: str
+    error: str
+
+
+def _request_ids() -> tuple[str, str]:
+    request_id = secrets.token_hex(8).upper()
+    host_id = base64.b64encode(hashlib.sha384(request_id.encode()).digest() + secrets.token_bytes(9)).decode()
+    return request_id, host_id
+
+
+class S3Notifications:
+    """Builds S3's events and hands them to each destination, for one local cloud."""
+
+    def __init__(self, cloud: "LocalCloud") -> None:
+        self.cloud = cloud
+        self.failures: list[S3DeliveryFailure] = []
+        self._sequencer = 0
+        self._lock = threading.Lock()
+
+    # ---- event shapes
+
+    def next_sequencer(self) -> str:
+        """An increasing hex sequencer (S3 compares them as strings of equal length)."""
+        with self._lock:
+            self._sequencer = max(self._sequencer + 1, int(self.cloud.clock.now() * 1_000_000) << 8)
+            return format(self._sequencer, "018X")
+
+    def _time(self) -> str:
+        now = _dt.datetime.fromtimestamp(self.cloud.clock.now(), tz=_dt.timezone.utc)
+        return now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+    def event(self, event_name: str, bucket: Any, key: Any, configuration_id: str) -> dict[str, Any]:
+        """The notification event for one object and one configuration, S3's 2.1 shape."""
+        request_id, host_id = _request_ids()
+        obj: dict[str, Any] = {"key": encode_key(key.name)}
+        removed = event_name.startswith("s3:ObjectRemoved")
+        if not removed:
+            obj["size"] = key.size
+            obj["eTag"] = key.etag.replace('"', "")
+        version = getattr(key, "version_id", None)
+        if bucket.is_versioned and version not in (None, "null"):
+            obj["versionId"] = str(version)
+        obj["sequencer"] = self.next_sequencer()
+        return {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": bucket.region_name,
+                    "eventTime": self._time(),
+                    "eventName": event_name[3:],  # s3:ObjectCreated:Put -> ObjectCreated:Put
+                    "userIdentity": {"principalId": PRINCIPAL_ID},
+                    "requestParameters": {"sourceIPAddress": SOURCE_IP},
+                    "responseElements": {"x-amz-request-id": request_id, "x-amz-id-2": host_id},
+                    "s3": {
+                        "s3SchemaVersion": "1.0",
+                        "configurationId": configuration_id,
+                        "bucket": {"name": bucket.name, "ownerIdentity": {"principalId": OWNER_ID}, "arn": bucket.arn},
+                        "object": obj,
+                    },
+                }
+            ]
+        }
+
+    def eventbridge_entry(self, event_name: str, bucket: Any, key: Any) -> dict[str, Any]:
+        """The PutEvents entry S3 sends to EventBridge's default bus for one object."""
+        from moto.s3.notifications import _detail_type
+
+        request_id, _ = _request_ids()
+        obj: dict[str, Any] = {"key": key.name}
+        if not event_name.startswith("s3:ObjectRemoved"):
+            obj["size"] = key.size
+            obj["etag"] = key.etag.replace('"', "")
+        version = getattr(key, "version_id", None)
+        if bucket.is_versioned and version not in (None, "null"):
+            obj["version-id"] = str(version)
+        obj["sequencer"] = self.next_sequencer()
+        detail: dict[str, Any] = {
+            "version": "0",
+            "bucket": {"name": bucket.name},
+            "object": obj,
+            "request-id": request_id,
+            "requester": self.cloud.account_id,
+            "source-ip-address": SOURCE_IP,
+            "reason": _REASONS.get(event_name, event_name.split(":")[1]),
+        }
+        if event_name == "s3:ObjectRemoved:DeleteMarkerCreated":
+            detail["deletion-type"] = "Delete Marker Created"
+        elif event_name == "s3:ObjectRemoved:Delete":
+            detail["deletion-type"] = "Permanently Deleted"
+        return {
+            "Source": "aws.s3",
+            "DetailType": _detail_type(event_name),
+            "Detail": json.dumps(detail),
+            "Resources": [bucket.arn],
+            "EventBusName": "default",
+        }
+
+    # ---- delivery
+
+    def _failed(self, bucket: str, key: str, event_name: str, destination: str, error: BaseException | str) -> None:
+        failure = S3DeliveryFailure(bucket, key, event_name, destination, str(error))
+        self.failures.append(failure)
+        warnings.warn(
+            f"S3 알림을 {destination}에 전달하지 못했습니다({error}). 대상이 있는지, ARN이 맞는지 확인하십시오.",
+            stacklevel=3,
+        )
+
+    def to_lambda(self, function_arn: str, event: dict[str, Any]) -> None:
+        """S3 invokes Lambda asynchronously: the event joins the function's async queue."""
+        fn = self.cloud.runtime.resolve(function_arn)
+        self.cloud.async_invoker.enqueue(fn, json.dumps(event).encode(), function_arn)
+
+    def send(self, account_id: str, event_name: str, bucket: Any, key: Any) -> None:
+        """moto's `send_event`, with AWS's shapes and failures recorded instead of swallowed."""
+        from moto.sns.models import sns_backends
+        from moto.sqs.models import sqs_backends
+
+        config = bucket.notification_configuration
+        if config is None or key is None:
+            return
+        name = str(getattr(event_name, "value", event_name))
+        targets: list[tuple[Any, Callable[[str, dict[str, Any]], None]]] = []
+        for n in config.cloud_function:
+            targets.append((n, self.to_lambda))
+        for n in config.queue:
+            targets.append((n, lambda arn, ev: sqs_backends[account_id][arn.split(":")[3]].send_message(
+                queue_name=arn.split(":")[-1], message_body=json.dumps(ev)
+            )))
+        for n in config.topic:
+            targets.append((n, lambda arn, ev: sns_backends[account_id][arn.split(":")[3]].publish(
+                arn=arn, message=json.dumps(ev), subject=SNS_SUBJECT
+            )))
+        for notification, deliver in targets:
+            if not notification.matches(name, key.name):
+                continue
+            try:
+                deliver(notification.arn, self.event(name, bucket, key, notification.id))
+            except Exception as exc:  # AWS would have refused the configuration
+                self._failed(bucket.name, key.name, name, notification.arn, exc)
+        if config.event_bridge is not None:
+            try:
+                self.cloud.client("events").put_events(Entries=[self.eventbridge_entry(name, bucket, key)])
+            except Exception as exc:
+                self._failed(bucket.name, key.name, name, "EventBridge", exc)
+
+    # ---- moto patches
+
+    def install(self, set_: Callable[[Any, str, Any], None]) -> None:
+        import moto.s3.models as s3_models
+        import moto.s3.notifications as s3_notifications
+
+        set_(s3_notifications, "send_event", self.send)
+
+        original_marker = s3_models.S3Backend._set_delete_marker
+        notifier = self
+
+        def set_delete_marker(backend: Any, bucket_name: str, key_name: str) -> Any:
+            marker = original_marker(backend, bucket_name, key_name)
+            notifier.send(backend.account_id, "s3:ObjectRemoved:DeleteMarkerCreated", backend.get_bucket(bucket_name), marker)
+            return marker
+
+        set_(s3_models.S3Backend, "_set_delete_marker", set_delete_marker)

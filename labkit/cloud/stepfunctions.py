@@ -1,0 +1,315 @@
+"""Step Functions: moto's ASL interpreter, with Task states reaching real handlers, on lab time.
+
+moto executes state machines for real (`execute_state_machine`); its Lambda Task states call
+Invoke, which the runtime serves, so handlers run as for every other caller. This module fixes
+what stands between that and a lab:
+- Wait states and Retry intervals do not make the lab wait: they sleep `time_scale` times their
+  length in real time (0 by default) and move the execution's own virtual time instead, so the
+  history still shows a 5 s Wait or a 1-2-4 s back-off between its timestamps. History timestamps
+  follow the runtime's clock plus that virtual time. (Parallel branches share one virtual time,
+  so waits in two branches add up instead of overlapping.)
+- `start_execution` without `name` gets a UUID name, as on AWS (moto builds an ARN ending in
+  `None`, and the second unnamed run fails);
+- state machines declared in CloudFormation (DefinitionString, Definition, DefinitionSubstitutions)
+  are created in the executing backend (moto puts them where they never run);
+- moto's interpreter logs every failure with huge reprs: its logger is silenced while a cloud runs.
+`wait()` (`LocalCloud.wait_execution`) waits for an execution and returns its history as an
+`ExecutionHistory`, which prints as a Korean table.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import CloudUsageError
+
+if TYPE_CHECKING:
+    from .session import LocalCloud
+
+__all__ = ["StepFunctions", "ExecutionHistory", "HistoryRow"]
+
+_SUFFIXES = (
+    ("StateEntered", "상태 진입"),
+    ("StateExited", "상태 종료"),
+    ("Scheduled", "예약"),
+    ("Started", "시작"),
+    ("Succeeded", "성공"),
+    ("Failed", "실패"),
+    ("TimedOut", "시간 초과"),
+    ("Aborted", "중단"),
+    ("StartFailed", "시작 실패"),
+    ("ScheduleFailed", "예약 실패"),
+    ("SubmitFailed", "제출 실패"),
+)
+_current = threading.local()  # the environment of the Retry being evaluated, per thread
+
+
+@dataclass
+class HistoryRow:
+    """One history event, readable."""
+
+    id: int
+    seconds: float  # since the execution started (virtual time included)
+    type: str
+    state: str
+    summary: str
+
+    @property
+    def meaning(self) -> str:
+        for suffix, korean in _SUFFIXES:
+            if self.type.endswith(suffix):
+                return korean
+        return ""
+
+
+@dataclass
+class ExecutionHistory:
+    """A finished (or timed-out) execution: status, output, error and its event history."""
+
+    execution_arn: str
+    status: str
+    input: Any
+    output: Any
+    error: str | None
+    cause: str | None
+    events: list[dict[str, Any]]
+    rows: list[HistoryRow] = field(default_factory=list)
+
+    @property
+    def visited(self) -> list[str]:
+        """The names of the states entered, in order (repeats included)."""
+        return [row.state for row in self.rows if row.type.endswith("StateEntered")]
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    def lambda_calls(self) -> list[str]:
+        """The function ARNs the execution scheduled, in order (retries included)."""
+        return [
+            e["lambdaFunctionScheduledEventDetails"]["resource"]
+            for e in self.events
+            if e["type"] == "LambdaFunctionScheduled"
+        ]
+
+    def table(self) -> str:
+        """The history as a Markdown table with Korean headings."""
+        lines = [
+            f"**실행 {self.execution_arn.rsplit(':', 1)[-1]}: {self.status}**",
+            "",
+            "| # | 경과(초) | 상태 | 이벤트 | 뜻 | 내용 |",
+            "|---:|---:|---|---|---|---|",
+        ]
+        for row in self.rows:
+            summary = row.summary.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {row.id} | {row.seconds:.3f} | {row.state} | {row.type} | {row.meaning} | {summary} |")
+        if self.error:
+            lines += ["", f"오류: `{self.error}` {self.cause or ''}"[:500]]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def _repr_markdown_(self) -> str:
+        return self.table()
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _rows(events: list[dict[str, Any]]) -> list[HistoryRow]:
+    if not events:
+        return []
+    start = events[0]["timestamp"]
+    rows = []
+    state = ""
+    for event in events:
+        details = next((v for k, v in event.items() if k.endswith("EventDetails") and isinstance(v, dict)), {})
+        if "name" in details and event["type"].endswith(("StateEntered", "StateExited")):
+            state = details["name"]
+        if "error" in details:
+            summary = f"{details.get('error')}: {_short(details.get('cause', ''), 100)}"
+        elif "resource" in details:
+            summary = f"{details['resource'].rsplit(':', 1)[-1]} ← {_short(details.get('input', ''), 80)}"
+        elif "output" in details:
+            summary = f"출력 {_short(details['output'])}"
+        elif "input" in details:
+            summary = f"입력 {_short(details['input'])}"
+        else:
+            summary = ""
+        seconds = (event["timestamp"] - start).total_seconds()
+        rows.append(HistoryRow(event["id"], seconds, event["type"], state, summary))
+    return rows
+
+
+class StepFunctions:
+    """Step Functions in the local cloud."""
+
+    def __init__(self, cloud: "LocalCloud") -> None:
+        self.cloud = cloud
+        self.time_scale = 0.0  # real seconds slept per second of Wait/Retry (1.0 = real time)
+
+    @property
+    def backend(self) -> Any:
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        return stepfunctions_parser_backends[self.cloud.account_id][self.cloud.region]
+
+    def wait(self, execution_arn: str, timeout: float = 30.0) -> ExecutionHistory:
+        """Wait (real time, at most `timeout` s) until the execution ends; return its history."""
+        client = self.cloud.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while True:
+            described = client.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING":
+                break
+            if time.monotonic() > deadline:
+                raise CloudUsageError(
+                    f"실행 {execution_arn}이(가) {timeout:g}초 안에 끝나지 않았습니다. 상태 머신이 기다리는 것"
+                    "(Activity, 콜백 .waitForTaskToken, 끝나지 않는 Lambda)이 있는지 확인하거나 timeout을 늘리십시오."
+                )
+            time.sleep(0.01)
+        events: list[dict[str, Any]] = []
+        token = None
+        while True:
+            page = client.get_execution_history(executionArn=execution_arn, **({"nextToken": token} if token else {}))
+            events += page["events"]
+            token = page.get("nextToken")
+            if not token:
+                break
+
+        def parsed(text: str | None) -> Any:
+            if text is None:
+                return None
+            try:
+                return json.loads(text)
+            except ValueError:
+                return text
+
+        return ExecutionHistory(
+            execution_arn=execution_arn,
+            status=described["status"],
+            input=parsed(described.get("input")),
+            output=parsed(described.get("output")),
+            error=described.get("error"),
+            cause=described.get("cause"),
+            events=events,
+            rows=_rows(events),
+        )
+
+    # ---- moto patches
+
+    def install(self, set_: Callable[[Any, str, Any], None]) -> None:
+        import logging
+
+        import moto.stepfunctions.parser.asl.component.common.retry.retrier_decl as retrier_module
+        from moto.stepfunctions.models import StateMachine
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+        from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+        sfn = self
+        clock = self.cloud.clock
+
+        # ---- names
+        original_start = StepFunctionsParserBackend.start_execution
+
+        def start_execution(backend: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+            return original_start(backend, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+        set_(StepFunctionsParserBackend, "start_execution", start_execution)
+
+        # ---- time
+        original_add_event = EventManager.add_event
+
+        def add_event(manager: Any, context: Any, event_type: Any, event_details: Any = None, timestamp: Any = None, update_source_event_id: bool = True) -> int:
+            if timestamp is None:
+                offset = getattr(manager, "_labkit_offset", 0.0)
+                timestamp = _dt.datetime.fromtimestamp(clock.now() + offset, tz=_dt.timezone.utc)
+            return original_add_event(manager, context, event_type, event_details, timestamp, update_source_event_id)
+
+        set_(EventManager, "add_event", add_event)
+
+        def skip_time(env: Any, seconds: float) -> None:
+            """Sleep the scaled time (interruptible when the execution stops); add the rest as virtual time."""
+            seconds = max(0.0, float(seconds))
+            started = time.monotonic()
+            if sfn.time_scale > 0 and seconds > 0:
+                env.program_state_event.wait(seconds * sfn.time_scale)
+            manager = env.event_manager
+            manager._labkit_offset = getattr(manager, "_labkit_offset", 0.0) + max(0.0, seconds - (time.monotonic() - started))
+
+        def wait_interval(function: Any, env: Any, wait_seconds: int) -> None:
+            skip_time(env, wait_seconds)
+
+        set_(WaitFunction, "_wait_interval", wait_interval)
+
+        class _RetryClock:
+            """Stands in for `time` inside moto's retrier: its sleep is a virtual one."""
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(time, name)
+
+            @staticmethod
+            def sleep(seconds: float) -> None:
+                env = getattr(_current, "env", None)
+                if env is None:
+                    time.sleep(seconds * sfn.time_scale)
+                else:
+                    skip_time(env, seconds)
+
+        original_retry_eval = retrier_module.RetrierDecl._eval_body
+
+        def retry_eval(retrier: Any, env: Any) -> None:
+            previous = getattr(_current, "env", None)
+            _current.env = env
+            try:
+                original_retry_eval(retrier, env)
+            finally:
+                _current.env = previous
+
+        set_(retrier_module, "time", _RetryClock())
+        set_(retrier_module.RetrierDecl, "_eval_body", retry_eval)
+
+        # ---- CloudFormation: the executing backend
+        def cfn_create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> Any:
+            from moto.stepfunctions.utils import cfn_to_api_tags
+
+            properties = cloudformation_json["Properties"]
+            definition = properties.get("DefinitionString")
+            if definition is None and "Definition" in properties:
+                definition = json.dumps(properties["Definition"])
+            for key, value in (properties.get("DefinitionSubstitutions") or {}).items():
+                definition = (definition or "").replace("${" + key + "}", str(value))
+            name = properties.get("StateMachineName", resource_name)
+            tags = cfn_to_api_tags(properties.get("Tags", []))
+            return sfn.backend.create_state_machine(name, definition or "", properties.get("RoleArn", ""), tags=tags)
+
+        def cfn_delete(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str) -> None:
+            sfn.backend.delete_state_machine(resource_name)
+
+        def cfn_update(cls: Any, original: Any, new_name: str, cloudformation_json: Any, account_id: str, region_name: str) -> Any:
+            properties = cloudformation_json.get("Properties", {})
+            definition = properties.get("DefinitionString")
+            if definition is None and "Definition" in properties:
+                definition = json.dumps(properties["Definition"])
+            for key, value in (properties.get("DefinitionSubstitutions") or {}).items():
+                definition = (definition or "").replace("${" + key + "}", str(value))
+            return sfn.backend.update_state_machine(original.arn, definition=definition, role_arn=properties.get("RoleArn"))
+
+        set_(StateMachine, "create_from_cloudformation_json", classmethod(cfn_create))
+        set_(StateMachine, "delete_from_cloudformation_json", classmethod(cfn_delete))
+        set_(StateMachine, "update_from_cloudformation_json", classmethod(cfn_update))
+
+        # ---- quiet: the interpreter's loggers inherit this level (a stale level cache after
+        # stop only keeps moto quiet a little longer)
+        set_(logging.getLogger("moto.stepfunctions.parser"), "level", logging.CRITICAL)
+        logging.Logger.manager._clear_cache()

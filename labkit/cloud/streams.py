@@ -1,0 +1,482 @@
+"""DynamoDB Streams and Kinesis -> Lambda: the stream event-source-mapping poller.
+
+What Lambda's stream poller does, and so what this one does:
+- each mapping reads every shard on its own, from its StartingPosition (TRIM_HORIZON, LATEST
+  as of the mapping's creation, or AT_TIMESTAMP for Kinesis), and keeps its own checkpoint:
+  several mappings on one stream each see every record, and the stream itself is never emptied
+  (direct readers with GetRecords still see everything);
+- a batch holds up to BatchSize records of one shard, in sequence order (at most 6 MB), and waits
+  up to MaximumBatchingWindowInSeconds, counted from the arrival of its first record;
+- records matching none of the mapping's FilterCriteria patterns are skipped (checkpointed);
+- a function error blocks the shard: the same batch is retried, in order, until it succeeds,
+  MaximumRetryAttempts is used up, or a record is older than MaximumRecordAgeInSeconds (both -1,
+  infinite, by default). BisectBatchOnFunctionError splits a failing batch in two first
+  (splitting does not use the retry quota). A discarded batch is described to the on-failure
+  destination (DDBStreamBatchInfo / KinesisBatchInfo) and the shard moves on;
+- with ReportBatchItemFailures the function names failed records by sequence number: the
+  checkpoint moves to just before the lowest one, and only the records from there are retried;
+- throttles are retried without using the retry quota; disabled mappings keep their checkpoint
+  and resume from it when enabled again; deleted mappings are forgotten.
+
+moto would deliver synchronously inside each write, one record per event, empty the DynamoDB
+shard after delivery, and keep only the last Kinesis mapping per stream. `moto_integration`
+detaches stream mappings from those paths, so this poller is the only consumer. Delivery happens
+only in `LocalCloud.run_until_idle()`; retry delays are on the runtime's clock. AWS's exact retry
+back-off is not published: here it is 1 s, doubling per failed attempt, at most 60 s.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import TooManyRequestsException
+from .execution import FunctionSpec, Invocation
+
+if TYPE_CHECKING:
+    from .session import LocalCloud
+
+__all__ = ["StreamPoller", "StreamDelivery", "dynamodb_lambda_record", "kinesis_lambda_record"]
+
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+RETRY_BASE_SECONDS = 1.0
+RETRY_MAX_SECONDS = 60.0
+
+
+@dataclass
+class StreamDelivery:
+    """One batch handed to a function (or discarded), and what became of it."""
+
+    mapping_uuid: str
+    shard_id: str
+    sequence_numbers: list[str]
+    invocation: Invocation | None
+    outcome: str  # "ok", "partial", "error", "throttled", "discarded"
+    failed_from: str | None = None  # ReportBatchItemFailures: the retry starts here
+    condition: str | None = None  # for "discarded": RetryAttemptsExhausted / RecordAgeExceeded
+
+
+@dataclass
+class _StreamRecord:
+    """A record in a shard, as the poller sees it."""
+
+    sequence: int
+    arrival: float  # epoch seconds on the runtime's clock
+    lambda_record: dict[str, Any]
+
+
+@dataclass
+class _ShardState:
+    checkpoint: int  # every record with a sequence number <= checkpoint is done
+    attempts: int = 0  # failed attempts of the batch now at the head
+    retry_at: float | None = None
+    sizes: list[int] = field(default_factory=list)  # bisected batch sizes still to try
+
+
+@dataclass
+class _MappingState:
+    shards: dict[str, _ShardState] = field(default_factory=dict)
+    created_at: float = 0.0
+    initial_checkpoint: dict[str, int] = field(default_factory=dict)
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        return value.timestamp()
+    return float(value)
+
+
+def _iso_seconds(epoch: float) -> str:
+    return _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso_millis(epoch: float) -> str:
+    return _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def dynamodb_lambda_record(stream_record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """One record of a DynamoDB Streams event, in Lambda's shape, from moto's stream record."""
+    dynamodb = dict(stream_record["dynamodb"])
+    # Lambda sends ApproximateCreationDateTime as epoch seconds (whole seconds, as a number).
+    dynamodb["ApproximateCreationDateTime"] = float(int(_epoch(dynamodb["ApproximateCreationDateTime"])))
+    return {
+        "eventID": stream_record["eventID"],
+        "eventName": stream_record["eventName"],
+        "eventVersion": "1.1",  # what Lambda sends today (moto stores "1.0")
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def kinesis_lambda_record(
+    record: Any, shard_id: str, stream_arn: str, region: str, role_arn: str
+) -> dict[str, Any]:
+    """One record of a Kinesis event, in Lambda's shape, from moto's Kinesis record."""
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": record.partition_key,
+            "sequenceNumber": str(record.sequence_number),
+            "data": record.data,  # moto keeps the base64 text the producer sent
+            "approximateArrivalTimestamp": round(record.created_at, 3),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard_id}:{record.sequence_number}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": role_arn,
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+    }
+
+
+class StreamPoller:
+    """The poller behind every DynamoDB Streams and Kinesis event-source mapping of one cloud."""
+
+    def __init__(self, cloud: "LocalCloud") -> None:
+        self.cloud = cloud
+        self._states: dict[str, _MappingState] = {}
+        self.deliveries: list[StreamDelivery] = []
+
+    # ---- moto lookups
+
+    def mappings(self) -> list[Any]:
+        backend = self.cloud.runtime.backend
+        found = [
+            m for m in backend.list_event_source_mappings(None, None)
+            if m.event_source_arn.split(":")[2] in ("dynamodb", "kinesis")
+        ]
+        live = {m.uuid for m in found}
+        for gone in set(self._states) - live:
+            del self._states[gone]
+        return found
+
+    def _shards(self, esm: Any) -> list[tuple[str, list[_StreamRecord]]] | None:
+        """Every shard of the mapping's stream with its records, or None if the stream is gone."""
+        arn = esm.event_source_arn
+        region = self.cloud.region
+        if arn.split(":")[2] == "dynamodb":
+            from moto.dynamodb.models import dynamodb_backends
+
+            table_name = arn.split(":", 5)[5].split("/")[1]
+            table = dynamodb_backends[self.cloud.account_id][region].tables.get(table_name)
+            shard = getattr(table, "stream_shard", None)
+            if table is None or shard is None or not arn.endswith(f"/stream/{table.latest_stream_label}"):
+                return None
+            records = [
+                _StreamRecord(
+                    int(item.record["dynamodb"]["SequenceNumber"]),
+                    _epoch(item.record["dynamodb"]["ApproximateCreationDateTime"]),
+                    dynamodb_lambda_record(item.record, arn, region),
+                )
+                for item in shard.items
+            ]
+            return [(shard.id, records)]
+        from moto.kinesis.models import kinesis_backends
+
+        stream = next((s for s in kinesis_backends[self.cloud.account_id][region].streams.values() if s.arn == arn), None)
+        if stream is None:
+            return None
+        role = getattr(self._function(esm), "role", "") or ""
+        out = []
+        for shard in stream.shards.values():
+            records = [
+                _StreamRecord(seq, record.created_at, kinesis_lambda_record(record, shard.shard_id, arn, region, role))
+                for seq, record in shard.records.items()
+            ]
+            out.append((shard.shard_id, records))
+        return out
+
+    def _function(self, esm: Any) -> Any:
+        return self.cloud.runtime.resolve(esm.function_arn)
+
+    # ---- mapping lifecycle
+
+    def register(self, esm: Any) -> None:
+        """Fix a new mapping's starting point now (LATEST means: as of the mapping's creation)."""
+        state = self._states.setdefault(esm.uuid, _MappingState(created_at=self.cloud.clock.now()))
+        for shard_id, records in self._shards(esm) or []:
+            state.initial_checkpoint[shard_id] = self._start(esm, records)
+
+    def _start(self, esm: Any, records: list[_StreamRecord]) -> int:
+        position = (esm.starting_position or "TRIM_HORIZON").upper()
+        if position == "LATEST":
+            return records[-1].sequence if records else 0
+        if position == "AT_TIMESTAMP" and esm.starting_position_timestamp is not None:
+            at = _epoch(esm.starting_position_timestamp)
+            before = [r.sequence for r in records if r.arrival < at]
+            return before[-1] if before else 0
+        return 0
+
+    def _shard_state(self, esm: Any, state: _MappingState, shard_id: str, records: list[_StreamRecord]) -> _ShardState:
+        shard = state.shards.get(shard_id)
+        if shard is None:
+            if shard_id in state.initial_checkpoint:
+                checkpoint = state.initial_checkpoint[shard_id]
+            elif state.initial_checkpoint:
+                checkpoint = 0  # a shard that appeared after the mapping (resharding): read it all
+            else:
+                checkpoint = self._start(esm, records)
+            shard = state.shards[shard_id] = _ShardState(checkpoint)
+        return shard
+
+    # ---- polling
+
+    def poll(self) -> int:
+        """Deliver every batch that is ready now; returns how many invocations ran."""
+        delivered = 0
+        for esm in self.mappings():
+            if not esm.enabled:
+                continue  # the checkpoint stays: enabling again resumes from it
+            state = self._states.setdefault(esm.uuid, _MappingState(created_at=self.cloud.clock.now()))
+            shards = self._shards(esm)
+            if shards is None:
+                continue
+            for shard_id, records in shards:
+                shard = self._shard_state(esm, state, shard_id, records)
+                while self._step(esm, shard_id, shard, records):
+                    delivered += 1
+        return delivered
+
+    def _pending(self, esm: Any, shard: _ShardState, records: list[_StreamRecord]) -> list[_StreamRecord]:
+        pending = [r for r in records if r.sequence > shard.checkpoint]
+        patterns = _filters(esm)
+        if not patterns:
+            return pending
+        kept = [r for r in pending if any(_matches(p, r.lambda_record) for p in patterns)]
+        if not kept and pending:
+            shard.checkpoint = pending[-1].sequence  # nothing matches: skipped, as Lambda does
+        elif kept and kept[0] is not pending[0]:
+            shard.checkpoint = pending[pending.index(kept[0]) - 1].sequence
+        return kept
+
+    def _step(self, esm: Any, shard_id: str, shard: _ShardState, records: list[_StreamRecord]) -> bool:
+        """Deliver at most one batch from one shard; True if a function ran."""
+        now = self.cloud.clock.now()
+        if shard.retry_at is not None and now < shard.retry_at:
+            return False
+        pending = self._pending(esm, shard, records)
+        max_age = _setting(esm.max_record_age)
+        if max_age >= 0 and pending and now - pending[0].arrival > max_age:
+            expired = [r for r in pending if now - r.arrival > max_age]
+            self._discard(esm, shard_id, shard, expired, "RecordAgeExceeded", None)
+            pending = pending[len(expired):]
+        if not pending:
+            shard.sizes.clear()
+            return False
+        if shard.retry_at is None and not shard.sizes:
+            window = float(esm.max_batch_window or 0)
+            if len(pending) < esm.batch_size and window > 0 and now < pending[0].arrival + window:
+                return False
+        batch = self._batch(esm, shard, pending)
+        shard.retry_at = None
+        self._invoke(esm, shard_id, shard, batch)
+        return True
+
+    def _batch(self, esm: Any, shard: _ShardState, pending: list[_StreamRecord]) -> list[_StreamRecord]:
+        limit = shard.sizes[0] if shard.sizes else esm.batch_size
+        batch: list[_StreamRecord] = []
+        size = 0
+        for record in pending[:limit]:
+            record_size = len(json.dumps(record.lambda_record))
+            if batch and size + record_size > MAX_PAYLOAD_BYTES:
+                break
+            batch.append(record)
+            size += record_size
+        return batch
+
+    def _invoke(self, esm: Any, shard_id: str, shard: _ShardState, batch: list[_StreamRecord]) -> None:
+        runtime = self.cloud.runtime
+        sequences = [str(r.sequence) for r in batch]
+        event = {"Records": [r.lambda_record for r in batch]}
+        try:
+            fn = self._function(esm)
+            invocation = runtime.invoke(fn, json.dumps(event).encode(), invoked_arn=esm.function_arn)
+        except TooManyRequestsException:
+            self.deliveries.append(StreamDelivery(esm.uuid, shard_id, sequences, None, "throttled"))
+            shard.retry_at = self.cloud.clock.now() + RETRY_BASE_SECONDS
+            return
+        if invocation.ok:
+            failed_from = None
+            if "ReportBatchItemFailures" in (esm.function_response_types or []):
+                failed_from = _first_failed(invocation.result, sequences)
+            if failed_from is None:
+                self.deliveries.append(StreamDelivery(esm.uuid, shard_id, sequences, invocation, "ok"))
+                self._advance(shard, batch[-1].sequence)
+                return
+            index = sequences.index(failed_from)
+            self.deliveries.append(StreamDelivery(esm.uuid, shard_id, sequences, invocation, "partial", failed_from))
+            if index > 0:  # the records before the first failure are done: a new head batch
+                shard.checkpoint = batch[index - 1].sequence
+                shard.attempts = 0
+                batch = batch[index:]
+            self._failed(esm, shard_id, shard, batch, invocation, bisect=False)
+            return
+        self.deliveries.append(StreamDelivery(esm.uuid, shard_id, sequences, invocation, "error"))
+        self._failed(esm, shard_id, shard, batch, invocation, bisect=bool(esm.bisect_on_error))
+
+    def _advance(self, shard: _ShardState, sequence: int) -> None:
+        shard.checkpoint = sequence
+        shard.attempts = 0
+        shard.retry_at = None
+        if shard.sizes:
+            shard.sizes.pop(0)
+
+    def _failed(
+        self, esm: Any, shard_id: str, shard: _ShardState, batch: list[_StreamRecord], invocation: Invocation, *, bisect: bool
+    ) -> None:
+        if bisect and len(batch) > 1:
+            half = len(batch) // 2
+            rest = shard.sizes[1:] if shard.sizes else []
+            shard.sizes = [half, len(batch) - half, *rest]
+            shard.retry_at = self.cloud.clock.now()  # splitting does not use the retry quota
+            return
+        shard.attempts += 1
+        max_retries = _setting(esm.max_retry_attempts)
+        if max_retries >= 0 and shard.attempts > max_retries:
+            self._discard(esm, shard_id, shard, batch, "RetryAttemptsExhausted", invocation)
+            return
+        if shard.sizes:
+            shard.sizes[0] = len(batch)
+        else:
+            shard.sizes = [len(batch)]  # a retry is the same batch, not a bigger one
+        delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (shard.attempts - 1))
+        shard.retry_at = self.cloud.clock.now() + delay
+
+    def _discard(
+        self, esm: Any, shard_id: str, shard: _ShardState, batch: list[_StreamRecord], condition: str, invocation: Invocation | None
+    ) -> None:
+        sequences = [str(r.sequence) for r in batch]
+        self.deliveries.append(StreamDelivery(esm.uuid, shard_id, sequences, invocation, "discarded", condition=condition))
+        attempts = shard.attempts
+        self._advance(shard, batch[-1].sequence)
+        target = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+        if target:
+            record = self._failure_record(esm, shard_id, batch, sequences, condition, invocation, attempts)
+            self.cloud.deliver_to(target, record, success=False, source_arn=esm.function_arn)
+
+    def _failure_record(
+        self,
+        esm: Any,
+        shard_id: str,
+        batch: list[_StreamRecord],
+        sequences: list[str],
+        condition: str,
+        invocation: Invocation | None,
+        attempts: int,
+    ) -> dict[str, Any]:
+        """The invocation record Lambda sends to a stream mapping's on-failure destination."""
+        spec = FunctionSpec.from_moto(self._function(esm))
+        response: dict[str, Any] = {"statusCode": 200, "executedVersion": spec.version}
+        if invocation is not None and invocation.function_error:
+            response["functionError"] = invocation.function_error
+        info_key = "KinesisBatchInfo" if esm.event_source_arn.split(":")[2] == "kinesis" else "DDBStreamBatchInfo"
+        return {
+            "requestContext": {
+                "requestId": invocation.request_id if invocation is not None else str(uuid.uuid4()),
+                "functionArn": esm.function_arn,
+                "condition": condition,
+                "approximateInvokeCount": max(1, attempts),
+            },
+            "responseContext": response,
+            "version": "1.0",
+            "timestamp": _iso_millis(self.cloud.clock.now()),
+            info_key: {
+                "shardId": shard_id,
+                "startSequenceNumber": sequences[0],
+                "endSequenceNumber": sequences[-1],
+                "approximateArrivalOfFirstRecord": _iso_seconds(batch[0].arrival),
+                "approximateArrivalOfLastRecord": _iso_seconds(batch[-1].arrival),
+                "batchSize": len(batch),
+                "streamArn": esm.event_source_arn,
+            },
+        }
+
+    def next_due(self) -> float | None:
+        """When the next retry or batching window of an enabled mapping is due."""
+        times: list[float] = []
+        for esm in self.mappings():
+            state = self._states.get(esm.uuid)
+            if not esm.enabled or state is None:
+                continue
+            window = float(esm.max_batch_window or 0)
+            shards = self._shards(esm) or []
+            for shard_id, records in shards:
+                shard = state.shards.get(shard_id)
+                if shard is None:
+                    continue
+                if shard.retry_at is not None:
+                    times.append(shard.retry_at)
+                    continue
+                if window > 0:
+                    pending = [r for r in records if r.sequence > shard.checkpoint]
+                    if pending:
+                        times.append(pending[0].arrival + window)
+        return min(times) if times else None
+
+    def checkpoints(self, uuid: str) -> dict[str, int]:
+        """The last sequence number each shard of a mapping has finished, for labs and tests."""
+        state = self._states.get(uuid)
+        return {} if state is None else {k: v.checkpoint for k, v in state.shards.items()}
+
+
+def _setting(value: Any) -> int:
+    return -1 if value is None else int(value)
+
+
+def _filters(esm: Any) -> list[dict[str, Any]]:
+    criteria = esm.filter_criteria or {}
+    patterns = []
+    for item in criteria.get("Filters", []) or []:
+        raw = item.get("Pattern")
+        if raw:
+            patterns.append(json.loads(raw) if isinstance(raw, str) else raw)
+    return patterns
+
+
+def _matches(pattern: dict[str, Any], record: dict[str, Any]) -> bool:
+    """Lambda event filtering (the EventBridge pattern syntax); Kinesis `data` is matched as JSON."""
+    from moto.events.models import EventPattern
+
+    subject = record
+    if "kinesis" in record:
+        import base64
+
+        # Kinesis filters name the payload fields (partitionKey, data, ...) at the top level.
+        subject = {**record, **record["kinesis"]}
+        try:
+            subject["data"] = json.loads(base64.b64decode(record["kinesis"]["data"]))
+        except ValueError:
+            if isinstance(pattern.get("data"), dict):
+                return False  # a pattern on JSON fields never matches data that is not JSON
+    return EventPattern(None, pattern).matches_event(subject)  # type: ignore[arg-type]
+
+
+def _first_failed(response: Any, sequences: list[str]) -> str | None:
+    """The lowest failed sequence number of a ReportBatchItemFailures response (None: all done).
+
+    As for SQS, an empty or null response means success; a malformed item (no identifier, or one
+    not in the batch) fails the whole batch, i.e. the retry starts at its first record.
+    """
+    if response is None or response == {} or response == "":
+        return None
+    if not isinstance(response, dict):
+        return sequences[0]
+    failures = response.get("batchItemFailures")
+    if not failures:
+        return None
+    failed: list[int] = []
+    for item in failures:
+        ident = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not ident or str(ident) not in sequences:
+            return sequences[0]
+        failed.append(sequences.index(str(ident)))
+    return sequences[min(failed)]
+

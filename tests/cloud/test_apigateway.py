@@ -1,0 +1,269 @@
+"""API Gateway REST (v1) and HTTP API (v2) Lambda proxy integrations, in-process and over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+
+import pytest
+import requests
+
+from labkit.cloud import LocalCloud
+
+from .conformance import missing_fields, sample
+
+ECHO = """
+import base64, json
+def handler(event, context):
+    print("SEEN " + json.dumps(event))
+    path = event.get("rawPath") or event.get("path") or ""
+    if path.endswith("/boom"):
+        raise RuntimeError("boom")
+    if path.endswith("/malformed"):
+        return {"statusCode": 200, "body": {"not": "a string"}}
+    if path.endswith("/short"):
+        return {"ok": True, "from": "shorthand"}
+    if path.endswith("/text"):
+        return "plain text"
+    if path.endswith("/png"):
+        return {"statusCode": 200, "headers": {"Content-Type": "image/png"}, "isBase64Encoded": True,
+                "body": base64.b64encode(b"\\x89PNG-bytes").decode()}
+    return {
+        "statusCode": 201,
+        "headers": {"Content-Type": "application/json", "X-Handler": "echo"},
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        "body": json.dumps({"params": event.get("pathParameters"), "query": event.get("queryStringParameters"),
+                            "body": event.get("body"), "b64": event.get("isBase64Encoded")}),
+    }
+"""
+
+REST_OPAQUE = frozenset({"headers", "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters"})
+V2_OPAQUE = frozenset({"headers", "queryStringParameters", "pathParameters", "stageVariables", "cookies"})
+
+
+def _events(cloud: LocalCloud, name: str = "echo") -> list[dict]:
+    return [json.loads(line[5:]) for line in cloud.logs(name) if line.startswith("SEEN ")]
+
+
+def _rest_api(cloud: LocalCloud, code_dir, paths: list[str], *, binary: list[str] | None = None, variables: dict | None = None) -> str:
+    """A REST API whose listed resource paths all proxy (ANY) to the echo function, deployed as 'dev'."""
+    fn = cloud.deploy(code_dir(app=ECHO), name="echo")
+    apig = cloud.client("apigateway")
+    api = apig.create_rest_api(name="shop", binaryMediaTypes=binary or [])["id"]
+    by_path = {r["path"]: r["id"] for r in apig.get_resources(restApiId=api)["items"]}
+    uri = f"arn:aws:apigateway:{cloud.region}:lambda:path/2015-03-31/functions/{fn.arn}/invocations"
+    for path in paths:
+        parent = "/"
+        for part in [p for p in path.split("/") if p]:
+            here = (parent.rstrip("/") + "/" + part)
+            if here not in by_path:
+                by_path[here] = apig.create_resource(restApiId=api, parentId=by_path[parent], pathPart=part)["id"]
+            parent = here
+        apig.put_method(restApiId=api, resourceId=by_path[path], httpMethod="ANY", authorizationType="NONE")
+        apig.put_integration(restApiId=api, resourceId=by_path[path], httpMethod="ANY", type="AWS_PROXY", integrationHttpMethod="POST", uri=uri)
+    apig.create_deployment(restApiId=api, stageName="dev", variables=variables or {})
+    return api
+
+
+def _http_api(cloud: LocalCloud, code_dir, routes: list[str], *, stage: str = "$default", payload: str = "2.0", **api_kwargs) -> str:
+    fn = cloud.deploy(code_dir(app=ECHO), name="echo")
+    v2 = cloud.client("apigatewayv2")
+    api = v2.create_api(Name="orders", ProtocolType="HTTP", **api_kwargs)["ApiId"]
+    integration = v2.create_integration(ApiId=api, IntegrationType="AWS_PROXY", IntegrationUri=fn.arn, PayloadFormatVersion=payload)["IntegrationId"]
+    for key in routes:
+        v2.create_route(ApiId=api, RouteKey=key, Target=f"integrations/{integration}")
+    v2.create_stage(ApiId=api, StageName=stage, AutoDeploy=True, StageVariables={"table": "orders"})
+    return api
+
+
+# ---------------------------------------------------------------- REST (v1)
+
+
+def test_rest_proxy_event_and_response(cloud: LocalCloud, code_dir) -> None:
+    from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
+
+    api = _rest_api(cloud, code_dir, ["/items/{id}"], variables={"table": "orders"})
+    url = cloud.api_url(api)
+    assert url == f"https://{api}.execute-api.ap-northeast-2.amazonaws.com/dev"
+    response = requests.post(
+        f"{url}/items/42?tag=a&tag=b&q=%ED%95%9C", json={"qty": 2}, headers={"X-Trace": "t1", "User-Agent": "lab/1.0"}
+    )
+    assert response.status_code == 201
+    assert response.headers["X-Handler"] == "echo" and response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"params": {"id": "42"}, "query": {"tag": "b", "q": "한"}, "body": '{"qty": 2}', "b64": False}
+    assert "x-amzn-RequestId" in response.headers
+
+    (event,) = _events(cloud)
+    assert event["resource"] == "/items/{id}" and event["path"] == "/items/42" and event["httpMethod"] == "POST"
+    assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"], "q": ["한"]}
+    assert event["headers"]["X-Trace"] == "t1" and event["multiValueHeaders"]["X-Trace"] == ["t1"]
+    assert event["stageVariables"] == {"table": "orders"}
+    context = event["requestContext"]
+    assert context["stage"] == "dev" and context["path"] == "/dev/items/42" and context["resourcePath"] == "/items/{id}"
+    assert context["apiId"] == api and context["identity"]["userAgent"] == "lab/1.0"
+    APIGatewayProxyEventModel.model_validate(event)
+    assert missing_fields(event, sample("apigateway-rest"), opaque=REST_OPAQUE) == []
+
+
+def test_rest_route_precedence_and_greedy_proxy(cloud: LocalCloud, code_dir) -> None:
+    api = _rest_api(cloud, code_dir, ["/items/special", "/items/{id}", "/{proxy+}"])
+    url = cloud.api_url(api)
+    for path in ["/items/special", "/items/7", "/files/a/b.txt"]:
+        assert requests.get(url + path).status_code == 201
+    resources = [(e["resource"], e["pathParameters"]) for e in _events(cloud)]
+    assert resources == [("/items/special", None), ("/items/{id}", {"id": "7"}), ("/{proxy+}", {"proxy": "files/a/b.txt"})]
+
+
+def test_rest_gateway_answers_for_unknown_routes_and_stages(cloud: LocalCloud, code_dir) -> None:
+    api = _rest_api(cloud, code_dir, ["/items"])
+    url = cloud.api_url(api)
+    missing = requests.get(url + "/nothing/here")
+    assert missing.status_code == 403 and missing.json() == {"message": "Missing Authentication Token"}
+    wrong_stage = requests.get(url.replace("/dev", "/prod") + "/items")
+    assert wrong_stage.status_code == 403 and wrong_stage.json() == {"message": "Forbidden"}
+    assert _events(cloud) == []
+
+
+def test_rest_function_error_and_malformed_response_are_502(cloud: LocalCloud, code_dir) -> None:
+    api = _rest_api(cloud, code_dir, ["/{proxy+}"])
+    url = cloud.api_url(api)
+    for path in ["/boom", "/malformed"]:
+        response = requests.get(url + path)
+        assert response.status_code == 502 and response.json() == {"message": "Internal server error"}
+    assert any("Malformed Lambda proxy response" in e for e in cloud.api_gateway.errors)
+
+
+def test_rest_binary_media_types(cloud: LocalCloud, code_dir) -> None:
+    api = _rest_api(cloud, code_dir, ["/{proxy+}"], binary=["image/*"])
+    url = cloud.api_url(api)
+    sent = bytes(range(256))
+    echoed = requests.post(url + "/upload", data=sent, headers={"Content-Type": "image/jpeg"}).json()
+    assert echoed["b64"] is True and base64.b64decode(echoed["body"]) == sent
+    text = requests.post(url + "/upload", data="plain", headers={"Content-Type": "text/plain"}).json()
+    assert text == {"params": {"proxy": "upload"}, "query": None, "body": "plain", "b64": False}
+    image = requests.get(url + "/png", headers={"Accept": "image/png"})
+    assert image.content == b"\x89PNG-bytes" and image.headers["Content-Type"] == "image/png"
+
+
+def test_rest_api_over_a_real_local_http_server(cloud: LocalCloud, code_dir) -> None:
+    api = _rest_api(cloud, code_dir, ["/items/{id}"])
+    base = cloud.serve_api(api)
+    assert base.startswith("http://127.0.0.1:") and base.endswith("/dev")
+    with urllib.request.urlopen(f"{base}/items/9?x=1") as response:  # a real socket, not the mock
+        assert response.status == 201
+        assert json.loads(response.read())["params"] == {"id": "9"}
+        assert response.headers.get_all("Set-Cookie") == ["a=1", "b=2"]
+    event = _events(cloud)[-1]
+    assert event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
+    assert requests.get(f"{base}/nope").status_code == 403
+
+
+# ---------------------------------------------------------------- HTTP API (v2)
+
+
+def test_http_api_v2_event_and_response(cloud: LocalCloud, code_dir) -> None:
+    from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model
+
+    api = _http_api(cloud, code_dir, ["POST /orders/{orderId}", "GET /orders"])
+    url = cloud.api_url(api)
+    assert url == f"https://{api}.execute-api.ap-northeast-2.amazonaws.com"
+    response = requests.post(
+        f"{url}/orders/o-1?x=1&x=2&y=", data='{"qty": 1}',
+        headers={"Content-Type": "application/json", "Cookie": "session=abc; theme=dark", "X-Multi": "v"},
+    )
+    assert response.status_code == 201
+    (event,) = _events(cloud)
+    assert event["version"] == "2.0" and event["routeKey"] == "POST /orders/{orderId}"
+    assert event["rawPath"] == "/orders/o-1" and event["rawQueryString"] == "x=1&x=2&y="
+    assert event["queryStringParameters"] == {"x": "1,2", "y": ""}
+    assert event["cookies"] == ["session=abc", "theme=dark"] and "cookie" not in event["headers"]
+    assert event["headers"]["x-multi"] == "v" and event["headers"]["content-type"] == "application/json"
+    assert event["pathParameters"] == {"orderId": "o-1"} and event["stageVariables"] == {"table": "orders"}
+    assert event["body"] == '{"qty": 1}' and event["isBase64Encoded"] is False
+    http = event["requestContext"]["http"]
+    assert http == {"method": "POST", "path": "/orders/o-1", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": http["userAgent"]}
+    assert event["requestContext"]["stage"] == "$default"
+    APIGatewayProxyEventV2Model.model_validate(event)
+    assert missing_fields(event, sample("apigateway-http-v2"), opaque=V2_OPAQUE) == []
+
+
+def test_http_api_response_shorthand_and_binary(cloud: LocalCloud, code_dir) -> None:
+    api = _http_api(cloud, code_dir, ["ANY /{proxy+}"])
+    url = cloud.api_url(api)
+    short = requests.get(url + "/x/short")
+    assert short.status_code == 200 and short.headers["Content-Type"] == "application/json"
+    assert short.json() == {"ok": True, "from": "shorthand"}
+    assert requests.get(url + "/x/text").text == "plain text"
+    assert requests.get(url + "/x/png").content == b"\x89PNG-bytes"  # HTTP APIs always decode
+    sent = b"\x00\xff binary"
+    echoed = requests.put(url + "/upload", data=sent, headers={"Content-Type": "application/octet-stream"}).json()
+    assert echoed["b64"] is True and base64.b64decode(echoed["body"]) == sent
+
+
+def test_http_api_named_stage_default_route_and_not_found(cloud: LocalCloud, code_dir) -> None:
+    api = _http_api(cloud, code_dir, ["GET /health"], stage="prod")
+    url = cloud.api_url(api)
+    assert url.endswith("/prod")
+    assert requests.get(url + "/health").status_code == 201
+    assert _events(cloud)[-1]["rawPath"] == "/prod/health"  # rawPath keeps the stage, as on AWS
+    missing = requests.get(url + "/other")
+    assert missing.status_code == 404 and missing.json() == {"message": "Not Found"}
+    v2 = cloud.client("apigatewayv2")
+    integration = v2.get_integrations(ApiId=api)["Items"][0]["IntegrationId"]
+    v2.create_route(ApiId=api, RouteKey="$default", Target=f"integrations/{integration}")
+    assert requests.get(url + "/other").status_code == 201
+    assert _events(cloud)[-1]["routeKey"] == "$default"
+
+
+def test_http_api_payload_format_1(cloud: LocalCloud, code_dir) -> None:
+    from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
+
+    api = _http_api(cloud, code_dir, ["GET /items/{id}"], payload="1.0")
+    requests.get(cloud.api_url(api) + "/items/3?a=1")
+    (event,) = _events(cloud)
+    assert event["version"] == "1.0" and event["pathParameters"] == {"id": "3"}
+    assert event["queryStringParameters"] == {"a": "1"}
+    APIGatewayProxyEventModel.model_validate(event)
+
+
+def test_http_api_quick_create_with_target(cloud: LocalCloud, code_dir) -> None:
+    fn = cloud.deploy(code_dir(app=ECHO), name="echo")
+    api = cloud.client("apigatewayv2").create_api(Name="quick", ProtocolType="HTTP", Target=fn.arn)
+    assert requests.get(api["ApiEndpoint"] + "/anything/short").json()["from"] == "shorthand"
+    assert _events(cloud)[0]["routeKey"] == "$default"
+
+
+def test_http_api_cors_preflight(cloud: LocalCloud, code_dir) -> None:
+    api = _http_api(
+        cloud, code_dir, ["GET /items"],
+        CorsConfiguration={"AllowOrigins": ["https://shop.example"], "AllowMethods": ["GET", "POST"], "AllowHeaders": ["content-type"]},
+    )
+    url = cloud.api_url(api)
+    preflight = requests.options(url + "/items", headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert preflight.headers["Access-Control-Allow-Methods"] == "GET,POST"
+    get = requests.get(url + "/items", headers={"Origin": "https://shop.example"})
+    assert get.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert _events(cloud)  # the preflight never reached the function; the GET did
+    assert len(_events(cloud)) == 1
+
+
+def test_http_api_served_over_http(cloud: LocalCloud, code_dir) -> None:
+    api = _http_api(cloud, code_dir, ["GET /orders/{id}"])
+    base = cloud.serve_api(api)
+    response = requests.get(f"{base}/orders/5", cookies={"k": "v"})
+    assert response.status_code == 201 and response.json()["params"] == {"id": "5"}
+    assert _events(cloud)[-1]["cookies"] == ["k=v"]
+
+
+def test_unknown_api_and_missing_stage_get_korean_errors(cloud: LocalCloud, code_dir) -> None:
+    from labkit.cloud import CloudUsageError
+
+    with pytest.raises(CloudUsageError, match="찾을 수 없습니다"):
+        cloud.api_url("nope123")
+    cloud.deploy(code_dir(app=ECHO), name="echo")
+    api = cloud.client("apigateway").create_rest_api(name="undeployed")["id"]
+    with pytest.raises(CloudUsageError, match="create_deployment"):
+        cloud.api_url(api)
