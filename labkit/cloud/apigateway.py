@@ -210,15 +210,19 @@ class ApiGateway:
     # ---- lookups
 
     def _api(self, api_id: str) -> tuple[str, Any]:
-        from moto.apigateway.models import apigateway_backends
+        import sys
+
         from moto.apigatewayv2.models import apigatewayv2_backends
 
-        rest = apigateway_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
-        if rest is not None:
-            return "rest", rest
         http = apigatewayv2_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
         if http is not None and http.protocol_type == "HTTP":
             return "http", http
+        if "moto.apigateway.models" in sys.modules:  # no REST API exists before moto imports it (slow)
+            from moto.apigateway.models import apigateway_backends
+
+            rest = apigateway_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
+            if rest is not None:
+                return "rest", rest
         raise CloudUsageError(f"API {api_id}을(를) 찾을 수 없습니다. create_rest_api 또는 apigatewayv2 create_api가 돌려준 id를 쓰십시오.")
 
     def _default_stage(self, kind: str, api: Any, stage: str | None) -> str:
@@ -630,48 +634,61 @@ class ApiGateway:
 
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
         import responses
-        from moto.apigateway.models import RestAPI
-        from moto.apigatewayv2.responses import ApiGatewayV2Response
         from moto.core.models import responses_mock
 
-        set_(RestAPI, "update_integration_mocks", lambda self, stage_name: None)  # moto's router: off
+        from .moto_integration import when_imported
+
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
             responses_mock.add(
                 responses.CallbackResponse(method=method, url=EXECUTE_API, callback=self._requests_callback, content_type=None)
             )
 
-        original_create_api = ApiGatewayV2Response.create_api
+        def patch_rest_models() -> None:
+            from moto.apigateway.models import RestAPI
 
-        def create_api(response: Any) -> Any:
-            result = original_create_api(response)
-            params = json.loads(response.body or "{}")
-            target = params.get("target")
-            if target and params.get("protocolType") == "HTTP":
-                api = response.apigatewayv2_backend.get_api(json.loads(result[2])["apiId"])
-                integration = api.create_integration(
-                    connection_type="INTERNET", description="", integration_method="POST",
-                    integration_type="AWS_PROXY", integration_uri=target, payload_format_version="2.0",
-                )
-                api.create_route(
-                    api_key_required=False, authorization_scopes=[], route_key=params.get("routeKey") or "$default",
-                    target=f"integrations/{integration.id}",
-                )
-                api.create_stage({"stageName": "$default", "autoDeploy": True})
-            return result
+            set_(RestAPI, "update_integration_mocks", lambda self, stage_name: None)  # moto's router: off
 
-        set_(ApiGatewayV2Response, "create_api", create_api)
+        def patch_rest_responses() -> None:
+            from moto.apigateway.responses import APIGatewayResponse
 
-        from moto.apigateway.responses import APIGatewayResponse
+            original_create_rest_api = APIGatewayResponse.create_rest_api
 
-        original_create_rest_api = APIGatewayResponse.create_rest_api
+            def create_rest_api(response: Any) -> Any:
+                result = original_create_rest_api(response)  # moto drops binaryMediaTypes
+                types = response._get_param("binaryMediaTypes")
+                if types and result[0] == 200:
+                    api = response.backend.get_rest_api(json.loads(result[2])["id"])
+                    api.binaryMediaTypes = list(types)
+                    result = (result[0], result[1], json.dumps(api.to_dict()))
+                return result
 
-        def create_rest_api(response: Any) -> Any:
-            result = original_create_rest_api(response)  # moto drops binaryMediaTypes
-            types = response._get_param("binaryMediaTypes")
-            if types and result[0] == 200:
-                api = response.backend.get_rest_api(json.loads(result[2])["id"])
-                api.binaryMediaTypes = list(types)
-                result = (result[0], result[1], json.dumps(api.to_dict()))
-            return result
+            set_(APIGatewayResponse, "create_rest_api", create_rest_api)
 
-        set_(APIGatewayResponse, "create_rest_api", create_rest_api)
+        def patch_http_responses() -> None:
+            from moto.apigatewayv2.responses import ApiGatewayV2Response
+
+            original_create_api = ApiGatewayV2Response.create_api
+
+            def create_api(response: Any) -> Any:
+                result = original_create_api(response)
+                params = json.loads(response.body or "{}")
+                target = params.get("target")
+                if target and params.get("protocolType") == "HTTP":  # quick create, as AWS does it
+                    api = response.apigatewayv2_backend.get_api(json.loads(result[2])["apiId"])
+                    integration = api.create_integration(
+                        connection_type="INTERNET", description="", integration_method="POST",
+                        integration_type="AWS_PROXY", integration_uri=target, payload_format_version="2.0",
+                    )
+                    api.create_route(
+                        api_key_required=False, authorization_scopes=[], route_key=params.get("routeKey") or "$default",
+                        target=f"integrations/{integration.id}",
+                    )
+                    api.create_stage({"stageName": "$default", "autoDeploy": True})
+                return result
+
+            set_(ApiGatewayV2Response, "create_api", create_api)
+
+        # moto.apigateway takes ~2.5 s to import: patch it when a lab first uses it, not at start.
+        when_imported("moto.apigateway.models", patch_rest_models)
+        when_imported("moto.apigateway.responses", patch_rest_responses)
+        when_imported("moto.apigatewayv2.responses", patch_http_responses)

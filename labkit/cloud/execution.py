@@ -295,7 +295,8 @@ class ExecutionEnvironment:
         events = capture.events
         if self.init_error is not None:
             now = self.runtime.clock.now_millis
-            events.append((now(), log_line_for(self.init_error)))
+            # No request exists during INIT: drop the empty "RequestId:" a process error carries.
+            events.append((now(), log_line_for(self.init_error).replace("RequestId:  Error: ", "Error: ", 1)))
             if self.init_duration_ms is not None:
                 events.append(
                     (
@@ -491,7 +492,7 @@ class LambdaRuntime:
         if isolation is None:
             self._isolation.pop(function_name, None)
             return
-        self._isolation[function_name] = check_isolation(isolation)
+        self._isolation[function_name] = check_isolation(isolation, process_modes=True)
 
     def isolation_of(self, function_name: str) -> str:
         return self._isolation.get(function_name, self.default_isolation)
@@ -687,8 +688,6 @@ class LambdaRuntime:
         if isinstance(payload, str):
             payload = payload.encode()
         payload = payload or b""
-        if spec.isolation == "inprocess" and payload:
-            json.loads(payload)  # a malformed event fails here, before an instance is taken
         inst, cold = self._acquire(spec, fn)
         if cold:
             try:
@@ -820,13 +819,22 @@ def _init_error_for(init_error: dict[str, Any], request_id: str) -> dict[str, An
     return error
 
 
-def check_isolation(isolation: str) -> str:
-    """Validate an isolation mode name (Korean message for a wrong one)."""
-    if isolation not in ISOLATION_MODES:
-        from .errors import CloudUsageError
+def check_isolation(isolation: str, process_modes: bool = False) -> str:
+    """Validate an isolation mode name (Korean message for a wrong one).
 
+    With `process_modes`, also that this machine can run the process modes (they need fork and
+    Unix sockets: Linux or macOS, or WSL on Windows).
+    """
+    from .errors import CloudUsageError
+
+    if isolation not in ISOLATION_MODES:
         raise CloudUsageError(
             f"isolation={isolation!r}는 없는 격리 방식입니다. 'inprocess', 'subprocess', 'snapshot' 중 하나를 쓰십시오."
+        )
+    if process_modes and isolation != "inprocess" and not hasattr(os, "fork"):
+        raise CloudUsageError(
+            f"isolation={isolation!r}는 Linux나 macOS에서만 쓸 수 있습니다. Windows에서는 WSL 안에서 실습을 실행하거나 "
+            "isolation='inprocess'를 쓰십시오."
         )
     return isolation
 

@@ -11,24 +11,36 @@ What each patch is for:
   notifications, Step Functions tasks). Event invocations are queued; DryRun does not execute.
 - `LambdaResponse.invoke`: honour `Qualifier=` (moto reads a lowercase name and ignores it), set
   `FunctionError: Unhandled`, `X-Amz-Executed-Version`, and throttle with 429.
-- `LambdaBackend.create_event_source_mapping`: detach SQS mappings from moto's synchronous
-  delivery inside send_message, so the runtime's poller is the only consumer.
+- `LambdaBackend.create_event_source_mapping`: detach SQS, DynamoDB Streams and Kinesis mappings
+  from moto's synchronous delivery inside each write, so the runtime's pollers are the only
+  consumers (and register a stream mapping's starting position).
 - `LambdaFunction.__init__` / `update_configuration` / `get_configuration`: keep
   `DeadLetterConfig`, which moto drops.
 - `moto.sqs.models.unix_time(_millis)` and `moto.logs.models.utcnow`: read the runtime's clock,
   so visibility timeouts expire and log timestamps move when a lab advances time.
+- Event sources, each patched by its own module's `install()` (the PATCHES entries are grouped
+  by module): stream records on the runtime's clock and region (streams.py); S3's `send_event`
+  and delete markers (s3.py); SNS's Lambda delivery, timestamps and signatures (sns.py);
+  EventBridge rule targets and time (eventbridge.py); rule and Scheduler creation, to validate
+  and track schedules (schedules.py); API Gateway's execute-api router, binaryMediaTypes and HTTP
+  API quick create (apigateway.py); the Step Functions interpreter's names, waits and history
+  time (stepfunctions.py); CloudFormation's resource model map (cloudformation.py).
+- Modules that are slow to import (API Gateway, the Step Functions interpreter, CloudFormation's
+  parser) are patched by `when_imported` the moment moto first imports them, not at start.
 """
 
 from __future__ import annotations
 
+import importlib.abc
+import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from .session import LocalCloud
 
-__all__ = ["MOTO_VERSION", "PATCHES", "install", "uninstall", "queue_next_visible", "check"]
+__all__ = ["MOTO_VERSION", "PATCHES", "install", "uninstall", "queue_next_visible", "check", "when_imported"]
 
 MOTO_VERSION = "5.2.5"
 
@@ -107,6 +119,10 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.stepfunctions.models", "StateMachine.delete_from_cloudformation_json"),
     ("moto.stepfunctions.models", "StateMachine.update_from_cloudformation_json"),
     ("moto.stepfunctions.utils", "cfn_to_api_tags"),
+    # endpoint.py (the moto server that subprocess/snapshot handlers call)
+    ("moto.moto_server.werkzeug_app", "DomainDispatcherApplication"),
+    ("moto.moto_server.werkzeug_app", "create_backend_app"),
+    ("moto.moto_server.werkzeug_app", "MotoRequestHandler"),
 )
 
 _INSTANCE_ATTRS = {
@@ -301,6 +317,7 @@ def install(cloud: "LocalCloud") -> None:
     cloud.schedules.install(_set)
     cloud.api_gateway.install(_set)
     cloud.stepfunctions.install(_set)
+    cloud.cloudformation.install(_set)
 
 
 def _detach_stream_mapping(account_id: str, region: str, esm: Any) -> None:
@@ -345,10 +362,62 @@ def invoked_arn_for(fn: Any, qualifier: str | None) -> str:
 
 
 def uninstall() -> None:
-    """Put every patched name back."""
+    """Put every patched name back (and forget patches still waiting for their module)."""
+    _watcher.pending.clear()
+    if _watcher in sys.meta_path:
+        sys.meta_path.remove(_watcher)
     while _saved:
         owner, name, value = _saved.pop()
         setattr(owner, name, value)
+
+
+class _ImportWatcher(importlib.abc.MetaPathFinder):
+    """Runs a patch right after a moto module is first imported.
+
+    moto imports a service's modules only when the service is first used, and two of them are
+    slow to import (API Gateway ~2.5 s through openapi-spec-validator, the Step Functions
+    interpreter ~1 s). Patching them at start would make every `LocalCloud()` pay that, so
+    their patches wait here for the import instead.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[Callable[[], None]]] = {}
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in self.pending:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        original_exec = loader.exec_module
+        callbacks = self.pending.pop(fullname)
+
+        def exec_module(module: Any) -> None:
+            original_exec(module)
+            for callback in callbacks:
+                callback()
+
+        loader.exec_module = exec_module  # this loader instance serves this one module
+        return spec
+
+
+_watcher = _ImportWatcher()
+
+
+def when_imported(module_name: str, patch: Callable[[], None]) -> None:
+    """Run `patch` now if `module_name` is imported, else right after its first import."""
+    if module_name in sys.modules:
+        patch()
+        return
+    _watcher.pending.setdefault(module_name, []).append(patch)
+    if _watcher not in sys.meta_path:
+        sys.meta_path.insert(0, _watcher)
 
 
 def queue_next_visible(account_id: str, region: str, queue_name: str, now: float) -> float | None:

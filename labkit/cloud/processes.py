@@ -62,12 +62,31 @@ _HEADER = struct.Struct("<I")
 # Watch for the answer this long before sleeping in poll(): an answer within it spares waking
 # this thread, which costs tens of µs on a VM (an inter-processor interrupt). Measured on the
 # course VM: warm invoke 190 -> ~135 µs. Bounded, and each poll(0) releases the GIL.
-SPIN_SECONDS = 100e-6
+SPIN_SECONDS = 100e-6 if (os.cpu_count() or 1) > 1 else 0.0  # on one CPU, spinning only delays the worker
 
 
 def python_executable() -> str:
     """The interpreter of this venv, by path: a pyenv shim would add ~60 ms to every cold start."""
     return sys.executable
+
+
+def _base_environment() -> dict[str, str]:
+    """The little a worker process inherits from the notebook's environment.
+
+    Nothing else is passed on: the notebook's variables may hold real credentials or proxies.
+    NO_PROXY keeps the local endpoint off any proxy (and on macOS keeps urllib from asking the
+    system configuration, which is not safe to use across fork).
+    """
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
+    if sys.platform == "darwin":
+        env["OBJC_DISABLE_INITIALIZE_FORK_SAFETY"] = "YES"
+    return env
 
 
 def _site_dirs() -> str:
@@ -139,6 +158,46 @@ class WorkerChannel:
         self.sock.close()
 
 
+def _spawn_worker(runtime: "LambdaRuntime", spec: FunctionSpec, code_dir: str, mode: str, env: dict[str, str]) -> tuple["subprocess.Popen[bytes]", WorkerChannel, Any]:
+    """Start `bootstrap/labkit_bootstrap.py` for a function: (process, channel, output file).
+
+    fd 1 and 2 of the process go to a file of its own (what C code or a child process of the
+    handler writes); Python-level output comes over the socket, one frame per line.
+    """
+    parent_end, child_end = socket.socketpair()
+    output = tempfile.TemporaryFile(dir=runtime.workdir)
+    try:
+        process = subprocess.Popen(
+            [python_executable(), "-S", "-c", _BOOT, str(child_end.fileno()), code_dir,
+             spec.handler, mode, repr(runtime.clock.offset)],
+            pass_fds=[child_end.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            cwd=code_dir,
+            env=env,
+        )
+    except BaseException:
+        parent_end.close()
+        output.close()
+        raise
+    finally:
+        child_end.close()
+    return process, WorkerChannel(parent_end), output
+
+
+def _read_output(output: Any, position: int, now_ms: int, capture: Capture) -> int:
+    """Append what the process wrote to fd 1/2 since `position` to `capture`; the new position."""
+    fd = output.fileno()
+    size = os.fstat(fd).st_size
+    if size <= position:
+        return position
+    data = os.pread(fd, size - position, position)
+    for line in data.decode("utf-8", "replace").splitlines():
+        capture.events.append((now_ms, line))
+    return size
+
+
 def _exit_code(status: int | None) -> int:
     """A wait status (or Popen return code) as an exit code; negative for a signal."""
     if status is None:
@@ -181,41 +240,23 @@ class ProcessEnvironment(ExecutionEnvironment):
 
         Nothing else of the notebook's environment is passed on (it may hold real secrets).
         """
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "LANG": "C.UTF-8",
-        }
+        env = _base_environment()
         env.update(self.env)
         env.update(self.runtime.endpoint.child_environment(self.spec.region))
         env["LAMBDA_RUNTIME_DIR"] = BOOTSTRAP_DIR
         env["LABKIT_SITE_DIRS"] = _site_dirs()
+        env["LABKIT_WORKER_SPIN"] = os.environ.get("LABKIT_WORKER_SPIN", "0")
         return env
 
     # ---- INIT
 
     def _spawn(self, mode: str, env: dict[str, str]) -> None:
-        parent_end, child_end = socket.socketpair()
-        self._output = tempfile.TemporaryFile(dir=self.runtime.workdir)
-        try:
-            self._process = subprocess.Popen(
-                [python_executable(), "-S", "-c", _BOOT, str(child_end.fileno()), self.code_dir,
-                 self.spec.handler, mode, repr(self.runtime.clock.offset)],
-                pass_fds=[child_end.fileno()],
-                stdin=subprocess.DEVNULL,
-                stdout=self._output,
-                stderr=self._output,
-                cwd=self.code_dir,
-                env=env,
-            )
-        finally:
-            child_end.close()
+        self._process, self.channel, self._output = _spawn_worker(self.runtime, self.spec, self.code_dir, mode, env)
         self.pid = self._process.pid
-        self.channel = WorkerChannel(parent_end)
         self.runtime.track(self)
 
-    def _await_ready(self, capture: Capture, deadline: float, request_id: str = "") -> tuple[float | None, dict[str, Any] | None]:
-        """Read frames until the worker is ready: (its own figure in ms, error payload or None)."""
+    def _await_ready(self, capture: Capture, deadline: float, request_id: str = "") -> tuple[tuple | None, dict[str, Any] | None]:
+        """Read frames until the worker is ready: (its "ready" frame, error payload or None)."""
         assert self.channel is not None
         try:
             while True:
@@ -223,7 +264,7 @@ class ProcessEnvironment(ExecutionEnvironment):
                 if frame[0] == "log":
                     capture.events.append((frame[1], frame[2]))
                 elif frame[0] == "ready":
-                    return frame[1], frame[2]
+                    return frame, frame[2]
         except WorkerTimeout:
             self._kill()
             seconds = deadline - self._phase_started
@@ -294,17 +335,8 @@ class ProcessEnvironment(ExecutionEnvironment):
     # ---- output written below Python (C extensions, child processes of the handler)
 
     def _collect_output(self, capture: Capture) -> None:
-        if self._output is None:
-            return
-        fd = self._output.fileno()
-        size = os.fstat(fd).st_size
-        if size <= self._output_read:
-            return
-        data = os.pread(fd, size - self._output_read, self._output_read)
-        self._output_read = size
-        now = self.runtime.clock.now_millis()
-        for line in data.decode("utf-8", "replace").splitlines():
-            capture.events.append((now, line))
+        if self._output is not None:
+            self._output_read = _read_output(self._output, self._output_read, self.runtime.clock.now_millis(), capture)
 
     # ---- ending
 
@@ -369,26 +401,25 @@ class SnapshotTemplate:
         return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
-        """Run INIT and the before-snapshot hooks in a fresh process (the snapshot is taken)."""
-        capture = Capture("", self.runtime.clock.now_millis)
-        env = self._environment()
-        parent_end, child_end = socket.socketpair()
-        self._output = tempfile.TemporaryFile(dir=self.runtime.workdir)
-        started = time.perf_counter()
+        """Run INIT and the before-snapshot hooks in a fresh process (the snapshot is taken).
+
+        Other threads wait on `ready`; it is set however this ends.
+        """
         try:
-            self._process = subprocess.Popen(
-                [python_executable(), "-S", "-c", _BOOT, str(child_end.fileno()), self.code_dir,
-                 self.spec.handler, "template", repr(self.runtime.clock.offset)],
-                pass_fds=[child_end.fileno()],
-                stdin=subprocess.DEVNULL,
-                stdout=self._output,
-                stderr=self._output,
-                cwd=self.code_dir,
-                env=env,
-            )
+            self._start()
+        except BaseException as exc:
+            if self.init_error is None:
+                self.init_error = import_error_payload("SnapStartException", f"The snapshot could not be created: {exc}")
+            self.close()
+            raise
         finally:
-            child_end.close()
-        self.channel = WorkerChannel(parent_end)
+            self.ready.set()
+
+    def _start(self) -> None:
+        capture = Capture("", self.runtime.clock.now_millis)
+        env = self._environment()  # starts the moto endpoint first: not part of INIT
+        started = time.perf_counter()
+        self._process, self.channel, self._output = _spawn_worker(self.runtime, self.spec, self.code_dir, "template", env)
         self.runtime.track(self)
         limit = max(SNAPSHOT_INIT_TIMEOUT_S, self.spec.timeout_s)
         try:
@@ -406,12 +437,13 @@ class SnapshotTemplate:
         except WorkerGone:
             self.init_error = exit_error_payload("", _exit_code(self._process.wait()))
         self.init_duration_ms = (time.perf_counter() - started) * 1000
+        _read_output(self._output, 0, self.runtime.clock.now_millis(), capture)
         events = capture.events
         now = self.runtime.clock.now_millis
         if self.init_error is not None:
             from .errors import log_line_for
 
-            events.append((now(), log_line_for(self.init_error)))
+            events.append((now(), log_line_for(self.init_error).replace("RequestId:  Error: ", "Error: ", 1)))
             events.append((now(), f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {self.init_error['errorType']}"))
         else:
             # For SnapStart functions AWS reports Init Duration here, not in any REPORT line.
@@ -419,34 +451,31 @@ class SnapshotTemplate:
         self.runtime.write_log_stream(self.spec.log_group, self.log_stream, events)
         if self.init_error is not None:
             self.close()
-        self.ready.set()
 
     def _environment(self) -> dict[str, str]:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "LANG": "C.UTF-8",
-        }
+        env = _base_environment()
         env.update(lambda_environment(self.spec, self.code_dir, "snap-start", None))
         env.update(self.runtime.endpoint.child_environment(self.spec.region))
         env["LAMBDA_RUNTIME_DIR"] = BOOTSTRAP_DIR
         env["LABKIT_SITE_DIRS"] = _site_dirs()
+        env["LABKIT_WORKER_SPIN"] = os.environ.get("LABKIT_WORKER_SPIN", "0")
         return env
 
-    def fork(self, output_fd: int) -> tuple[int, WorkerChannel]:
-        """Ask the zygote for a restored instance; returns its pid and our end of its socket."""
+    def fork(self, output_fd: int) -> WorkerChannel:
+        """Ask the zygote for a restored instance; returns our end of its socket.
+
+        The zygote does not answer: the instance itself says "ready" (with its pid) on its
+        socket, which saves a round trip per restore. A failed fork closes that socket.
+        """
         parent_end, child_end = socket.socketpair()
         try:
             with self._lock:
                 if self.channel is None:
                     raise WorkerGone()
                 self.channel.send_with_fds(("fork", self.runtime.clock.offset), [child_end.fileno(), output_fd])
-                reply = self.channel.recv(time.monotonic() + RESTORE_TIMEOUT_S)
         finally:
             child_end.close()
-        pid = reply[1]
-        self.instances.add(pid)
-        return pid, WorkerChannel(parent_end)
+        return WorkerChannel(parent_end)
 
     def reap(self, pid: int) -> int:
         """Exit code of a restored instance that has ended (the zygote is its parent)."""
@@ -508,15 +537,18 @@ class SnapshotEnvironment(ProcessEnvironment):
         self._output = tempfile.TemporaryFile(dir=self.runtime.workdir)
         self._phase_started = started = time.perf_counter()
         try:
-            self.pid, self.channel = template.fork(self._output.fileno())
-        except (WorkerGone, WorkerTimeout):
+            self.channel = template.fork(self._output.fileno())
+        except WorkerGone:
             self.init_error = import_error_payload("SnapStartException", "The snapshot could not be restored.")
             self.dead = True
             return
         self.runtime.track(self)
-        child_ms, error = self._await_ready(capture, time.monotonic() + RESTORE_TIMEOUT_S)
+        ready, error = self._await_ready(capture, time.monotonic() + RESTORE_TIMEOUT_S)
         self.restore_duration_ms = (time.perf_counter() - started) * 1000
-        self.billed_restore_ms = max(1, math.ceil(child_ms)) if child_ms is not None else None
+        if ready is not None:
+            self.pid = ready[3]
+            template.instances.add(self.pid)
+            self.billed_restore_ms = max(1, math.ceil(ready[1]))
         self._collect_output(capture)
         if error is not None:
             self.init_error = error

@@ -25,6 +25,7 @@ from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
 from .apigateway import ApiGateway
+from .cloudformation import CloudFormation, Stack
 from .eventbridge import EventBridgeDelivery
 from .functions import package
 from .inprocess import HostHooks
@@ -108,7 +109,7 @@ class LocalCloud:
     ) -> None:
         """`isolation` is the default for every function (see `deploy`)."""
         self.region = region
-        self.isolation = check_isolation(isolation)
+        self.isolation = check_isolation(isolation, process_modes=True)
         self.account_id = ACCOUNT_ID
         self.clock = Clock()
         self.timers = Timers(self.clock)
@@ -123,6 +124,7 @@ class LocalCloud:
         self.schedules = Schedules(self)
         self.api_gateway = ApiGateway(self)
         self.stepfunctions = StepFunctions(self)
+        self.cloudformation = CloudFormation(self)
         self._hooks = HostHooks()
         self._mock: Any = None
         self._saved_env: dict[str, str] | None = None
@@ -352,6 +354,25 @@ class LocalCloud:
         """Serve an API over real HTTP on 127.0.0.1 (curl, a browser) and return its base URL."""
         self._require_running()
         return self.api_gateway.serve(api_id, stage, port)
+
+    # ---- CloudFormation
+
+    def deploy_stack(
+        self,
+        template: Any,
+        name: str = "lab",
+        parameters: dict[str, Any] | None = None,
+        *,
+        artifacts: Any = None,
+        base_dir: str | None = None,
+    ) -> Stack:
+        """Deploy a CloudFormation template (dict, text or file; SAM templates are transformed).
+
+        `artifacts` names the folder (or {S3Key: path}) of packaged ZIPs a Serverless Framework
+        template refers to, e.g. `artifacts=".serverless"`.
+        """
+        self._require_running()
+        return self.cloudformation.deploy(template, name, parameters, artifacts=artifacts, base_dir=base_dir)
 
     # ---- Step Functions
 

@@ -136,7 +136,12 @@ def _rows(events: list[dict[str, Any]]) -> list[HistoryRow]:
         if "name" in details and event["type"].endswith(("StateEntered", "StateExited")):
             state = details["name"]
         if "error" in details:
-            summary = f"{details.get('error')}: {_short(details.get('cause', ''), 100)}"
+            cause = details.get("cause") or ""
+            try:  # a Lambda error's cause is its error payload: show the message
+                cause = json.loads(cause).get("errorMessage", cause)
+            except (ValueError, AttributeError):
+                pass
+            summary = f"{details.get('error')}: {_short(cause, 100)}"
         elif "resource" in details:
             summary = f"{details['resource'].rsplit(':', 1)[-1]} ← {_short(details.get('input', ''), 80)}"
         elif "output" in details:
@@ -210,8 +215,18 @@ class StepFunctions:
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
         import logging
 
+        from .moto_integration import when_imported
+
+        # The interpreter takes ~1 s to import: patch it when a lab first uses Step Functions.
+        when_imported("moto.stepfunctions.parser.models", lambda: self._patch_interpreter(set_))
+        when_imported("moto.stepfunctions.models", lambda: self._patch_cloudformation(set_))
+        # quiet: the interpreter's loggers inherit this level (a stale level cache after stop
+        # only keeps moto quiet a little longer)
+        set_(logging.getLogger("moto.stepfunctions.parser"), "level", logging.CRITICAL)
+        logging.Logger.manager._clear_cache()
+
+    def _patch_interpreter(self, set_: Callable[[Any, str, Any], None]) -> None:
         import moto.stepfunctions.parser.asl.component.common.retry.retrier_decl as retrier_module
-        from moto.stepfunctions.models import StateMachine
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
         from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
@@ -279,7 +294,12 @@ class StepFunctions:
         set_(retrier_module, "time", _RetryClock())
         set_(retrier_module.RetrierDecl, "_eval_body", retry_eval)
 
-        # ---- CloudFormation: the executing backend
+    def _patch_cloudformation(self, set_: Callable[[Any, str, Any], None]) -> None:
+        """State machines declared in CloudFormation go to the executing backend."""
+        from moto.stepfunctions.models import StateMachine
+
+        sfn = self
+
         def cfn_create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> Any:
             from moto.stepfunctions.utils import cfn_to_api_tags
 
@@ -308,8 +328,3 @@ class StepFunctions:
         set_(StateMachine, "create_from_cloudformation_json", classmethod(cfn_create))
         set_(StateMachine, "delete_from_cloudformation_json", classmethod(cfn_delete))
         set_(StateMachine, "update_from_cloudformation_json", classmethod(cfn_update))
-
-        # ---- quiet: the interpreter's loggers inherit this level (a stale level cache after
-        # stop only keeps moto quiet a little longer)
-        set_(logging.getLogger("moto.stepfunctions.parser"), "level", logging.CRITICAL)
-        logging.Logger.manager._clear_cache()

@@ -31,7 +31,7 @@ import datetime as _dt
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import TooManyRequestsException
 from .execution import FunctionSpec, Invocation
@@ -66,6 +66,14 @@ class _StreamRecord:
     sequence: int
     arrival: float  # epoch seconds on the runtime's clock
     lambda_record: dict[str, Any]
+
+
+@dataclass
+class _ShardRecords:
+    """The records of one shard, read on demand."""
+
+    after: Callable[[int], list[_StreamRecord]]  # records with a sequence number > n, in order
+    last: Callable[[], int]  # the last sequence number (0 when empty)
 
 
 @dataclass
@@ -158,8 +166,12 @@ class StreamPoller:
             del self._states[gone]
         return found
 
-    def _shards(self, esm: Any) -> list[tuple[str, list[_StreamRecord]]] | None:
-        """Every shard of the mapping's stream with its records, or None if the stream is gone."""
+    def _shards(self, esm: Any) -> list[tuple[str, "_ShardRecords"]] | None:
+        """Every shard of the mapping's stream, or None if the stream is gone.
+
+        Records are converted to Lambda's shape only past a checkpoint, so a long stream costs
+        nothing per poll once it has been delivered.
+        """
         arn = esm.event_source_arn
         region = self.cloud.region
         if arn.split(":")[2] == "dynamodb":
@@ -170,15 +182,20 @@ class StreamPoller:
             shard = getattr(table, "stream_shard", None)
             if table is None or shard is None or not arn.endswith(f"/stream/{table.latest_stream_label}"):
                 return None
-            records = [
-                _StreamRecord(
-                    int(item.record["dynamodb"]["SequenceNumber"]),
-                    _epoch(item.record["dynamodb"]["ApproximateCreationDateTime"]),
-                    dynamodb_lambda_record(item.record, arn, region),
-                )
-                for item in shard.items
-            ]
-            return [(shard.id, records)]
+            items = shard.items
+            start = shard.starting_sequence_number  # moto numbers items start, start + 1, ...
+
+            def ddb_after(after: int) -> list[_StreamRecord]:
+                return [
+                    _StreamRecord(
+                        int(item.record["dynamodb"]["SequenceNumber"]),
+                        _epoch(item.record["dynamodb"]["ApproximateCreationDateTime"]),
+                        dynamodb_lambda_record(item.record, arn, region),
+                    )
+                    for item in items[max(0, after - start + 1):]
+                ]
+
+            return [(shard.id, _ShardRecords(ddb_after, lambda: start + len(items) - 1 if items else 0))]
         from moto.kinesis.models import kinesis_backends
 
         stream = next((s for s in kinesis_backends[self.cloud.account_id][region].streams.values() if s.arn == arn), None)
@@ -187,11 +204,15 @@ class StreamPoller:
         role = getattr(self._function(esm), "role", "") or ""
         out = []
         for shard in stream.shards.values():
-            records = [
-                _StreamRecord(seq, record.created_at, kinesis_lambda_record(record, shard.shard_id, arn, region, role))
-                for seq, record in shard.records.items()
-            ]
-            out.append((shard.shard_id, records))
+
+            def kinesis_after(after: int, shard: Any = shard) -> list[_StreamRecord]:
+                return [
+                    _StreamRecord(seq, record.created_at, kinesis_lambda_record(record, shard.shard_id, arn, region, role))
+                    for seq, record in shard.records.items()
+                    if seq > after
+                ]
+
+            out.append((shard.shard_id, _ShardRecords(kinesis_after, lambda shard=shard: shard.get_max_sequence_number())))
         return out
 
     def _function(self, esm: Any) -> Any:
@@ -205,17 +226,17 @@ class StreamPoller:
         for shard_id, records in self._shards(esm) or []:
             state.initial_checkpoint[shard_id] = self._start(esm, records)
 
-    def _start(self, esm: Any, records: list[_StreamRecord]) -> int:
+    def _start(self, esm: Any, records: "_ShardRecords") -> int:
         position = (esm.starting_position or "TRIM_HORIZON").upper()
         if position == "LATEST":
-            return records[-1].sequence if records else 0
+            return records.last()
         if position == "AT_TIMESTAMP" and esm.starting_position_timestamp is not None:
             at = _epoch(esm.starting_position_timestamp)
-            before = [r.sequence for r in records if r.arrival < at]
+            before = [r.sequence for r in records.after(0) if r.arrival < at]
             return before[-1] if before else 0
         return 0
 
-    def _shard_state(self, esm: Any, state: _MappingState, shard_id: str, records: list[_StreamRecord]) -> _ShardState:
+    def _shard_state(self, esm: Any, state: _MappingState, shard_id: str, records: "_ShardRecords") -> _ShardState:
         shard = state.shards.get(shard_id)
         if shard is None:
             if shard_id in state.initial_checkpoint:
@@ -241,12 +262,13 @@ class StreamPoller:
                 continue
             for shard_id, records in shards:
                 shard = self._shard_state(esm, state, shard_id, records)
+                records = _snapshot(records, shard.checkpoint)  # convert once per poll, not per batch
                 while self._step(esm, shard_id, shard, records):
                     delivered += 1
         return delivered
 
-    def _pending(self, esm: Any, shard: _ShardState, records: list[_StreamRecord]) -> list[_StreamRecord]:
-        pending = [r for r in records if r.sequence > shard.checkpoint]
+    def _pending(self, esm: Any, shard: _ShardState, records: "_ShardRecords") -> list[_StreamRecord]:
+        pending = records.after(shard.checkpoint)
         patterns = _filters(esm)
         if not patterns:
             return pending
@@ -257,7 +279,7 @@ class StreamPoller:
             shard.checkpoint = pending[pending.index(kept[0]) - 1].sequence
         return kept
 
-    def _step(self, esm: Any, shard_id: str, shard: _ShardState, records: list[_StreamRecord]) -> bool:
+    def _step(self, esm: Any, shard_id: str, shard: _ShardState, records: "_ShardRecords") -> bool:
         """Deliver at most one batch from one shard; True if a function ran."""
         now = self.cloud.clock.now()
         if shard.retry_at is not None and now < shard.retry_at:
@@ -416,7 +438,7 @@ class StreamPoller:
                     times.append(shard.retry_at)
                     continue
                 if window > 0:
-                    pending = [r for r in records if r.sequence > shard.checkpoint]
+                    pending = records.after(shard.checkpoint)
                     if pending:
                         times.append(pending[0].arrival + window)
         return min(times) if times else None
@@ -425,6 +447,21 @@ class StreamPoller:
         """The last sequence number each shard of a mapping has finished, for labs and tests."""
         state = self._states.get(uuid)
         return {} if state is None else {k: v.checkpoint for k, v in state.shards.items()}
+
+
+def _snapshot(records: _ShardRecords, checkpoint: int) -> _ShardRecords:
+    """The shard's records past `checkpoint`, converted once and then sliced by sequence number."""
+    import bisect
+
+    converted = records.after(checkpoint)
+    sequences = [r.sequence for r in converted]
+
+    def after(n: int) -> list[_StreamRecord]:
+        if n < checkpoint:
+            return records.after(n)
+        return converted[bisect.bisect_right(sequences, n):]
+
+    return _ShardRecords(after, records.last)
 
 
 def _setting(value: Any) -> int:

@@ -205,3 +205,23 @@ def test_s3_events_reach_eventbridge_in_s3s_shape(cloud: LocalCloud, code_dir) -
     assert event["detail"]["reason"] == "PutObject"
     S3EventNotificationEventBridgeModel.model_validate(event)
     assert missing_fields(event, sample("s3-eventbridge")) == []
+
+
+def test_step_functions_and_kinesis_targets(cloud: LocalCloud) -> None:
+    sfn = cloud.client("stepfunctions")
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    machine = sfn.create_state_machine(name="on-order", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+    kinesis = cloud.client("kinesis")
+    kinesis.create_stream(StreamName="orders", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="orders")["StreamDescription"]["StreamARN"]
+    _rule(cloud, [
+        {"Id": "sfn", "Arn": machine, "InputPath": "$.detail"},
+        {"Id": "kin", "Arn": stream_arn, "KinesisParameters": {"PartitionKeyPath": "$.detail.orderId"}},
+    ])
+    _put(cloud)
+    (execution,) = sfn.list_executions(stateMachineArn=machine)["executions"]
+    history = cloud.wait_execution(execution["executionArn"])
+    assert history.succeeded and history.output == ORDER
+    iterator = kinesis.get_shard_iterator(StreamName="orders", ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    (record,) = kinesis.get_records(ShardIterator=iterator)["Records"]
+    assert record["PartitionKey"] == "A-1" and json.loads(record["Data"])["detail"] == ORDER

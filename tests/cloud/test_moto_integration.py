@@ -63,6 +63,23 @@ def test_stream_instance_attributes_still_exist(cloud: LocalCloud) -> None:
     assert all(isinstance(shard.records, dict) for shard in stream.shards.values())
 
 
+def test_event_source_instance_attributes_still_exist(cloud: LocalCloud) -> None:
+    from moto.apigateway.models import apigateway_backends
+    from moto.events.models import events_backends
+    from moto.sns.models import sns_backends
+
+    sns = cloud.client("sns")
+    topic = sns.create_topic(Name="probe")["TopicArn"]
+    queue = cloud.client("sqs").create_queue(QueueName="probe")["QueueUrl"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=f"arn:aws:sqs:{cloud.region}:{cloud.account_id}:probe")["SubscriptionArn"]
+    assert queue and hasattr(sns_backends[cloud.account_id][cloud.region].subscriptions[sub], "_filter_policy_matcher")
+    cloud.client("events").put_rule(Name="probe", ScheduleExpression="rate(5 minutes)")
+    rule = events_backends[cloud.account_id][cloud.region].event_buses["default"].rules["probe"]
+    assert rule.scheduled_expression == "rate(5 minutes)"
+    api = cloud.client("apigateway").create_rest_api(name="probe")["id"]
+    assert apigateway_backends[cloud.account_id][cloud.region].apis[api].binaryMediaTypes == []
+
+
 def _seen(cloud: LocalCloud, name: str) -> list[dict]:
     return [json.loads(line[5:]) for line in cloud.logs(name) if line.startswith("SEEN ")]
 
@@ -163,3 +180,36 @@ def test_step_functions_map_runs_tasks_concurrently_with_separate_logs(cloud: Lo
     for run in runs:
         mine = [l for l in run.log_lines if l.startswith(("ITEM", "DONE"))]
         assert mine == [f"ITEM {run.result}", f"DONE {run.result}"]
+
+
+def test_slow_services_are_patched_on_first_import_not_at_start(tmp_path) -> None:
+    """API Gateway and the Step Functions interpreter are imported only when a lab uses them."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import json, sys, time
+        from labkit.cloud import LocalCloud
+        started = time.perf_counter()
+        cloud = LocalCloud()
+        elapsed = time.perf_counter() - started
+        assert "moto.apigateway.models" not in sys.modules
+        assert "moto.stepfunctions.parser.models" not in sys.modules
+        apig = cloud.client("apigateway")
+        api = apig.create_rest_api(name="lazy", binaryMediaTypes=["image/png"])
+        assert api["binaryMediaTypes"] == ["image/png"], api  # the response patch applied on import
+        sfn = cloud.client("stepfunctions")
+        machine = sfn.create_state_machine(name="m", roleArn="arn:aws:iam::123456789012:role/r",
+            definition=json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}))
+        arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
+        assert not arn.endswith(":None")
+        assert cloud.wait_execution(arn, timeout=10).succeeded  # 60 s of Wait, no real waiting
+        cloud.stop()
+        print(round(elapsed, 3))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert float(result.stdout.strip()) < 2.0  # starting a cloud stays quick

@@ -60,8 +60,18 @@ def handler(event, context):
 
 
 def _live(pid: int) -> bool:
-    """True while /proc shows the process (a zombie counts: it was not reaped)."""
-    return os.path.exists(f"/proc/{pid}")
+    """True while the worker process exists; a zombie counts (nobody reaped it).
+
+    A pid reused meanwhile by an unrelated process does not count.
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rpartition(")")[2].split()[0]
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            command = cmdline.read()
+    except OSError:
+        return False
+    return state == "Z" or b"labkit_bootstrap" in command
 
 
 def _in_threads(cloud: LocalCloud, name: str, events: list[dict]) -> list:
@@ -292,9 +302,16 @@ def test_isolation_is_validated_and_can_change(cloud: LocalCloud, code_dir) -> N
 
 
 def test_default_isolation_applies_to_functions_made_with_boto3(code_dir) -> None:
+    from labkit.cloud import package
+
     with LocalCloud(isolation="subprocess") as cloud:
-        fn = cloud.deploy(code_dir(app=COUNTER), name="default")
-        assert fn.invoke().result["pid"] != os.getpid()
+        zip_bytes, handler = package(code_dir(app=COUNTER))
+        role = cloud.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        cloud.client("lambda").create_function(
+            FunctionName="plain", Runtime="python3.11", Role=role, Handler=handler, Code={"ZipFile": zip_bytes}
+        )
+        response = cloud.client("lambda").invoke(FunctionName="plain", Payload=b"{}")
+        assert json.loads(response["Payload"].read())["pid"] != os.getpid()
     with pytest.raises(CloudUsageError, match="격리 방식"):
         LocalCloud(isolation="vm", start=False)
 
@@ -444,3 +461,22 @@ def test_async_invoke_through_boto3_in_subprocess_mode(cloud: LocalCloud, code_d
     assert response["StatusCode"] == 202
     cloud.run_until_idle()
     assert "SEEN 9" in fn.logs()
+
+
+def test_a_crash_or_a_hang_during_init(cloud: LocalCloud, code_dir, monkeypatch) -> None:
+    crash = cloud.deploy(code_dir(app="import os\nos._exit(2)\ndef handler(e, c): pass\n"), name="initcrash", isolation="subprocess")
+    result = crash.invoke()
+    assert result.result == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 2",
+    }
+    assert "Error: Runtime exited with error: exit status 2\nRuntime.ExitError" in crash.logs()
+
+    monkeypatch.setattr(processes, "INIT_TIMEOUT_S", 0.3)
+    hang = cloud.deploy(code_dir(app="import time\ntime.sleep(30)\ndef handler(e, c): pass\n"), name="inithang", isolation="subprocess")
+    started = time.perf_counter()
+    result = hang.invoke()
+    assert time.perf_counter() - started < 2
+    assert result.result["errorType"] == "Runtime.Unknown"
+    assert "INIT phase timed out" in result.result["errorMessage"]
+    assert hang.instances() == []

@@ -34,6 +34,7 @@ import sys
 import time
 
 _HEADER = struct.Struct("<I")
+SPIN_SECONDS = float(os.environ.pop("LABKIT_WORKER_SPIN", "0"))
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 TASK_ROOT_SHOWN = "/var/task"
 
@@ -41,9 +42,10 @@ TASK_ROOT_SHOWN = "/var/task"
 class Channel:
     """Length-prefixed marshal frames over a socket file descriptor."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, spin: float = 0.0) -> None:
         self.fd = fd
         self.buffer = bytearray()
+        self.spin = spin
 
     def send(self, message: tuple) -> None:
         data = marshal.dumps(message)
@@ -61,10 +63,21 @@ class Channel:
                     message = marshal.loads(bytes(buffer[4 : 4 + size]))
                     del buffer[: 4 + size]
                     return message
+            if self.spin:
+                self._spin()
             chunk = os.read(self.fd, 1 << 18)
             if not chunk:
                 return None
             buffer += chunk
+
+    def _spin(self) -> None:
+        import select
+
+        poll = select.poll()
+        poll.register(self.fd, select.POLLIN)
+        until = time.perf_counter() + self.spin
+        while not poll.poll(0) and time.perf_counter() < until:
+            os.sched_yield()
 
 
 class State:
@@ -231,6 +244,7 @@ class Memory:
 
         self._getrusage = resource.getrusage
         self._self = resource.RUSAGE_SELF
+        self._scale = 1024 if sys.platform == "darwin" else 1  # bytes there, KiB on Linux
         self._inherited = self._getrusage(self._self).ru_maxrss
         self._faults = -1
         self._peak = 0
@@ -242,7 +256,7 @@ class Memory:
     def peak_kb(self) -> int:
         usage = self._getrusage(self._self)
         if usage.ru_maxrss > self._inherited or self._status < 0:
-            return usage.ru_maxrss
+            return usage.ru_maxrss // self._scale
         faults = usage.ru_minflt + usage.ru_majflt
         if faults != self._faults:
             data = os.pread(self._status, 8192, 0)
@@ -290,6 +304,7 @@ _FUNCTION: tuple = (None, None, None)  # name, version, memory: read once, as th
 def serve(channel: Channel, handler, fault, task_root: str) -> None:
     """Answer invocations until the parent closes the socket."""
     memory = Memory()
+    channel.spin = SPIN_SECONDS
     out, err = sys.stdout, sys.stderr
     perf = time.perf_counter
     loads, dumps = json.loads, json.dumps
@@ -376,7 +391,7 @@ def _sever_sockets(keep: int) -> None:
     import socket
     import stat
 
-    for name in os.listdir("/proc/self/fd"):
+    for name in os.listdir("/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"):
         fd = int(name)
         if fd == keep or fd <= 2:
             continue
@@ -403,6 +418,7 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
     random_module = sys.modules.get("random")
     random_state = random_module.getstate() if random_module is not None else None
     children: set[int] = set()
+    exited: dict[int, int] = {}  # statuses collected before the parent asked for them
 
     def command() -> tuple[tuple, list[int]]:
         fds: list[int] = []
@@ -415,8 +431,22 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
                 return ("exit",), fds
             channel.buffer += data
 
+    def collect() -> None:
+        """Reap instances that ended on their own (e.g. before they said ready)."""
+        while children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            children.discard(pid)
+            exited[pid] = status
+
     def reap(pid: int) -> int | None:
         """Wait for an instance the parent has killed or seen exit (SIGKILL it after 2 s)."""
+        if pid in exited:
+            return exited.pop(pid)
         deadline = time.monotonic() + 2.0
         while True:
             try:
@@ -434,15 +464,19 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
 
     while True:
         message, fds = command()
+        collect()
         if message[0] == "fork":
             started = time.perf_counter()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:
+                pid = -1  # closing the instance's socket tells the parent
             if pid == 0:
                 _restored(fds, control_fd, message[1], random_module, random_state, handler, fault, task_root, started)
             for fd in fds:
                 os.close(fd)
-            children.add(pid)
-            channel.send(("forked", pid))
+            if pid > 0:
+                children.add(pid)
         elif message[0] == "reap":
             channel.send(("reaped", message[1], reap(message[1])))
         else:  # "exit", or EOF: the parent has gone
@@ -483,7 +517,7 @@ def _restored(fds: list, control_fd: int, clock_offset: float, random_module, ra
             error["stackTrace"],
         )
     _end_streams(sys.stdout, sys.stderr)
-    channel.send(("ready", (time.perf_counter() - started) * 1000, error))
+    channel.send(("ready", (time.perf_counter() - started) * 1000, error, os.getpid()))
     if error is not None:
         os._exit(1)
     serve(channel, handler, fault, task_root)
@@ -525,6 +559,12 @@ def main() -> None:
     _end_streams(sys.stdout, sys.stderr)
     if error is None and mode == "template":
         _sever_sockets(fd)
+        # Move every object made so far out of the collector's reach: a collection in a restored
+        # instance would otherwise write to (and so copy) every page of the snapshot.
+        import gc
+
+        gc.collect()
+        gc.freeze()
     channel.send(("ready", init_ms, error))
     if error is not None:
         # Wait for the parent to collect the output and close the socket.

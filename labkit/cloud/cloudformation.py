@@ -1,0 +1,726 @@
+"""CloudFormation: deploy a template (plain, SAM, or what the Serverless Framework packaged).
+
+moto runs CloudFormation synchronously and knows most resources the course uses; this module
+closes the gaps that would otherwise be silently skipped or fail:
+- `AWS::SNS::Subscription`, `AWS::SecretsManager::Secret` (SecretString or
+  GenerateSecretString), `AWS::ApiGateway::Stage`, `AWS::ApiGatewayV2::Api/Stage/Integration/
+  Route` (what SAM's HttpApi becomes), `AWS::Lambda::EventInvokeConfig`, `AWS::Lambda::Alias`,
+  `AWS::Scheduler::Schedule`, and the access policies `AWS::SQS::QueuePolicy`,
+  `AWS::SNS::TopicPolicy`, `AWS::S3::BucketPolicy` (stored, not enforced: the local cloud does not
+  evaluate IAM, and moto would enforce a bucket's Deny statements without their conditions);
+- `AWS::ApiGateway::RestApi` with an OpenAPI/Swagger `Body` and no `Name` (what SAM emits):
+  resources, methods and Lambda proxy integrations come from the body;
+- state machines land in the executing backend (see `stepfunctions.py`).
+`deploy()` (`LocalCloud.deploy_stack`) also does what the tools would do before CloudFormation:
+- `Transform: AWS::Serverless-2016-10-31` is applied offline with aws-sam-translator, after
+  packaging local `CodeUri`/`ContentUri` folders into a staging bucket (as `sam package` does);
+- for a Serverless Framework template (`.serverless/cloudformation-template-update-stack.json`),
+  `artifacts=".serverless"` uploads the packaged ZIPs the template names by S3Key;
+- resources the local cloud cannot create are reported (a Korean warning and `Stack.skipped`)
+  instead of vanishing behind CREATE_COMPLETE.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import string
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from moto.core.common_models import CloudFormationModel
+
+from .errors import DeployError
+
+if TYPE_CHECKING:
+    from .session import LocalCloud
+
+__all__ = ["CloudFormation", "Stack", "load_template"]
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch"}
+
+
+@dataclass
+class Stack:
+    """A deployed stack: its outputs and the physical ids of its resources."""
+
+    name: str
+    stack_id: str
+    status: str
+    outputs: dict[str, str]
+    resources: dict[str, str]  # logical id -> physical id
+    types: dict[str, str]  # logical id -> resource type
+    template: dict[str, Any]  # what CloudFormation received (after the SAM transform)
+    skipped: list[str] = field(default_factory=list)  # logical ids the local cloud did not create
+
+    def __getitem__(self, logical_id: str) -> str:
+        return self.resources[logical_id]
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return "\n" not in text and len(text) < 4096 and Path(text).is_file()
+    except OSError:  # not a usable path (too long, ...)
+        return False
+
+
+def load_template(template: Any) -> tuple[dict[str, Any], Path | None]:
+    """A template from a dict, JSON/YAML text (CloudFormation's !Ref/!Sub tags included) or a file."""
+    from samtranslator.yaml_helper import yaml_parse
+
+    if isinstance(template, dict):
+        return json.loads(json.dumps(template)), None
+    text, base = None, None
+    if isinstance(template, Path) or (isinstance(template, str) and _is_file(template)):
+        path = Path(template)
+        text, base = path.read_text(encoding="utf-8"), path.parent
+    elif isinstance(template, str):
+        text = template
+    if text is None:
+        raise DeployError("템플릿은 dict, JSON/YAML 문자열 또는 템플릿 파일 경로로 넘기십시오.")
+    try:
+        loaded = yaml_parse(text)
+    except Exception as exc:
+        raise DeployError(f"템플릿을 읽지 못했습니다: {exc}") from exc
+    if not isinstance(loaded, dict) or "Resources" not in loaded:
+        raise DeployError("템플릿에 Resources 섹션이 없습니다. CloudFormation 템플릿인지 확인하십시오.")
+    return json.loads(json.dumps(loaded, default=str)), base
+
+
+# --------------------------------------------------------------------------- resource models
+
+
+def _backend(service: str, account_id: str, region: str) -> Any:
+    import importlib
+
+    module = importlib.import_module(f"moto.{service}.models")
+    name = "lambda_backends" if service == "awslambda" else f"{service}_backends"
+    return getattr(module, name)[account_id][region]
+
+
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+class _Model(CloudFormationModel):
+    """A resource this module creates: its physical id and GetAtt attributes."""
+
+    TYPE = ""
+    ATTRIBUTES: tuple[str, ...] = ()
+
+    def __init__(self, physical_id: str, **attributes: Any) -> None:
+        self._physical_id = physical_id
+        self._attributes = attributes
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self._physical_id
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.TYPE
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.ATTRIBUTES
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+        if attribute_name in self._attributes:
+            return self._attributes[attribute_name]
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> Any:
+        cls.delete_from_cloudformation_json(original_resource.physical_resource_id, cloudformation_json, account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        return None
+
+
+class SnsSubscription(_Model):
+    TYPE = "AWS::SNS::Subscription"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "SnsSubscription":
+        props = cloudformation_json["Properties"]
+        backend = _backend("sns", account_id, region_name)
+        subscription = backend.subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
+        for name in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy"):
+            if name in props:
+                value = props[name]
+                value = str(value).lower() if isinstance(value, bool) else _json_text(value)
+                backend.set_subscription_attributes(subscription.arn, name, value)
+        return cls(subscription.arn)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        _backend("sns", account_id, region_name).unsubscribe(resource_name)
+
+
+def _generate_secret(spec: dict[str, Any]) -> str:
+    """GenerateSecretString, as Secrets Manager's GetRandomPassword defaults it."""
+    length = int(spec.get("PasswordLength", 32))
+    pools = []
+    if not spec.get("ExcludeLowercase"):
+        pools.append(string.ascii_lowercase)
+    if not spec.get("ExcludeUppercase"):
+        pools.append(string.ascii_uppercase)
+    if not spec.get("ExcludeNumbers"):
+        pools.append(string.digits)
+    if not spec.get("ExcludePunctuation"):
+        pools.append("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+    if spec.get("IncludeSpace"):
+        pools.append(" ")
+    excluded = set(spec.get("ExcludeCharacters", ""))
+    pools = ["".join(c for c in pool if c not in excluded) for pool in pools]
+    pools = [pool for pool in pools if pool]
+    alphabet = "".join(pools)
+    if not alphabet:
+        raise DeployError("GenerateSecretString이 모든 문자를 제외합니다. Exclude* 설정을 확인하십시오.")
+    chars = [secrets.choice(pool) for pool in pools] if spec.get("RequireEachIncludedType", True) else []
+    chars += [secrets.choice(alphabet) for _ in range(max(0, length - len(chars)))]
+    secrets.SystemRandom().shuffle(chars)
+    password = "".join(chars[:length])
+    template, key = spec.get("SecretStringTemplate"), spec.get("GenerateStringKey")
+    if template and key:
+        document = json.loads(template)
+        document[key] = password
+        return json.dumps(document)
+    return password
+
+
+class SecretsManagerSecret(_Model):
+    TYPE = "AWS::SecretsManager::Secret"
+    ATTRIBUTES = ("Id",)
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "SecretsManagerSecret":
+        props = cloudformation_json["Properties"]
+        secret_string = props.get("SecretString")
+        if secret_string is None and "GenerateSecretString" in props:
+            secret_string = _generate_secret(props["GenerateSecretString"])
+        created = json.loads(
+            _backend("secretsmanager", account_id, region_name).create_secret(
+                name=props.get("Name", resource_name), secret_string=secret_string, secret_binary=None,
+                description=props.get("Description"), tags=props.get("Tags"), kms_key_id=props.get("KmsKeyId"),
+                client_request_token=None, replica_regions=[], force_overwrite=False,
+            )
+        )
+        return cls(created["ARN"], Id=created["ARN"])
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        _backend("secretsmanager", account_id, region_name).delete_secret(
+            secret_id=resource_name, recovery_window_in_days=None, force_delete_without_recovery=True
+        )
+
+
+class ApiGatewayStage(_Model):
+    TYPE = "AWS::ApiGateway::Stage"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "ApiGatewayStage":
+        props = cloudformation_json["Properties"]
+        backend = _backend("apigateway", account_id, region_name)
+        api = backend.get_rest_api(props["RestApiId"])
+        name = props.get("StageName", resource_name)
+        variables = props.get("Variables") or {}
+        if name in api.stages:  # a Deployment with the same StageName made it already
+            api.stages[name].variables.update(variables)
+            if props.get("DeploymentId"):
+                api.stages[name].deployment_id = props["DeploymentId"]
+        else:
+            backend.create_stage(
+                function_id=api.id, stage_name=name, deploymentId=props.get("DeploymentId", ""),
+                variables=variables, description=props.get("Description", ""),
+            )
+        return cls(name)
+
+
+def _openapi_integration(operation: dict[str, Any]) -> dict[str, Any] | None:
+    integration = operation.get("x-amazon-apigateway-integration")
+    return integration if isinstance(integration, dict) else None
+
+
+def import_rest_api_body(backend: Any, api: Any, body: dict[str, Any]) -> None:
+    """Create resources, methods and integrations of a REST API from its Swagger/OpenAPI body."""
+    by_path = {resource.get_path(): resource for resource in api.resources.values()}
+    for path in sorted((body.get("paths") or {})):
+        parent = by_path["/"]
+        current = ""
+        for part in [p for p in path.split("/") if p]:
+            current += "/" + part
+            if current not in by_path:
+                by_path[current] = backend.create_resource(function_id=api.id, parent_resource_id=parent.id, path_part=part)
+            parent = by_path[current]
+        for key, operation in (body["paths"][path] or {}).items():
+            if key == "x-amazon-apigateway-any-method":
+                method = "ANY"
+            elif key.lower() in _HTTP_METHODS:
+                method = key.upper()
+            else:
+                continue
+            backend.put_method(function_id=api.id, resource_id=parent.id, method_type=method, authorization_type="NONE")
+            integration = _openapi_integration(operation or {})
+            if integration:
+                backend.put_integration(
+                    function_id=api.id, resource_id=parent.id, method_type=method,
+                    integration_type=str(integration.get("type", "aws_proxy")).upper(),
+                    uri=integration.get("uri", ""), integration_method=integration.get("httpMethod", "POST"),
+                )
+    binary = body.get("x-amazon-apigateway-binary-media-types")
+    if binary:
+        api.binaryMediaTypes = list(binary)
+
+
+def _body(props: dict[str, Any], account_id: str, region: str) -> dict[str, Any] | None:
+    from samtranslator.yaml_helper import yaml_parse
+
+    body = props.get("Body")
+    if body is None and props.get("BodyS3Location"):
+        location = props["BodyS3Location"]
+        from moto.s3.models import s3_backends
+
+        key = s3_backends[account_id]["aws"].get_object(location["Bucket"], location["Key"])
+        body = key.value.decode()
+    if isinstance(body, str):
+        body = yaml_parse(body)
+    return body
+
+
+def rest_api_from_cloudformation(
+    cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+) -> Any:
+    """AWS::ApiGateway::RestApi, with or without a Body, with or without a Name."""
+    props = cloudformation_json["Properties"]
+    body = _body(props, account_id, region_name)
+    name = props.get("Name") or ((body or {}).get("info") or {}).get("title") or resource_name
+    backend = _backend("apigateway", account_id, region_name)
+    api = backend.create_rest_api(
+        name=name, description=props.get("Description", ""), endpoint_configuration=props.get("EndpointConfiguration")
+    )
+    if props.get("BinaryMediaTypes"):
+        api.binaryMediaTypes = list(props["BinaryMediaTypes"])
+    if body:
+        import_rest_api_body(backend, api, body)
+    return api
+
+
+def _v2_backend(account_id: str, region: str) -> Any:
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    return apigatewayv2_backends[account_id][region]
+
+
+class HttpApi(_Model):
+    TYPE = "AWS::ApiGatewayV2::Api"
+    ATTRIBUTES = ("ApiEndpoint", "ApiId")
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "HttpApi":
+        props = cloudformation_json["Properties"]
+        body = _body(props, account_id, region_name) or {}
+        backend = _v2_backend(account_id, region_name)
+        api = backend.create_api(
+            api_key_selection_expression=None, cors_configuration=props.get("CorsConfiguration") or body.get("x-amazon-apigateway-cors"),
+            description=props.get("Description", ""), disable_schema_validation=None, disable_execute_api_endpoint=None,
+            name=props.get("Name") or (body.get("info") or {}).get("title") or resource_name,
+            protocol_type=props.get("ProtocolType", "HTTP"), route_selection_expression=None, tags={}, version=None,
+        )
+        integrations: dict[tuple[str, str], str] = {}
+
+        def integration_for(uri: str, payload: str) -> str:
+            if (uri, payload) not in integrations:
+                integrations[(uri, payload)] = api.create_integration(
+                    connection_type="INTERNET", description="", integration_method="POST",
+                    integration_type="AWS_PROXY", integration_uri=uri, payload_format_version=payload,
+                ).id
+            return integrations[(uri, payload)]
+
+        for path, item in (body.get("paths") or {}).items():
+            for key, operation in (item or {}).items():
+                method = "ANY" if key == "x-amazon-apigateway-any-method" else key.upper() if key.lower() in _HTTP_METHODS else None
+                integration = _openapi_integration(operation or {}) if method else None
+                if not integration:
+                    continue
+                route_key = "$default" if path == "$default" else f"{method} {path}"
+                target = integration_for(integration.get("uri", ""), str(integration.get("payloadFormatVersion", "2.0")))
+                api.create_route(api_key_required=False, authorization_scopes=[], route_key=route_key, target=f"integrations/{target}")
+        if props.get("Target"):
+            target = integration_for(props["Target"], "2.0")
+            api.create_route(api_key_required=False, authorization_scopes=[], route_key=props.get("RouteKey") or "$default", target=f"integrations/{target}")
+            api.create_stage({"stageName": "$default", "autoDeploy": True})
+        return cls(api.api_id, ApiEndpoint=api.api_endpoint, ApiId=api.api_id)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        _v2_backend(account_id, region_name).delete_api(resource_name)
+
+
+class HttpApiStage(_Model):
+    TYPE = "AWS::ApiGatewayV2::Stage"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "HttpApiStage":
+        props = cloudformation_json["Properties"]
+        api = _v2_backend(account_id, region_name).get_api(props["ApiId"])
+        name = props.get("StageName", "$default")
+        api.create_stage({"stageName": name, "autoDeploy": props.get("AutoDeploy", False), "stageVariables": props.get("StageVariables") or {}})
+        return cls(name)
+
+
+class HttpApiIntegration(_Model):
+    TYPE = "AWS::ApiGatewayV2::Integration"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "HttpApiIntegration":
+        props = cloudformation_json["Properties"]
+        api = _v2_backend(account_id, region_name).get_api(props["ApiId"])
+        integration = api.create_integration(
+            connection_type=props.get("ConnectionType", "INTERNET"), description=props.get("Description", ""),
+            integration_method=props.get("IntegrationMethod", "POST"), integration_type=props["IntegrationType"],
+            integration_uri=props.get("IntegrationUri", ""), payload_format_version=props.get("PayloadFormatVersion", "2.0"),
+        )
+        return cls(integration.id)
+
+
+class HttpApiRoute(_Model):
+    TYPE = "AWS::ApiGatewayV2::Route"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "HttpApiRoute":
+        props = cloudformation_json["Properties"]
+        api = _v2_backend(account_id, region_name).get_api(props["ApiId"])
+        route = api.create_route(
+            api_key_required=bool(props.get("ApiKeyRequired", False)), authorization_scopes=props.get("AuthorizationScopes") or [],
+            route_key=props["RouteKey"], target=props.get("Target", ""),
+        )
+        return cls(route.route_id)
+
+
+class LambdaEventInvokeConfig(_Model):
+    TYPE = "AWS::Lambda::EventInvokeConfig"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "LambdaEventInvokeConfig":
+        props = dict(cloudformation_json["Properties"])
+        name = props.pop("FunctionName")
+        qualifier = props.pop("Qualifier", None)
+        target = f"{name}:{qualifier}" if qualifier and qualifier != "$LATEST" and not name.startswith("arn:") else name
+        _backend("awslambda", account_id, region_name).put_function_event_invoke_config(target, props)
+        return cls(f"{name}:{qualifier or '$LATEST'}")
+
+
+class LambdaAlias(_Model):
+    TYPE = "AWS::Lambda::Alias"
+    ATTRIBUTES = ("AliasArn",)
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "LambdaAlias":
+        props = cloudformation_json["Properties"]
+        alias = _backend("awslambda", account_id, region_name).create_alias(
+            name=props["Name"], function_name=props["FunctionName"], function_version=str(props["FunctionVersion"]),
+            description=props.get("Description", ""), routing_config=props.get("RoutingConfig"),
+        )
+        return cls(alias.arn, AliasArn=alias.arn)
+
+
+class SchedulerSchedule(_Model):
+    TYPE = "AWS::Scheduler::Schedule"
+    ATTRIBUTES = ("Arn",)
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "SchedulerSchedule":
+        props = cloudformation_json["Properties"]
+        backend = _backend("scheduler", account_id, region_name)
+        schedule = backend.create_schedule(
+            description=props.get("Description"), end_date=props.get("EndDate"),
+            flexible_time_window=props.get("FlexibleTimeWindow", {"Mode": "OFF"}), group_name=props.get("GroupName"),
+            kms_key_arn=props.get("KmsKeyArn"), name=props.get("Name", resource_name),
+            schedule_expression=props["ScheduleExpression"], schedule_expression_timezone=props.get("ScheduleExpressionTimezone"),
+            start_date=props.get("StartDate"), state=props.get("State"), target=props["Target"],
+            action_after_completion=props.get("ActionAfterCompletion"),
+        )
+        return cls(schedule.name, Arn=schedule.arn)
+
+
+class _Policy(_Model):
+    """Access policies: kept where the service shows them, never enforced locally."""
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "_Policy":
+        props = cloudformation_json["Properties"]
+        document = _json_text(props.get("PolicyDocument", {}))
+        if cls.TYPE == "AWS::SQS::QueuePolicy":
+            backend = _backend("sqs", account_id, region_name)
+            for url in props.get("Queues", []):
+                backend.set_queue_attributes(url.rstrip("/").rsplit("/", 1)[-1], {"Policy": document})
+        elif cls.TYPE == "AWS::SNS::TopicPolicy":
+            backend = _backend("sns", account_id, region_name)
+            for arn in props.get("Topics", []):
+                backend.set_topic_attribute(arn, "policy", document)
+        return cls(f"{resource_name}-{hashlib.sha1(document.encode()).hexdigest()[:8]}")
+
+
+class SqsQueuePolicy(_Policy):
+    TYPE = "AWS::SQS::QueuePolicy"
+
+
+class SnsTopicPolicy(_Policy):
+    TYPE = "AWS::SNS::TopicPolicy"
+
+
+class S3BucketPolicy(_Policy):
+    TYPE = "AWS::S3::BucketPolicy"  # moto would enforce Deny statements without their conditions
+
+
+MODELS: tuple[type[_Model], ...] = (
+    SnsSubscription, SecretsManagerSecret, ApiGatewayStage, HttpApi, HttpApiStage, HttpApiIntegration, HttpApiRoute,
+    LambdaEventInvokeConfig, LambdaAlias, SchedulerSchedule, SqsQueuePolicy, SnsTopicPolicy, S3BucketPolicy,
+)
+
+
+# --------------------------------------------------------------------------- deploying
+
+
+class _NoManagedPolicies:
+    """aws-sam-translator's policy loader: its bundled map is enough, and nothing is fetched."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+class CloudFormation:
+    """Template deployment for one local cloud."""
+
+    def __init__(self, cloud: "LocalCloud") -> None:
+        self.cloud = cloud
+
+    # ---- code artifacts
+
+    @property
+    def artifact_bucket(self) -> str:
+        return f"labkit-artifacts-{self.cloud.account_id}-{self.cloud.region}"
+
+    def _upload(self, key: str, data: bytes) -> tuple[str, str]:
+        s3 = self.cloud.client("s3")
+        bucket = self.artifact_bucket
+        try:
+            s3.head_bucket(Bucket=bucket)
+        except Exception:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self.cloud.region})
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+        return bucket, key
+
+    def _package_sam(self, template: dict[str, Any], base: Path | None, stack: str) -> None:
+        """Replace local CodeUri/ContentUri/DefinitionUri paths, as `sam package` would."""
+        from .functions import package
+
+        globals_fn = (template.get("Globals") or {}).get("Function") or {}
+        for logical_id, resource in (template.get("Resources") or {}).items():
+            kind, props = resource.get("Type"), resource.setdefault("Properties", {})
+            if kind == "AWS::Serverless::Function" and "InlineCode" not in props and props.get("PackageType") != "Image":
+                uri = props.get("CodeUri", globals_fn.get("CodeUri"))
+                if isinstance(uri, str) and not uri.startswith("s3://"):
+                    folder = (base or Path.cwd()) / uri
+                    if not folder.exists():
+                        raise DeployError(f"{logical_id}의 CodeUri {uri!r}({folder})가 없습니다. 템플릿 기준 상대 경로인지 확인하십시오.")
+                    handler = props.get("Handler", globals_fn.get("Handler"))
+                    data, _ = package(folder, handler or "app.handler")
+                    bucket, key = self._upload(f"{stack}/{logical_id}-{hashlib.sha256(data).hexdigest()[:16]}.zip", data)
+                    props["CodeUri"] = {"Bucket": bucket, "Key": key}
+            elif kind == "AWS::Serverless::LayerVersion":
+                uri = props.get("ContentUri")
+                if isinstance(uri, str) and not uri.startswith("s3://"):
+                    from .functions import _folder_files, _zip
+
+                    data = _zip(_folder_files((base or Path.cwd()) / uri))
+                    bucket, key = self._upload(f"{stack}/{logical_id}-{hashlib.sha256(data).hexdigest()[:16]}.zip", data)
+                    props["ContentUri"] = {"Bucket": bucket, "Key": key}
+            elif kind in ("AWS::Serverless::StateMachine", "AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
+                uri = props.get("DefinitionUri")
+                if isinstance(uri, str) and not uri.startswith("s3://"):
+                    from samtranslator.yaml_helper import yaml_parse
+
+                    document = yaml_parse(((base or Path.cwd()) / uri).read_text(encoding="utf-8"))
+                    props.pop("DefinitionUri")
+                    props["Definition" if kind.endswith("StateMachine") else "DefinitionBody"] = document
+
+    def _serverless_artifacts(self, template: dict[str, Any], artifacts: Any) -> None:
+        """Point Lambda Code at uploaded copies of the ZIPs a packaged template names by S3Key."""
+        if artifacts is None:
+            return
+        files: dict[str, bytes] = {}
+        if isinstance(artifacts, dict):
+            for key, value in artifacts.items():
+                files[Path(key).name] = value if isinstance(value, bytes) else Path(value).read_bytes()
+        else:
+            for path in Path(artifacts).glob("*.zip"):
+                files[path.name] = path.read_bytes()
+        for logical_id, resource in (template.get("Resources") or {}).items():
+            props = resource.get("Properties") or {}
+            code_key = {"AWS::Lambda::Function": "Code", "AWS::Lambda::LayerVersion": "Content"}.get(resource.get("Type", ""))
+            code = props.get(code_key) if code_key else None
+            if not isinstance(code, dict) or "S3Key" not in code:
+                continue
+            key = code["S3Key"] if isinstance(code["S3Key"], str) else None
+            name = Path(key).name if key else None
+            if name not in files:
+                raise DeployError(f"{logical_id}의 코드 {key!r}를 artifacts에서 찾지 못했습니다. 패키징된 ZIP이 있는 폴더를 넘기십시오.")
+            bucket, _ = self._upload(key, files[name])
+            code["S3Bucket"] = bucket
+            code.pop("S3ObjectVersion", None)
+
+    # ---- deploy
+
+    def _unsupported(self, template: dict[str, Any]) -> list[str]:
+        from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+
+        known = set(get_model_map())
+        skipped = []
+        for logical_id, resource in (template.get("Resources") or {}).items():
+            kind = resource.get("Type", "")
+            if kind not in known and kind not in NULL_MODELS and not kind.startswith("Custom::"):
+                skipped.append(f"{logical_id} ({kind})")
+        return skipped
+
+    def deploy(
+        self,
+        template: Any,
+        name: str,
+        parameters: dict[str, Any] | None = None,
+        *,
+        artifacts: Any = None,
+        base_dir: str | Path | None = None,
+    ) -> Stack:
+        """Create (or update) a stack from a template; raises DeployError (Korean) when it fails."""
+        document, base = load_template(template)
+        base = Path(base_dir) if base_dir is not None else base
+        transforms = document.get("Transform") or []
+        transforms = [transforms] if isinstance(transforms, str) else list(transforms)
+        if transforms:
+            other = [t for t in transforms if t != SAM_TRANSFORM]
+            if other:
+                raise DeployError(f"로컬 클라우드는 {SAM_TRANSFORM} 변환만 적용합니다. 지원하지 않는 Transform: {other}")
+            from samtranslator.translator.transform import transform
+
+            self._package_sam(document, base, name)
+            try:
+                document = transform(document, dict(parameters or {}), _NoManagedPolicies())
+            except Exception as exc:
+                raise DeployError(f"SAM 템플릿을 변환하지 못했습니다: {exc}") from exc
+        self._serverless_artifacts(document, artifacts)
+        skipped = self._unsupported(document)
+        if skipped:
+            warnings.warn(
+                "로컬 클라우드가 만들 수 없는 리소스는 건너뜁니다(AWS에서는 만들어집니다): " + ", ".join(skipped),
+                stacklevel=3,
+            )
+        cfn = self.cloud.client("cloudformation")
+        args: dict[str, Any] = {
+            "StackName": name,
+            "TemplateBody": json.dumps(document),
+            "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        }
+        if parameters:
+            args["Parameters"] = [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in parameters.items()]
+        try:
+            cfn.describe_stacks(StackName=name)
+            exists = True
+        except cfn.exceptions.ClientError:
+            exists = False
+        with warnings.catch_warnings():  # moto's English warning repeats the Korean one above
+            warnings.filterwarnings("ignore", message="Tried to parse")
+            try:
+                if exists:
+                    cfn.update_stack(**args)
+                else:
+                    cfn.create_stack(**args)
+            except Exception as exc:
+                raise DeployError(f"스택 {name}을(를) 배포하지 못했습니다: {exc}") from exc
+            described = cfn.describe_stacks(StackName=name)["Stacks"][0]
+            status = described["StackStatus"]
+            if not status.endswith("_COMPLETE") or "ROLLBACK" in status:
+                reasons = [
+                    f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason')}"
+                    for e in cfn.describe_stack_events(StackName=name)["StackEvents"]
+                    if e.get("ResourceStatusReason")
+                ]
+                raise DeployError(f"스택 {name}의 상태가 {status}입니다. " + "; ".join(reasons[:5]))
+            summaries = cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
+        return Stack(
+            name=name,
+            stack_id=described["StackId"],
+            status=status,
+            outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])},
+            resources={r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries},
+            types={r["LogicalResourceId"]: r["ResourceType"] for r in summaries},
+            template=document,
+            skipped=[s.split(" ", 1)[0] for s in skipped],
+        )
+
+    # ---- moto patches
+
+    def install(self, set_: Callable[[Any, str, Any], None]) -> None:
+        from .moto_integration import when_imported
+
+        def patch_parsing() -> None:
+            import moto.cloudformation.parsing as parsing
+
+            original_map, original_list = parsing.get_model_map, parsing.get_model_list
+            ours = {model.TYPE: model for model in MODELS}
+            set_(parsing, "get_model_map", lambda: {**original_map(), **ours})
+            set_(parsing, "get_model_list", lambda: [*original_list(), *MODELS])
+
+        def patch_rest_api() -> None:
+            from moto.apigateway.models import RestAPI
+
+            set_(RestAPI, "create_from_cloudformation_json", classmethod(rest_api_from_cloudformation))
+
+        # moto.cloudformation.parsing imports every service (~2 s): patch on first use.
+        when_imported("moto.cloudformation.parsing", patch_parsing)
+        when_imported("moto.apigateway.models", patch_rest_api)

@@ -1,0 +1,294 @@
+"""CloudFormation deployment: SAM (transformed offline), Serverless Framework output, the resources moto skips."""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+import zipfile
+
+import pytest
+import requests
+
+from labkit.cloud import DeployError, LocalCloud
+
+APP = """
+import json, os
+def handler(event, context):
+    print("SEEN " + json.dumps(event))
+    return {"statusCode": 200, "body": json.dumps({"params": event.get("pathParameters"), "stage": os.environ.get("STAGE")})}
+"""
+
+SAM_TEMPLATE = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Environment:
+      Variables:
+        STAGE: prod
+Resources:
+  UsersFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Events:
+        GetUser:
+          Type: Api
+          Properties:
+            Path: /users/{id}
+            Method: get
+        GetUserHttp:
+          Type: HttpApi
+          Properties:
+            Path: /v2/users/{id}
+            Method: get
+  Notifications:
+    Type: AWS::SNS::Topic
+  Inbox:
+    Type: AWS::SQS::Queue
+  InboxSubscription:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref Notifications
+      Protocol: sqs
+      Endpoint: !GetAtt Inbox.Arn
+      RawMessageDelivery: true
+      FilterPolicy:
+        kind: [signup]
+  DbSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: lab/db
+      GenerateSecretString:
+        SecretStringTemplate: '{"username": "admin"}'
+        GenerateStringKey: password
+        PasswordLength: 24
+        ExcludeCharacters: '"@/\\'
+Outputs:
+  RestUrl:
+    Value: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod"
+  HttpUrl:
+    Value: !GetAtt ServerlessHttpApi.ApiEndpoint
+  SecretArn:
+    Value: !Ref DbSecret
+"""
+
+
+def _sam_project(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(textwrap.dedent(APP))
+    (tmp_path / "template.yaml").write_text(SAM_TEMPLATE)
+    return tmp_path / "template.yaml"
+
+
+def _seen(cloud: LocalCloud, name: str) -> list[dict]:
+    return [json.loads(line[5:]) for line in cloud.logs(name) if line.startswith("SEEN ")]
+
+
+def test_sam_template_is_transformed_packaged_and_served(cloud: LocalCloud, tmp_path) -> None:
+    stack = cloud.deploy_stack(_sam_project(tmp_path), name="users")
+    assert stack.status == "CREATE_COMPLETE" and stack.skipped == []
+    assert stack.types["ServerlessRestApi"] == "AWS::ApiGateway::RestApi"  # the SAM transform ran
+    rest = requests.get(stack.outputs["RestUrl"] + "/users/7")
+    assert rest.status_code == 200 and rest.json() == {"params": {"id": "7"}, "stage": "prod"}
+    http = requests.get(stack.outputs["HttpUrl"] + "/v2/users/8")
+    assert http.status_code == 200 and http.json()["params"] == {"id": "8"}
+    function = stack["UsersFunction"]
+    assert [e.get("version", "1.0") for e in _seen(cloud, function)] == ["1.0", "2.0"]
+
+
+def test_sns_subscription_and_secret_are_created_not_skipped(cloud: LocalCloud, tmp_path) -> None:
+    stack = cloud.deploy_stack(_sam_project(tmp_path), name="users")
+    sns, sqs = cloud.client("sns"), cloud.client("sqs")
+    sns.publish(TopicArn=stack["Notifications"], Message="ignored", MessageAttributes={"kind": {"DataType": "String", "StringValue": "other"}})
+    sns.publish(TopicArn=stack["Notifications"], Message="welcome", MessageAttributes={"kind": {"DataType": "String", "StringValue": "signup"}})
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=stack["Inbox"], MaxNumberOfMessages=10).get("Messages", [])]
+    assert bodies == ["welcome"]  # raw delivery and the filter policy both applied
+    secret = json.loads(cloud.client("secretsmanager").get_secret_value(SecretId=stack.outputs["SecretArn"])["SecretString"])
+    assert secret["username"] == "admin" and len(secret["password"]) == 24
+    assert not set(secret["password"]) & set('"@/\\')
+
+
+def test_rest_api_with_body_and_no_name_and_explicit_stage(cloud: LocalCloud, code_dir) -> None:
+    fn = cloud.deploy(code_dir(app=APP), name="items")
+    uri = f"arn:aws:apigateway:{cloud.region}:lambda:path/2015-03-31/functions/{fn.arn}/invocations"
+    body = {
+        "openapi": "3.0.1",
+        "info": {"title": "items-api", "version": "1"},
+        "paths": {
+            "/items/{id}": {"get": {"x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}}},
+            "/{proxy+}": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}}},
+        },
+        "x-amazon-apigateway-binary-media-types": ["image/png"],
+    }
+    template = {
+        "Resources": {
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": body}},
+            "Deployment": {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "Api"}}},
+            "Live": {
+                "Type": "AWS::ApiGateway::Stage",
+                "Properties": {"RestApiId": {"Ref": "Api"}, "DeploymentId": {"Ref": "Deployment"}, "StageName": "live", "Variables": {"mode": "cfn"}},
+            },
+        },
+        "Outputs": {"ApiId": {"Value": {"Ref": "Api"}}},
+    }
+    stack = cloud.deploy_stack(template, name="items")
+    api_id = stack.outputs["ApiId"]
+    assert cloud.client("apigateway").get_rest_api(restApiId=api_id)["name"] == "items-api"
+    base = cloud.api_url(api_id, "live")
+    assert requests.get(base + "/items/1").json()["params"] == {"id": "1"}
+    assert requests.post(base + "/any/thing").json()["params"] == {"proxy": "any/thing"}
+    events = _seen(cloud, "items")
+    assert events[0]["stageVariables"] == {"mode": "cfn"} and events[0]["resource"] == "/items/{id}"
+
+
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": "*"}],
+}
+
+
+def test_lambda_extras_policies_and_schedules(cloud: LocalCloud, code_dir) -> None:
+    fn = cloud.deploy(code_dir(app=APP), name="worker", publish=True)
+    template = {
+        "Resources": {
+            "Failures": {"Type": "AWS::SQS::Queue"},
+            "FailuresPolicy": {
+                "Type": "AWS::SQS::QueuePolicy",
+                "Properties": {"Queues": [{"Ref": "Failures"}], "PolicyDocument": POLICY},
+            },
+            "Invoke": {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {
+                    "FunctionName": "worker", "Qualifier": "$LATEST", "MaximumRetryAttempts": 0,
+                    "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["Failures", "Arn"]}}},
+                },
+            },
+            "Live": {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": "worker", "FunctionVersion": "1", "Name": "live"}},
+            "Nightly": {
+                "Type": "AWS::Scheduler::Schedule",
+                "Properties": {
+                    "ScheduleExpression": "rate(1 hour)", "FlexibleTimeWindow": {"Mode": "OFF"},
+                    "Target": {"Arn": fn.arn, "RoleArn": "arn:aws:iam::123456789012:role/s", "Input": "{\"job\": \"nightly\"}"},
+                },
+            },
+        },
+    }
+    stack = cloud.deploy_stack(template, name="extras")
+    assert stack.skipped == []
+    lam = cloud.client("lambda")
+    config = lam.get_function_event_invoke_config(FunctionName="worker")
+    assert config["MaximumRetryAttempts"] == 0
+    assert lam.get_alias(FunctionName="worker", Name="live")["FunctionVersion"] == "1"
+    attributes = cloud.client("sqs").get_queue_attributes(QueueUrl=stack["Failures"], AttributeNames=["Policy"])["Attributes"]
+    assert json.loads(attributes["Policy"]) == POLICY
+    cloud.clock.advance(3600)
+    cloud.run_until_idle()
+    assert _seen(cloud, "worker") == [{"job": "nightly"}]
+
+
+def _serverless_template(service: str = "users-svc", stage: str = "dev") -> dict:
+    """The shape of what `serverless package` (v3 / osls) writes for one function with an http event."""
+    key = f"serverless/{service}/{stage}/1700000000000-2023-11-14T22:13:20.000Z/{service}.zip"
+    function_arn = {"Fn::GetAtt": ["GetUserLambdaFunction", "Arn"]}
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "ServerlessDeploymentBucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}}},
+            "ServerlessDeploymentBucketPolicy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": "ServerlessDeploymentBucket"},
+                    "PolicyDocument": {"Statement": [{"Action": "s3:*", "Effect": "Deny", "Principal": "*", "Resource": ["*"], "Condition": {"Bool": {"aws:SecureTransport": False}}}]},
+                },
+            },
+            "GetUserLogGroup": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": f"/aws/lambda/{service}-{stage}-getUser"}},
+            "IamRoleLambdaExecution": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]},
+                    "RoleName": f"{service}-{stage}-lambdaRole",
+                },
+            },
+            "GetUserLambdaFunction": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Code": {"S3Bucket": {"Ref": "ServerlessDeploymentBucket"}, "S3Key": key},
+                    "Handler": "handler.handler", "Runtime": "python3.12", "FunctionName": f"{service}-{stage}-getUser",
+                    "MemorySize": 1024, "Timeout": 6, "Environment": {"Variables": {"STAGE": stage}},
+                    "Role": {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]},
+                },
+                "DependsOn": ["GetUserLogGroup"],
+            },
+            "GetUserLambdaVersionAbc": {"Type": "AWS::Lambda::Version", "DeletionPolicy": "Retain", "Properties": {"FunctionName": {"Ref": "GetUserLambdaFunction"}, "CodeSha256": "x"}},
+            "ApiGatewayRestApi": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": f"{stage}-{service}", "EndpointConfiguration": {"Types": ["EDGE"]}, "Policy": ""}},
+            "ApiGatewayResourceUsers": {"Type": "AWS::ApiGateway::Resource", "Properties": {"ParentId": {"Fn::GetAtt": ["ApiGatewayRestApi", "RootResourceId"]}, "PathPart": "users", "RestApiId": {"Ref": "ApiGatewayRestApi"}}},
+            "ApiGatewayResourceUsersIdVar": {"Type": "AWS::ApiGateway::Resource", "Properties": {"ParentId": {"Ref": "ApiGatewayResourceUsers"}, "PathPart": "{id}", "RestApiId": {"Ref": "ApiGatewayRestApi"}}},
+            "ApiGatewayMethodUsersIdVarGet": {
+                "Type": "AWS::ApiGateway::Method",
+                "Properties": {
+                    "HttpMethod": "GET", "RequestParameters": {}, "ResourceId": {"Ref": "ApiGatewayResourceUsersIdVar"},
+                    "RestApiId": {"Ref": "ApiGatewayRestApi"}, "ApiKeyRequired": False, "AuthorizationType": "NONE",
+                    "Integration": {
+                        "IntegrationHttpMethod": "POST", "Type": "AWS_PROXY",
+                        "Uri": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"}, ":lambda:path/2015-03-31/functions/", function_arn, "/invocations"]]},
+                    },
+                    "MethodResponses": [],
+                },
+                "DependsOn": ["GetUserLambdaPermissionApiGateway"],
+            },
+            "ApiGatewayDeployment1700000000000": {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "ApiGatewayRestApi"}, "StageName": stage}, "DependsOn": ["ApiGatewayMethodUsersIdVarGet"]},
+            "GetUserLambdaPermissionApiGateway": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {"FunctionName": function_arn, "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"},
+            },
+        },
+        "Outputs": {
+            "ServiceEndpoint": {"Value": {"Fn::Join": ["", ["https://", {"Ref": "ApiGatewayRestApi"}, ".execute-api.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}, f"/{stage}"]]}},
+        },
+    }
+
+
+def test_serverless_framework_package_deploys_with_its_artifacts(cloud: LocalCloud, tmp_path) -> None:
+    packaged = tmp_path / ".serverless"
+    packaged.mkdir()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", textwrap.dedent(APP))
+    (packaged / "users-svc.zip").write_bytes(buffer.getvalue())
+    (packaged / "cloudformation-template-update-stack.json").write_text(json.dumps(_serverless_template()))
+    stack = cloud.deploy_stack(packaged / "cloudformation-template-update-stack.json", name="users-svc-dev", artifacts=packaged)
+    assert stack.skipped == []
+    response = requests.get(stack.outputs["ServiceEndpoint"] + "/users/42")
+    assert response.status_code == 200 and response.json() == {"params": {"id": "42"}, "stage": "dev"}
+    bucket = stack["ServerlessDeploymentBucket"]
+    cloud.client("s3").put_object(Bucket=bucket, Key="still/usable", Body=b"x")  # the Deny policy is not enforced
+
+
+def test_missing_artifact_and_unsupported_resources_are_reported(cloud: LocalCloud, tmp_path) -> None:
+    with pytest.raises(DeployError, match="artifacts에서 찾지 못했습니다"):
+        cloud.deploy_stack(_serverless_template(), name="broken", artifacts=tmp_path)
+    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}, "Url": {"Type": "AWS::Lambda::Url", "Properties": {"TargetFunctionArn": "x", "AuthType": "NONE"}}}}
+    with pytest.warns(UserWarning, match="만들 수 없는 리소스"):
+        stack = cloud.deploy_stack(template, name="partial")
+    assert stack.skipped == ["Url"] and "Queue" in stack.resources
+
+
+def test_bad_templates_get_korean_errors(cloud: LocalCloud, tmp_path) -> None:
+    with pytest.raises(DeployError, match="Resources"):
+        cloud.deploy_stack("Description: nothing here", name="empty")
+    (tmp_path / "template.yaml").write_text(SAM_TEMPLATE)  # CodeUri src/ does not exist
+    with pytest.raises(DeployError, match="CodeUri"):
+        cloud.deploy_stack(tmp_path / "template.yaml", name="nocode")
+
+
+def test_redeploy_updates_the_stack(cloud: LocalCloud) -> None:
+    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs"}}}}
+    first = cloud.deploy_stack(template, name="jobs")
+    template["Resources"]["Topic"] = {"Type": "AWS::SNS::Topic"}
+    second = cloud.deploy_stack(template, name="jobs")
+    assert first.status == "CREATE_COMPLETE" and second.status == "UPDATE_COMPLETE"
+    assert set(second.resources) == {"Queue", "Topic"}
