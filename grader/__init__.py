@@ -2,3 +2,8 @@
 
 `solutions/<lab>/` 이 강사용 원본, `labs/<lab>/` 이 학생용 배포본입니다.
 """
+import warnings
+
+# nbgrader 0.9.6 on SQLAlchemy 2.1 warns about its own session use on every gradebook access;
+# the warnings say nothing about our data and would drown the grader's own messages.
+warnings.filterwarnings("ignore", module=r"nbgrader(\.|$)")

@@ -1,34 +1,249 @@
-"""강사용 채점 명령: `python -m grader <명령>` (보통 `./course release` 로 부릅니다)."""
+"""강사용 채점 명령: `python -m grader <명령>` (보통 `./course grade <명령>` 으로 부릅니다)."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from .config import lab_ids
-from .release import ReleaseError, release
+from .config import ROOT, WORK_DIR, Limits, lab_ids
+
+
+class KoreanHelp(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="사용법: " if prefix is None else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with Korean headings and error lines."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", KoreanHelp)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "인자"
+        self._optionals.title = "옵션"
+        self.add_argument("-h", "--help", action="help", help="이 도움말을 보여 줍니다.")
+
+    TRANSLATIONS = {
+        "the following arguments are required": "다음 인자가 필요합니다",
+        "unrecognized arguments": "알 수 없는 인자입니다",
+        "invalid choice": "고를 수 없는 값입니다",
+        "invalid int value": "정수가 아닙니다",
+        "expected one argument": "값이 하나 필요합니다",
+    }
+
+    def error(self, message: str):
+        for english, korean in self.TRANSLATIONS.items():
+            message = message.replace(english, korean)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"[오류] 명령을 잘못 썼습니다: {message}\n       도움말: python -m grader {self.prog.split()[-1]} -h\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="grader", description=(
+        "과정의 채점 도구입니다. 보통 다음 순서로 씁니다.\n"
+        "  release → (학생 제출) → collect → autograde → feedback → export"))
+    parser.add_argument("--root", type=Path, default=ROOT, metavar="폴더",
+                        help="과정 폴더 (기본: 이 저장소). 시험용 사본을 채점할 때 씁니다.")
+    sub = parser.add_subparsers(dest="command", required=True, title="명령", metavar="<명령>", parser_class=Parser)
+
+    p = sub.add_parser("release", help="solutions/에서 labs/를 다시 만들고 검사합니다 (정답 누출, 배점, 풀이 만점).")
+    p.add_argument("labs", nargs="*", help="실습 이름 (생략하면 전부)")
+    p.add_argument("--exchange", action="store_true", help="nbgrader 교환 폴더에도 내보내 학생이 받아 갈 수 있게 합니다.")
+
+    p = sub.add_parser("collect", help="제출물을 모읍니다: nbgrader 교환 폴더에서, 또는 LMS zip에서.")
+    p.add_argument("lab", help="실습 이름 (예: lab00)")
+    p.add_argument("--zip", type=Path, metavar="파일", help="LMS에서 내려받은 zip (학생별 노트북)")
+    p.add_argument("--pattern", metavar="정규식",
+                   help="zip 안의 경로에서 학생 ID를 찾는 정규식. (?P<student_id>...) 그룹이 있어야 합니다.")
+
+    p = sub.add_parser("autograde", help="제출물을 격리된 환경에서 병렬로 채점합니다. 다시 실행하면 바뀐 것만 채점합니다.")
+    p.add_argument("lab", help="실습 이름 (예: lab00)")
+    p.add_argument("students", nargs="*", help="학생 ID (생략하면 제출한 학생 전부)")
+    p.add_argument("-j", "--jobs", type=int, help="동시에 채점할 개수 (기본: CPU 코어 수)")
+    p.add_argument("--force", action="store_true", help="이미 채점한 제출물도 다시 채점합니다.")
+    d = Limits()
+    p.add_argument("--cell-timeout", type=int, default=d.cell_timeout, metavar="초", help=f"셀 하나의 시간 제한 (기본 {d.cell_timeout})")
+    p.add_argument("--notebook-timeout", type=int, default=d.notebook_timeout, metavar="초",
+                   help=f"노트북 전체의 시간 제한 (기본 {d.notebook_timeout})")
+    p.add_argument("--memory-mb", type=int, default=d.memory_mb, metavar="MB", help=f"메모리 제한 (기본 {d.memory_mb})")
+    p.add_argument("--sandbox", choices=["bwrap", "unshare", "none"], help="격리 방식 (기본: 쓸 수 있는 것 중 가장 강한 것)")
+    p.add_argument("--require-sandbox", action="store_true", help="bubblewrap 격리를 쓸 수 없으면 채점하지 않습니다.")
+    p.add_argument("--quiet", action="store_true", help="진행 막대를 보이지 않습니다.")
+
+    p = sub.add_parser("feedback", help="학생별 피드백(HTML, Markdown)을 만듭니다. 숨겨진 테스트의 코드는 넣지 않습니다.")
+    p.add_argument("lab", help="실습 이름")
+    p.add_argument("students", nargs="*", help="학생 ID (생략하면 채점된 학생 전부)")
+    p.add_argument("--exchange", action="store_true", help="nbgrader 교환 폴더로도 돌려줍니다 (release_feedback).")
+
+    p = sub.add_parser("export", help="성적을 CSV로 내보냅니다 (nbgrader export 형식 + 문항별 점수).")
+    p.add_argument("--out", type=Path, metavar="폴더", help="저장할 폴더 (기본: grader/work/export)")
+    p.add_argument("--lab", action="append", dest="labs", metavar="실습", help="이 실습만 (여러 번 쓸 수 있습니다)")
+
+    p = sub.add_parser("status", help="실습의 채점 현황을 학생별로 보여 줍니다.")
+    p.add_argument("lab", help="실습 이름")
+    return parser
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"[오류] {message}", file=sys.stderr)
+    return code
+
+
+def _check_lab(args) -> str | None:
+    labs = lab_ids(args.root)
+    return None if args.lab in labs else f"solutions/에 없는 실습입니다: {args.lab} (있는 실습: {', '.join(labs)})"
+
+
+def cmd_release(args) -> int:
+    from .release import ReleaseError, release
+
+    labs = args.labs or lab_ids(args.root)
+    unknown = sorted(set(labs) - set(lab_ids(args.root)))
+    if unknown:
+        return _fail(f"solutions/에 없는 실습입니다: {', '.join(unknown)}", 2)
+    for lab in labs:
+        try:
+            out = release(lab, args.root)
+        except ReleaseError as exc:
+            return _fail(str(exc))
+        print(f"✔ {lab}: 배포본을 만들고 검사했습니다 (정답 누출 없음, 배점 있음, 풀이 만점) -> {out.relative_to(out.parents[1])}")
+        if args.exchange:
+            from .config import course_config, nbgrader_api
+
+            config = course_config(args.root)
+            config.ExchangeReleaseAssignment.force = True  # a re-release replaces the old one
+            result = nbgrader_api(args.root, config).release_assignment(lab)
+            if not result["success"]:
+                return _fail(f"{lab}을(를) 교환 폴더로 내보내지 못했습니다: {(result.get('error') or '').strip()[-300:]}")
+            print(f"✔ {lab}: nbgrader 교환 폴더로 내보냈습니다.")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from .collect import CollectError, collect_exchange, import_zip
+
+    if err := _check_lab(args):
+        return _fail(err, 2)
+    try:
+        if args.zip:
+            report = import_zip(args.zip, args.lab, args.root, pattern=args.pattern)
+            for student, name in report.imported.items():
+                print(f"✔ {student}: {name}")
+            for name, reason in report.skipped:
+                print(f"• 건너뜀 {name}: {reason}")
+            print(f"{len(report.imported)}명의 제출물을 가져왔습니다. 다음: python -m grader autograde {args.lab}")
+        else:
+            students = collect_exchange(args.lab, args.root)
+            print(f"{len(students)}명의 제출물이 있습니다. 다음: python -m grader autograde {args.lab}")
+    except CollectError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def cmd_autograde(args) -> int:
+    from .batch import autograde_all
+    from .gradebook import GradebookError
+    from .sandbox import SandboxUnavailable, describe, detect_backend
+
+    if err := _check_lab(args):
+        return _fail(err, 2)
+    try:
+        backend = detect_backend(args.sandbox)
+    except SandboxUnavailable as exc:
+        return _fail(str(exc))
+    if args.require_sandbox and backend != "bwrap":
+        return _fail("bubblewrap 격리를 쓸 수 없어 채점하지 않았습니다. 'sudo apt-get install bubblewrap' 으로 설치하십시오.")
+    print(f"• {describe(backend)}", file=sys.stderr if backend == "none" else sys.stdout)
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+    try:
+        report = autograde_all(args.lab, args.root, students=args.students or None, jobs=args.jobs, force=args.force,
+                               limits=limits, backend=backend, progress=not args.quiet)
+    except (FileNotFoundError, GradebookError) as exc:
+        return _fail(str(exc))
+    if report.skipped:
+        print(f"• 이미 채점했고 바뀌지 않은 제출물 {len(report.skipped)}개는 건너뛰었습니다 (다시 채점: --force).")
+    done = [o for o in report.graded if o.status != "error"]
+    print(f"✔ {len(done)}개를 {report.seconds:.1f}초에 채점했습니다.")
+    for o in report.graded:
+        if o.notes and o.status != "error":
+            print(f"  {o.student}: " + " / ".join(n.text for n in o.notes[:3]))
+    if report.errors:
+        print(f"[오류] 채점기 문제로 {len(report.errors)}개를 채점하지 못했습니다: {', '.join(o.student for o in report.errors)}. "
+              "다시 실행하면 이것만 다시 채점합니다.", file=sys.stderr)
+    if report.interrupted:
+        print("[중단] 끝난 채점은 모두 저장했습니다. 같은 명령을 다시 실행하면 남은 것만 채점합니다.", file=sys.stderr)
+        return 130
+    return 1 if report.errors else 0
+
+
+def cmd_feedback(args) -> int:
+    from .feedback import EXCHANGE_FILES, write_feedback
+
+    if err := _check_lab(args):
+        return _fail(err, 2)
+    paths = write_feedback(args.lab, args.root, students=args.students or None)
+    if not paths:
+        return _fail(f"{args.lab}의 채점 결과가 없습니다. 먼저 python -m grader autograde {args.lab} 를 실행하십시오.")
+    print(f"✔ 피드백 {len(paths)}개를 만들었습니다 -> {args.root / WORK_DIR / 'feedback'}")
+    if args.exchange:
+        from .config import nbgrader_api
+
+        api = nbgrader_api(args.root)
+        sent, unsent = [], []
+        for html in paths:
+            student = html.parent.parent.name
+            if student in sent or student in unsent:
+                continue
+            if not all((html.parent / name).exists() for name in EXCHANGE_FILES):
+                unsent.append(student)  # not collected through the exchange: nothing to send it back to
+                continue
+            result = api.release_feedback(args.lab, student)
+            if not result["success"]:
+                return _fail(f"{student}의 피드백을 교환 폴더로 돌려주지 못했습니다: {(result.get('error') or '').strip()[-300:]}")
+            sent.append(student)
+        print(f"✔ {len(sent)}명의 피드백을 nbgrader 교환 폴더로 돌려주었습니다 (학생은 fetch_feedback 으로 받습니다).")
+        if unsent:
+            print(f"• 교환 폴더로 제출하지 않아(zip 등) 피드백을 교환 폴더로 보내지 않은 학생: {', '.join(unsent)}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export import export
+
+    grades, questions = export(args.out or args.root / WORK_DIR / "export", args.root, labs=args.labs)
+    print(f"✔ {grades}\n✔ {questions}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from .batch import submissions
+    from .results import ResultStore
+
+    if err := _check_lab(args):
+        return _fail(err, 2)
+    store = ResultStore(args.root)
+    students = submissions(args.root, args.lab)
+    if not students:
+        print(f"{args.lab} 제출물이 없습니다.")
+        return 0
+    print(f"{'학생':<16} {'점수':>9}  상태")
+    for s in students:
+        o = store.load(args.lab, s)
+        if o is None:
+            print(f"{s:<16} {'-':>9}  채점 전")
+            continue
+        state = {"graded": "채점됨", "rejected": "채점 불가(0점)", "error": "채점기 오류"}[o.status]
+        flag = " · 강사 확인 필요" if o.flagged else ""
+        print(f"{s:<16} {o.score:>4g}/{o.max_score:<4g}  {state}{flag}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="grader", description="과정의 채점 도구입니다.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_release = sub.add_parser("release", help="solutions/에서 labs/를 다시 만들고 검사합니다.")
-    p_release.add_argument("labs", nargs="*", help="실습 이름 (생략하면 전부)")
-    args = parser.parse_args(argv)
-
-    if args.command == "release":
-        labs = args.labs or lab_ids()
-        unknown = sorted(set(labs) - set(lab_ids()))
-        if unknown:
-            print(f"[오류] solutions/에 없는 실습입니다: {', '.join(unknown)}", file=sys.stderr)
-            return 2
-        for lab in labs:
-            try:
-                out = release(lab)
-            except ReleaseError as exc:
-                print(f"[오류] {exc}", file=sys.stderr)
-                return 1
-            print(f"✔ {lab}: 배포본을 만들고 검사했습니다 -> {out.relative_to(out.parents[1])}")
-    return 0
+    args = build_parser().parse_args(argv)
+    handler = {"release": cmd_release, "collect": cmd_collect, "autograde": cmd_autograde,
+               "feedback": cmd_feedback, "export": cmd_export, "status": cmd_status}[args.command]
+    return handler(args)
 
 
 if __name__ == "__main__":

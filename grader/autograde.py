@@ -1,16 +1,17 @@
-"""Autograde: run submitted notebooks through nbgrader and read the scores from the gradebook.
+"""Autograde one submission: the small API that tests and the pre-flight check use.
 
-This is the plain sequential path on top of nbgrader's API; the parallel, sandboxed grader
-builds on it.
+`submit` places a notebook where nbgrader's collect would; `autograde` grades it through the
+same sandboxed pipeline as `python -m grader autograde` (grader.batch) and returns its scores.
 """
 from __future__ import annotations
 
 import shutil
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import ROOT, course_config, nbgrader_api
+from .batch import autograde_all
+from .config import ROOT, Limits, course_config
+from .results import ERROR, Outcome
 
 
 @dataclass
@@ -20,10 +21,11 @@ class Grade:
     score: float
     max_score: float
     per_cell: dict[str, tuple[float, float]] = field(default_factory=dict)  # grade_id -> (score, max)
+    outcome: Outcome | None = None
 
 
 class GradingError(Exception):
-    """nbgrader could not grade a submission; the message is Korean."""
+    """The grader could not grade a submission; the message is Korean."""
 
 
 def submit(lab: str, student: str, notebook: Path, root: Path = ROOT) -> Path:
@@ -36,23 +38,13 @@ def submit(lab: str, student: str, notebook: Path, root: Path = ROOT) -> Path:
     return target
 
 
-def autograde(lab: str, student: str, root: Path = ROOT) -> Grade:
-    """Autograde one submission with nbgrader and return its scores per graded cell."""
-    from nbgrader.api import Gradebook
-
-    api = nbgrader_api(root)
-    config = api.coursedir
-    with warnings.catch_warnings():
-        # nbgrader 0.9.6 on SQLAlchemy 2.1 warns about its own session use on every run.
-        warnings.filterwarnings("ignore", module="nbgrader")
-        result = api.autograde(lab, student, force=True, create=True)
-    if not result["success"]:
-        detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
-        raise GradingError(f"{student}의 {lab} 제출물을 채점하지 못했습니다.\n" + "\n".join(detail))
-    with Gradebook(config.db_url, config.course_id) as gb:
-        submission = gb.find_submission(lab, student)
-        per_cell = {}
-        for nb in submission.notebooks:
-            for grade in nb.grades:
-                per_cell[grade.name] = (grade.score, grade.max_score)
-        return Grade(student, lab, submission.score, submission.max_score, per_cell)
+def autograde(lab: str, student: str, root: Path = ROOT, *, limits: Limits | None = None,
+              backend: str | None = None) -> Grade:
+    """Grade `student`'s submission of `lab` now (even if graded before) and return its scores."""
+    report = autograde_all(lab, root, students=[student], jobs=1, force=True, limits=limits,
+                           backend=backend, progress=False)
+    outcome = report.graded[0]
+    if outcome.status == ERROR:
+        raise GradingError(f"{student}의 {lab} 제출물을 채점하지 못했습니다.\n{outcome.error[-1500:]}")
+    per_cell = {c.grade_id: (c.score, c.points) for c in outcome.cells}
+    return Grade(student, lab, outcome.score, outcome.max_score, per_cell, outcome)

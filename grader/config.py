@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from traitlets.config import Config
@@ -22,6 +23,26 @@ COURSE_ID = "serverless-workshop"
 # What a student sees in place of a solution. Korean, and it still fails loudly when run.
 CODE_STUB = "# 여기에 코드를 작성하십시오.\nraise NotImplementedError(\"아직 풀지 않았습니다\")"
 TEXT_STUB = "여기에 답을 쓰십시오."
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use while it is graded.
+
+    The defaults suit a lab like lab00 on a laptop; `python -m grader autograde` takes each as an
+    option. Tests use much shorter time limits.
+    """
+
+    cell_timeout: int = 60          # seconds for one cell, then the kernel is interrupted
+    notebook_timeout: int = 600     # seconds for the whole notebook, then the rest is not run
+    memory_mb: int = 2048           # address space of each process in the sandbox (RLIMIT_AS)
+    max_processes: int = 256        # processes and threads in the sandbox (RLIMIT_NPROC)
+    max_file_mb: int = 64           # largest file the submission may write (RLIMIT_FSIZE)
+    tmp_mb: int = 256               # size of the sandbox's private /tmp (bubblewrap only)
+    max_output_kb: int = 512        # output kept per cell; the rest is dropped with a note
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
 
 
 def course_config(root: Path | str = ROOT, *, timeout: int = 60) -> Config:
@@ -65,7 +86,7 @@ def lab_ids(root: Path | str = ROOT) -> list[str]:
     return sorted(p.name for p in src.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def nbgrader_api(root: Path | str = ROOT):
+def nbgrader_api(root: Path | str = ROOT, config: Config | None = None):
     """An `NbGraderAPI` for the course tree at `root`, with its working folders in place.
 
     nbgrader runs the `alembic` executable from PATH when it creates a gradebook; called as
@@ -80,7 +101,7 @@ def nbgrader_api(root: Path | str = ROOT):
     bindir = str(Path(sys.executable).parent)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    config = course_config(root)
+    config = config or course_config(root)
     Path(config.Exchange.root).mkdir(parents=True, exist_ok=True)
     # nbgrader logs every step at INFO; callers report what matters.
     logging.getLogger("traitlets").setLevel(logging.WARNING)

@@ -92,17 +92,47 @@ def check_release(lab: str, root: Path = ROOT) -> list[Leak]:
     return problems
 
 
-def release(lab: str, root: Path = ROOT) -> Path:
-    """Generate `lab` and refuse to leave a leaking release behind."""
+def release(lab: str, root: Path = ROOT, *, check_solution: bool = True) -> Path:
+    """Generate `lab` and refuse a release that leaks, or whose own solution loses points."""
     out = generate(lab, root)
     problems = check_release(lab, root)
     if problems:
         lines = "\n".join(f"  {p.notebook} [{p.cell}] {p.what}" for p in problems)
         raise ReleaseError(f"{lab} 배포본에 문제가 있습니다:\n{lines}")
+    if check_solution:
+        lost = check_solution_scores(lab, root)
+        if lost:
+            raise ReleaseError(f"{lab}의 풀이(solutions/)가 만점을 받지 못했습니다. 점검이나 풀이를 고치십시오:\n"
+                               + "\n".join(f"  {line}" for line in lost))
     return out
 
 
-def release_in_copy(lab: str, dest: Path | None = None) -> Path:
+def check_solution_scores(lab: str, root: Path = ROOT) -> list[str]:
+    """Grade the instructor's solution through the real pipeline; list every check it fails."""
+    from .autograde import autograde, submit
+    from .gradebook import snapshot
+
+    with tempfile.TemporaryDirectory(prefix="release-check-") as tmp:
+        course = Path(tmp) / "course"
+        for folder in (SOURCE_DIR, RELEASE_DIR):
+            shutil.copytree(Path(root) / folder / lab, course / folder / lab)
+        work = course / course_config(course).CourseDirectory.submitted_directory
+        work.parent.mkdir(parents=True, exist_ok=True)
+        snapshot(root, work.parent / "gradebook.db", lab)
+        for nb in sorted((course / SOURCE_DIR / lab).glob("*.ipynb")):
+            dest = work / "solution" / lab
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(nb, dest / nb.name)
+        grade = autograde(lab, "solution", course)
+    lost = [f"{c.grade_id} ({c.label}): {c.score:g}/{c.points:g} {c.message}".rstrip()
+            for c in grade.outcome.cells if c.score != c.points]
+    # The source differs from the release in its hidden tests by design: only real trouble counts.
+    trouble = {"cell_timeout", "kernel_stuck", "kernel_died", "notebook_timeout", "output_truncated", "grader_error"}
+    lost += [n.text for n in grade.outcome.notes if n.code in trouble]
+    return lost
+
+
+def release_in_copy(lab: str, dest: Path | None = None, *, check_solution: bool = False) -> Path:
     """Generate `lab` from the project's sources into a throw-away course tree.
 
     Used to compare with the committed `labs/` (drift) and to grade in tests without touching
@@ -110,5 +140,5 @@ def release_in_copy(lab: str, dest: Path | None = None) -> Path:
     """
     dest = Path(dest or tempfile.mkdtemp(prefix="course-"))
     shutil.copytree(ROOT / SOURCE_DIR / lab, dest / SOURCE_DIR / lab)
-    release(lab, dest)
+    release(lab, dest, check_solution=check_solution)
     return dest

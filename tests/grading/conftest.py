@@ -1,9 +1,73 @@
+import shutil
+
 import pytest
 
+from grader.config import Limits
 from grader.release import release_in_copy
+from grader.sandbox import backend_works
+
+# Short limits keep hostile submissions quick; lab00's solution needs about 3 s.
+TEST_LIMITS = Limits(cell_timeout=6, notebook_timeout=45, memory_mb=1536, max_output_kb=256)
 
 
 @pytest.fixture(scope="session")
-def lab00_course(tmp_path_factory):
+def released_lab00(tmp_path_factory):
+    """lab00 released once into a throw-away course tree; copy it, never grade in it."""
+    return release_in_copy("lab00", tmp_path_factory.mktemp("released") / "course")
+
+
+@pytest.fixture(scope="session")
+def lab00_course(released_lab00, tmp_path_factory):
     """A throw-away course tree with lab00 released, so grading never touches grader/work/."""
-    return release_in_copy("lab00", tmp_path_factory.mktemp("course"))
+    dest = tmp_path_factory.mktemp("course") / "course"
+    shutil.copytree(released_lab00, dest)
+    return dest
+
+
+@pytest.fixture
+def fresh_course(released_lab00, tmp_path):
+    """A course tree of this test's own (nothing graded yet)."""
+    dest = tmp_path / "course"
+    shutil.copytree(released_lab00, dest)
+    return dest
+
+
+def require_bwrap():
+    """Skip where bubblewrap is missing, unless CI demands the full sandbox."""
+    import os
+
+    if not backend_works("bwrap"):
+        if os.environ.get("COURSE_REQUIRE_SANDBOX"):
+            pytest.fail("bubblewrap가 없습니다: .ci/run 이 설치해야 합니다 (apt-get install bubblewrap).")
+        pytest.skip("bubblewrap가 없어 격리 시험을 건너뜁니다 (sudo apt-get install bubblewrap).")
+
+
+def pytest_configure(config):
+    # nbgrader 0.9.6 on SQLAlchemy 2.1 warns on every gradebook access (grader/__init__.py
+    # silences it at run time; pytest resets warning filters per test).
+    config.addinivalue_line("filterwarnings", "ignore::sqlalchemy.exc.SAWarning")
+
+
+@pytest.fixture(scope="session")
+def hostile_batch(released_lab00, tmp_path_factory):
+    """Every hostile submission graded in one parallel batch (the batch must survive all of them)."""
+    require_bwrap()
+    from grader.batch import autograde_all
+
+    from .helpers import put
+    from .hostile import hostile_submissions, listening_socket
+
+    course = tmp_path_factory.mktemp("hostile") / "course"
+    shutil.copytree(released_lab00, course)
+    server = listening_socket()
+    subs = hostile_submissions(course, server.getsockname()[1])
+    for student, content in subs.items():
+        put(course, student, content)
+    report = autograde_all("lab00", course, jobs=2, limits=TEST_LIMITS, backend="bwrap", progress=False)
+    try:
+        connected = server.accept()
+    except BlockingIOError:
+        connected = None
+    server.close()
+    return {"course": course, "report": report, "outcomes": {o.student: o for o in report.graded},
+            "connected": connected, "students": set(subs)}

@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from grader.autograde import autograde, submit
 from grader.config import ROOT

@@ -1,7 +1,6 @@
 """The committed release in labs/ is exactly what nbgrader makes from solutions/ and leaks nothing."""
 from __future__ import annotations
 
-import shutil
 
 import nbformat
 import pytest
@@ -55,3 +54,22 @@ def test_release_check_catches_a_leaked_solution_and_a_pointless_grade_cell(tmp_
     assert ("task3_solution", "정답/숨겨진 테스트 줄이 남았습니다") in problems
     assert ("check_2_2", "정답/숨겨진 테스트 줄이 남았습니다") in problems
     assert ("check_3_1", "채점 셀에 배점이 없습니다") in problems
+
+
+def test_release_refuses_a_solution_that_loses_points(tmp_path):
+    from grader.release import ReleaseError, release
+
+    course = release_in_copy("lab00", tmp_path / "course")
+    source = course / "solutions" / "lab00" / "lab00.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "task3_solution":
+            # No pagination: the hidden 1,000+ keys check fails.
+            cell.source = cell.source.replace(
+                'for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):\n'
+                '        keys.extend(item["Key"] for item in page.get("Contents", []))',
+                'keys.extend(item["Key"] for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []))')
+    nbformat.write(nb, source)
+    with pytest.raises(ReleaseError, match="만점을 받지 못했습니다") as err:
+        release("lab00", course)
+    assert "check_3_3" in str(err.value) and "check_3_1" not in str(err.value)

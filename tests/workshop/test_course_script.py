@@ -26,6 +26,21 @@ def sandbox(tmp_path: Path, fakes: dict[str, str]) -> tuple[Path, dict[str, str]
     return tmp_path, env
 
 
+def fake_venv(root: Path) -> None:
+    """A .venv whose stamp matches, so the script skips installing and reaches the Node checks.
+
+    It borrows the project's interpreter but never the project's venv folder itself, so the
+    script can never install into the real environment from this test.
+    """
+    import hashlib
+
+    venv_bin = root / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "python").symlink_to(ROOT / ".venv" / "bin" / "python")
+    digest = hashlib.sha256((root / "pyproject.toml").read_bytes() + (root / "requirements.lock").read_bytes())
+    (root / ".venv" / ".course-stamp").write_text(digest.hexdigest())
+
+
 def run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(tmp_path / "course"), *args], env=env, capture_output=True, text=True, timeout=60)
 
@@ -40,9 +55,8 @@ def test_old_python_is_refused_with_a_korean_hint(tmp_path):
 
 
 def test_old_node_is_refused_with_a_korean_hint(tmp_path):
-    # A real venv so the Python step passes quickly: reuse the project's by linking it.
     root, env = sandbox(tmp_path, {"node": "echo 18.19.0"})
-    (root / ".venv").symlink_to(ROOT / ".venv")
+    fake_venv(root)
     proc = run(root, env, "test")
     assert proc.returncode == 1
     assert "Node.js 18.19.0 은(는) 너무 오래되었습니다. 20.19 이상이 필요합니다." in proc.stderr
@@ -50,7 +64,7 @@ def test_old_node_is_refused_with_a_korean_hint(tmp_path):
 
 def test_missing_node_is_named(tmp_path):
     root, env = sandbox(tmp_path, {})
-    (root / ".venv").symlink_to(ROOT / ".venv")
+    fake_venv(root)
     proc = run(root, env, "test")
     assert proc.returncode == 1
     assert "Node.js를 찾지 못했습니다" in proc.stderr

@@ -1,0 +1,211 @@
+"""Autograde every submission of a lab in parallel, resumably.
+
+- Parallel: a pool of worker processes, one per core by default; each grades in a private
+  course copy with its own gradebook (`grader.worker`), so nbgrader's one-at-a-time limit
+  (issue #174) does not apply.
+- Resumable: each finished grade is merged into the gradebook and saved with a fingerprint of
+  the submission at once, so Ctrl-C or a crash loses nothing finished, and the next run grades
+  only what is missing, changed or failed on our side.
+- Contained: a worker that dies is replaced and the others go on; a submission that fails is
+  recorded as such and never stops the batch.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .config import ROOT, SOURCE_DIR, WORK_DIR, Limits
+from .gradebook import merge, snapshot
+from .progress import Progress
+from .results import ERROR, Note, Outcome, ResultStore, fingerprint
+from .sandbox import SANDBOX_UID_BASE, detect_backend
+from .worker import Task, grade
+
+
+@dataclass
+class BatchReport:
+    lab: str
+    backend: str
+    graded: list[Outcome] = field(default_factory=list)   # graded in this run
+    skipped: list[str] = field(default_factory=list)      # already up to date
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Outcome]:
+        return [o for o in self.graded if o.status == ERROR]
+
+
+def submissions(root: Path, lab: str) -> list[str]:
+    """Students with a submitted folder for `lab`."""
+    folder = Path(root) / WORK_DIR / "submitted"
+    return sorted(p.parent.name for p in folder.glob(f"*/{lab}") if p.is_dir()) if folder.is_dir() else []
+
+
+_slot: int | None = None
+
+
+def _init_worker(slots, tmpdir: str) -> None:
+    # Ctrl-C is the parent's to handle: it keeps what finished and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Everything a worker (and its kernels) makes goes under the batch folder, which the parent
+    # removes even when it had to kill the worker.
+    tempfile.tempdir = tmpdir
+    global _slot
+    _slot = slots.get()
+
+
+def _run(task: Task) -> Outcome:
+    if task.uid is not None and _slot is not None:
+        task.uid = SANDBOX_UID_BASE + _slot  # each worker's kernels get a uid of their own
+    return grade(task)
+
+
+def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = None, jobs: int | None = None,
+                  force: bool = False, limits: Limits | None = None, backend: str | None = None,
+                  progress: bool = True, stream: TextIO | None = None) -> BatchReport:
+    """Grade the submissions of `lab` under `root` that are missing, changed or failed before."""
+    started = time.monotonic()
+    root = Path(root).resolve()
+    limits = limits or Limits()
+    backend = detect_backend(backend)
+    report = BatchReport(lab, backend)
+    store = ResultStore(root)
+    available = submissions(root, lab)
+    chosen = list(students) if students else available
+    missing = sorted(set(chosen) - set(available))
+    if missing:
+        raise FileNotFoundError(f"{lab} 제출물이 없는 학생입니다: {', '.join(missing)} "
+                                f"({root / WORK_DIR / 'submitted'} 아래에 <학생>/{lab}/ 폴더가 있어야 합니다)")
+    todo: list[tuple[str, str]] = []
+    for student in chosen:
+        fp = fingerprint(root / WORK_DIR / "submitted" / student / lab, root / SOURCE_DIR / lab, limits.as_dict())
+        previous = store.load(lab, student)
+        if not force and previous and previous.fingerprint == fp and previous.status != ERROR:
+            report.skipped.append(student)
+        else:
+            todo.append((student, fp))
+    if not todo:
+        report.seconds = time.monotonic() - started
+        return report
+
+    batch = Path(tempfile.mkdtemp(prefix="grader-batch-"))
+    staging = root / WORK_DIR / ".staging" / lab
+    uid = SANDBOX_UID_BASE if backend == "bwrap" and os.geteuid() == 0 else None
+    template = snapshot(root, batch / "template.db", lab)
+    tasks = {student: Task(lab, student, str(root), str(template), str(staging / student), fp,
+                           limits.as_dict(), backend, uid) for student, fp in todo}
+    bar = Progress(len(tasks), enabled=progress, stream=stream)
+
+    def finish(outcome: Outcome) -> None:
+        if outcome.status != ERROR:
+            merge(root, outcome)
+            _place_autograded(root, staging / outcome.student, lab, outcome.student)
+        store.save(outcome)  # last: a crash before this only means grading it again
+        report.graded.append(outcome)
+        shown = "채점 오류" if outcome.status == ERROR else f"{outcome.score:g}/{outcome.max_score:g}"
+        bar.advance(f"{outcome.student} {shown}")
+
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    try:
+        # One submission runs here (tests, pre-flight, release check); a batch always runs in
+        # workers, so Ctrl-C reaches only this process, which keeps what finished and stops.
+        if len(tasks) == 1:
+            for task in tasks.values():
+                finish(grade(task))
+        else:
+            _run_pool(tasks, jobs, finish, batch)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    finally:
+        bar.close()
+        _remove(batch)
+        _remove(staging)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _run_pool(tasks: dict[str, Task], jobs: int, finish, tmpdir: Path) -> None:
+    """Run `tasks` on `jobs` processes; a pool broken by a dying worker is rebuilt, twice at most."""
+    # fork starts workers with the grader already imported; elsewhere (macOS) it is not safe.
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    pending = dict(tasks)
+    tries = {s: 0 for s in tasks}
+    while pending:
+        slots = ctx.Queue()
+        for i in range(jobs):
+            slots.put(i)
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
+                                   initializer=_init_worker, initargs=(slots, str(tmpdir)))
+        futures = {pool.submit(_run, task): student for student, task in pending.items()}
+        broken = False
+        try:
+            waiting = set(futures)
+            while waiting:
+                done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    student = futures[fut]
+                    try:
+                        outcome = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        tries[student] += 1
+                        continue
+                    del pending[student]
+                    finish(outcome)
+        except KeyboardInterrupt:
+            _stop(pool)
+            raise
+        pool.shutdown(wait=not broken, cancel_futures=True)
+        if broken:
+            for student in [s for s in pending if tries[s] >= 2]:
+                task = pending.pop(student)
+                finish(Outcome(task.lab, student, ERROR, fingerprint=task.fingerprint, backend=task.backend,
+                               error="worker process died twice",
+                               notes=[Note("grader_error", "채점기에 문제가 생겨 이 제출물을 채점하지 못했습니다. 강사가 다시 채점합니다.")]))
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now; their kernels die with them (PR_SET_PDEATHSIG, --die-with-parent)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        try:
+            proc.kill()
+        except (OSError, ValueError):
+            pass
+    for proc in processes:
+        try:
+            proc.join(timeout=10)  # gone before its folder is removed
+        except (OSError, ValueError, AssertionError):
+            pass
+
+
+def _remove(folder: Path) -> None:
+    """Remove `folder`, retrying while dying sandboxes may still drop a file into it."""
+    for _ in range(20):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.1)
+
+
+def _place_autograded(root: Path, staged: Path, lab: str, student: str) -> None:
+    """Move the worker's autograded folder to where nbgrader's tools (formgrader) look for it."""
+    target = root / WORK_DIR / "autograded" / student / lab
+    if not staged.is_dir():
+        return
+    if target.exists():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged, target)

@@ -1,0 +1,311 @@
+"""Grade one submission in a throw-away course tree with a gradebook of its own.
+
+nbgrader's gradebook is one SQLite file and its autograde runs one notebook at a time (nbgrader
+issue #174). Each call here copies a template of the gradebook into a private temporary course,
+runs nbgrader's autograde there with the sandboxed `SafeExecute`, and returns an `Outcome`:
+plain data the trusted parent merges into the real gradebook. So several workers can grade at
+once, and nothing a submission does can reach the real gradebook.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                    SaveAutoGrades)
+from traitlets.config import Config
+
+from .config import RELEASE_DIR, ROOT, SOURCE_DIR, WORK_DIR, Limits, course_config, nbgrader_api
+from .execute import KERNEL_DIED, NOT_RUN, TIMED_OUT, SafeExecute
+from .intake import read_submission
+from .preprocessors import DropTestStderr
+from .results import ERROR, GRADED, REJECTED, CellResult, Note, Outcome
+from .sandbox import make_private
+
+MAX_SUBMISSION_BYTES = 50 * 2**20
+CHECK_NAME = re.compile(r"""\bcheck\(\s*(?:f?["'])([^"'\n]+)["']""")
+CHECK_ERRORS = {"CheckFailed", "AssertionError"}
+CHECK_PREFIX = re.compile(r"^\[[^\]\n]{1,60}\] ")  # labkit.checks puts "[<check name>] " first
+
+
+@dataclass
+class Task:
+    lab: str
+    student: str
+    root: str                 # the course root: solutions/, labs/, grader/work/
+    template_db: str          # a snapshot of the gradebook with the lab in it
+    staging: str              # where to leave the autograded folder for the parent
+    fingerprint: str = ""
+    limits: dict = field(default_factory=dict)
+    backend: str = "none"
+    uid: int | None = None
+
+
+def grading_config(root: Path, limits: Limits, backend: str, uid: int | None, hide: list[Path]) -> Config:
+    """The course's nbgrader config with this pipeline's execution and fairness steps."""
+    c = course_config(root, timeout=limits.cell_timeout)
+    c.Autograde.autograde_preprocessors = [
+        SafeExecute, IgnorePattern, ClearMetadataPreprocessor, DropTestStderr, LimitOutput,
+        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    ]
+    c.SafeExecute.backend = backend
+    c.SafeExecute.sandbox_uid = uid
+    c.SafeExecute.hide_paths = [str(p) for p in hide]
+    c.SafeExecute.limits = limits.as_dict()
+    c.SafeExecute.startup_timeout = 120
+    # nbgrader restores deleted cells itself only as a fallback: intake already did it.
+    c.OverwriteCells.add_missing_cells = True
+    return c
+
+
+def _copy_files(src: Path, dst: Path, budget: int = MAX_SUBMISSION_BYTES) -> list[str]:
+    """Copy regular files only, up to `budget` bytes; return what was left out."""
+    skipped = []
+    dst.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            skipped.append(str(rel))
+        elif path.is_dir():
+            (dst / rel).mkdir(parents=True, exist_ok=True)
+        else:
+            size = path.stat().st_size
+            if size > budget:
+                skipped.append(str(rel))
+                continue
+            budget -= size
+            shutil.copyfile(path, dst / rel)
+    return skipped
+
+
+def grade(task: Task) -> Outcome:
+    """Grade `task`; never raises: a failure of ours comes back as an `error` outcome."""
+    started = time.monotonic()
+    outcome = Outcome(task.lab, task.student, ERROR, fingerprint=task.fingerprint, backend=task.backend)
+    tmp = Path(tempfile.mkdtemp(prefix="grader-work-"))
+    try:
+        make_private(tmp)
+        _grade_in(tmp, task, outcome)
+    except Exception as exc:  # one student's failure must never stop the batch
+        outcome.status = ERROR
+        outcome.error = "".join(traceback.format_exception(exc))[-4000:]
+        outcome.notes.append(Note("grader_error", "채점기에 문제가 생겨 이 제출물을 채점하지 못했습니다. 강사가 다시 채점합니다."))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    outcome.seconds = round(time.monotonic() - started, 2)
+    return outcome
+
+
+def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
+    from nbgrader.api import Gradebook
+
+    root = Path(task.root)
+    course = tmp / "course"
+    work = course / WORK_DIR
+    submitted = work / "submitted" / task.student / task.lab
+    work.mkdir(parents=True)
+    for folder in (course, course / "grader", work):
+        make_private(folder)
+    # nbgrader copies the lab's non-notebook files from the source folder into the run.
+    src = course / SOURCE_DIR / task.lab
+    src.mkdir(parents=True)
+    for path in (root / SOURCE_DIR / task.lab).iterdir():
+        if path.is_file() and path.suffix != ".ipynb":
+            shutil.copyfile(path, src / path.name)
+        elif path.is_dir() and not path.name.startswith("."):
+            shutil.copytree(path, src / path.name, ignore=shutil.ignore_patterns("*.ipynb"))
+    db = work / "gradebook.db"
+    shutil.copyfile(task.template_db, db)
+    os.chmod(db, 0o600)
+    skipped = _copy_files(root / WORK_DIR / "submitted" / task.student / task.lab, submitted)
+    if skipped:
+        outcome.notes.append(Note("files_skipped", f"제출물의 파일 {len(skipped)}개는 너무 크거나 일반 파일이 아니어서 뺐습니다: "
+                                                    + ", ".join(skipped[:5])))
+
+    with Gradebook(f"sqlite:///{db}", course_config(course).CourseDirectory.course_id) as gb:
+        notebooks = [nb.name for nb in gb.find_assignment(task.lab).notebooks]
+    _fix_notebook_names(submitted, notebooks, outcome)
+
+    runnable = 0
+    flagged = False
+    for name in notebooks:
+        path = submitted / f"{name}.ipynb"
+        if not path.exists():
+            outcome.notes.append(Note("missing_notebook", f"{name}.ipynb 를 제출하지 않았습니다."))
+            continue
+        release = nbformat.read(root / RELEASE_DIR / task.lab / f"{name}.ipynb", as_version=4)
+        intake = read_submission(path, release, task.lab)
+        outcome.notes.extend(intake.notes)
+        flagged |= intake.flagged
+        if intake.refused:
+            path.unlink()  # nbgrader scores a missing notebook 0
+        else:
+            nbformat.write(intake.notebook, path)
+            runnable += 1
+    outcome.flagged = flagged
+
+    limits = Limits(**task.limits) if task.limits else Limits()
+    hide = [root / SOURCE_DIR, root / WORK_DIR, ROOT / SOURCE_DIR, ROOT / WORK_DIR, tmp]
+    SafeExecute.events = []
+    DropTestStderr.dropped = []
+    if runnable:
+        api = nbgrader_api(course, grading_config(course, limits, task.backend, task.uid, hide))
+        result = api.autograde(task.lab, task.student, force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError("nbgrader autograde failed:\n" + (result.get("error") or result.get("log") or "")[-3000:])
+    else:
+        _zero(db, task)
+    _read_back(db, course, task, notebooks, outcome, limits)
+    outcome.status = GRADED if runnable else REJECTED
+    autograded = work / "autograded" / task.student / task.lab
+    staging = Path(task.staging)
+    shutil.rmtree(staging, ignore_errors=True)
+    if autograded.is_dir():
+        shutil.copytree(autograded, staging)
+
+
+def _fix_notebook_names(submitted: Path, expected: list[str], outcome: Outcome) -> None:
+    """An LMS or a browser renames files ("lab00 (1).ipynb"): accept a single notebook under another name."""
+    present = sorted(p for p in submitted.glob("*.ipynb"))
+    names = {p.stem for p in present}
+    missing = [n for n in expected if n not in names]
+    strays = [p for p in present if p.stem not in expected]
+    if len(missing) == 1 and len(strays) == 1:
+        strays[0].rename(submitted / f"{missing[0]}.ipynb")
+        outcome.notes.append(Note("renamed", f"{strays[0].name} 을(를) {missing[0]}.ipynb 로 보고 채점했습니다."))
+
+
+def _zero(db: Path, task: Task) -> None:
+    """Record a refused submission with every grade 0, as nbgrader does for a missing notebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{db}") as gb:
+        gb.update_or_create_student(task.student)
+        sub = gb.update_or_create_submission(task.lab, task.student)
+        for nb in sub.notebooks:
+            for g in nb.grades:
+                g.auto_score, g.needs_manual_grade = 0, False
+        gb.db.commit()
+
+
+def _label(source: str, grade_id: str) -> str:
+    match = CHECK_NAME.search(source)
+    if match:
+        return match.group(1)
+    for line in source.splitlines():
+        text = line.strip().lstrip("#").strip()
+        if text and not text.startswith("###"):
+            return text.split(":")[0][:60]
+    return grade_id
+
+
+def _message(cell: dict | None, hidden: bool, score: float | None, points: float) -> tuple[str, str]:
+    """Status and a learner-safe Korean message for one graded cell, from its outputs only."""
+    if score is None:
+        return "manual", "강사가 직접 채점합니다."
+    errors = [o for o in (cell or {}).get("outputs", []) if o.get("output_type") == "error"]
+    if score >= points and not errors:
+        return "passed", ""
+    for special, status in ((KERNEL_DIED, "kernel_died"), (NOT_RUN, "not_run"), (TIMED_OUT, "timeout")):
+        for o in errors:
+            if o.get("ename") == special:
+                return status, o.get("evalue", "")
+    for o in errors:
+        ename, evalue = o.get("ename", ""), (o.get("evalue") or "").strip()
+        if ename in CHECK_ERRORS:
+            if evalue:
+                return "failed", CHECK_PREFIX.sub("", evalue, count=1)[:500]  # the label is shown beside it
+            return "failed", "숨겨진 테스트를 통과하지 못했습니다." if hidden else "점검을 통과하지 못했습니다."
+        if ename == "KeyboardInterrupt":
+            continue
+        if hidden:
+            # The value may quote the hidden test's data: show only the kind of error.
+            return "failed", f"숨겨진 테스트가 {ename} 오류로 끝났습니다. 과제 설명의 조건을 다시 확인하십시오."
+        return "failed", f"{ename}: {evalue}"[:500]
+    if errors:
+        return "failed", "실행이 중단되었습니다."
+    if 0 < score < points:
+        return "partial", f"부분 점수 {score:g}/{points:g}점입니다."
+    return "failed", "점검을 통과하지 못했습니다."
+
+
+# What a blocked action looks like from inside the sandbox, and how to say it to the learner.
+BLOCKED = [
+    ("memory_limit", lambda e, v: e == "MemoryError" or "Cannot allocate memory" in v,
+     "메모리 제한({mem} MB)을 넘어 메모리를 더 받지 못했습니다."),
+    ("network_blocked", lambda e, v: e in {"gaierror", "URLError", "ConnectionRefusedError", "EndpointConnectionError",
+                                           "NewConnectionError", "ConnectTimeoutError", "ConnectionError"}
+     or any(t in v for t in ("Network is unreachable", "name resolution", "Name or service not known", "Connection refused")),
+     "채점 환경에서는 네트워크를 쓸 수 없습니다. 인터넷이나 다른 서버에 접속하는 코드는 실패합니다."),
+    ("write_blocked", lambda e, v: "Read-only file system" in v or (e == "PermissionError" and "'/" in v),
+     "작업 폴더 밖에는 파일을 쓸 수 없습니다."),
+    ("outside_path", lambda e, v: e == "FileNotFoundError" and "'/" in v,
+     "채점 환경에는 작업 폴더와 실습에 필요한 파일만 있습니다. 다른 경로의 파일은 읽을 수 없습니다."),
+    ("process_limit", lambda e, v: e == "BlockingIOError" or "Resource temporarily unavailable" in v,
+     "프로세스 수 제한에 걸렸습니다 (프로세스를 너무 많이 만들었습니다)."),
+    ("file_limit", lambda e, v: "File too large" in v, "파일 크기 제한({file} MB)을 넘었습니다."),
+]
+
+
+def _explain_errors(executed, outcome: Outcome, limits: Limits) -> None:
+    """Turn errors that the sandbox caused into notes the learner can act on."""
+    seen = {n.code for n in outcome.notes}
+    for cell in executed.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") != "error":
+                continue
+            ename, evalue = out.get("ename", ""), out.get("evalue", "")
+            for code, matches, text in BLOCKED:
+                if code not in seen and matches(ename, evalue):
+                    seen.add(code)
+                    outcome.notes.append(Note(code, text.format(mem=limits.memory_mb, file=limits.max_file_mb)))
+                    break
+
+
+def _read_back(db: Path, course: Path, task: Task, notebooks: list[str], outcome: Outcome, limits: Limits) -> None:
+    from nbgrader.api import Gradebook
+
+    events = list(SafeExecute.events)
+    with Gradebook(f"sqlite:///{db}") as gb:
+        sub = gb.find_submission(task.lab, task.student)
+        outcome.timestamp = sub.timestamp.isoformat() if sub.timestamp else None
+        for snb in sub.notebooks:
+            path = course / WORK_DIR / "autograded" / task.student / task.lab / f"{snb.name}.ipynb"
+            cells = {}
+            if path.exists():
+                executed = nbformat.read(path, as_version=4)
+                cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in executed.cells}
+                _explain_errors(executed, outcome, limits)
+            record = {"grades": {}, "late_penalty": snb.late_submission_penalty}
+            for g in snb.grades:
+                source = gb.find_source_cell(g.name, snb.name, task.lab).source
+                hidden = "BEGIN HIDDEN TESTS" in source
+                score = g.score if not g.needs_manual_grade else None
+                status, message = _message(cells.get(g.name), hidden, score, g.max_score)
+                outcome.cells.append(CellResult(g.name, _label(source, g.name), g.max_score, score, hidden, status, message))
+                record["grades"][g.name] = {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade}
+            outcome.gradebook[snb.name] = record
+    outcome.score = sum(c.score or 0 for c in outcome.cells)
+    outcome.max_score = sum(c.points for c in outcome.cells)
+    kinds = {e["kind"] for e in events}
+    texts = {
+        "cell_timeout": f"시간 제한({limits.cell_timeout}초)을 넘긴 셀이 있어 중단하고 다음 셀로 넘어갔습니다. 무한 반복이 없는지 확인하십시오.",
+        "kernel_stuck": "셀이 중단 요청에도 멈추지 않아 커널을 끝냈습니다. 그 뒤의 셀은 실행하지 않았습니다.",
+        "kernel_died": "실행 중에 커널이 멈췄습니다 (os._exit, 메모리 초과, 충돌 등). 그 뒤의 셀은 실행하지 않았습니다.",
+        "notebook_timeout": f"노트북 전체 시간 제한({limits.notebook_timeout}초)을 넘겨 나머지 셀은 실행하지 않았습니다.",
+        "output_truncated": f"한 셀의 출력이 {limits.max_output_kb} KB를 넘어 나머지 출력은 버렸습니다.",
+    }
+    for kind in ("cell_timeout", "kernel_stuck", "kernel_died", "notebook_timeout", "output_truncated"):
+        if kind in kinds:
+            cells = sorted({e["cell"] or f"#{e['index']}" for e in events if e["kind"] == kind})
+            outcome.notes.append(Note(kind, texts[kind] + (f" (셀: {', '.join(cells[:5])})" if cells else "")))
+    if DropTestStderr.dropped:
+        outcome.notes.append(Note("stderr_ignored", "점검 셀에 나온 경고(stderr)는 점수에 영향을 주지 않도록 무시했습니다."))

@@ -1,0 +1,86 @@
+"""Build lab00 submissions the way students make them: the released notebook, edited."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from grader.config import ROOT
+
+SOURCE = ROOT / "solutions" / "lab00" / "lab00.ipynb"
+MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+
+
+def solution_answers() -> dict[str, str]:
+    """The instructor's answers, as a student would type them (no nbgrader markers)."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: MARKER.sub("", c.source)
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def release_notebook(course: Path) -> nbformat.NotebookNode:
+    return nbformat.read(course / "labs" / "lab00" / "lab00.ipynb", as_version=4)
+
+
+def answered(course: Path, answers: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """The release with `answers` (default: all correct) typed into the answer cells."""
+    answers = solution_answers() if answers is None else answers
+    nb = release_notebook(course)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell.source = answers[gid]
+    return nb
+
+
+def insert_after(nb: nbformat.NotebookNode, grade_id: str, source: str) -> nbformat.NotebookNode:
+    """Add a plain code cell after the cell `grade_id`, as a student adding a cell would."""
+    idx = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    nb.cells.insert(idx + 1, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def put(course: Path, student: str, content: nbformat.NotebookNode | bytes | str, name: str = "lab00.ipynb") -> Path:
+    """Place a submission as nbgrader's collect would."""
+    dest = course / "grader" / "work" / "submitted" / student / "lab00"
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / name
+    if isinstance(content, nbformat.NotebookNode):
+        nbformat.write(content, path)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def partial_answers() -> dict[str, str]:
+    """Task 1 right; task 2 returns bytes (both checks fail); task 3 ignores pagination and empty buckets."""
+    return {
+        "task1_solution": 's3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})',
+        "task2_solution": (
+            'GREETING = "안녕하세요, 서버리스!"\n\n'
+            "def read_text(bucket, key):\n"
+            '    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()\n\n'
+            's3.put_object(Bucket=BUCKET, Key="hello.txt", Body=GREETING.encode("utf-8"))'
+        ),
+        "task3_solution": (
+            'def list_keys(bucket, prefix=""):\n'
+            '    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"])'
+        ),
+    }
+
+
+PARTIAL_SCORES = {"check_1_1": 1, "check_1_2": 1, "check_2_1": 0, "check_2_2": 0,
+                  "check_3_1": 1, "check_3_2": 0, "check_3_3": 0}
+
+
+def hidden_test_lines() -> set[str]:
+    """Every line of lab00's hidden tests: none may reach a student."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    lines = set()
+    for cell in nb.cells:
+        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
+            lines.update(l.strip() for l in block.splitlines() if len(l.strip()) > 8)
+    return lines

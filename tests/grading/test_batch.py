@@ -1,0 +1,105 @@
+"""Parallel, resumable batch grading: every grade lands in the gradebook, only changes are regraded."""
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import time
+
+
+from grader.batch import autograde_all
+from grader.config import Limits
+from grader.gradebook import scores
+from grader.progress import Progress
+from grader.results import ERROR, ResultStore
+from grader.worker import Task, grade
+
+from .conftest import TEST_LIMITS
+from .helpers import PARTIAL_SCORES, answered, partial_answers, put, release_notebook
+
+
+def test_parallel_batch_grades_everyone_into_the_gradebook(fresh_course):
+    put(fresh_course, "full", answered(fresh_course))
+    put(fresh_course, "blank", release_notebook(fresh_course))
+    put(fresh_course, "partial", answered(fresh_course, partial_answers()))
+    out = io.StringIO()
+    report = autograde_all("lab00", fresh_course, jobs=2, limits=TEST_LIMITS, stream=out)
+    got = {o.student: o.score for o in report.graded}
+    assert got == {"full": 7, "blank": 0, "partial": 3}
+    book = scores(fresh_course, "lab00")
+    assert book["full"] == {k: 1.0 for k in PARTIAL_SCORES}
+    assert book["partial"] == {k: float(v) for k, v in PARTIAL_SCORES.items()}
+    # nbgrader's tools (formgrader) find the executed notebooks where they expect them.
+    assert (fresh_course / "grader/work/autograded/partial/lab00/lab00.ipynb").exists()
+    assert out.getvalue().count("\n") == 3 and "3/3" in out.getvalue()
+
+
+def test_rerun_grades_only_what_changed_and_force_regrades_all(fresh_course):
+    put(fresh_course, "a", answered(fresh_course))
+    put(fresh_course, "b", release_notebook(fresh_course))
+    first = autograde_all("lab00", fresh_course, jobs=2, limits=TEST_LIMITS, progress=False)
+    assert len(first.graded) == 2
+    again = autograde_all("lab00", fresh_course, jobs=2, limits=TEST_LIMITS, progress=False)
+    assert again.graded == [] and sorted(again.skipped) == ["a", "b"]
+    put(fresh_course, "b", answered(fresh_course))  # b resubmits, now right
+    changed = autograde_all("lab00", fresh_course, jobs=2, limits=TEST_LIMITS, progress=False)
+    assert [o.student for o in changed.graded] == ["b"] and changed.graded[0].score == 7
+    assert scores(fresh_course, "lab00")["b"]["check_3_3"] == 1.0
+    forced = autograde_all("lab00", fresh_course, jobs=2, limits=TEST_LIMITS, force=True, progress=False)
+    assert sorted(o.student for o in forced.graded) == ["a", "b"]
+
+
+def test_changed_limits_or_pipeline_mean_regrading(fresh_course):
+    put(fresh_course, "a", release_notebook(fresh_course))
+    autograde_all("lab00", fresh_course, jobs=1, limits=TEST_LIMITS, progress=False)
+    other = TEST_LIMITS.__class__(**{**TEST_LIMITS.as_dict(), "cell_timeout": 7})
+    assert len(autograde_all("lab00", fresh_course, jobs=1, limits=other, progress=False).graded) == 1
+
+
+def test_a_failure_of_the_grader_is_recorded_not_raised_and_retried(fresh_course):
+    bad = Task("lab00", "ghost", str(fresh_course), str(fresh_course / "no-such.db"), str(fresh_course / "stage"))
+    outcome = grade(bad)
+    assert outcome.status == ERROR and "no-such.db" in outcome.error
+    assert outcome.notes[0].code == "grader_error"
+
+
+def test_ctrl_c_keeps_finished_grades_and_the_rerun_does_the_rest(fresh_course):
+    for i in range(4):
+        put(fresh_course, f"s{i}", release_notebook(fresh_course))
+    cmd = [sys.executable, "-m", "grader", "--root", str(fresh_course), "autograde", "lab00", "-j", "1", "--quiet",
+           "--cell-timeout", "6", "--notebook-timeout", "45"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results = fresh_course / "grader/work/results/lab00"
+    deadline = time.monotonic() + 120
+    while not (results.is_dir() and list(results.glob("*.json"))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "다시 실행하면 남은 것만 채점합니다" in err
+    # Nothing outlived the interrupted grader: no temporary folder, no kernel (given a moment to die).
+    assert not list(Path(tempfile.gettempdir()).glob("grader-batch-*")), "batch folder left behind"
+    for _ in range(50):
+        if subprocess.run(["pgrep", "-f", "ipykernel_launcher.*grader-batch-"], capture_output=True).returncode == 1:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("a kernel outlived the interrupted grader")
+    saved = ResultStore(fresh_course).all("lab00")
+    assert 1 <= len(saved) < 4
+    assert set(scores(fresh_course, "lab00")) >= {o.student for o in saved}
+    cli_limits = Limits(cell_timeout=6, notebook_timeout=45)  # what the command line above used
+    rest = autograde_all("lab00", fresh_course, jobs=2, limits=cli_limits, progress=False)
+    assert sorted(rest.skipped) == sorted(o.student for o in saved)
+    assert len(rest.graded) == 4 - len(saved)
+
+
+def test_progress_line_shows_count_and_time_left():
+    out = io.StringIO()
+    bar = Progress(4, stream=out)
+    bar.advance("kim 7/7")
+    line = out.getvalue()
+    assert "1/4" in line and "25%" in line and "남은 시간" in line and "kim 7/7" in line
