@@ -52,8 +52,8 @@ class TooManyRequestsException(Exception):
         self.function_name = function_name
         self.limit = limit
         super().__init__(
-            f"Rate Exceeded. ({self.reason}: 함수 {function_name}의 예약 동시성 {limit}을(를) "
-            "모두 쓰고 있어 요청이 스로틀되었습니다. 예약 동시성을 늘리거나 잠시 뒤 다시 호출하십시오.)"
+            f"Rate Exceeded. ({self.reason}: 함수 {function_name}의 예약된 동시성 {limit}을(를) "
+            "모두 쓰고 있어 요청이 스로틀되었습니다. 예약된 동시성을 늘리거나 잠시 뒤 다시 호출하십시오.)"
         )
 
 

@@ -232,7 +232,7 @@ def install(cloud: "LocalCloud") -> None:
         _request.qualifier = None
         invoked_arn = invoked_arn_for(self, qualifier)
         kind = _header(request_headers, "X-Amz-Invocation-Type") or "RequestResponse"
-        payload = body.encode() if isinstance(body, str) else (body or b"{}")
+        payload = (body.encode() if isinstance(body, str) else body) or b"{}"  # AWS accepts an empty payload
         try:
             import json
 

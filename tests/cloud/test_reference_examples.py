@@ -315,12 +315,10 @@ def _echo(event, context):
     return event
 
 
-def test_gap_invoke_without_payload_is_refused(cloud: LocalCloud) -> None:
-    """The page tells learners to pass Payload=b"{}"; if this is fixed, update the page."""
+def test_invoke_without_payload_gets_an_empty_event_like_aws(cloud: LocalCloud) -> None:
     cloud.deploy(_echo, name="echo")
-    lam = cloud.client("lambda")
-    with pytest.raises(lam.exceptions.InvalidRequestContentException):
-        lam.invoke(FunctionName="echo")
+    response = cloud.client("lambda").invoke(FunctionName="echo")
+    assert json.loads(response["Payload"].read()) == {}
 
 
 def test_gap_provisioned_concurrency_api_is_not_implemented(cloud: LocalCloud) -> None:
