@@ -27,6 +27,7 @@ import datetime as _dt
 import io
 import json
 import os
+import random
 import resource
 import shutil
 import tempfile
@@ -201,6 +202,14 @@ class CodeStore:
                     archive.extractall(staging)
                 os.rename(staging, target)
         return target
+
+
+_ids = random.Random()  # seeded from os.urandom once
+
+
+def new_request_id() -> str:
+    """A random (version 4) UUID for a request: unique, not secret, so no urandom syscall per call."""
+    return str(uuid.UUID(int=_ids.getrandbits(128), version=4))
 
 
 def day_stream_prefix(epoch: float) -> str:
@@ -684,7 +693,7 @@ class LambdaRuntime:
         Raises `TooManyRequestsException` when reserved concurrency is exhausted.
         """
         spec = self.spec_for(fn)
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or new_request_id()
         if isinstance(payload, str):
             payload = payload.encode()
         payload = payload or b""

@@ -19,10 +19,16 @@ runtime-added `sys.path` entry and so re-imports everything in each child.
 Handler code in these processes reaches the same moto state as the notebook through
 `endpoint.MotoEndpoint`, with fake credentials and that local endpoint only.
 
-Where AWS differs (and the course says so): memory is measured but not limited (no
-`Runtime.OutOfMemory`); a restored instance is a fork of a live process, not a microVM snapshot
-(threads started during INIT do not survive it; sockets opened during INIT are replaced by
-unconnected ones so clients reconnect).
+Where AWS differs (and the course says so):
+- memory is measured but not limited (no `Runtime.OutOfMemory`), and CPU is not scaled with it;
+- a restored instance is a fork of a live process, not a microVM snapshot: threads started
+  during INIT do not survive it; sockets opened during INIT are replaced by unconnected ones, so
+  clients reconnect (AWS also gives no guarantee for connections across a restore); the
+  `random` module's state is restored as a snapshot would restore it (fork alone would re-seed);
+- SnapStart applies here to every version, $LATEST included (AWS: published versions only);
+- a failing after-restore hook is returned as a function error of type SnapStartException (AWS
+  fails the Invoke API call itself with SnapStartException, HTTP 400);
+- an INIT that outlives its 10 s is reported as `Runtime.Unknown`, not retried in the invoke.
 """
 
 from __future__ import annotations
@@ -59,10 +65,6 @@ INIT_TIMEOUT_S = 10.0  # AWS: the INIT phase of an on-demand function gets 10 s
 SNAPSHOT_INIT_TIMEOUT_S = 130.0  # AWS: 130 s (or the function timeout, if longer) to create a snapshot
 RESTORE_TIMEOUT_S = 10.0  # AWS: the runtime must load and run after-restore hooks within 10 s
 _HEADER = struct.Struct("<I")
-# Watch for the answer this long before sleeping in poll(): an answer within it spares waking
-# this thread, which costs tens of µs on a VM (an inter-processor interrupt). Measured on the
-# course VM: warm invoke 190 -> ~135 µs. Bounded, and each poll(0) releases the GIL.
-SPIN_SECONDS = 100e-6 if (os.cpu_count() or 1) > 1 else 0.0  # on one CPU, spinning only delays the worker
 
 
 def python_executable() -> str:
@@ -113,6 +115,7 @@ class WorkerChannel:
         self.buffer = bytearray()
         self._poll = select.poll()
         self._poll.register(self.fd, select.POLLIN)
+        self._chunk = bytearray(1 << 16)  # reused: a fresh 256 KiB bytes per read costs µs
 
     def send(self, message: tuple) -> None:
         data = marshal.dumps(message)
@@ -135,11 +138,6 @@ class WorkerChannel:
                     message = marshal.loads(bytes(buffer[4 : 4 + size]))
                     del buffer[: 4 + size]
                     return message
-            if SPIN_SECONDS:
-                poll, perf = self._poll.poll, time.perf_counter
-                until = perf() + SPIN_SECONDS
-                while not poll(0) and perf() < until:
-                    pass
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self._poll.poll(math.ceil(remaining * 1000)):
@@ -147,12 +145,12 @@ class WorkerChannel:
                         raise WorkerTimeout()
                     continue
             try:
-                chunk = os.read(self.fd, 1 << 18)
+                count = os.readv(self.fd, [self._chunk])
             except OSError as exc:
                 raise WorkerGone() from exc
-            if not chunk:
+            if not count:
                 raise WorkerGone()
-            buffer += chunk
+            buffer += self._chunk[:count] if count < len(self._chunk) else self._chunk
 
     def close(self) -> None:
         self.sock.close()
@@ -245,7 +243,6 @@ class ProcessEnvironment(ExecutionEnvironment):
         env.update(self.runtime.endpoint.child_environment(self.spec.region))
         env["LAMBDA_RUNTIME_DIR"] = BOOTSTRAP_DIR
         env["LABKIT_SITE_DIRS"] = _site_dirs()
-        env["LABKIT_WORKER_SPIN"] = os.environ.get("LABKIT_WORKER_SPIN", "0")
         return env
 
     # ---- INIT
@@ -458,7 +455,6 @@ class SnapshotTemplate:
         env.update(self.runtime.endpoint.child_environment(self.spec.region))
         env["LAMBDA_RUNTIME_DIR"] = BOOTSTRAP_DIR
         env["LABKIT_SITE_DIRS"] = _site_dirs()
-        env["LABKIT_WORKER_SPIN"] = os.environ.get("LABKIT_WORKER_SPIN", "0")
         return env
 
     def fork(self, output_fd: int) -> WorkerChannel:

@@ -158,7 +158,7 @@ def test_reserved_concurrency_throttles(cloud: LocalCloud, code_dir) -> None:
     lam.put_function_concurrency(FunctionName="limited", ReservedConcurrentExecutions=1)
     results = _invoke_in_threads(cloud, "limited", [{"n": 0, "hold": 0.3}, {"n": 1, "hold": 0.3}])
     throttled = [r for r in results if isinstance(r, TooManyRequestsException)]
-    assert len(throttled) == 1 and "예약 동시성" in str(throttled[0])
+    assert len(throttled) == 1 and "예약된 동시성" in str(throttled[0])
 
     lam.put_function_concurrency(FunctionName="limited", ReservedConcurrentExecutions=0)
     no_retry = boto3.client("lambda", config=Config(retries={"max_attempts": 1, "mode": "standard"}))

@@ -480,3 +480,23 @@ def test_a_crash_or_a_hang_during_init(cloud: LocalCloud, code_dir, monkeypatch)
     assert result.result["errorType"] == "Runtime.Unknown"
     assert "INIT phase timed out" in result.result["errorMessage"]
     assert hang.instances() == []
+
+
+def test_writes_from_a_worker_process_feed_event_sources(cloud: LocalCloud, code_dir) -> None:
+    """A subprocess handler writes through the moto endpoint; the stream poller sees the records."""
+    stream_arn = cloud.client("dynamodb").create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    writer = "import boto3\ntable = boto3.resource('dynamodb').Table('orders')\ndef handler(e, c):\n    table.put_item(Item={'id': e['id']})\n"
+    reader = "def handler(e, c):\n    for r in e['Records']:\n        print('SEEN', r['eventName'], r['dynamodb']['NewImage']['id']['S'])\n"
+    cloud.deploy(code_dir(app=writer), name="writer", isolation="subprocess")
+    cloud.deploy(code_dir(app=reader), name="reader", isolation="snapshot")
+    cloud.client("lambda").create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="reader", StartingPosition="TRIM_HORIZON")
+    for order in ("o-1", "o-2"):
+        assert cloud.invoke("writer", {"id": order}).ok
+    cloud.run_until_idle()
+    assert [line for line in cloud.logs("reader") if line.startswith("SEEN")] == ["SEEN INSERT o-1", "SEEN INSERT o-2"]

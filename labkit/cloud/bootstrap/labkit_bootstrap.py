@@ -34,7 +34,7 @@ import sys
 import time
 
 _HEADER = struct.Struct("<I")
-SPIN_SECONDS = float(os.environ.pop("LABKIT_WORKER_SPIN", "0"))
+SPARE_DELAY_S = 0.02
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 TASK_ROOT_SHOWN = "/var/task"
 
@@ -42,10 +42,12 @@ TASK_ROOT_SHOWN = "/var/task"
 class Channel:
     """Length-prefixed marshal frames over a socket file descriptor."""
 
-    def __init__(self, fd: int, spin: float = 0.0) -> None:
+    def __init__(self, fd: int) -> None:
         self.fd = fd
         self.buffer = bytearray()
-        self.spin = spin
+        # One reusable read buffer: os.read(fd, 256 KiB) would allocate (and fault in) fresh
+        # pages on every call, which costs µs and makes Memory re-read /proc every time.
+        self._chunk = bytearray(1 << 16)
 
     def send(self, message: tuple) -> None:
         data = marshal.dumps(message)
@@ -63,21 +65,10 @@ class Channel:
                     message = marshal.loads(bytes(buffer[4 : 4 + size]))
                     del buffer[: 4 + size]
                     return message
-            if self.spin:
-                self._spin()
-            chunk = os.read(self.fd, 1 << 18)
-            if not chunk:
+            count = os.readv(self.fd, [self._chunk])
+            if not count:
                 return None
-            buffer += chunk
-
-    def _spin(self) -> None:
-        import select
-
-        poll = select.poll()
-        poll.register(self.fd, select.POLLIN)
-        until = time.perf_counter() + self.spin
-        while not poll.poll(0) and time.perf_counter() < until:
-            os.sched_yield()
+            buffer += self._chunk[:count] if count < len(self._chunk) else self._chunk
 
 
 class State:
@@ -304,7 +295,6 @@ _FUNCTION: tuple = (None, None, None)  # name, version, memory: read once, as th
 def serve(channel: Channel, handler, fault, task_root: str) -> None:
     """Answer invocations until the parent closes the socket."""
     memory = Memory()
-    channel.spin = SPIN_SECONDS
     out, err = sys.stdout, sys.stderr
     perf = time.perf_counter
     loads, dumps = json.loads, json.dumps
@@ -409,7 +399,15 @@ def _sever_sockets(keep: int) -> None:
 
 
 def zygote(control_fd: int, handler, fault, task_root: str) -> None:
-    """Fork restored instances on demand; reap them for the parent."""
+    """Hand out restored instances on demand; reap them for the parent.
+
+    One forked child is kept in reserve (a "spare"): a restore hands the instance's socket to
+    it. Forking a process with boto3 loaded takes ~1.3 ms (page tables, then a copy-on-write
+    fault for every page the child writes), more than the whole restore should; the spare has
+    paid that before it is needed. The next spare is forked once the zygote has been idle for
+    SPARE_DELAY_S, so that its fork does not compete for the CPU with the instance just restored.
+    """
+    import select
     import signal
     import socket
 
@@ -462,21 +460,66 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
                 deadline = float("inf")
             time.sleep(0.0005)
 
+    def restore(fds: list[int], clock_offset: float, started: float) -> None:
+        """In a forked child: become the instance whose socket and output file are `fds`."""
+        _restored(fds, control_fd, clock_offset, random_module, random_state, handler, fault, task_root, started)
+
+    def make_spare() -> tuple[int, "socket.socket"] | None:
+        ours, theirs = socket.socketpair()
+        try:
+            pid = os.fork()
+        except OSError:
+            ours.close()
+            theirs.close()
+            return None
+        if pid == 0:
+            ours.close()
+            data, fds, _, _ = socket.recv_fds(theirs, 1 << 16, 4)
+            if not data or len(fds) != 2:
+                os._exit(0)
+            theirs.close()
+            _, clock_offset, started = marshal.loads(data[4:])
+            restore(fds, clock_offset, started)
+        theirs.close()
+        children.add(pid)
+        return pid, ours
+
+    spare = make_spare()
+    spare_due: float | None = None
+    waiting = select.poll()
+    waiting.register(control_fd, select.POLLIN)
     while True:
+        if spare is None and spare_due is not None and not channel.buffer:
+            if not waiting.poll(max(0, int((spare_due - time.monotonic()) * 1000))):
+                spare, spare_due = make_spare(), None
+                continue
         message, fds = command()
         collect()
         if message[0] == "fork":
             started = time.perf_counter()
-            try:
-                pid = os.fork()
-            except OSError:
-                pid = -1  # closing the instance's socket tells the parent
-            if pid == 0:
-                _restored(fds, control_fd, message[1], random_module, random_state, handler, fault, task_root, started)
+            handed = False
+            if spare is not None:
+                pid, link = spare
+                spare = None
+                frame = marshal.dumps(("assign", message[1], started))
+                try:
+                    socket.send_fds(link, [_HEADER.pack(len(frame)) + frame], fds)
+                    handed = True
+                except OSError:  # the spare has gone: fork one now instead
+                    pass
+                link.close()
+            if not handed:
+                try:
+                    pid = os.fork()
+                except OSError:
+                    pid = -1  # closing the instance's socket tells the parent
+                if pid == 0:
+                    restore(fds, message[1], started)
+                if pid > 0:
+                    children.add(pid)
             for fd in fds:
                 os.close(fd)
-            if pid > 0:
-                children.add(pid)
+            spare_due = time.monotonic() + SPARE_DELAY_S
         elif message[0] == "reap":
             channel.send(("reaped", message[1], reap(message[1])))
         else:  # "exit", or EOF: the parent has gone
