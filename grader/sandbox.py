@@ -196,6 +196,11 @@ class Sandbox:
                 args += ["--symlink", os.readlink(path), str(path)]
             elif path.is_dir():
                 args += ["--ro-bind", str(path), str(path)]
+        # The private /tmp goes first: mounted after the binds below, it would cover a course
+        # checked out under /tmp (as CI and `git clone` into mktemp do) and hide its venv.
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--size", str(self.limits.tmp_mb * 2**20), "--perms", "1777", "--tmpfs", "/tmp",
+                 "--perms", "1777", "--tmpfs", "/dev/shm"]
         made: set[Path] = {Path("/"), Path("/usr"), Path("/etc"), Path("/tmp")}
 
         def mkdirs(target: Path) -> list[str]:
@@ -212,9 +217,6 @@ class Sandbox:
                 continue
             args += mkdirs(ro) + ["--ro-bind", str(ro), str(ro)]
             made.add(ro)
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--size", str(self.limits.tmp_mb * 2**20), "--perms", "1777", "--tmpfs", "/tmp",
-                 "--perms", "1777", "--tmpfs", "/dev/shm"]
         for rw in writable:
             args += mkdirs(rw) + ["--bind", str(rw), str(rw)]
         args += ["--chdir", str(chdir)]
