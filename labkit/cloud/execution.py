@@ -45,6 +45,7 @@ from .errors import (
     FunctionNotFound,
     TooManyRequestsException,
     error_payload,
+    exit_error_payload,
     import_error_payload,
     log_line_for,
     timeout_payload,
@@ -410,6 +411,10 @@ class ExecutionEnvironment:
             except _Fault as exc:
                 self.runtime.watchdog.disarm(deadline)
                 error = import_error_payload(exc.kind, exc.message, request_id, exc.stack)
+            except SystemExit as exc:  # sys.exit() in a handler ends Lambda's runtime process
+                self.runtime.watchdog.disarm(deadline)
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                error = exit_error_payload(request_id, code)
             except Exception as exc:  # noqa: BLE001 - the handler's error is the result
                 self.runtime.watchdog.disarm(deadline)
                 error = self._shown_payload(error_payload(exc, request_id, (_RUNTIME_DIR,)))
@@ -731,7 +736,8 @@ class LambdaRuntime:
             except BaseException:
                 self._release(inst, discard=True)
                 raise
-            discard = timed_out or inst.dead  # AWS resets the environment after a timeout or crash
+            # AWS resets the environment after a timeout or a crash (an exited runtime included).
+            discard = timed_out or inst.dead or (error is not None and error.get("errorType") == "Runtime.ExitError")
         capture.flush()
         events.extend(capture.events)
         status = error_type = None

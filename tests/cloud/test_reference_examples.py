@@ -347,8 +347,12 @@ def _quit(event, context):
     sys.exit(3)
 
 
-def test_gap_sys_exit_in_process_reaches_the_caller(cloud: LocalCloud) -> None:
-    """In-process, SystemExit is not turned into Runtime.ExitError (the page warns about it)."""
+def test_sys_exit_in_process_is_a_runtime_exit_error_like_aws(cloud: LocalCloud) -> None:
     cloud.deploy(_quit, name="quit")
-    with pytest.raises(SystemExit):
-        cloud.invoke("quit")
+    result = cloud.invoke("quit")
+    assert not result.ok
+    assert result.function_error == "Unhandled"
+    payload = json.loads(result.payload)
+    assert payload["errorType"] == "Runtime.ExitError"
+    assert "exit status 3" in payload["errorMessage"]
+    assert cloud.invoke("quit").cold_start, "the exited environment must not be reused"
