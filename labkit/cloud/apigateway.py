@@ -38,7 +38,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from .errors import CloudUsageError, TooManyRequestsException
 
@@ -176,7 +176,10 @@ class ApiGateway:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                split = urlsplit(self.path)
+                # http.server decodes the request line as Latin-1; a client that sends raw UTF-8
+                # (curl with a Korean query) gets its bytes percent-encoded, as a browser would.
+                target = quote(self.path.encode("latin-1"), safe="/?&=%:+,;@!$'()*[]~#")
+                split = urlsplit(target)
                 request = ApiRequest(self.command, split.path or "/", split.query, list(self.headers.items()), body, self.client_address[0])
                 response = gateway.handle(api_id, request)
                 self.send_response(response.status)

@@ -159,6 +159,21 @@ def test_rest_api_over_a_real_local_http_server(cloud: LocalCloud, code_dir) -> 
     assert requests.get(f"{base}/nope").status_code == 403
 
 
+def test_local_server_reads_raw_utf8_in_the_request_line_like_a_browser_would(cloud: LocalCloud, code_dir) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    api = _rest_api(cloud, code_dir, ["/items/{id}"])
+    base = urlsplit(cloud.serve_api(api))
+    with socket.create_connection((base.hostname, base.port)) as sock:  # what curl sends for ?q=한글
+        sock.sendall(f"GET {base.path}/items/한?q=한글 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        while sock.recv(65536):
+            pass
+    event = _events(cloud)[-1]
+    assert event["pathParameters"] == {"id": "한"}
+    assert event["queryStringParameters"] == {"q": "한글"}
+
+
 # ---------------------------------------------------------------- HTTP API (v2)
 
 
