@@ -8,18 +8,15 @@ import nbformat
 from grader.autograde import autograde, submit
 from grader.config import ROOT
 
+from .helpers import PARTIAL_SCORES, answered, partial_answers
+
 SOLUTION = ROOT / "solutions" / "lab00" / "lab00.ipynb"
 
 
 def student_notebook(course: Path, tmp_path: Path, answers: dict[str, str], name: str) -> Path:
     """The released notebook with some solution cells filled in, as a student would."""
-    nb = nbformat.read(course / "labs" / "lab00" / "lab00.ipynb", as_version=4)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id]
     path = tmp_path / f"{name}.ipynb"
-    nbformat.write(nb, path)
+    nbformat.write(answered(course, answers), path)
     return path
 
 
@@ -41,29 +38,10 @@ def test_untouched_release_scores_zero_and_still_grades(lab00_course):
 
 
 def test_partly_right_submission_gets_partial_credit(lab00_course, tmp_path):
-    answers = {
-        # Task 1 right.
-        "task1_solution": 's3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})',
-        # Task 2 uploads, but returns bytes: both checks must fail.
-        "task2_solution": (
-            'GREETING = "안녕하세요, 서버리스!"\n\n'
-            "def read_text(bucket, key):\n"
-            '    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()\n\n'
-            's3.put_object(Bucket=BUCKET, Key="hello.txt", Body=GREETING.encode("utf-8"))'
-        ),
-        # Task 3 ignores pagination and the empty case: only the visible check passes.
-        "task3_solution": (
-            'def list_keys(bucket, prefix=""):\n'
-            '    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"])'
-        ),
-    }
+    answers = partial_answers()  # task 1 right, task 2 returns bytes, task 3 ignores pagination
     result = grade(lab00_course, "partial", student_notebook(lab00_course, tmp_path, answers, "partial"))
     scores = {cell: score for cell, (score, _) in result.per_cell.items()}
-    assert scores == {
-        "check_1_1": 1, "check_1_2": 1,
-        "check_2_1": 0, "check_2_2": 0,
-        "check_3_1": 1, "check_3_2": 0, "check_3_3": 0,
-    }
+    assert scores == PARTIAL_SCORES
     assert result.score == 3
 
 
