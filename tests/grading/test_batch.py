@@ -67,8 +67,11 @@ def test_a_failure_of_the_grader_is_recorded_not_raised_and_retried(fresh_course
 
 
 def test_ctrl_c_keeps_finished_grades_and_the_rerun_does_the_rest(fresh_course):
+    # Each submission takes a few seconds (a slow answer cell), so the grader cannot finish all
+    # four between the first saved grade and the Ctrl-C, however fast the machine is.
+    slow = answered(fresh_course, {"task1_solution": "import time\ntime.sleep(3)"})
     for i in range(4):
-        put(fresh_course, f"s{i}", release_notebook(fresh_course))
+        put(fresh_course, f"s{i}", slow)
     cmd = [sys.executable, "-m", "grader", "--root", str(fresh_course), "autograde", "lab00", "-j", "1", "--quiet",
            "--cell-timeout", "6", "--notebook-timeout", "45"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
