@@ -22,6 +22,8 @@ import socket
 import threading
 from typing import Any
 
+from .credentials import fake_aws_environment
+
 __all__ = ["MotoEndpoint"]
 
 
@@ -97,15 +99,4 @@ class MotoEndpoint:
 
     def child_environment(self, region: str) -> dict[str, str]:
         """What a handler process needs to reach this endpoint, with fake credentials only."""
-        return {
-            "AWS_ENDPOINT_URL": self.url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": region,
-            "AWS_REGION": region,
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        }
+        return {"AWS_ENDPOINT_URL": self.url, **fake_aws_environment(region)}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import moto_integration
+from .credentials import fake_aws_environment
 from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
@@ -46,21 +47,6 @@ PYTHON_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 ROLE_NAME = "labkit-lambda-role"
 
 _active_cloud: "LocalCloud | None" = None
-
-
-def _forced_environment(region: str) -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_SECURITY_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": region,
-        "AWS_REGION": region,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    }
 
 
 @dataclass
@@ -152,7 +138,7 @@ class LocalCloud:
         self._saved_env = dict(os.environ)
         for key in [k for k in os.environ if k.startswith("AWS_")]:
             del os.environ[key]
-        os.environ.update(_forced_environment(self.region))
+        os.environ.update(fake_aws_environment(self.region))
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self.runtime = LambdaRuntime(self.clock, self.account_id, self.region, self._keep_alive)
