@@ -5,7 +5,8 @@ closes the gaps that would otherwise be silently skipped or fail:
 - `AWS::SNS::Subscription`, `AWS::SecretsManager::Secret` (SecretString or
   GenerateSecretString), `AWS::ApiGateway::Stage`, `AWS::ApiGatewayV2::Api/Stage/Integration/
   Route` (what SAM's HttpApi becomes), `AWS::Lambda::EventInvokeConfig`, `AWS::Lambda::Alias`,
-  `AWS::Scheduler::Schedule`, and the access policies `AWS::SQS::QueuePolicy`,
+  `AWS::Scheduler::Schedule`, `AWS::Lambda::Version` (moto's Ref is the logical id, AWS's the
+  version ARN), and the access policies `AWS::SQS::QueuePolicy`,
   `AWS::SNS::TopicPolicy`, `AWS::S3::BucketPolicy` (stored, not enforced: the local cloud does not
   evaluate IAM, and moto would enforce a bucket's Deny statements without their conditions);
 - `AWS::ApiGateway::RestApi` with an OpenAPI/Swagger `Body` and no `Name` (what SAM emits):
@@ -449,6 +450,26 @@ class LambdaEventInvokeConfig(_Model):
         return cls(f"{name}:{qualifier or '$LATEST'}")
 
 
+class LambdaVersion(_Model):
+    """Replaces moto's, whose Ref is the logical id: AWS's Ref is the version's ARN, which the
+    Serverless Framework puts in its `...QualifiedArn` outputs and aliases point at."""
+
+    TYPE = "AWS::Lambda::Version"
+    ATTRIBUTES = ("FunctionArn", "Version")
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "LambdaVersion":
+        props = cloudformation_json["Properties"]
+        fn = _backend("awslambda", account_id, region_name).publish_version(
+            props["FunctionName"], props.get("Description", "")
+        )
+        if fn is None:
+            raise DeployError(f"{resource_name}: 함수 {props['FunctionName']}이(가) 없어 버전을 발행할 수 없습니다.")
+        return cls(fn.function_arn, FunctionArn=fn.function_arn, Version=str(fn.version))  # ARN ends in :<version>
+
+
 class LambdaAlias(_Model):
     TYPE = "AWS::Lambda::Alias"
     ATTRIBUTES = ("AliasArn",)
@@ -520,7 +541,7 @@ class S3BucketPolicy(_Policy):
 
 MODELS: tuple[type[_Model], ...] = (
     SnsSubscription, SecretsManagerSecret, ApiGatewayStage, HttpApi, HttpApiStage, HttpApiIntegration, HttpApiRoute,
-    LambdaEventInvokeConfig, LambdaAlias, SchedulerSchedule, SqsQueuePolicy, SnsTopicPolicy, S3BucketPolicy,
+    LambdaEventInvokeConfig, LambdaVersion, LambdaAlias, SchedulerSchedule, SqsQueuePolicy, SnsTopicPolicy, S3BucketPolicy,
 )
 
 
