@@ -4,10 +4,14 @@
   come straight from node_modules as build files, so the site makes no external
   request and docs/ holds no generated copies; this works for `build` and `serve`.
 - docs/glossary.yml renders the body of the glossary page and feeds the tooltips.
+- mermaid (3.5 MB) is loaded only by pages that have a diagram: `extra_javascript` would put it
+  on every page. Safe because the site does not use instant navigation, which would skip the
+  script when moving from a page without diagrams to one with them.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -25,6 +29,8 @@ from workshop.glossary import (
 GLOSSARY_FILE = "glossary.yml"  # in docs_dir; excluded from the site by `exclude_docs`
 GLOSSARY_PAGE = "glossary.md"
 GLOSSARY_MARKER = "<!-- glossary -->"  # where the entries go; without it, at the end
+
+MERMAID_SCRIPT = re.compile(r'<script src="[^"]*assets/vendor/mermaid/mermaid\.min\.js"></script>\s*')
 
 # Site path -> path under node_modules (versions pinned in package.json / package-lock.json).
 VENDOR_FILES = {
@@ -84,3 +90,10 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     if GLOSSARY_MARKER in markdown:
         return markdown.replace(GLOSSARY_MARKER, body, 1)
     return f"{markdown.rstrip()}\n\n{body}"
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """Drop the mermaid script from pages without a diagram."""
+    if 'class="mermaid"' in output:
+        return output
+    return MERMAID_SCRIPT.sub("", output)

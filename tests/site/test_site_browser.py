@@ -134,6 +134,16 @@ def test_search_finds_glossary_entry_by_korean_and_english_word(guarded: Guarded
     assert_offline(guarded)
 
 
+def test_page_without_diagram_searches_without_loading_mermaid(guarded: GuardedPage, site_url: str) -> None:
+    """Material would fetch mermaid from unpkg if a page had a diagram but no script; this page has neither."""
+    guarded.page.goto(f"{site_url}/glossary.html")
+    guarded.search("cold")
+    guarded.glossary_result("콜드 스타트").first.wait_for(timeout=20_000)
+    assert [url for url in guarded.requested if "search" in url], "요청 기록이 비어 있습니다."
+    assert not [url for url in guarded.requested if "mermaid" in url]
+    assert_offline(guarded)
+
+
 def test_site_opened_from_file_renders_and_searches_offline(guarded: GuardedPage, built_site: Path) -> None:
     guarded.page.goto((built_site / "index.html").as_uri())
     guarded.page.locator(".mermaid svg").first.wait_for(timeout=20_000)

@@ -55,6 +55,16 @@ def test_built_pages_fetch_nothing_from_other_hosts(built_site: Path) -> None:
     assert not external, "외부에서 받아 오는 자원이 있습니다:\n" + "\n".join(external)
 
 
+def test_mermaid_is_loaded_only_by_pages_with_a_diagram(built_site: Path) -> None:
+    """3.5 MB of mermaid on a page without a diagram is only a slower page on a learner's laptop."""
+    pages = {p.relative_to(built_site).as_posix(): p.read_text(encoding="utf-8")
+             for p in built_site.rglob("*.html") if p.name != "404.html"}
+    with_diagram = {name for name, text in pages.items() if 'class="mermaid"' in text}
+    with_script = {name for name, text in pages.items() if "assets/vendor/mermaid/mermaid.min.js" in text}
+    assert with_diagram, "다이어그램이 있는 페이지가 하나도 없습니다(검사가 아무것도 보지 않습니다)."
+    assert with_script == with_diagram
+
+
 def test_glossary_page_has_an_entry_per_term_in_ko_en_form(built_site: Path) -> None:
     page = html.unescape((built_site / "glossary.html").read_text(encoding="utf-8"))
     for term in load_glossary(DOCS / "glossary.yml"):
