@@ -1,4 +1,4 @@
-"""Build lab00 submissions the way students make them: the released notebook, edited."""
+"""Build submissions the way students make them: the released notebook, edited (lab00 unless told)."""
 from __future__ import annotations
 
 import re
@@ -12,21 +12,21 @@ SOURCE = ROOT / "solutions" / "lab00" / "lab00.ipynb"
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
-def solution_answers() -> dict[str, str]:
+def solution_answers(lab: str = "lab00") -> dict[str, str]:
     """The instructor's answers, as a student would type them (no nbgrader markers)."""
-    nb = nbformat.read(SOURCE, as_version=4)
+    nb = nbformat.read(ROOT / "solutions" / lab / f"{lab}.ipynb", as_version=4)
     return {c.metadata["nbgrader"]["grade_id"]: MARKER.sub("", c.source)
             for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def release_notebook(course: Path) -> nbformat.NotebookNode:
-    return nbformat.read(course / "labs" / "lab00" / "lab00.ipynb", as_version=4)
+def release_notebook(course: Path, lab: str = "lab00") -> nbformat.NotebookNode:
+    return nbformat.read(course / "labs" / lab / f"{lab}.ipynb", as_version=4)
 
 
-def answered(course: Path, answers: dict[str, str] | None = None) -> nbformat.NotebookNode:
+def answered(course: Path, answers: dict[str, str] | None = None, lab: str = "lab00") -> nbformat.NotebookNode:
     """The release with `answers` (default: all correct) typed into the answer cells."""
-    answers = solution_answers() if answers is None else answers
-    nb = release_notebook(course)
+    answers = solution_answers(lab) if answers is None else answers
+    nb = release_notebook(course, lab)
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid in answers:

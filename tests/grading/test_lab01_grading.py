@@ -1,0 +1,157 @@
+"""lab01 through nbgrader end to end: full marks, zero, partial credit, and every check failing on a wrong answer.
+
+All submissions are graded in one parallel batch (a lab01 notebook takes ~15 s to run), then each
+test reads its student's scores. Wrong answers are made from the instructor's solution by a small
+edit, so they stay in step with it; each edit is a mistake learners make (see the instructor guide).
+"""
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+
+from grader.config import ROOT, Limits
+from grader.release import release_in_copy
+
+from .helpers import answered, solution_answers
+
+LAB = "lab01"
+SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
+CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_1_4", "check_2_1", "check_2_2",
+          "check_3_1", "check_3_2", "check_3_3", "check_4_1", "check_4_2", "check_4_3",
+          "check_5_1", "check_5_2", "check_6_1", "check_6_2"]
+# The lab's cells start the offline cloud and run handlers: give them more room than lab00's limits.
+LIMITS = Limits(cell_timeout=40, notebook_timeout=150)
+
+
+def edited(task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
+    """The solution of `task` with each (old, new) replaced; every `old` must be there."""
+    source = solution_answers(LAB)[task]
+    for old, new in replacements:
+        assert old in source, f"{task}의 풀이에 {old!r}이(가) 없습니다: 이 시험의 오답을 풀이에 맞게 고치십시오."
+        source = source.replace(old, new)
+    return task, source
+
+
+def wrong(*edits: tuple[str, str]) -> dict[str, str]:
+    return dict(edits)
+
+
+SOLVED = solution_answers(LAB)
+
+# Mistakes that pass every visible check and fail only hidden ones (plus the "all failed" SQS answer).
+SUBTLE_1 = wrong(
+    edited("task1_solution",
+           ('body = event.get("body") or ""', 'body = event["body"]'),  # json.loads(None)
+           ('TABLE.get_item(Key={"id": note_id}).get("Item")', 'TABLE.get_item(Key={"id": note_id})["Item"]')),
+    edited("task2_solution", ('unquote_plus(s3["object"]["key"])', 's3["object"]["key"]')),  # key not URL-decoded
+    edited("task3_solution", ('return {"batchItemFailures": failures}',
+                              'return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}')),
+    edited("task4_solution", ('to_python(change.get("NewImage"))', 'to_python(change["NewImage"])')),  # REMOVE has none
+    ("task5_solution", SOLVED["task5_solution"]),
+    edited("task6_solution", (
+        'TOTALS.update_item(\n            Key={"user": user},\n            UpdateExpression="ADD clicks :n SET lastPage = :p",\n'
+        '            ExpressionAttributeValues={":n": count, ":p": last_page[user]},\n        )',
+        'TOTALS.put_item(Item={"user": user, "clicks": count, "lastPage": last_page[user]})')),  # overwrites
+)
+SUBTLE_1_SCORES = {"check_1_1": 1, "check_1_2": 1, "check_1_3": 0, "check_1_4": 0, "check_2_1": 1, "check_2_2": 0,
+                   "check_3_1": 0, "check_3_2": 0, "check_3_3": 0, "check_4_1": 1, "check_4_2": 0, "check_4_3": 1,
+                   "check_5_1": 1, "check_5_2": 1, "check_6_1": 1, "check_6_2": 0}
+
+SUBTLE_2 = wrong(
+    edited("task1_solution", ('method = event.get("httpMethod") or event["requestContext"]["http"]["method"]',
+                              'method = event["requestContext"]["http"]["method"]')),  # format 2.0 only
+    ("task2_solution", SOLVED["task2_solution"]),
+    edited("task3_solution", ("except Exception as exc:", "except json.JSONDecodeError as exc:")),
+    edited("task4_solution", ("DESERIALIZE = TypeDeserializer().deserialize",
+                              "from decimal import Decimal\n\n\ndef DESERIALIZE(value):  # S and N only\n"
+                              "    return Decimal(value[\"N\"]) if \"N\" in value else value.get(\"S\")")),
+    edited("task5_solution", ('scheduled = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))',
+                              "scheduled = datetime.utcnow()")),  # the wall clock
+    edited("task6_solution", ('page = base64.b64decode(record["kinesis"]["data"]).decode("utf-8")',
+                              'page = record["kinesis"]["data"]')),  # still base64
+)
+SUBTLE_2_SCORES = {"check_1_1": 1, "check_1_2": 0, "check_1_3": 1, "check_1_4": 1, "check_2_1": 1, "check_2_2": 1,
+                   "check_3_1": 1, "check_3_2": 0, "check_3_3": 0, "check_4_1": 1, "check_4_2": 1, "check_4_3": 0,
+                   "check_5_1": 0, "check_5_2": 0, "check_6_1": 0, "check_6_2": 0}
+
+# Mistakes the visible checks catch; tasks 3, 5 and 6 left unanswered.
+VISIBLE = wrong(
+    edited("task1_solution", ("return respond(201, note)", "return respond(200, note)")),
+    edited("task2_solution", ('"size": s3["object"].get("size", 0),', '"size": str(s3["object"].get("size", 0)),')),
+    edited("task4_solution", ("return {name: DESERIALIZE(value) for name, value in (image or {}).items()}",
+                              "return {name: float(v[\"N\"]) if \"N\" in v else DESERIALIZE(v) for name, v in (image or {}).items()}")),
+)
+VISIBLE_SCORES = {**{c: 0 for c in CHECKS}, "check_1_3": 1, "check_1_4": 1, "check_2_2": 1}
+
+FIRST_THREE = {k: v for k, v in SOLVED.items() if k in ("task1_solution", "task2_solution", "task3_solution")}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Release lab01 into a throw-away course, submit every variant, grade them in one batch."""
+    from grader.batch import autograde_all
+
+    course = release_in_copy(LAB, tmp_path_factory.mktemp("lab01") / "course")
+    submissions = {
+        "solution": nbformat.read(SOLUTION, as_version=4),
+        "untouched": nbformat.read(course / "labs" / LAB / f"{LAB}.ipynb", as_version=4),
+        "first-three": answered(course, FIRST_THREE, LAB),
+        "subtle-1": answered(course, SUBTLE_1, LAB),
+        "subtle-2": answered(course, SUBTLE_2, LAB),
+        "visible": answered(course, VISIBLE, LAB),
+    }
+    for student, nb in submissions.items():
+        dest = course / "grader" / "work" / "submitted" / student / LAB
+        dest.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, dest / f"{LAB}.ipynb")
+    report = autograde_all(LAB, course, jobs=2, force=True, limits=LIMITS, progress=False)
+    outcomes = {o.student: o for o in report.graded}
+    assert set(outcomes) == set(submissions), report
+    yield outcomes
+    shutil.rmtree(course, ignore_errors=True)
+
+
+def scores(outcome) -> dict[str, float]:
+    return {c.grade_id: c.score for c in outcome.cells}
+
+
+def explained(outcome) -> str:
+    """Why each check lost its point, and the grader's notes: shown when a score is not the expected one."""
+    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
+    return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
+
+
+def test_solution_scores_full_marks(graded):
+    outcome = graded["solution"]
+    assert outcome.max_score == 16
+    assert outcome.score == 16, explained(outcome)
+
+
+def test_untouched_release_scores_zero_without_hanging(graded):
+    outcome = graded["untouched"]
+    assert outcome.score == 0
+    assert sorted(scores(outcome)) == sorted(CHECKS)
+    # Every cell ran to its end: no timeouts, no dead kernel.
+    assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
+
+
+def test_first_three_tasks_solved_earn_exactly_their_points(graded):
+    got = scores(graded["first-three"])
+    assert got == {c: (1 if c[6] in "123" else 0) for c in CHECKS}, explained(graded["first-three"])
+    assert graded["first-three"].score == 9
+
+
+def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
+    assert scores(graded["subtle-1"]) == SUBTLE_1_SCORES, explained(graded["subtle-1"])
+    assert scores(graded["subtle-2"]) == SUBTLE_2_SCORES, explained(graded["subtle-2"])
+
+
+def test_visible_checks_catch_plain_mistakes(graded):
+    assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+
+
+def test_every_check_fails_on_some_wrong_answer():
+    for check in CHECKS:
+        assert 0 in (SUBTLE_1_SCORES[check], SUBTLE_2_SCORES[check], VISIBLE_SCORES[check]), check
