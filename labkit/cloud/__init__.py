@@ -24,7 +24,7 @@ Functions executes with `cloud.wait_execution()` for a readable history (stepfun
 
 from .clock import Clock
 from .context import LambdaContext
-from .errors import CloudUsageError, DeployError, FunctionNotFound, TooManyRequestsException
+from .errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
 from .execution import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy
 from .functions import package
 from .logs import Report, parse_report
@@ -52,6 +52,7 @@ __all__ = [
     "LambdaContext",
     "LocalCloud",
     "Report",
+    "RequestEntityTooLargeException",
     "ScheduleExpressionError",
     "SqsDelivery",
     "Stack",

@@ -10,6 +10,15 @@ What API Gateway does with a Lambda proxy integration, and so what this does:
   pathParameters, stageVariables, requestContext, body, isBase64Encoded) or HTTP API payload
   2.0 (version, routeKey, rawPath, rawQueryString, cookies, headers, queryStringParameters,
   requestContext.http, pathParameters, stageVariables, body, isBase64Encoded);
+- paths as AWS passes them: REST keeps `path`, `pathParameters` and `requestContext.path`
+  percent-encoded (routing still matches encoded segments, Korean ids included); HTTP APIs
+  decode the path before routing, so `rawPath`, `requestContext.http.path` and
+  `pathParameters` are decoded; query string parameters are decoded by both;
+- headers: REST keeps the client's names and drops `Connection` and `Content-Length`; HTTP APIs
+  lowercase every name, in payload 1.0 too;
+- ids: REST has a uuid `requestId` (response header `x-amzn-RequestId`), a 16-character
+  `extendedRequestId` (`x-amz-apigw-id`) and the stage's `deploymentId`; HTTP APIs have a
+  16-character `requestId` (`Apigw-Requestid`);
 - binary bodies: REST base64-encodes a body whose Content-Type matches the API's
   binaryMediaTypes; HTTP APIs base64-encode every body that is not text;
 - invokes the function synchronously and turns its answer into the HTTP response: a proxy
@@ -88,7 +97,8 @@ class _Route:
     function_arn: str | None
     payload_format: str  # "1.0" or "2.0"
     resource_id: str | None = None
-    stage_path: str = ""  # the path after the stage
+    stage_path: str = ""  # the path after the stage (REST: still percent-encoded, as AWS passes it)
+    deployment_id: str | None = None  # REST: the stage's deployment
     problem: ApiResponse | None = None
 
 
@@ -96,8 +106,17 @@ def _json_response(status: int, body: Any, headers: list[tuple[str, str]] | None
     return ApiResponse(status, [("Content-Type", "application/json"), *(headers or [])], json.dumps(body).encode())
 
 
+def _short_id() -> str:
+    """An id in API Gateway's short form (`extendedRequestId`, HTTP API `requestId`): 16 characters."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(11)).decode()
+
+
 def _template_score(template: str, segments: list[str]) -> tuple[tuple[int, ...], dict[str, str]] | None:
-    """Match path segments against a resource/route template; (precedence score, parameters)."""
+    """Match path segments against a resource/route template; (precedence score, parameters).
+
+    Parameters take the segments as given: REST passes them still percent-encoded (AWS does not
+    decode path parameters), HTTP APIs pass the decoded path. Literal parts match either form.
+    """
     parts = [p for p in template.split("/") if p]
     params: dict[str, str] = {}
     score: list[int] = []
@@ -106,21 +125,29 @@ def _template_score(template: str, segments: list[str]) -> tuple[tuple[int, ...]
             rest = segments[index:]
             if not rest or index != len(parts) - 1:
                 return None
-            params[part[1:-2]] = "/".join(unquote(s) for s in rest)
+            params[part[1:-2]] = "/".join(rest)
             score.append(0)
             return tuple(score), params
         if index >= len(segments):
             return None
         if part.startswith("{") and part.endswith("}"):
-            params[part[1:-1]] = unquote(segments[index])
+            params[part[1:-1]] = segments[index]
             score.append(1)
-        elif part == unquote(segments[index]):
+        elif part in (segments[index], unquote(segments[index])):
             score.append(2)
         else:
             return None
     if len(parts) != len(segments):
         return None
     return tuple(score), params
+
+
+def _deployment_id(stage: Any) -> str | None:
+    """A REST stage's deployment id (moto keeps a Deployment object for stages made by CloudFormation)."""
+    deployment = getattr(stage, "deployment_id", None)
+    if deployment is None or isinstance(deployment, str):
+        return deployment
+    return getattr(deployment, "id", None)
 
 
 def _function_arn(uri: str | None, stage_variables: dict[str, str]) -> str | None:
@@ -241,7 +268,7 @@ class ApiGateway:
 
     # ---- routing
 
-    def _route_rest(self, api: Any, segments: list[str], method: str) -> _Route:
+    def _route_rest(self, api: Any, segments: list[str], method: str, raw_path: str = "/") -> _Route:
         if not segments or segments[0] not in api.stages:
             return _Route("rest", "", {}, "", "", {}, None, "1.0", problem=_json_response(403, {"message": "Forbidden"}))
         stage = api.stages[segments[0]]
@@ -259,9 +286,12 @@ class ApiGateway:
         api_method = resource.resource_methods.get(method) or resource.resource_methods.get("ANY")
         if api_method is None:
             return _Route("rest", stage.name, variables, "", "", {}, None, "1.0", problem=missing)
+        # `path` is the request's own path after the stage: still encoded, trailing slash kept
+        after_stage = raw_path.lstrip("/")[len(segments[0]):]
         route = _Route(
             "rest", stage.name, variables, resource.get_path(), "", params, None, "1.0",
-            resource_id=resource.id, stage_path="/" + "/".join(rest),
+            resource_id=resource.id, stage_path=after_stage if after_stage.startswith("/") else "/" + after_stage,
+            deployment_id=_deployment_id(stage),
         )
         integration = api_method.method_integration
         if integration is None or integration.integration_type != "AWS_PROXY":
@@ -345,10 +375,22 @@ class ApiGateway:
         ]
         return headers
 
-    def event_v1(self, api_id: str, route: _Route, request: ApiRequest, request_id: str, binary_types: list[str]) -> dict[str, Any]:
-        """A payload 1.0 event (REST APIs, and HTTP API integrations that ask for 1.0)."""
+    def event_v1(
+        self, api_id: str, route: _Route, request: ApiRequest, request_id: str, binary_types: list[str],
+        extended_request_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A payload 1.0 event (REST APIs, and HTTP API integrations that ask for 1.0).
+
+        REST keeps the client's header names and drops `Connection` and `Content-Length`; HTTP
+        APIs lowercase every header name. REST passes `path`, `pathParameters` and
+        `requestContext.path` still percent-encoded; HTTP APIs decode them.
+        """
         now = self.cloud.clock.now()
         headers = self._gateway_headers(api_id, request)
+        if route.kind == "rest":
+            headers = [(k, v) for k, v in headers if k.lower() not in ("connection", "content-length")]
+        else:
+            headers = [(k.lower(), v) for k, v in headers]
         single: dict[str, str] = {}
         multi: dict[str, list[str]] = {}
         for name, value in headers:
@@ -367,10 +409,13 @@ class ApiGateway:
         event: dict[str, Any] = {}
         if route.kind == "http":
             event["version"] = "1.0"
+        context: dict[str, Any] = {"accountId": common["accountId"], "apiId": api_id}
+        if route.kind == "rest":
+            context["deploymentId"] = route.deployment_id
         event.update(
             {
                 "resource": route.resource_path or route.route_key,
-                "path": unquote(route.stage_path if route.kind == "rest" else request.path),
+                "path": route.stage_path if route.kind == "rest" else unquote(request.path),
                 "httpMethod": request.method,
                 "headers": single,
                 "multiValueHeaders": multi,
@@ -379,11 +424,10 @@ class ApiGateway:
                 "pathParameters": route.path_parameters or None,
                 "stageVariables": route.stage_variables or None,
                 "requestContext": {
-                    "accountId": common["accountId"],
-                    "apiId": api_id,
+                    **context,
                     "domainName": common["domainName"],
                     "domainPrefix": api_id,
-                    "extendedRequestId": base64.b64encode(secrets.token_bytes(8)).decode()[:11] + "=",
+                    "extendedRequestId": extended_request_id or _short_id(),
                     "httpMethod": request.method,
                     "identity": {
                         "accessKey": None,
@@ -399,7 +443,7 @@ class ApiGateway:
                         "userAgent": user_agent,
                         "userArn": None,
                     },
-                    "path": f"{stage_prefix}{unquote(route.stage_path)}" if route.kind == "rest" else unquote(request.path),
+                    "path": f"{stage_prefix}{route.stage_path}" if route.kind == "rest" else unquote(request.path),
                     "protocol": "HTTP/1.1",
                     "requestId": request_id,
                     "requestTime": common["_time"],
@@ -432,7 +476,7 @@ class ApiGateway:
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": route.route_key,
-            "rawPath": request.path,
+            "rawPath": unquote(request.path),  # HTTP APIs decode the path (rawQueryString stays raw)
             "rawQueryString": request.query,
         }
         if cookies:
@@ -532,48 +576,56 @@ class ApiGateway:
             kind, api = self._api(api_id)
         except CloudUsageError:
             return _json_response(403, {"message": "Forbidden"})
-        segments = [s for s in request.path.split("/") if s]
         method = request.method.upper()
-        request_id = str(uuid.uuid4())
+        # REST: a uuid requestId and a short extendedRequestId (also the x-amz-apigw-id header);
+        # HTTP APIs: a short requestId (the apigw-requestid header).
+        extended_id = _short_id()
+        request_id = str(uuid.uuid4()) if kind == "rest" else extended_id
         if kind == "http":
             preflight = self._cors_preflight(api, request)
             if preflight is not None:
                 return preflight
+            # HTTP APIs route on the decoded path; REST matches its still-encoded segments
+            segments = [s for s in unquote(request.path).split("/") if s]
             route = self._route_http(api, segments, method)
             binary_types: list[str] = []
         else:
-            route = self._route_rest(api, segments, method)
+            segments = [s for s in request.path.split("/") if s]
+            route = self._route_rest(api, segments, method, request.path)
             binary_types = list(api.binaryMediaTypes or [])
         if route.problem is not None:
-            return self._finish(api, kind, route.problem, request, request_id)
+            return self._finish(api, kind, route.problem, request, request_id, extended_id)
         if route.function_arn is None:
             self.errors.append(f"({request_id}) 통합 URI에서 Lambda 함수 ARN을 찾지 못했습니다")
-            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id)
+            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id, extended_id)
         if route.payload_format == "2.0":
             event = self.event_v2(api_id, route, request, request_id)
         else:
-            event = self.event_v1(api_id, route, request, request_id, binary_types)
+            event = self.event_v1(api_id, route, request, request_id, binary_types, extended_id)
         runtime = self.cloud.runtime
         try:
             fn = runtime.resolve(route.function_arn)
             invocation = runtime.invoke(fn, json.dumps(event).encode(), invoked_arn=route.function_arn)
         except TooManyRequestsException:
-            return self._finish(api, kind, _json_response(429, {"message": "Too Many Requests"}), request, request_id)
+            return self._finish(api, kind, _json_response(429, {"message": "Too Many Requests"}), request, request_id, extended_id)
         except CloudUsageError as exc:
             self.errors.append(f"({request_id}) {exc}")
-            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id)
+            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id, extended_id)
         if not invocation.ok:
             self.errors.append(f"({request_id}) Lambda function error: {invocation.payload[:200]!r}")
-            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id)
+            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id, extended_id)
         accept = next((v for k, v in request.headers if k.lower() == "accept"), None)
         response = self._proxy_response(invocation.result, route, accept, binary_types, request_id)
-        return self._finish(api, kind, response, request, request_id)
+        return self._finish(api, kind, response, request, request_id, extended_id)
 
-    def _finish(self, api: Any, kind: str, response: ApiResponse, request: ApiRequest, request_id: str) -> ApiResponse:
-        response.headers.append(("x-amzn-RequestId", request_id))
+    def _finish(
+        self, api: Any, kind: str, response: ApiResponse, request: ApiRequest, request_id: str, extended_id: str
+    ) -> ApiResponse:
         if kind == "rest":
-            response.headers.append(("x-amz-apigw-id", base64.b64encode(secrets.token_bytes(8)).decode()[:11] + "="))
+            response.headers.append(("x-amzn-RequestId", request_id))
+            response.headers.append(("x-amz-apigw-id", extended_id))
         else:
+            response.headers.append(("Apigw-Requestid", request_id))
             response.headers += self._cors_headers(api, request)
         return response
 

@@ -49,9 +49,13 @@ class Clock:
         Nothing is delivered by this call alone: `LocalCloud.run_until_idle()` delivers what
         became due, so a lab controls exactly when handlers run.
         """
-        if seconds < 0:
-            from .errors import CloudUsageError
+        from .errors import CloudUsageError
 
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise CloudUsageError(
+                f"advance()에는 초를 숫자로 넘기십시오(예: cloud.clock.advance(60)). 받은 값: {seconds!r}"
+            )
+        if seconds < 0:
             raise CloudUsageError(
                 f"시계는 뒤로 돌릴 수 없습니다(advance({seconds})). 0 이상의 초를 넘기십시오."
             )

@@ -78,8 +78,14 @@ def load_template(template: Any) -> tuple[dict[str, Any], Path | None]:
     text, base = None, None
     if isinstance(template, Path) or (isinstance(template, str) and _is_file(template)):
         path = Path(template)
+        if not path.is_file():
+            raise DeployError(f"템플릿 파일 {path}이(가) 없습니다(작업 폴더: {Path.cwd()}). 경로를 확인하십시오.")
         text, base = path.read_text(encoding="utf-8"), path.parent
     elif isinstance(template, str):
+        if "\n" not in template and template.strip().lower().endswith((".yaml", ".yml", ".json", ".template")):
+            # One line naming a template file that is not there: saying "no Resources section"
+            # about the file name itself would send the learner the wrong way.
+            raise DeployError(f"템플릿 파일 {template}이(가) 없습니다(작업 폴더: {Path.cwd()}). 경로를 확인하십시오.")
         text = template
     if text is None:
         raise DeployError("템플릿은 dict, JSON/YAML 문자열 또는 템플릿 파일 경로로 넘기십시오.")

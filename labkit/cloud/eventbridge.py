@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     from .session import LocalCloud
 
-__all__ = ["EventBridgeDelivery", "TargetDelivery", "transform_input", "json_path", "full_event"]
+__all__ = ["EventBridgeDelivery", "TargetDelivery", "transform_input", "json_path", "full_event", "pattern_matches"]
 
 ENABLED_STATES = ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
@@ -63,6 +63,44 @@ def _iso(value: Any) -> str:
     else:
         stamp = _dt.datetime.now(tz=_dt.timezone.utc)
     return stamp.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _flatten(node: dict[str, Any], prefix: str = "", out: dict[str, Any] | None = None, many: bool = False) -> dict[str, Any]:
+    """`{"a": {"b": 1}}` -> `{"a.b": 1}`, descending into arrays of objects as EventBridge does.
+
+    moto's own flattening stops at arrays, so `{"items": {"sku": ["A"]}}` never matched
+    `{"items": [{"sku": "A"}]}`; EventBridge (and so Lambda filtering) matches it. Values reached
+    through an array are collected into a list, which moto's matcher treats as "any of".
+    """
+    out = {} if out is None else out
+    for key, value in node.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and value:
+            _flatten(value, path, out, many)
+        elif isinstance(value, list) and any(isinstance(item, dict) and item for item in value):
+            for item in value:
+                if isinstance(item, dict) and item:
+                    _flatten(item, path, out, True)
+                else:
+                    out.setdefault(path, []).append(item)
+        elif many:
+            out.setdefault(path, []).extend(value if isinstance(value, list) else [value])
+        else:
+            out[path] = value
+    return out
+
+
+def pattern_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """Whether `event` matches an EventBridge pattern: rules here, Lambda FilterCriteria in filtering.py.
+
+    The operators (prefix, suffix, anything-but, numeric, exists, equals-ignore-case, wildcard,
+    cidr, $or) are moto's `EventPattern`; only the flattening of the event is ours (`_flatten`).
+    """
+    from moto.events.models import EventPattern
+
+    if not pattern:
+        return True
+    return EventPattern(None, pattern)._does_event_match(_flatten(json.loads(json.dumps(event))), pattern)
 
 
 def full_event(event: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +227,7 @@ class EventBridgeDelivery:
         if match:
             if rule.state not in ENABLED_STATES or not rule.event_pattern.get_pattern():
                 return 0
-            if not rule.event_pattern.matches_event(event):
+            if not pattern_matches(rule.event_pattern.get_pattern(), event):
                 return 0
         full = full_event(event)
         reached = 0

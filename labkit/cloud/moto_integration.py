@@ -13,11 +13,13 @@ What each patch is for:
   `FunctionError: Unhandled`, `X-Amz-Executed-Version`, and throttle with 429.
 - `LambdaBackend.create_event_source_mapping`: detach SQS, DynamoDB Streams and Kinesis mappings
   from moto's synchronous delivery inside each write, so the runtime's pollers are the only
-  consumers (and register a stream mapping's starting position).
+  consumers (and register a stream mapping's starting position). With
+  `update_event_source_mapping`: reject FilterCriteria as Lambda does (filtering.py).
 - `LambdaFunction.__init__` / `update_configuration` / `get_configuration`: keep
   `DeadLetterConfig`, which moto drops.
-- `moto.sqs.models.unix_time(_millis)` and `moto.logs.models.utcnow`: read the runtime's clock,
-  so visibility timeouts expire and log timestamps move when a lab advances time.
+- `moto.sqs.models.unix_time(_millis)` and `moto.logs.models.utcnow` / `unix_time_millis`: read
+  the runtime's clock, so visibility timeouts expire and log timestamps move when a lab advances
+  time.
 - Event sources, each patched by its own module's `install()` (the PATCHES entries are grouped
   by module): stream records on the runtime's clock and region (streams.py); S3's `send_event`
   and delete markers (s3.py); SNS's Lambda delivery, timestamps and signatures (sns.py);
@@ -31,6 +33,7 @@ What each patch is for:
 
 from __future__ import annotations
 
+import datetime as _dt
 import importlib.abc
 import sys
 import threading
@@ -52,6 +55,7 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.awslambda.models", "LambdaFunction.update_configuration"),
     ("moto.awslambda.models", "LambdaFunction.get_configuration"),
     ("moto.awslambda.models", "LambdaBackend.create_event_source_mapping"),
+    ("moto.awslambda.models", "LambdaBackend.update_event_source_mapping"),
     ("moto.awslambda.models", "lambda_backends"),
     ("moto.awslambda.responses", "LambdaResponse.invoke"),
     ("moto.sqs.models", "unix_time"),
@@ -62,6 +66,7 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.sqs.models", "Message.visible_at"),  # instance attribute
     ("moto.sqs.models", "Message.delayed_until"),  # instance attribute
     ("moto.logs.models", "utcnow"),
+    ("moto.logs.models", "unix_time_millis"),
     ("moto.logs.models", "logs_backends"),
     # streams.py
     ("moto.dynamodb.models.table", "utcnow"),
@@ -78,6 +83,9 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.s3.notifications", "_detail_type"),
     ("moto.s3.models", "Notification.matches"),
     ("moto.s3.models", "S3Backend._set_delete_marker"),
+    ("moto.s3.responses", "S3Response.put_object_tagging"),
+    ("moto.s3.models", "S3Backend.complete_multipart_upload"),
+    ("moto.s3.notifications", "_get_test_event"),
     ("moto.sns.models", "sns_backends"),
     # sns.py
     ("moto.sns.models", "iso_8601_datetime_with_milliseconds"),
@@ -91,7 +99,8 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.events.models", "unix_time_millis"),
     ("moto.events.models", "Rule.send_to_targets"),
     ("moto.events.models", "EventPattern.get_pattern"),
-    ("moto.events.models", "EventPattern.matches_event"),
+    ("moto.events.models", "EventPattern._does_event_match"),
+    ("moto.events.models", "EventPatternParser.parse"),
     ("moto.events.models", "events_backends"),
     # schedules.py
     ("moto.events.models", "EventsBackend.put_rule"),
@@ -112,6 +121,8 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.stepfunctions.parser.models", "StepFunctionsParserBackend.start_execution"),
     ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends"),
     ("moto.stepfunctions.parser.asl.eval.event.event_manager", "EventManager.add_event"),
+    ("moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils", "_invoke_lambda_function"),
+    ("moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils", "execute_lambda_function_integration"),
     ("moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function", "WaitFunction._wait_interval"),
     ("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "time"),
     ("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "RetrierDecl._eval_body"),
@@ -181,7 +192,8 @@ def install(cloud: "LocalCloud") -> None:
     from moto.awslambda import responses as lambda_responses
     from moto.core.exceptions import JsonRESTError
 
-    from .errors import TooManyRequestsException
+    from . import filtering
+    from .errors import RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
     if _saved:
         uninstall()
@@ -200,6 +212,17 @@ def install(cloud: "LocalCloud") -> None:
     _set(sqs_models, "unix_time", unix_time)
     _set(sqs_models, "unix_time_millis", unix_time_millis)
     _set(logs_models, "utcnow", clock.utcnow)
+    epoch = _dt.datetime(1970, 1, 1)
+
+    def logs_unix_time_millis(dt: Any = None) -> float:
+        """moto's arithmetic, with the epoch made once: moto rebuilds it per call, and CloudWatch
+        Logs calls this for every PutLogEvents, i.e. every invocation (2 µs of a warm invoke)."""
+        if dt is None:
+            return clock.now() * 1000.0
+        delta = dt - epoch
+        return ((delta.days * 86400) + (delta.seconds + (delta.microseconds / 1e6))) * 1000.0
+
+    _set(logs_models, "unix_time_millis", logs_unix_time_millis)
 
     # ---- dead-letter config, which moto drops
     original_init = LambdaFunction.__init__
@@ -241,6 +264,12 @@ def install(cloud: "LocalCloud") -> None:
             raise JsonRESTError("InvalidRequestContentException", "Could not parse request body into json")
         if kind == "DryRun":
             return b""
+        try:
+            check_request_size(payload, kind)
+        except RequestEntityTooLargeException as exc:
+            error = JsonRESTError("RequestEntityTooLargeException", exc.aws_message)
+            error.code = 413
+            raise error from exc
         if kind == "Event":
             event = cloud.async_invoker.enqueue(self, payload, invoked_arn)
             response_headers["x-amzn-RequestId"] = event.request_id
@@ -295,7 +324,15 @@ def install(cloud: "LocalCloud") -> None:
     # ---- SQS mappings: the runtime's poller, not moto's send_message path
     original_create_esm = lambda_models.LambdaBackend.create_event_source_mapping
 
+    original_update_esm = lambda_models.LambdaBackend.update_event_source_mapping
+
+    def _check_filters(spec: dict[str, Any], source_arn: str) -> None:
+        if spec.get("FilterCriteria"):
+            parts = str(source_arn).split(":")
+            filtering.validate(spec["FilterCriteria"], parts[2] if len(parts) > 2 else "")
+
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        _check_filters(spec, spec.get("EventSourceArn", ""))
         esm = original_create_esm(self, spec)
         service = esm.event_source_arn.split(":")[2]
         if service == "sqs":
@@ -309,6 +346,14 @@ def install(cloud: "LocalCloud") -> None:
         return esm
 
     _set(lambda_models.LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+
+    def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+        esm = self.get_event_source_mapping(uuid)
+        if esm is not None:
+            _check_filters(spec, esm.event_source_arn)
+        return original_update_esm(self, uuid, spec)
+
+    _set(lambda_models.LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
 
     _install_streams(cloud)
     cloud.s3_notifications.install(_set)

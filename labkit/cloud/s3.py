@@ -13,7 +13,14 @@ What S3 does, and so what this does:
 - EventBridge (when the bucket enables it) gets S3's EventBridge event on the default bus, with
   the unencoded key and `reason` as S3 sends it (PutObject, CopyObject, DeleteObject, ...);
 - a versioned bucket's delete without a version id creates a delete marker and sends
-  `ObjectRemoved:DeleteMarkerCreated` (moto sends nothing).
+  `ObjectRemoved:DeleteMarkerCreated` (moto sends nothing);
+- `ObjectTagging:Put` comes only from the PutObjectTagging API, as on AWS (moto also sends it,
+  and an EventBridge "Object Tags Added", for every PutObject, CopyObject and multipart upload,
+  tagged or not); tagging events carry event version 2.3;
+- a multipart upload's completion is one `ObjectCreated:CompleteMultipartUpload` (moto also sent
+  an `ObjectCreated:Put` for it);
+- the `s3:TestEvent` S3 sends to SQS and SNS when a configuration is put carries `RequestId` and
+  `HostId`, as S3's does.
 Delivery failures (a destination that does not exist) are kept in `failures`; AWS would have
 refused such a configuration when it was put.
 """
@@ -35,6 +42,8 @@ if TYPE_CHECKING:
     from .session import LocalCloud
 
 __all__ = ["S3Notifications", "S3DeliveryFailure", "encode_key", "SOURCE_IP", "PRINCIPAL_ID"]
+
+_api = threading.local()  # what moto is doing: serving PutObjectTagging, completing a multipart upload
 
 SOURCE_IP = "127.0.0.1"
 PRINCIPAL_ID = "AWS:AIDACKCEVSQ6C2EXAMPLE"  # the IAM user behind the lab's fake credentials
@@ -109,7 +118,8 @@ class S3Notifications:
         return {
             "Records": [
                 {
-                    "eventVersion": "2.1",
+                    # S3 uses 2.3 for object ACL and tagging events, 2.1 for the rest (User Guide)
+                    "eventVersion": "2.3" if event_name.startswith(("s3:ObjectTagging", "s3:ObjectAcl")) else "2.1",
                     "eventSource": "aws:s3",
                     "awsRegion": bucket.region_name,
                     "eventTime": self._time(),
@@ -185,6 +195,10 @@ class S3Notifications:
         if config is None or key is None:
             return
         name = str(getattr(event_name, "value", event_name))
+        if name.startswith("s3:ObjectTagging:Put") and not getattr(_api, "put_object_tagging", False):
+            return  # moto tags every new object through put_object_tagging; only the API is an event
+        if name == "s3:ObjectCreated:Put" and getattr(_api, "completing_multipart", False):
+            return  # moto stores the completed upload with put_object; S3 sends CompleteMultipartUpload only
         targets: list[tuple[Any, Callable[[str, dict[str, Any]], None]]] = []
         for n in config.cloud_function:
             targets.append((n, self.to_lambda))
@@ -226,3 +240,35 @@ class S3Notifications:
             return marker
 
         set_(s3_models.S3Backend, "_set_delete_marker", set_delete_marker)
+
+        original_complete = s3_models.S3Backend.complete_multipart_upload
+
+        def complete_multipart_upload(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            _api.completing_multipart = True
+            try:
+                return original_complete(backend, *args, **kwargs)
+            finally:
+                _api.completing_multipart = False
+
+        set_(s3_models.S3Backend, "complete_multipart_upload", complete_multipart_upload)
+
+        import moto.s3.responses as s3_responses
+
+        original_put_tagging = s3_responses.S3Response.put_object_tagging
+
+        def put_object_tagging(response: Any) -> Any:
+            _api.put_object_tagging = True
+            try:
+                return original_put_tagging(response)
+            finally:
+                _api.put_object_tagging = False
+
+        set_(s3_responses.S3Response, "put_object_tagging", put_object_tagging)
+
+        original_test_event = s3_notifications._get_test_event
+
+        def get_test_event(bucket_name: str) -> dict[str, Any]:
+            request_id, host_id = _request_ids()
+            return {**original_test_event(bucket_name), "RequestId": request_id, "HostId": host_id}
+
+        set_(s3_notifications, "_get_test_event", get_test_event)

@@ -23,7 +23,7 @@ from typing import Any
 from . import moto_integration
 from .credentials import fake_aws_environment
 from .clock import Clock, Timers
-from .errors import CloudUsageError, DeployError
+from .errors import CloudUsageError, DeployError, check_request_size
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
@@ -242,6 +242,10 @@ class LocalCloud:
             raise DeployError(f"memory={memory}는 허용 범위 밖입니다. Lambda 메모리는 128~10240 MB 사이로 지정하십시오.")
         if not 1 <= timeout <= 900:
             raise DeployError(f"timeout={timeout}는 허용 범위 밖입니다. Lambda 제한 시간은 1~900초 사이로 지정하십시오.")
+        if env is not None and not isinstance(env, dict):
+            raise DeployError(
+                f"env는 환경 변수 이름과 값의 dict로 넘기십시오(예: env={{'STAGE': 'dev'}}). 받은 값: {type(env).__name__}"
+            )
         zip_bytes, handler_name = package(source, handler)
         name = name or _default_name(source)
         lam = self.client("lambda")
@@ -294,11 +298,20 @@ class LocalCloud:
         """Invoke like the Invoke API, without boto3: returns the `Invocation` with its logs.
 
         RequestResponse runs now; Event queues (202, delivered by `run_until_idle`); DryRun
-        only checks the function exists (204). Throttling raises `TooManyRequestsException`.
+        only checks the function exists (204). Throttling raises `TooManyRequestsException`, an
+        event over the payload quota (6 MB, Event 1 MB) `RequestEntityTooLargeException`.
         """
         self._require_running()
         fn = self.runtime.resolve(name, qualifier)
-        payload = json.dumps({} if event is None else event).encode()
+        try:
+            payload = json.dumps({} if event is None else event).encode()
+        except (TypeError, ValueError) as exc:
+            raise CloudUsageError(
+                f"이벤트를 JSON으로 바꿀 수 없습니다({exc}). Lambda의 이벤트는 JSON이므로 dict, list, str, "
+                "숫자, True/False/None으로 만드십시오(set은 list로, datetime은 isoformat() 문자열로)."
+            ) from None
+        if invocation_type in ("RequestResponse", "Event"):
+            check_request_size(payload, invocation_type)
         if qualifier is None and not name.startswith("arn:") and ":" in name:
             qualifier = name.split(":", 1)[1]  # "name:alias" names a qualifier, as in the API
         invoked_arn = moto_integration.invoked_arn_for(fn, qualifier)

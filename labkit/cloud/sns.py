@@ -4,8 +4,10 @@ What SNS does, and so what this does:
 - a Lambda subscription gets one event per message: `Records[0]` with EventSource `aws:sns`,
   EventVersion, EventSubscriptionArn (the subscription's own ARN) and `Sns` holding Type,
   MessageId (the id Publish returned), TopicArn, Subject (null when none was given), Message,
-  Timestamp (the runtime's clock), SignatureVersion, Signature (a real RSA signature over the
-  canonical string, checkable against the certificate at SigningCertUrl, which moto serves),
+  Timestamp (the runtime's clock), SignatureVersion ("1", SNS's default, or "2" when the topic's
+  SignatureVersion attribute says so), Signature (a real RSA signature over the canonical
+  string, SHA1withRSA for version 1 and SHA256withRSA for version 2, checkable against the
+  certificate at SigningCertUrl, which moto serves),
   SigningCertUrl, UnsubscribeUrl and MessageAttributes as `{"Type", "Value"}`;
 - SNS invokes Lambda asynchronously: the event joins the function's async queue (retries,
   destinations, DLQ), and is delivered by `LocalCloud.run_until_idle()`;
@@ -13,7 +15,8 @@ What SNS does, and so what this does:
   apply as for every protocol.
 moto's SNS -> SQS fan-out (envelope or raw delivery, filter policies, publish_batch) is kept; its
 timestamps now follow the runtime's clock, its UnsubscribeURL names the real subscription and
-its signature covers the Subject, as SNS's does.
+its signature covers the Subject and follows the topic's SignatureVersion, as SNS's does (moto
+always signs version 2).
 """
 
 from __future__ import annotations
@@ -47,15 +50,22 @@ def string_to_sign(message: str, message_id: str, subject: str | None, timestamp
     return "".join(f"{name}\n{value}\n" for name, value in fields)
 
 
-def sign(subscription: Any, message: str, message_id: str, subject: str | None, timestamp: str) -> str:
-    """A SignatureVersion 2 (SHA256withRSA) signature with the subscription's moto key."""
+def signature_version(topic: Any) -> str:
+    """The topic's SignatureVersion attribute: "1" (SHA1, SNS's default) unless it is set to 2."""
+    return "2" if str(getattr(topic, "signature_version", "1") or "1").strip() == "2" else "1"
+
+
+def sign(subscription: Any, message: str, message_id: str, subject: str | None, timestamp: str, version: str = "1") -> str:
+    """The signature SNS puts on a Notification, with the subscription's moto key:
+    SignatureVersion 1 is SHA1withRSA, 2 is SHA256withRSA."""
     import base64
 
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
     text = string_to_sign(message, message_id, subject, timestamp, subscription.topic.arn)
-    signature = subscription.private_key().sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
+    algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
+    signature = subscription.private_key().sign(text.encode(), padding.PKCS1v15(), algorithm)
     return base64.b64encode(signature).decode()
 
 
@@ -130,8 +140,11 @@ class SnsDelivery:
             self: Any, message: str, message_id: str, subject: str | None, message_attributes: dict[str, Any] | None = None
         ) -> dict[str, Any]:
             data = original_post_data(self, message, message_id, subject, message_attributes=message_attributes)
-            if subject:  # moto leaves Subject out of the signed string; SNS signs it
-                data["Signature"] = sign(self, message, message_id, subject, data["Timestamp"])
+            # moto always signs version 2 and leaves Subject out of the signed string; SNS signs
+            # the Subject and uses the topic's SignatureVersion (1 unless set to 2)
+            version = signature_version(self.topic)
+            data["SignatureVersion"] = version
+            data["Signature"] = sign(self, message, message_id, subject, data["Timestamp"], version)
             region = self.topic.sns_backend.region_name
             data["UnsubscribeURL"] = f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={self.arn}"
             return data

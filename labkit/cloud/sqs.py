@@ -11,6 +11,8 @@ What Lambda's SQS poller does, and so what this one does:
   the records named in `batchItemFailures` (by AWS's rules for malformed responses);
 - the queue's redrive policy moves a message to its DLQ when it is received again after
   maxReceiveCount receives (SQS does this, in moto too);
+- with FilterCriteria, a message that matches none of the patterns is deleted from the queue
+  without invoking the function (Lambda does this; see filtering.py for what is matched);
 - disabled mappings are not polled; deleted mappings are forgotten.
 
 moto would deliver synchronously inside send_message, one record at a time; `moto_integration`
@@ -26,6 +28,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import filtering
 from .errors import TooManyRequestsException
 from .execution import Invocation
 
@@ -115,6 +118,7 @@ class SqsPoller:
         self.cloud = cloud
         self._states: dict[str, _MappingState] = {}
         self.deliveries: list[SqsDelivery] = []
+        self.filtered_ids: list[str] = []  # messages deleted because no FilterCriteria pattern matched
         self._sqs: Any = None
 
     @property
@@ -168,9 +172,35 @@ class SqsPoller:
             messages = response.get("Messages", [])
             if not messages:
                 return
+            messages = self._filter(esm, state, messages)
+            if not messages:
+                continue
             if state.window_started is None:
                 state.window_started = self.cloud.clock.now()
             state.buffer.extend(messages)
+
+    def _filter(self, esm: Any, state: _MappingState, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The messages that pass the mapping's filters; the others are deleted, as Lambda does."""
+        patterns = filtering.patterns(esm.filter_criteria)
+        if not patterns:
+            return messages
+        region = self.cloud.region
+        kept, dropped = [], []
+        for message in messages:
+            record = sqs_record(message, esm.event_source_arn, region)
+            (kept if filtering.record_matches(patterns, record, "sqs") else dropped).append(message)
+        if dropped:
+            self._delete(state, dropped)
+            self.filtered_ids.extend(m["MessageId"] for m in dropped)
+        return kept
+
+    def _delete(self, state: _MappingState, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            self.sqs.delete_message_batch(
+                QueueUrl=state.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
 
     def _ready(self, esm: Any, state: _MappingState) -> bool:
         window = float(esm.max_batch_window or 0)
@@ -196,13 +226,7 @@ class SqsPoller:
             return
         if "ReportBatchItemFailures" in (esm.function_response_types or []):
             delivery.failed_ids = failed_item_ids(delivery.invocation.result, ids)
-        done = [m for m in batch if m["MessageId"] not in delivery.failed_ids]
-        for start in range(0, len(done), 10):
-            chunk = done[start : start + 10]
-            self.sqs.delete_message_batch(
-                QueueUrl=state.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
-            )
+        self._delete(state, [m for m in batch if m["MessageId"] not in delivery.failed_ids])
 
     def next_due(self) -> float | None:
         """When the next message of a polled queue becomes visible or a batching window closes."""

@@ -12,7 +12,11 @@ what stands between that and a lab:
   `None`, and the second unnamed run fails);
 - state machines declared in CloudFormation (DefinitionString, Definition, DefinitionSubstitutions)
   are created in the executing backend (moto puts them where they never run);
-- moto's interpreter logs every failure with huge reprs: its logger is silenced while a cloud runs.
+- moto's interpreter logs every failure with huge reprs: its logger is silenced while a cloud runs;
+- the result of an `arn:aws:states:::lambda:invoke` task carries `SdkHttpMetadata` (AllHttpHeaders,
+  HttpHeaders, HttpStatusCode) and `SdkResponseMetadata` (`{"RequestId"}`, the invocation's
+  request id) besides ExecutedVersion, Payload and StatusCode, as on AWS (moto drops them), so
+  `"requestId.$": "$.SdkResponseMetadata.RequestId"` in a ResultSelector works.
 `wait()` (`LocalCloud.wait_execution`) waits for an execution and returns its history as an
 `ExecutionHistory`, which prints as a Korean table.
 """
@@ -48,6 +52,35 @@ _SUFFIXES = (
     ("SubmitFailed", "제출 실패"),
 )
 _current = threading.local()  # the environment of the Retry being evaluated, per thread
+# Lambda's response headers as the SDK that Step Functions uses names them (lowercase from botocore)
+_HEADER_NAMES = {
+    "connection": "Connection",
+    "content-length": "Content-Length",
+    "content-type": "Content-Type",
+    "date": "Date",
+    "x-amz-executed-version": "X-Amz-Executed-Version",
+    "x-amz-function-error": "X-Amz-Function-Error",
+    "x-amzn-remapped-content-length": "x-amzn-Remapped-Content-Length",
+    "x-amzn-requestid": "x-amzn-RequestId",
+    "x-amzn-trace-id": "X-Amzn-Trace-Id",
+}
+
+
+def sdk_metadata(response_metadata: dict[str, Any]) -> dict[str, Any]:
+    """`SdkHttpMetadata` and `SdkResponseMetadata` of a Lambda Invoke, from botocore's ResponseMetadata."""
+    received = {k.lower(): str(v) for k, v in (response_metadata.get("HTTPHeaders") or {}).items()}
+    request_id = response_metadata.get("RequestId") or received.get("x-amzn-requestid", "")
+    headers = {"connection": "keep-alive", **received, "x-amzn-requestid": request_id}
+    headers.setdefault("x-amzn-remapped-content-length", "0")
+    http_headers = {_HEADER_NAMES[k]: v for k, v in sorted(headers.items()) if k in _HEADER_NAMES}
+    return {
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {name: [value] for name, value in http_headers.items()},
+            "HttpHeaders": http_headers,
+            "HttpStatusCode": int(response_metadata.get("HTTPStatusCode") or 200),
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+    }
 
 
 @dataclass
@@ -173,7 +206,17 @@ class StepFunctions:
         client = self.cloud.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while True:
-            described = client.describe_execution(executionArn=execution_arn)
+            try:
+                described = client.describe_execution(executionArn=execution_arn)
+            except client.exceptions.ExecutionDoesNotExist:
+                raise CloudUsageError(
+                    f"Step Functions 실행 {execution_arn}이(가) 없습니다. start_execution이 돌려준 "
+                    "executionArn을 넘기십시오(상태 머신 ARN이 아닙니다)."
+                ) from None
+            except client.exceptions.InvalidArn:
+                raise CloudUsageError(
+                    f"{execution_arn!r}은(는) 실행 ARN이 아닙니다. start_execution(...)[\"executionArn\"]을 넘기십시오."
+                ) from None
             if described["status"] != "RUNNING":
                 break
             if time.monotonic() > deadline:
@@ -227,6 +270,7 @@ class StepFunctions:
 
     def _patch_interpreter(self, set_: Callable[[Any, str, Any], None]) -> None:
         import moto.stepfunctions.parser.asl.component.common.retry.retrier_decl as retrier_module
+        import moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils as lambda_utils
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
         from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
@@ -293,6 +337,30 @@ class StepFunctions:
 
         set_(retrier_module, "time", _RetryClock())
         set_(retrier_module.RetrierDecl, "_eval_body", retry_eval)
+
+        # ---- lambda:invoke results keep the SDK metadata (moto keeps only InvocationResponse's fields)
+        original_invoke = lambda_utils._invoke_lambda_function
+        original_integration = lambda_utils.execute_lambda_function_integration
+
+        def invoke_lambda_function(*args: Any, **kwargs: Any) -> Any:
+            response = original_invoke(*args, **kwargs)
+            _current.lambda_metadata = response.get("ResponseMetadata")
+            return response
+
+        def execute_lambda_function_integration(env: Any, *args: Any, **kwargs: Any) -> None:
+            _current.lambda_metadata = None
+            original_integration(env, *args, **kwargs)
+            metadata, _current.lambda_metadata = getattr(_current, "lambda_metadata", None), None
+            if metadata is None or not env.stack or not isinstance(env.stack[-1], dict):
+                return  # a mocked response, or nothing to add to
+            result = env.stack[-1]
+            ordered = {k: result[k] for k in ("ExecutedVersion", "Payload") if k in result}
+            ordered.update(sdk_metadata(metadata))
+            ordered.update({k: v for k, v in result.items() if k not in ordered})
+            env.stack[-1] = ordered
+
+        set_(lambda_utils, "_invoke_lambda_function", invoke_lambda_function)
+        set_(lambda_utils, "execute_lambda_function_integration", execute_lambda_function_integration)
 
     def _patch_cloudformation(self, set_: Callable[[Any, str, Any], None]) -> None:
         """State machines declared in CloudFormation go to the executing backend."""

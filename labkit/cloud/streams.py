@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import filtering
 from .errors import TooManyRequestsException
 from .execution import FunctionSpec, Invocation
 
@@ -268,15 +269,25 @@ class StreamPoller:
         return delivered
 
     def _pending(self, esm: Any, shard: _ShardState, records: "_ShardRecords") -> list[_StreamRecord]:
+        """The records after the checkpoint that pass the mapping's filters.
+
+        Records before the first one that passes are skipped for good: the checkpoint moves past
+        them, as Lambda's iterator does (records between two that pass are skipped when the batch
+        that holds the later one succeeds).
+        """
         pending = records.after(shard.checkpoint)
-        patterns = _filters(esm)
+        patterns = filtering.patterns(esm.filter_criteria)
         if not patterns:
             return pending
-        kept = [r for r in pending if any(_matches(p, r.lambda_record) for p in patterns)]
-        if not kept and pending:
-            shard.checkpoint = pending[-1].sequence  # nothing matches: skipped, as Lambda does
-        elif kept and kept[0] is not pending[0]:
-            shard.checkpoint = pending[pending.index(kept[0]) - 1].sequence
+        service = esm.event_source_arn.split(":")[2]
+        kept: list[_StreamRecord] = []
+        first = len(pending)
+        for index, record in enumerate(pending):
+            if filtering.record_matches(patterns, record.lambda_record, service):
+                first = min(first, index)
+                kept.append(record)
+        if first > 0:
+            shard.checkpoint = pending[first - 1].sequence
         return kept
 
     def _step(self, esm: Any, shard_id: str, shard: _ShardState, records: "_ShardRecords") -> bool:
@@ -438,7 +449,7 @@ class StreamPoller:
                     times.append(shard.retry_at)
                     continue
                 if window > 0:
-                    pending = records.after(shard.checkpoint)
+                    pending = self._pending(esm, shard, records)  # the window opens with a record that passes
                     if pending:
                         times.append(pending[0].arrival + window)
         return min(times) if times else None
@@ -466,34 +477,6 @@ def _snapshot(records: _ShardRecords, checkpoint: int) -> _ShardRecords:
 
 def _setting(value: Any) -> int:
     return -1 if value is None else int(value)
-
-
-def _filters(esm: Any) -> list[dict[str, Any]]:
-    criteria = esm.filter_criteria or {}
-    patterns = []
-    for item in criteria.get("Filters", []) or []:
-        raw = item.get("Pattern")
-        if raw:
-            patterns.append(json.loads(raw) if isinstance(raw, str) else raw)
-    return patterns
-
-
-def _matches(pattern: dict[str, Any], record: dict[str, Any]) -> bool:
-    """Lambda event filtering (the EventBridge pattern syntax); Kinesis `data` is matched as JSON."""
-    from moto.events.models import EventPattern
-
-    subject = record
-    if "kinesis" in record:
-        import base64
-
-        # Kinesis filters name the payload fields (partitionKey, data, ...) at the top level.
-        subject = {**record, **record["kinesis"]}
-        try:
-            subject["data"] = json.loads(base64.b64decode(record["kinesis"]["data"]))
-        except ValueError:
-            if isinstance(pattern.get("data"), dict):
-                return False  # a pattern on JSON fields never matches data that is not JSON
-    return EventPattern(None, pattern).matches_event(subject)  # type: ignore[arg-type]
 
 
 def _first_failed(response: Any, sequences: list[str]) -> str | None:

@@ -38,7 +38,9 @@ def handler(event, context):
     }
 """
 
-REST_OPAQUE = frozenset({"headers", "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters"})
+REST_OPAQUE = frozenset({
+    "headers", "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters", "pathParameters", "stageVariables",
+})
 V2_OPAQUE = frozenset({"headers", "queryStringParameters", "pathParameters", "stageVariables", "cookies"})
 
 
@@ -92,18 +94,70 @@ def test_rest_proxy_event_and_response(cloud: LocalCloud, code_dir) -> None:
     assert response.status_code == 201
     assert response.headers["X-Handler"] == "echo" and response.headers["Content-Type"] == "application/json"
     assert response.json() == {"params": {"id": "42"}, "query": {"tag": "b", "q": "한"}, "body": '{"qty": 2}', "b64": False}
-    assert "x-amzn-RequestId" in response.headers
+    assert "x-amzn-RequestId" in response.headers and "apigw-requestid" not in response.headers
 
     (event,) = _events(cloud)
     assert event["resource"] == "/items/{id}" and event["path"] == "/items/42" and event["httpMethod"] == "POST"
     assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"], "q": ["한"]}
     assert event["headers"]["X-Trace"] == "t1" and event["multiValueHeaders"]["X-Trace"] == ["t1"]
+    # requests sent Connection and Content-Length; REST forwards neither (LocalStack's AWS recordings)
+    sent = {name.lower() for name in response.request.headers}
+    assert {"connection", "content-length"} <= sent
+    assert not {"connection", "content-length"} & {name.lower() for name in [*event["headers"], *event["multiValueHeaders"]]}
     assert event["stageVariables"] == {"table": "orders"}
     context = event["requestContext"]
     assert context["stage"] == "dev" and context["path"] == "/dev/items/42" and context["resourcePath"] == "/items/{id}"
     assert context["apiId"] == api and context["identity"]["userAgent"] == "lab/1.0"
+    stage = cloud.client("apigateway").get_stage(restApiId=api, stageName="dev")
+    assert context["deploymentId"] == stage["deploymentId"]
+    # extendedRequestId in AWS's 16-character form, also sent back as x-amz-apigw-id
+    assert len(context["extendedRequestId"]) == 16 and context["extendedRequestId"].endswith("=")
+    assert response.headers["x-amz-apigw-id"] == context["extendedRequestId"]
+    assert response.headers["x-amzn-RequestId"] == context["requestId"] and len(context["requestId"]) == 36
     APIGatewayProxyEventModel.model_validate(event)
     assert missing_fields(event, sample("apigateway-rest"), opaque=REST_OPAQUE) == []
+
+
+def test_rest_passes_the_path_and_path_parameters_still_percent_encoded(cloud: LocalCloud, code_dir) -> None:
+    # AWS: REST APIs do not decode `path`, `pathParameters` or `requestContext.path` (LocalStack's
+    # AWS-recorded snapshot: "proxy": "test-path/api/user/test%2Balias@gmail.com/..."); queries are decoded.
+    api = _rest_api(cloud, code_dir, ["/users/{id}", "/{proxy+}"])
+    url = cloud.api_url(api)
+    assert requests.get(f"{url}/users/test%2Balias@gmail.com?email=test%2Balias@gmail.com").status_code == 201
+    assert requests.get(f"{url}/users/%EA%B9%80%EC%84%9C%EB%B2%84").status_code == 201  # a Korean id still routes
+    assert requests.get(f"{url}/files/a%20b/c.txt/").status_code == 201
+    email, korean, files = _events(cloud)
+    assert email["resource"] == "/users/{id}" and email["pathParameters"] == {"id": "test%2Balias@gmail.com"}
+    assert email["path"] == "/users/test%2Balias@gmail.com"
+    assert email["requestContext"]["path"] == "/dev/users/test%2Balias@gmail.com"
+    assert email["queryStringParameters"] == {"email": "test+alias@gmail.com"}
+    assert korean["resource"] == "/users/{id}" and korean["pathParameters"] == {"id": "%EA%B9%80%EC%84%9C%EB%B2%84"}
+    assert files["pathParameters"] == {"proxy": "files/a%20b/c.txt"}  # the greedy parameter drops the trailing /
+    assert files["path"] == "/files/a%20b/c.txt/" and files["requestContext"]["path"] == "/dev/files/a%20b/c.txt/"
+
+
+def test_rest_deployment_id_of_a_stage_made_by_cloudformation(cloud: LocalCloud, code_dir) -> None:
+    # moto keeps a Deployment object as the deployment id of a stage made by CloudFormation
+    fn = cloud.deploy(code_dir(app=ECHO), name="echo")
+    uri = f"arn:aws:apigateway:{cloud.region}:lambda:path/2015-03-31/functions/{fn.arn}/invocations"
+    integration = {"x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}}
+    body = {"openapi": "3.0.1", "info": {"title": "shop", "version": "1"}, "paths": {"/{proxy+}": {"x-amazon-apigateway-any-method": integration}}}
+    template = {
+        "Resources": {
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": body}},
+            "Deployment": {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "Api"}}},
+            "Live": {
+                "Type": "AWS::ApiGateway::Stage",
+                "Properties": {"RestApiId": {"Ref": "Api"}, "DeploymentId": {"Ref": "Deployment"}, "StageName": "live"},
+            },
+        },
+        "Outputs": {"ApiId": {"Value": {"Ref": "Api"}}},
+    }
+    api = cloud.deploy_stack(template, name="shop").outputs["ApiId"]
+    assert requests.get(cloud.api_url(api, "live") + "/a").status_code == 201
+    (event,) = _events(cloud)
+    (deployment,) = cloud.client("apigateway").get_deployments(restApiId=api)["items"]  # (moto's get_stage fails here)
+    assert event["requestContext"]["deploymentId"] == deployment["id"]
 
 
 def test_rest_route_precedence_and_greedy_proxy(cloud: LocalCloud, code_dir) -> None:
@@ -170,7 +224,7 @@ def test_local_server_reads_raw_utf8_in_the_request_line_like_a_browser_would(cl
         while sock.recv(65536):
             pass
     event = _events(cloud)[-1]
-    assert event["pathParameters"] == {"id": "한"}
+    assert event["pathParameters"] == {"id": "%ED%95%9C"}  # percent-encoded like a browser, and REST keeps it so
     assert event["queryStringParameters"] == {"q": "한글"}
 
 
@@ -199,8 +253,24 @@ def test_http_api_v2_event_and_response(cloud: LocalCloud, code_dir) -> None:
     http = event["requestContext"]["http"]
     assert http == {"method": "POST", "path": "/orders/o-1", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": http["userAgent"]}
     assert event["requestContext"]["stage"] == "$default"
+    # HTTP APIs: a 16-character requestId, answered in apigw-requestid (not x-amzn-RequestId)
+    assert len(event["requestContext"]["requestId"]) == 16 and event["requestContext"]["requestId"].endswith("=")
+    assert response.headers["apigw-requestid"] == event["requestContext"]["requestId"]
+    assert "x-amzn-RequestId" not in response.headers and "x-amz-apigw-id" not in response.headers
     APIGatewayProxyEventV2Model.model_validate(event)
     assert missing_fields(event, sample("apigateway-http-v2"), opaque=V2_OPAQUE) == []
+
+
+def test_http_api_decodes_the_path_and_path_parameters(cloud: LocalCloud, code_dir) -> None:
+    # AWS: HTTP APIs decode rawPath, requestContext.http.path and pathParameters before routing
+    # (live captures in hotsock/voker vokerhttp/testdata); rawQueryString stays as sent.
+    api = _http_api(cloud, code_dir, ["GET /orders/{orderId}"])
+    response = requests.get(f"{cloud.api_url(api)}/orders/%EA%B9%80%20x?q=%ED%95%9C")
+    assert response.status_code == 201
+    (event,) = _events(cloud)
+    assert event["rawPath"] == "/orders/김 x" and event["requestContext"]["http"]["path"] == "/orders/김 x"
+    assert event["pathParameters"] == {"orderId": "김 x"}
+    assert event["rawQueryString"] == "q=%ED%95%9C" and event["queryStringParameters"] == {"q": "한"}
 
 
 def test_http_api_response_shorthand_and_binary(cloud: LocalCloud, code_dir) -> None:
@@ -235,11 +305,18 @@ def test_http_api_payload_format_1(cloud: LocalCloud, code_dir) -> None:
     from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
 
     api = _http_api(cloud, code_dir, ["GET /items/{id}"], payload="1.0")
-    requests.get(cloud.api_url(api) + "/items/3?a=1")
+    response = requests.get(cloud.api_url(api) + "/items/%ED%95%9C?a=1", headers={"X-Trace": "t1", "User-Agent": "lab/1.0"})
     (event,) = _events(cloud)
-    assert event["version"] == "1.0" and event["pathParameters"] == {"id": "3"}
+    assert event["version"] == "1.0" and event["pathParameters"] == {"id": "한"}
+    assert event["path"] == "/items/한" and event["requestContext"]["path"] == "/items/한"
     assert event["queryStringParameters"] == {"a": "1"}
+    # "All header names are lowercase" (HTTP API payload formats 1.0 and 2.0)
+    assert event["headers"]["x-trace"] == "t1" and event["multiValueHeaders"]["x-trace"] == ["t1"]
+    assert event["headers"]["user-agent"] == "lab/1.0" and event["headers"]["x-forwarded-proto"] == "https"
+    assert all(name == name.lower() for name in [*event["headers"], *event["multiValueHeaders"]])
+    assert response.headers["apigw-requestid"] == event["requestContext"]["requestId"]
     APIGatewayProxyEventModel.model_validate(event)
+    assert missing_fields(event, sample("apigateway-http-v1"), opaque=REST_OPAQUE) == []
 
 
 def test_http_api_quick_create_with_target(cloud: LocalCloud, code_dir) -> None:

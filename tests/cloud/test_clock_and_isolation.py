@@ -20,6 +20,8 @@ def test_clock_advances_without_waiting_and_never_backwards() -> None:
     assert 3600 <= clock.now() - before < 3601
     with pytest.raises(CloudUsageError, match="뒤로"):
         clock.advance(-1)
+    with pytest.raises(CloudUsageError, match="숫자로"):
+        clock.advance("60")  # type: ignore[arg-type]
 
 
 def test_timers_run_in_due_order_only_when_due() -> None:

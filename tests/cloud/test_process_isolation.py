@@ -360,6 +360,25 @@ def test_snapshot_restores_instead_of_initialising(cloud: LocalCloud, code_dir) 
     assert any(line.startswith("restored in ") for line in fn.logs())
 
 
+def test_restores_take_the_spare_or_fork_on_demand(cloud: LocalCloud, code_dir) -> None:
+    """The zygote hands its spare to the parent; a burst beyond it forks on demand; a new spare follows."""
+    cloud.deploy(code_dir(app=HOOKS), name="burst", isolation="snapshot")
+    results = _in_threads(cloud, "burst", [{"hold": 0.3}] * 3)
+    pids = {r.result["pid"] for r in results}
+    assert len(pids) == 3 and all(r.cold_start and r.ok for r in results)
+    assert all(r.result["order"] == ["before-2", "before-1", "after-1", "after-2"] for r in results)
+    spares = sorted(i.from_spare for i in cloud.instances("burst"))
+    assert spares[0] is False and spares[-1] is True  # one spare at a time, the rest forked
+    time.sleep(0.3)  # the zygote forks the next spare once it has been idle a moment
+    cloud.clock.advance(601)
+    again = cloud.invoke("burst")
+    assert again.cold_start and again.result["pid"] not in pids
+    (instance,) = cloud.instances("burst")
+    assert instance.from_spare
+    for pid in pids:
+        assert not _live(pid)  # the reclaimed instances were reaped through the zygote
+
+
 def test_snapshot_uniqueness_trap_and_its_fix(cloud: LocalCloud, code_dir) -> None:
     cloud.deploy(code_dir(app=HOOKS), name="trap", isolation="snapshot")
     same = _in_threads(cloud, "trap", [{"hold": 0.2}] * 2)

@@ -200,6 +200,12 @@ def check_dynamodb_streams(ns: dict[str, Any], out: str) -> None:
     assert len(ns["cloud"].stream_poller.deliveries) == 1  # one batch
 
 
+def check_event_filtering(ns: dict[str, Any], out: str) -> None:
+    assert out.splitlines() == ["['배송: {\"status\": \"PAID\", \"amount\": 5000}']", "3", "0"]
+    attributes = ns["attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"  # deleted, not waiting to come back
+
+
 def check_kinesis(ns: dict[str, Any], out: str) -> None:
     assert out.strip() == str(["{'n': 0}", "{'n': 1}", "{'n': 2}"])
 
@@ -336,9 +342,28 @@ def _big(event, context):
     return "x" * (7 * 1024 * 1024)
 
 
-def test_gap_payload_size_is_not_limited(cloud: LocalCloud) -> None:
-    """AWS refuses a response over 6 MB; the page says the local cloud does not check sizes."""
-    assert cloud.deploy(_big, name="big").invoke().ok
+def test_response_over_6_mb_is_a_function_error_like_aws(cloud: LocalCloud) -> None:
+    """The page's row on payload quotas: a response over 6 MB comes back as a function error."""
+    result = cloud.deploy(_big, name="big").invoke()
+    assert result.function_error == "Unhandled" and result.result["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def _records(event, context):
+    return len(event["Records"])
+
+
+def test_gap_sqs_batches_are_not_limited_to_6_mb(cloud: LocalCloud) -> None:
+    """The page says the SQS poller does not measure batch size (AWS keeps batches under 6 MB)."""
+    cloud.deploy(_records, name="records")
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName="big")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    cloud.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="records", BatchSize=10)
+    for _ in range(7):
+        sqs.send_message(QueueUrl=url, MessageBody="x" * (1000 * 1000))  # 7 MB in all
+    cloud.run_until_idle()
+    (delivery,) = cloud.sqs_poller.deliveries
+    assert len(delivery.message_ids) == 7 and delivery.invocation.ok
 
 
 def _quit(event, context):

@@ -189,3 +189,87 @@ def test_missing_destination_is_recorded(cloud: LocalCloud) -> None:
         cloud.client("s3").put_object(Bucket=bucket, Key="k", Body=b"x")
     (failure,) = cloud.s3_notifications.failures
     assert failure.destination == gone and failure.key == "k"
+
+
+def _drain(cloud: LocalCloud, url: str) -> list[dict]:
+    sqs = cloud.client("sqs")
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def test_tagging_events_come_only_from_the_tagging_api(cloud: LocalCloud) -> None:
+    # AWS: s3:ObjectTagging:Put is sent for PutObjectTagging only; a PutObject (tagged or not),
+    # CopyObject or multipart upload is an ObjectCreated event and nothing else. moto also tags
+    # every new object through put_object_tagging, which sent ObjectTagging:Put (and EventBridge
+    # "Object Tags Added") for each of them.
+    bucket = _bucket(cloud)
+    s3, sqs, events = cloud.client("s3"), cloud.client("sqs"), cloud.client("events")
+    queue = sqs.create_queue(QueueName="s3-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = sqs.create_queue(QueueName="s3-bus")["QueueUrl"]
+    bus_arn = sqs.get_queue_attributes(QueueUrl=bus, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="all-s3", EventPattern=json.dumps({"source": ["aws.s3"]}))
+    events.put_targets(Rule="all-s3", Targets=[{"Id": "q", "Arn": bus_arn}])
+    _notify(
+        cloud, bucket,
+        QueueConfigurations=[{"Id": "q", "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectTagging:*"]}],
+        EventBridgeConfiguration={},
+    )
+    _drain(cloud, queue)  # the s3:TestEvent
+
+    def seen() -> tuple[list[str], list[str]]:
+        return ([b["Records"][0]["eventName"] for b in _drain(cloud, queue)], [b["detail-type"] for b in _drain(cloud, bus)])
+
+    s3.put_object(Bucket=bucket, Key="plain.txt", Body=b"x")
+    assert seen() == (["ObjectCreated:Put"], ["Object Created"])
+    s3.put_object(Bucket=bucket, Key="tagged.txt", Body=b"x", Tagging="team=lab")
+    assert seen() == (["ObjectCreated:Put"], ["Object Created"])
+    assert s3.get_object_tagging(Bucket=bucket, Key="tagged.txt")["TagSet"] == [{"Key": "team", "Value": "lab"}]
+    s3.copy_object(Bucket=bucket, Key="copy.txt", CopySource={"Bucket": bucket, "Key": "tagged.txt"})
+    assert seen() == (["ObjectCreated:Copy"], ["Object Created"])
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="big.bin", Tagging="size=big")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="big.bin", UploadId=upload, PartNumber=1, Body=b"x" * 10)["ETag"]
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="big.bin", UploadId=upload, MultipartUpload={"Parts": [{"ETag": etag, "PartNumber": 1}]}
+    )
+    assert seen() == (["ObjectCreated:CompleteMultipartUpload"], ["Object Created"])
+
+    s3.put_object_tagging(Bucket=bucket, Key="plain.txt", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    (tagged,), bus_events = _drain(cloud, queue), _drain(cloud, bus)
+    assert tagged["Records"][0]["eventName"] == "ObjectTagging:Put" and tagged["Records"][0]["eventVersion"] == "2.3"
+    assert tagged["Records"][0]["s3"]["object"]["key"] == "plain.txt"
+    assert [e["detail-type"] for e in bus_events] == ["Object Tags Added"]
+    s3.delete_object_tagging(Bucket=bucket, Key="plain.txt")
+    assert seen() == (["ObjectTagging:Delete"], ["Object Tags Deleted"])
+
+
+def test_the_test_event_carries_request_and_host_ids(cloud: LocalCloud) -> None:
+    # AWS's s3:TestEvent: Service, Event, Time, Bucket, RequestId, HostId
+    bucket = _bucket(cloud)
+    sqs = cloud.client("sqs")
+    queue = sqs.create_queue(QueueName="uploads")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _notify(cloud, bucket, QueueConfigurations=[{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}])
+    (test_event,) = _drain(cloud, queue)
+    assert set(test_event) == {"Service", "Event", "Time", "Bucket", "RequestId", "HostId"}
+    assert test_event["Service"] == "Amazon S3" and test_event["Event"] == "s3:TestEvent" and test_event["Bucket"] == bucket
+    assert test_event["RequestId"] and test_event["HostId"]
+
+
+def test_acl_events_carry_event_version_2_3(cloud: LocalCloud) -> None:
+    # S3 User Guide: version 2.3 for object ACL and tagging events, 2.1 for the rest
+    bucket = _bucket(cloud)
+    sqs = cloud.client("sqs")
+    queue = sqs.create_queue(QueueName="acl")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _notify(cloud, bucket, QueueConfigurations=[{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectAcl:Put"]}])
+    _drain(cloud, queue)  # the s3:TestEvent
+    s3 = cloud.client("s3")
+    s3.put_object(Bucket=bucket, Key="k.txt", Body=b"x")
+    s3.put_object_acl(Bucket=bucket, Key="k.txt", ACL="private")
+    records = [b["Records"][0] for b in _drain(cloud, queue)]
+    assert [(r["eventName"], r["eventVersion"]) for r in records] == [("ObjectCreated:Put", "2.1"), ("ObjectAcl:Put", "2.3")]

@@ -135,11 +135,29 @@ def test_bad_memory_is_refused_in_korean(cloud: LocalCloud) -> None:
         cloud.deploy(greet, memory=64)
 
 
+def test_env_that_is_not_a_dict_is_refused_in_korean(cloud: LocalCloud) -> None:
+    with pytest.raises(DeployError, match="env는 .*dict"):
+        cloud.deploy(greet, env=["STAGE=dev"])
+
+
 def test_unknown_function_is_explained_in_korean(cloud: LocalCloud) -> None:
     from labkit.cloud import FunctionNotFound
 
     with pytest.raises(FunctionNotFound, match="찾을 수 없습니다"):
         cloud.invoke("nope")
+
+
+def _echo(event, context):
+    return event
+
+
+def test_an_event_that_is_not_json_is_explained_in_korean(cloud: LocalCloud) -> None:
+    from labkit.cloud import CloudUsageError
+
+    handle = cloud.deploy(_echo, name="echo")
+    with pytest.raises(CloudUsageError, match="JSON으로 바꿀 수 없습니다.*set은 list로"):
+        handle.invoke({"ids": {1, 2}})
+    assert handle.invoke({"ids": [1, 2]}).result == {"ids": [1, 2]}
 
 
 class Tally:

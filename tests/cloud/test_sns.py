@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 import requests
 
 from labkit.cloud import LocalCloud
@@ -74,22 +75,60 @@ def test_lambda_gets_the_real_envelope(cloud: LocalCloud, code_dir) -> None:
     assert missing_fields(event, sample("sns"), opaque=frozenset({"MessageAttributes"})) == []
 
 
-def test_signature_verifies_against_the_signing_certificate(cloud: LocalCloud, code_dir) -> None:
+def _verify(message: dict, algorithm) -> None:
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
+
+    pem = requests.get(message["SigningCertUrl" if "SigningCertUrl" in message else "SigningCertURL"], timeout=5).content
+    certificate = x509.load_pem_x509_certificate(pem)  # served by moto, offline
+    text = string_to_sign(message["Message"], message["MessageId"], message.get("Subject"), message["Timestamp"], message["TopicArn"])
+    certificate.public_key().verify(base64.b64decode(message["Signature"]), text.encode(), padding.PKCS1v15(), algorithm)
+
+
+def test_signature_verifies_against_the_signing_certificate(cloud: LocalCloud, code_dir) -> None:
+    # AWS: topics sign with SignatureVersion 1 (SHA1withRSA) unless their SignatureVersion
+    # attribute is set to 2 (SHA256withRSA); the Subject is part of the signed string.
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+
+    sns = cloud.client("sns")
+    default = sns.create_topic(Name="orders")["TopicArn"]
+    v2 = sns.create_topic(Name="payments", Attributes={"SignatureVersion": "2"})["TopicArn"]
+    fn = cloud.deploy(code_dir(app=RECORDER), name="mailer")
+    for topic in (default, v2):
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
+        sns.publish(TopicArn=topic, Message="hello", Subject="greeting")
+    cloud.run_until_idle()
+    first, second = (event["Records"][0]["Sns"] for event in _events(cloud, "mailer"))
+    assert (first["TopicArn"], first["SignatureVersion"]) == (default, "1")
+    _verify(first, hashes.SHA1())
+    assert (second["TopicArn"], second["SignatureVersion"]) == (v2, "2")
+    _verify(second, hashes.SHA256())
+    for message, wrong in ((first, hashes.SHA256()), (second, hashes.SHA1())):
+        with pytest.raises(InvalidSignature):
+            _verify(message, wrong)
+    without_subject = {**first, "Subject": None}
+    with pytest.raises(InvalidSignature):  # the Subject is signed
+        _verify(without_subject, hashes.SHA1())
+
+
+def test_set_topic_attributes_switches_the_signature_version_for_sqs_envelopes_too(cloud: LocalCloud) -> None:
+    from cryptography.hazmat.primitives import hashes
 
     sns = cloud.client("sns")
     topic = sns.create_topic(Name="orders")["TopicArn"]
-    fn = cloud.deploy(code_dir(app=RECORDER), name="mailer")
-    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
-    sns.publish(TopicArn=topic, Message="hello", Subject="greeting")
-    cloud.run_until_idle()
-    message = _events(cloud, "mailer")[0]["Records"][0]["Sns"]
-    pem = requests.get(message["SigningCertUrl"], timeout=5).content  # served by moto, offline
-    certificate = x509.load_pem_x509_certificate(pem)
-    text = string_to_sign(message["Message"], message["MessageId"], message["Subject"], message["Timestamp"], message["TopicArn"])
-    certificate.public_key().verify(base64.b64decode(message["Signature"]), text.encode(), padding.PKCS1v15(), hashes.SHA256())
+    url, arn = _queue(cloud, "audit")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="one")
+    (envelope,) = [json.loads(body) for body in _bodies(cloud, url)]
+    assert envelope["SignatureVersion"] == "1"
+    _verify(envelope, hashes.SHA1())
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
+    sns.publish(TopicArn=topic, Message="two")
+    envelopes = [json.loads(body) for body in _bodies(cloud, url)]
+    (envelope,) = [e for e in envelopes if e["Message"] == "two"]
+    assert envelope["SignatureVersion"] == "2"
+    _verify(envelope, hashes.SHA256())
 
 
 def test_subject_is_null_without_one_and_filter_policy_applies(cloud: LocalCloud, code_dir) -> None:

@@ -102,6 +102,16 @@ def test_wait_execution_times_out_with_a_korean_message(cloud: LocalCloud) -> No
     assert cloud.wait_execution(arn, timeout=5).status == "ABORTED"
 
 
+def test_wait_execution_names_a_wrong_arn_in_korean(cloud: LocalCloud) -> None:
+    sfn = cloud.client("stepfunctions")
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    machine = sfn.create_state_machine(name="quick", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    with pytest.raises(CloudUsageError, match="실행 .*이\\(가\\) 없습니다"):
+        cloud.wait_execution(machine.replace(":stateMachine:", ":execution:") + ":missing", timeout=1)
+    with pytest.raises(CloudUsageError, match="실행 ARN이 아닙니다"):
+        cloud.wait_execution("not-an-arn", timeout=1)
+
+
 def test_state_machine_from_cloudformation_executes(cloud: LocalCloud, code_dir) -> None:
     fn = cloud.deploy(code_dir(app=RESERVE), name="reserve")
     template = {
@@ -124,3 +134,42 @@ def test_state_machine_from_cloudformation_executes(cloud: LocalCloud, code_dir)
     arn = cloud.client("stepfunctions").start_execution(stateMachineArn=machine, input='{"order": 9}')["executionArn"]
     history = cloud.wait_execution(arn)
     assert history.succeeded and history.output == {"order": 9, "reserved": True}
+
+
+def test_lambda_invoke_integration_result_has_the_sdk_metadata(cloud: LocalCloud, code_dir) -> None:
+    # AWS: arn:aws:states:::lambda:invoke returns ExecutedVersion, Payload, SdkHttpMetadata,
+    # SdkResponseMetadata ({"RequestId"}) and StatusCode; ResultSelectors read the request id.
+    fn = cloud.deploy(code_dir(app="def handler(event, context):\n    return {'seen': event, 'id': context.aws_request_id}\n"), name="echo")
+    definition = {
+        "StartAt": "Invoke",
+        "States": {
+            "Invoke": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": fn.arn, "Payload.$": "$"},
+                "ResultPath": "$.raw",
+                "Next": "Select",
+            },
+            "Select": {
+                "Type": "Pass",
+                "Parameters": {"requestId.$": "$.raw.SdkResponseMetadata.RequestId", "payload.$": "$.raw.Payload"},
+                "End": True,
+            },
+        },
+    }
+    sfn = cloud.client("stepfunctions")
+    machine = sfn.create_state_machine(name="invoke", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    history = cloud.wait_execution(sfn.start_execution(stateMachineArn=machine, input='{"n": 1}')["executionArn"])
+    assert history.succeeded, history.cause
+    raw = json.loads(next(e for e in history.events if e["type"] == "TaskStateExited")["stateExitedEventDetails"]["output"])["raw"]
+    assert list(raw) == ["ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata", "StatusCode"]
+    # the Invoke response's request id (x-amzn-RequestId), in both places
+    request_id = raw["SdkResponseMetadata"]["RequestId"]
+    assert set(raw["SdkResponseMetadata"]) == {"RequestId"} and request_id
+    http = raw["SdkHttpMetadata"]
+    assert http["HttpStatusCode"] == 200 and http["HttpHeaders"]["x-amzn-RequestId"] == request_id
+    assert http["HttpHeaders"]["X-Amz-Executed-Version"] == "$LATEST" and http["HttpHeaders"]["Content-Type"] == "application/json"
+    assert http["HttpHeaders"]["Connection"] == "keep-alive"
+    assert http["AllHttpHeaders"] == {name: [value] for name, value in http["HttpHeaders"].items()}
+    assert raw["StatusCode"] == 200 and raw["ExecutedVersion"] == "$LATEST"
+    assert history.output == {"requestId": request_id, "payload": {"seen": {"n": 1}, "id": raw["Payload"]["id"]}}

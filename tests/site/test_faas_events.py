@@ -19,7 +19,7 @@ from workshop.event_samples import EVENTS_DIR, SCENARIOS, capture, render
 VOLATILE = {
     "messageId", "receiptHandle", "SentTimestamp", "ApproximateFirstReceiveTimestamp",
     "eventTime", "x-amz-request-id", "x-amz-id-2", "sequencer", "requestId",
-    "extendedRequestId", "requestTime", "requestTimeEpoch", "time", "timeEpoch", "Host", "host",
+    "extendedRequestId", "deploymentId", "requestTime", "requestTimeEpoch", "time", "timeEpoch", "Host", "host",
     "domainName", "domainPrefix", "apiId", "resourceId", "X-Amzn-Trace-Id", "x-amzn-trace-id",
     "id", "eventID", "ApproximateCreationDateTime", "SequenceNumber", "sequenceNumber",
     "approximateArrivalTimestamp", "eventSourceARN", "User-Agent", "user-agent", "userAgent",

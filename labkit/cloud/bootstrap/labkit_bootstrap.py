@@ -19,9 +19,13 @@ Frames, both ways: 4-byte little-endian length + `marshal` data (a tuple).
                    ("done", payload, error, duration_ms, max_rss_kb)
 
 MODE "template" (snapshot isolation) runs the before-snapshot hooks after INIT and then becomes
-a zygote: for each ("fork", clock_offset) command, which carries an instance socket and an
-output file as SCM_RIGHTS, it forks a restored instance that runs the after-restore hooks and
-serves invocations. The zygote also reaps its instances for the parent (("reap", pid)).
+a zygote. It keeps one forked child in reserve (a spare) and hands the parent the spare's socket
+(("spare", pid) with the socket as SCM_RIGHTS); the parent restores an instance by sending the
+spare ("assign", clock_offset) with the instance's output file, and tells the zygote
+(("used", pid)) afterwards, so the next spare is forked. Without a spare at hand the parent asks
+for a fork: ("fork", clock_offset) with the instance socket and output file as SCM_RIGHTS. Either
+way the new instance runs the after-restore hooks and serves invocations. The zygote also reaps
+its instances for the parent (("reap", pid)).
 """
 
 from __future__ import annotations
@@ -401,11 +405,13 @@ def _sever_sockets(keep: int) -> None:
 def zygote(control_fd: int, handler, fault, task_root: str) -> None:
     """Hand out restored instances on demand; reap them for the parent.
 
-    One forked child is kept in reserve (a "spare"): a restore hands the instance's socket to
-    it. Forking a process with boto3 loaded takes ~1.3 ms (page tables, then a copy-on-write
-    fault for every page the child writes), more than the whole restore should; the spare has
-    paid that before it is needed. The next spare is forked once the zygote has been idle for
-    SPARE_DELAY_S, so that its fork does not compete for the CPU with the instance just restored.
+    One forked child is kept in reserve (a "spare"), and its socket is handed to the parent: a
+    restore is then one message from the parent to the spare, with no hop through the zygote.
+    Forking a process with boto3 loaded takes ~1.3 ms (page tables, then a copy-on-write fault
+    for every page the child writes), more than the whole restore should; the spare has paid
+    that before it is needed. The next spare is forked once the parent reports the last one used
+    and the zygote has been idle for SPARE_DELAY_S, so that its fork does not compete for the CPU
+    with the instance just restored.
     """
     import select
     import signal
@@ -418,14 +424,28 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
     children: set[int] = set()
     exited: dict[int, int] = {}  # statuses collected before the parent asked for them
 
+    passed: list[int] = []  # descriptors received, in order; only "fork" frames carry any (two)
+
     def command() -> tuple[tuple, list[int]]:
-        fds: list[int] = []
+        """The next frame and the descriptors it carried.
+
+        One read can return several frames ("used" or "reap" before a "fork"), and the kernel
+        hands over a frame's descriptors with the read that reaches it: they are queued and
+        given to the "fork" frame they belong to, never to the frame read along with them.
+        """
         while True:
             if len(channel.buffer) >= 4 and len(channel.buffer) >= 4 + _HEADER.unpack_from(channel.buffer)[0]:
-                return channel.recv(), fds  # type: ignore[return-value]
+                message = channel.recv()
+                if message[0] == "fork":  # type: ignore[index]
+                    fds = passed[:2]
+                    del passed[:2]
+                    return message, fds  # type: ignore[return-value]
+                return message, []  # type: ignore[return-value]
             data, received, _, _ = socket.recv_fds(control, 1 << 16, 4)
-            fds += received
+            passed.extend(received)
             if not data:
+                fds = passed[:]
+                passed.clear()
                 return ("exit",), fds
             channel.buffer += data
 
@@ -464,7 +484,8 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
         """In a forked child: become the instance whose socket and output file are `fds`."""
         _restored(fds, control_fd, clock_offset, random_module, random_state, handler, fault, task_root, started)
 
-    def make_spare() -> tuple[int, "socket.socket"] | None:
+    def make_spare() -> int | None:
+        """Fork a spare and give the parent its socket; the spare waits for ("assign", offset)."""
         ours, theirs = socket.socketpair()
         try:
             pid = os.fork()
@@ -474,17 +495,23 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
             return None
         if pid == 0:
             ours.close()
-            data, fds, _, _ = socket.recv_fds(theirs, 1 << 16, 4)
-            if not data or len(fds) != 2:
-                os._exit(0)
-            theirs.close()
-            _, clock_offset, started = marshal.loads(data[4:])
-            restore(fds, clock_offset, started)
+            data, fds, _, _ = socket.recv_fds(theirs, 1 << 16, 1)
+            started = time.perf_counter()
+            if not data or len(fds) != 1:
+                os._exit(0)  # the parent closed our socket: the template is gone
+            _, clock_offset = marshal.loads(data[4:])
+            restore([theirs.detach(), fds[0]], clock_offset, started)
         theirs.close()
         children.add(pid)
-        return pid, ours
+        frame = marshal.dumps(("spare", pid))
+        try:
+            socket.send_fds(control, [_HEADER.pack(len(frame)) + frame], [ours.fileno()])
+        except OSError:  # the parent has gone; the main loop sees EOF next
+            pass
+        ours.close()
+        return pid
 
-    spare = make_spare()
+    spare = make_spare()  # the pid of the spare the parent holds, until it reports it used
     spare_due: float | None = None
     waiting = select.poll()
     waiting.register(control_fd, select.POLLIN)
@@ -495,31 +522,23 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
                 continue
         message, fds = command()
         collect()
-        if message[0] == "fork":
+        if message[0] == "fork":  # the parent had no spare at hand
             started = time.perf_counter()
-            handed = False
-            if spare is not None:
-                pid, link = spare
-                spare = None
-                frame = marshal.dumps(("assign", message[1], started))
-                try:
-                    socket.send_fds(link, [_HEADER.pack(len(frame)) + frame], fds)
-                    handed = True
-                except OSError:  # the spare has gone: fork one now instead
-                    pass
-                link.close()
-            if not handed:
-                try:
-                    pid = os.fork()
-                except OSError:
-                    pid = -1  # closing the instance's socket tells the parent
-                if pid == 0:
-                    restore(fds, message[1], started)
-                if pid > 0:
-                    children.add(pid)
+            try:
+                pid = os.fork()
+            except OSError:
+                pid = -1  # closing the instance's socket tells the parent
+            if pid == 0:
+                restore(fds, message[1], started)
+            if pid > 0:
+                children.add(pid)
             for fd in fds:
                 os.close(fd)
-            spare_due = time.monotonic() + SPARE_DELAY_S
+            if spare is None:
+                spare_due = time.monotonic() + SPARE_DELAY_S
+        elif message[0] == "used":
+            if message[1] == spare:
+                spare, spare_due = None, time.monotonic() + SPARE_DELAY_S
         elif message[0] == "reap":
             channel.send(("reaped", message[1], reap(message[1])))
         else:  # "exit", or EOF: the parent has gone
