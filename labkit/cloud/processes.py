@@ -138,14 +138,10 @@ class WorkerChannel:
 
     def recv(self, deadline: float | None) -> tuple:
         """The next frame; raises WorkerTimeout at `deadline` (monotonic), WorkerGone on EOF."""
-        buffer = self.buffer
         while True:
-            if len(buffer) >= 4:
-                size = _HEADER.unpack_from(buffer)[0]
-                if len(buffer) >= 4 + size:
-                    message = marshal.loads(bytes(buffer[4 : 4 + size]))
-                    del buffer[: 4 + size]
-                    return message
+            message = self._take_frame()
+            if message is not None:
+                return message
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self._poll.poll(math.ceil(remaining * 1000)):
@@ -153,6 +149,19 @@ class WorkerChannel:
                         raise WorkerTimeout()
                     continue
             self._read()
+
+    def _take_frame(self) -> tuple | None:
+        """A whole frame from the buffer (removed from it), or None if one has not fully arrived.
+
+        Frames are never None themselves: every message is a tuple."""
+        buffer = self.buffer
+        if len(buffer) >= 4:
+            size = _HEADER.unpack_from(buffer)[0]
+            if len(buffer) >= 4 + size:
+                message = marshal.loads(bytes(buffer[4 : 4 + size]))
+                del buffer[: 4 + size]
+                return message
+        return None
 
     def _read(self) -> None:
         """One read from the socket into the buffer; WorkerGone on EOF."""
@@ -173,13 +182,9 @@ class WorkerChannel:
     def poll_frame(self) -> tuple | None:
         """A frame that has already arrived, or None: never waits."""
         while True:
-            buffer = self.buffer
-            if len(buffer) >= 4:
-                size = _HEADER.unpack_from(buffer)[0]
-                if len(buffer) >= 4 + size:
-                    message = marshal.loads(bytes(buffer[4 : 4 + size]))
-                    del buffer[: 4 + size]
-                    return message
+            message = self._take_frame()
+            if message is not None:
+                return message
             if not self._poll.poll(0):
                 return None
             self._read()
