@@ -136,8 +136,22 @@ def import_error_payload(
     }
 
 
+# How far past its timeout an invocation is reported to have run, at most. AWS stops a function
+# at its deadline and reports a Duration just above the timeout; in-process a handler blocked in
+# C code (time.sleep) only stops when that call returns, which AWS would never have let happen.
+TIMEOUT_OVERRUN_MS = 10.0
+
+
+def timed_out_duration_ms(measured_ms: float, timeout_s: float) -> float:
+    """The Duration of a timed-out invocation: what was measured, kept within
+    [timeout, timeout + TIMEOUT_OVERRUN_MS], as AWS would report it."""
+    limit = timeout_s * 1000
+    return min(max(measured_ms, limit), limit + TIMEOUT_OVERRUN_MS)
+
+
 def timeout_payload(request_id: str, seconds: float) -> dict[str, Any]:
-    """What a caller receives when the function ran past its timeout."""
+    """What a caller receives when the function ran past its timeout (`seconds`: the
+    function's configured timeout, which is what AWS names: "after 3.00 seconds")."""
     return {
         "errorType": "Sandbox.Timedout",
         "errorMessage": f"RequestId: {request_id} Error: Task timed out after {seconds:.2f} seconds",

@@ -16,20 +16,25 @@ Three isolation modes decide what an instance is (`LocalCloud.deploy(..., isolat
   memory and timeouts are real.
 - "snapshot": `processes.SnapshotEnvironment`, instances forked from an initialised template
   (SnapStart-like), with Restore Duration instead of Init Duration.
-All three produce the same START / END / REPORT lines and CloudWatch Logs here: Duration and
-Init Duration are measured with `time.perf_counter`, Billed Duration follows AWS's rules.
+All three produce the same START / END / REPORT lines and CloudWatch Logs here, with INIT_START
+(RESTORE_START ... RESTORE_REPORT for a snapshot restore) first in a new instance's log stream:
+Duration and Init Duration are measured with `time.perf_counter`, Billed Duration follows AWS's
+rules, and a timed-out invocation reports its configured timeout, as AWS does.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as _dt
+import hashlib
 import io
 import json
 import os
 import random
+import re
 import resource
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -48,6 +53,7 @@ from .errors import (
     error_payload,
     response_too_large_payload,
     exit_error_payload,
+    timed_out_duration_ms,
     import_error_payload,
     log_line_for,
     timeout_payload,
@@ -256,6 +262,24 @@ def lambda_environment(spec: FunctionSpec, code_dir: str, init_type: str, log_st
     return env
 
 
+RUNTIME_VERSION_BUILD = 38  # the "v38" of python:3.12.v38: AWS's own build number, fixed here
+
+
+def runtime_version_line(spec: FunctionSpec) -> str:
+    """What INIT_START and RESTORE_START name: the runtime version and its ARN, as on AWS
+    (`Runtime Version: python:3.12.v38\tRuntime Version ARN: arn:aws:lambda:<region>::runtime:<hash>`).
+
+    The version follows the function's Runtime (the notebook's Python if it has none); the build
+    number and the ARN's hash are made up, the same for every function of a runtime.
+    """
+    name = spec.runtime or f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    found = re.fullmatch(r"([a-z]+)(\d[\d.]*?)(?:\.x)?", name)
+    label = f"{found.group(1)}:{found.group(2)}" if found else name.replace(".", ":", 1)
+    label = f"{label}.v{RUNTIME_VERSION_BUILD}"
+    digest = hashlib.sha256(label.encode()).hexdigest()
+    return f"Runtime Version: {label}\tRuntime Version ARN: arn:aws:lambda:{spec.region}::runtime:{digest}"
+
+
 def _max_memory_used_mb() -> int:
     # ru_maxrss is in KiB on Linux. Whole host process: see the module docstring.
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
@@ -309,12 +333,19 @@ class ExecutionEnvironment:
         """Release what the instance holds (nothing in-process: its modules go with it)."""
         self.dead = True
 
-    def _write_init_log(self, capture: Capture) -> None:
-        """INIT output first in the instance's log stream, then the error if INIT failed."""
+    def _write_init_log(self, capture: Capture, started_ms: int) -> None:
+        """The instance's first log lines, as Lambda writes them for a new execution environment.
+
+        INIT_START (or RESTORE_START for a snapshot restore) at `started_ms`, then what INIT (or
+        the after-restore hooks) printed, then the error if it failed (and INIT_REPORT), or
+        RESTORE_REPORT after a restore.
+        """
         capture.flush()
-        events = capture.events
+        restore = self.isolation == "snapshot"
+        phase = "RESTORE_START" if restore else "INIT_START"
+        events = [(started_ms, f"{phase} {runtime_version_line(self.spec)}"), *capture.events]
+        now = self.runtime.clock.now_millis
         if self.init_error is not None:
-            now = self.runtime.clock.now_millis
             # No request exists during INIT: drop the empty "RequestId:" a process error carries.
             events.append((now(), log_line_for(self.init_error).replace("RequestId:  Error: ", "Error: ", 1)))
             if self.init_duration_ms is not None:
@@ -325,6 +356,12 @@ class ExecutionEnvironment:
                         f"Status: error\tError Type: {self.init_error['errorType']}",
                     )
                 )
+        if restore and self.restore_duration_ms is not None:
+            line = f"RESTORE_REPORT Restore Duration: {self.restore_duration_ms:.2f} ms"
+            if self.init_error is not None:
+                kind = self.init_error.get("errorType", "")
+                line += "\tStatus: timeout" if kind == "SnapStartTimeoutException" else f"\tStatus: error\tError Type: {kind}"
+            events.append((now(), line))
         self.runtime.write_log(self, events)
 
     # ---- INIT phase
@@ -332,6 +369,7 @@ class ExecutionEnvironment:
     def initialise(self) -> None:
         """Load the handler's module (the cold start). Records an AWS-shaped error on failure."""
         self.space = ModuleSpace(self.code_dir)
+        started_ms = self.runtime.clock.now_millis()
         capture = Capture("", self.runtime.clock.now_millis)
         ensure_streams()
         saved = current.capture, current.env
@@ -346,7 +384,7 @@ class ExecutionEnvironment:
         finally:
             self.init_duration_ms = (time.perf_counter() - started) * 1000
             current.capture, current.env = saved
-        self._write_init_log(capture)
+        self._write_init_log(capture, started_ms)
 
     def _load_handler(self) -> Callable[[Any, Any], Any]:
         handler = self.spec.handler
@@ -434,7 +472,7 @@ class ExecutionEnvironment:
         if not timed_out and duration_ms > self.spec.timeout_s * 1000:
             timed_out = True  # finished, but only after the deadline (blocked in C code)
         if timed_out:
-            return b"", timeout_payload(request_id, duration_ms / 1000), True, duration_ms
+            return b"", timeout_payload(request_id, self.spec.timeout_s), True, duration_ms
         if error is not None:
             return b"", error, False, duration_ms
         try:
@@ -775,9 +813,9 @@ class LambdaRuntime:
         capture.flush()
         events.extend(capture.events)
         status = error_type = None
-        if timed_out:
-            duration_ms = max(duration_ms, spec.timeout_s * 1000)
-            events.append((clock_ms(), f"{_iso(self.clock.now())} {request_id} Task timed out after {duration_ms / 1000:.2f} seconds"))
+        if timed_out:  # AWS names the configured timeout and reports a Duration of about that
+            duration_ms = timed_out_duration_ms(duration_ms, spec.timeout_s)
+            events.append((clock_ms(), f"{_iso(self.clock.now())} {request_id} Task timed out after {spec.timeout_s:.2f} seconds"))
             status = "timeout"
         elif error is not None and not oversized:
             events.append((clock_ms(), log_line_for(error)))

@@ -10,7 +10,11 @@ What each patch is for:
   Docker, for every path that invokes a function (Invoke API, event sources, S3/SNS
   notifications, Step Functions tasks). Event invocations are queued; DryRun does not execute.
 - `LambdaResponse.invoke`: honour `Qualifier=` (moto reads a lowercase name and ignores it), set
-  `FunctionError: Unhandled`, `X-Amz-Executed-Version`, and throttle with 429.
+  `FunctionError: Unhandled`, `X-Amz-Executed-Version`, and throttle with 429. With
+  `LambdaResponse._enrich_response` (inherited from `BaseResponse`, which stamps every response
+  with a random 52-character id): an Invoke response's request id is the invocation's, as the
+  handler's `context.aws_request_id` and the START line name it (and so Step Functions'
+  `SdkResponseMetadata.RequestId`).
 - `LambdaBackend.create_event_source_mapping`: detach SQS, DynamoDB Streams and Kinesis mappings
   from moto's synchronous delivery inside each write, so the runtime's pollers are the only
   consumers (and register a stream mapping's starting position). With
@@ -20,8 +24,11 @@ What each patch is for:
 - `moto.sqs.models.unix_time(_millis)` and `moto.logs.models.utcnow` / `unix_time_millis`: read
   the runtime's clock, so visibility timeouts expire and log timestamps move when a lab advances
   time.
+- `SQSBackend.send_message`: every FIFO message gets an increasing 20-digit SequenceNumber (moto
+  gives a random one, and only to messages sent with an explicit MessageDeduplicationId).
 - Event sources, each patched by its own module's `install()` (the PATCHES entries are grouped
-  by module): stream records on the runtime's clock and region (streams.py); S3's `send_event`
+  by module): stream records on the runtime's clock and region, stream labels in milliseconds
+  and 56-digit Kinesis sequence numbers (`_install_streams`, for streams.py); S3's `send_event`
   and delete markers (s3.py); SNS's Lambda delivery, timestamps and signatures (sns.py);
   EventBridge rule targets and time (eventbridge.py); rule and Scheduler creation, to validate
   and track schedules (schedules.py); API Gateway's execute-api router, binaryMediaTypes and HTTP
@@ -35,6 +42,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.abc
+import itertools
+import random
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, Callable
@@ -58,6 +67,7 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.awslambda.models", "LambdaBackend.update_event_source_mapping"),
     ("moto.awslambda.models", "lambda_backends"),
     ("moto.awslambda.responses", "LambdaResponse.invoke"),
+    ("moto.awslambda.responses", "LambdaResponse._enrich_response"),  # inherited from BaseResponse
     ("moto.sqs.models", "unix_time"),
     ("moto.sqs.models", "unix_time_millis"),
     ("moto.sqs.models", "sqs_backends"),
@@ -65,6 +75,10 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.sqs.models", "Queue._messages"),  # instance attribute
     ("moto.sqs.models", "Message.visible_at"),  # instance attribute
     ("moto.sqs.models", "Message.delayed_until"),  # instance attribute
+    ("moto.sqs.models", "SQSBackend.send_message"),
+    ("moto.sqs.models", "SQSBackend.get_queue"),
+    ("moto.sqs.models", "Queue.fifo_queue"),  # instance attribute
+    ("moto.sqs.models", "Message.sequence_number"),  # instance attribute
     ("moto.logs.models", "utcnow"),
     ("moto.logs.models", "unix_time_millis"),
     ("moto.logs.models", "logs_backends"),
@@ -74,7 +88,12 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.dynamodb.models.table", "StreamShard.items"),  # instance attribute
     ("moto.dynamodb.models.table", "Table.lambda_event_source_mappings"),  # instance attribute
     ("moto.dynamodb.models", "dynamodb_backends"),
+    ("moto.dynamodb.models.table", "Table.set_stream_specification"),
+    ("moto.dynamodb.models.table", "Table.latest_stream_label"),  # instance attribute
     ("moto.kinesis.models", "utcnow"),
+    ("moto.kinesis.models", "Shard.put_record"),
+    ("moto.kinesis.models", "Shard.get_max_sequence_number"),
+    ("moto.kinesis.models", "Record"),
     ("moto.kinesis.models", "Stream.lambda_event_source_mappings"),  # instance attribute
     ("moto.kinesis.models", "Shard.records"),  # instance attribute
     ("moto.kinesis.models", "kinesis_backends"),
@@ -138,10 +157,12 @@ PATCHES: tuple[tuple[str, str], ...] = (
 
 _INSTANCE_ATTRS = {
     "lambda_event_source_mappings", "_messages", "visible_at", "delayed_until", "items", "records",
+    "latest_stream_label", "fifo_queue", "sequence_number",
     "_filter_policy_matcher", "scheduled_expression", "binaryMediaTypes",
 }
 
 _saved: list[tuple[Any, str, Any]] = []
+_INVOKE_REQUEST_ID = "x-amzn-RequestId"  # set by the Invoke patch, kept by LambdaResponse._enrich_response
 _request = threading.local()  # the qualifier the current Invoke API call named
 
 
@@ -167,8 +188,14 @@ def check() -> list[str]:
     return problems
 
 
+_INHERITED = object()  # a class patched with a name it only inherits: uninstall deletes it again
+
+
 def _set(owner: Any, name: str, value: Any) -> None:
-    _saved.append((owner, name, owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)))
+    if isinstance(owner, type):
+        _saved.append((owner, name, owner.__dict__.get(name, _INHERITED)))
+    else:
+        _saved.append((owner, name, getattr(owner, name)))
     setattr(owner, name, value)
 
 
@@ -224,6 +251,19 @@ def install(cloud: "LocalCloud") -> None:
 
     _set(logs_models, "unix_time_millis", logs_unix_time_millis)
 
+    # ---- FIFO sequence numbers: moto gives one only to a message sent with an explicit
+    # MessageDeduplicationId, and a random one; AWS numbers every FIFO message, increasingly.
+    original_send_message = sqs_models.SQSBackend.send_message
+    fifo_sequence = itertools.count(10_000_000_000_000_000_000 + random.randrange(10**18) * 8, FIFO_SEQUENCE_STEP)
+
+    def send_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        message = original_send_message(self, queue_name, *args, **kwargs)
+        if self.get_queue(queue_name).fifo_queue:
+            message.sequence_number = str(next(fifo_sequence))  # 20 digits, as AWS's
+        return message
+
+    _set(sqs_models.SQSBackend, "send_message", send_message)
+
     # ---- dead-letter config, which moto drops
     original_init = LambdaFunction.__init__
     original_update = LambdaFunction.update_configuration
@@ -272,7 +312,7 @@ def install(cloud: "LocalCloud") -> None:
             raise error from exc
         if kind == "Event":
             event = cloud.async_invoker.enqueue(self, payload, invoked_arn)
-            response_headers["x-amzn-RequestId"] = event.request_id
+            response_headers[_INVOKE_REQUEST_ID] = event.request_id
             return b""
         try:
             result = cloud.runtime.invoke(self, payload, invoked_arn=invoked_arn)
@@ -288,7 +328,7 @@ def install(cloud: "LocalCloud") -> None:
             response_headers["x-amz-function-error"] = result.function_error
         response_headers["x-amz-executed-version"] = result.executed_version
         response_headers["x-amz-log-result"] = result.log_result()
-        response_headers["x-amzn-RequestId"] = result.request_id
+        response_headers[_INVOKE_REQUEST_ID] = result.request_id
         return result.payload
 
     def invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
@@ -320,6 +360,18 @@ def install(cloud: "LocalCloud") -> None:
         return status, response_headers, payload or b""
 
     _set(lambda_responses.LambdaResponse, "invoke", response_invoke)
+    base_enrich = lambda_responses.LambdaResponse._enrich_response  # BaseResponse's staticmethod
+
+    def enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        """moto stamps every response with its own x-amzn-requestid (52 random characters);
+        an Invoke response keeps the invocation's request id, as on AWS."""
+        ours = headers.pop(_INVOKE_REQUEST_ID, None)
+        headers, body = base_enrich(headers, body)
+        if ours:
+            headers["x-amzn-requestid"] = ours
+        return headers, body
+
+    _set(lambda_responses.LambdaResponse, "_enrich_response", staticmethod(enrich_response))
 
     # ---- SQS mappings: the runtime's poller, not moto's send_message path
     original_create_esm = lambda_models.LambdaBackend.create_event_source_mapping
@@ -380,11 +432,15 @@ def _detach_stream_mapping(account_id: str, region: str, esm: Any) -> None:
 
 
 def _install_streams(cloud: "LocalCloud") -> None:
-    """Stream records on the runtime's clock, in the cloud's region.
+    """Stream records on the runtime's clock, in the cloud's region, with AWS-shaped ids.
 
-    moto stamps DynamoDB stream records and Kinesis records with the wall clock and every
-    DynamoDB stream record with awsRegion "us-east-1".
+    moto stamps DynamoDB stream records and Kinesis records with the wall clock, every DynamoDB
+    stream record with awsRegion "us-east-1", labels a stream with microseconds
+    (`2026-11-24T23:36:13.758538`; AWS: milliseconds, `2016-12-01T00:00:00.000`) and numbers
+    Kinesis records 1, 2, 3 (AWS: 56-digit sequence numbers).
     """
+    import hashlib
+
     import moto.dynamodb.models.table as table_models
     import moto.kinesis.models as kinesis_models
 
@@ -397,6 +453,33 @@ def _install_streams(cloud: "LocalCloud") -> None:
         self.record["awsRegion"] = table.region_name
 
     _set(table_models.StreamRecord, "__init__", stream_record_init)
+    original_set_stream = table_models.Table.set_stream_specification
+
+    def set_stream_specification(self: Any, streams: Any) -> None:
+        before = getattr(self, "latest_stream_label", None)
+        original_set_stream(self, streams)
+        label = self.latest_stream_label
+        if label and label != before:  # a new stream: moto's isoformat() has µs (or no fraction)
+            self.latest_stream_label = _dt.datetime.fromisoformat(label).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+    _set(table_models.Table, "set_stream_specification", set_stream_specification)
+
+    def put_record(self: Any, partition_key: str, data: str, explicit_hash_key: str) -> str:
+        """moto's Shard.put_record with AWS-sized sequence numbers: still ints that only grow
+        (moto's shard iterators compare them as ints), 56 digits, far apart as AWS's are."""
+        if self.records:
+            sequence_number = self.get_max_sequence_number() + KINESIS_SEQUENCE_STEP
+        else:
+            digest = int(hashlib.sha256(f"{id(self)}:{self.shard_id}".encode()).hexdigest(), 16)
+            sequence_number = int(f"49{digest % (9 * 10**53):054d}")
+        self.records[sequence_number] = kinesis_models.Record(partition_key, data, sequence_number, explicit_hash_key)
+        return str(sequence_number)
+
+    _set(kinesis_models.Shard, "put_record", put_record)
+
+
+FIFO_SEQUENCE_STEP = 65_536  # far apart, as AWS's FIFO sequence numbers are
+KINESIS_SEQUENCE_STEP = 2**90 + 7_919  # ~1.2e27: consecutive AWS sequence numbers differ from the 28th digit on
 
 
 def invoked_arn_for(fn: Any, qualifier: str | None) -> str:
@@ -413,7 +496,10 @@ def uninstall() -> None:
         sys.meta_path.remove(_watcher)
     while _saved:
         owner, name, value = _saved.pop()
-        setattr(owner, name, value)
+        if value is _INHERITED:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, value)
 
 
 class _ImportWatcher(importlib.abc.MetaPathFinder):

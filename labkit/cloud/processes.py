@@ -5,7 +5,7 @@ with the venv interpreter by path and `-S`). Its cold start is real: Init Durati
 just before the process is spawned until the handler's module is loaded and the runtime says
 ready, interpreter start-up and imports included. A warm invoke is one round trip over a Unix
 socket. Max Memory Used is the process's own peak RSS. A timeout kills the process
-(`Task timed out after N.NN seconds`); the next invoke is a cold start.
+(`Task timed out after N.NN seconds`, N.NN the configured timeout); the next invoke is a cold start.
 
 `snapshot` (SnapStart-like): a template process runs INIT once, then the before-snapshot hooks
 of `snapshot-restore-py`, and waits as a zygote. Each instance is `os.fork()`ed from it (the
@@ -53,7 +53,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .errors import exit_error_payload, import_error_payload, timeout_payload
-from .execution import ExecutionEnvironment, FunctionSpec, day_stream_prefix, lambda_environment
+from .execution import ExecutionEnvironment, FunctionSpec, day_stream_prefix, lambda_environment, runtime_version_line
 from .inprocess import Capture
 
 if TYPE_CHECKING:
@@ -320,8 +320,9 @@ class ProcessEnvironment(ExecutionEnvironment):
 
     def initialise(self) -> None:
         """Start the process and wait until the handler is loaded (the measured cold start)."""
-        capture = Capture("", self.runtime.clock.now_millis)
         env = self.process_environment()  # starts the moto endpoint first: not part of the cold start
+        started_ms = self.runtime.clock.now_millis()
+        capture = Capture("", self.runtime.clock.now_millis)
         self._phase_started = started = time.perf_counter()
         self._spawn(self.bootstrap_mode, env)
         _, error = self._await_ready(capture, time.monotonic() + INIT_TIMEOUT_S)
@@ -330,7 +331,7 @@ class ProcessEnvironment(ExecutionEnvironment):
         if error is not None:
             self.init_error = error
             self.dead = True
-        self._write_init_log(capture)
+        self._write_init_log(capture, started_ms)
 
     # ---- INVOKE
 
@@ -354,7 +355,7 @@ class ProcessEnvironment(ExecutionEnvironment):
             self._kill()
             elapsed = time.perf_counter() - started
             self._collect_output(capture)
-            return b"", timeout_payload(request_id, elapsed), True, elapsed * 1000
+            return b"", timeout_payload(request_id, self.spec.timeout_s), True, elapsed * 1000
         except WorkerGone:
             code = self._wait()
             elapsed_ms = (time.perf_counter() - started) * 1000
@@ -459,8 +460,9 @@ class SnapshotTemplate:
             self.ready.set()
 
     def _start(self) -> None:
-        capture = Capture("", self.runtime.clock.now_millis)
         env = self._environment()  # starts the moto endpoint first: not part of INIT
+        started_ms = self.runtime.clock.now_millis()
+        capture = Capture("", self.runtime.clock.now_millis)
         started = time.perf_counter()
         self._process, self.channel, self._output = _spawn_worker(self.runtime, self.spec, self.code_dir, "template", env)
         self.runtime.track(self)
@@ -481,7 +483,7 @@ class SnapshotTemplate:
             self.init_error = exit_error_payload("", _exit_code(self._process.wait()))
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         _read_output(self._output, 0, self.runtime.clock.now_millis(), capture)
-        events = capture.events
+        events = [(started_ms, f"INIT_START {runtime_version_line(self.spec)}"), *capture.events]
         now = self.runtime.clock.now_millis
         if self.init_error is not None:
             from .errors import log_line_for
@@ -627,6 +629,7 @@ class SnapshotEnvironment(ProcessEnvironment):
             self.dead = True
             return
         self.template = template
+        started_ms = self.runtime.clock.now_millis()
         capture = Capture("", self.runtime.clock.now_millis)
         self._output = tempfile.TemporaryFile(dir=self.runtime.workdir)
         self._phase_started = started = time.perf_counter()
@@ -650,7 +653,7 @@ class SnapshotEnvironment(ProcessEnvironment):
         if error is not None:
             self.init_error = error
             self.dead = True
-        self._write_init_log(capture)
+        self._write_init_log(capture, started_ms)  # RESTORE_START ... RESTORE_REPORT
 
     def _kill(self) -> None:
         if self.pid is not None and not self.dead:

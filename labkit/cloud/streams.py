@@ -111,8 +111,9 @@ def _iso_millis(epoch: float) -> str:
 def dynamodb_lambda_record(stream_record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
     """One record of a DynamoDB Streams event, in Lambda's shape, from moto's stream record."""
     dynamodb = dict(stream_record["dynamodb"])
-    # Lambda sends ApproximateCreationDateTime as epoch seconds (whole seconds, as a number).
-    dynamodb["ApproximateCreationDateTime"] = float(int(_epoch(dynamodb["ApproximateCreationDateTime"])))
+    # Lambda sends ApproximateCreationDateTime as whole epoch seconds, an integer (1480642020):
+    # a float would make boto3's DynamoDB resource refuse to store it ("Float types are not supported").
+    dynamodb["ApproximateCreationDateTime"] = int(_epoch(dynamodb["ApproximateCreationDateTime"]))
     return {
         "eventID": stream_record["eventID"],
         "eventName": stream_record["eventName"],
@@ -410,7 +411,9 @@ class StreamPoller:
         response: dict[str, Any] = {"statusCode": 200, "executedVersion": spec.version}
         if invocation is not None and invocation.function_error:
             response["functionError"] = invocation.function_error
-        info_key = "KinesisBatchInfo" if esm.event_source_arn.split(":")[2] == "kinesis" else "DDBStreamBatchInfo"
+        kinesis = esm.event_source_arn.split(":")[2] == "kinesis"
+        info_key = "KinesisBatchInfo" if kinesis else "DDBStreamBatchInfo"
+        arrival = _iso_millis if kinesis else _iso_seconds  # as in AWS's examples of each record
         return {
             "requestContext": {
                 "requestId": invocation.request_id if invocation is not None else str(uuid.uuid4()),
@@ -425,8 +428,8 @@ class StreamPoller:
                 "shardId": shard_id,
                 "startSequenceNumber": sequences[0],
                 "endSequenceNumber": sequences[-1],
-                "approximateArrivalOfFirstRecord": _iso_seconds(batch[0].arrival),
-                "approximateArrivalOfLastRecord": _iso_seconds(batch[-1].arrival),
+                "approximateArrivalOfFirstRecord": arrival(batch[0].arrival),
+                "approximateArrivalOfLastRecord": arrival(batch[-1].arrival),
                 "batchSize": len(batch),
                 "streamArn": esm.event_source_arn,
             },

@@ -108,3 +108,25 @@ def test_versions_and_aliases_honour_qualifier(cloud: LocalCloud, code_dir) -> N
     assert call(Qualifier="live") == (["v1", f"{base}:live"], "1")
     assert cloud.invoke("ver", qualifier="live").result == ["v1", f"{base}:live"]
     assert cloud.invoke("ver:live").executed_version == "1"
+
+
+def test_invoke_response_request_id_is_the_invocation_request_id(cloud: LocalCloud, code_dir) -> None:
+    # AWS: the Invoke response's x-amzn-RequestId (boto3's ResponseMetadata.RequestId) is the
+    # request id the handler sees as context.aws_request_id and the START/END/REPORT lines name.
+    cloud.deploy(code_dir(app="def handler(event, context):\n    return context.aws_request_id\n"), name="ids")
+    lam = cloud.client("lambda")
+    for isolation in ("inprocess", "subprocess"):
+        cloud.set_isolation("ids", isolation)
+        response = lam.invoke(FunctionName="ids", Payload=b"{}")
+        request_id = response["ResponseMetadata"]["RequestId"]
+        assert json.loads(response["Payload"].read()) == request_id, isolation
+        assert response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"] == request_id
+        assert f"START RequestId: {request_id} Version: $LATEST" in cloud.logs("ids")
+    queued = lam.invoke(FunctionName="ids", InvocationType="Event", Payload=b"{}")
+    cloud.run_until_idle()
+    assert f"START RequestId: {queued['ResponseMetadata']['RequestId']} Version: $LATEST" in cloud.logs("ids")
+    failing = cloud.deploy(code_dir(app=FAILS), name="failing")
+    response = lam.invoke(FunctionName="failing", Payload=b"{}")
+    assert response["FunctionError"] == "Unhandled"
+    assert json.loads(response["Payload"].read())["requestId"] == response["ResponseMetadata"]["RequestId"]
+    assert failing.name == "failing"

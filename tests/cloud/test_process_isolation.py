@@ -102,7 +102,7 @@ def test_subprocess_cold_then_warm_in_a_real_process(cloud: LocalCloud, code_dir
     assert cold.report.init_duration_ms > 1.0 and warm.report.init_duration_ms is None
     assert cold.report.max_memory_used_mb >= 5  # the child's own peak RSS, not the notebook's
     logs = fn.logs()
-    assert logs[0] == "init ran" and logs[1].startswith("START RequestId: ")
+    assert logs[0].startswith("INIT_START Runtime Version: ") and logs[1] == "init ran" and logs[2].startswith("START RequestId: ")
     assert "SEEN 1" in cold.log_lines and "SEEN 2" in warm.log_lines
     assert re.fullmatch(
         r"REPORT RequestId: [0-9a-f-]{36}\tDuration: \d+\.\d{2} ms\tBilled Duration: \d+ ms\t"
@@ -188,14 +188,13 @@ def test_timeout_kills_the_process_and_the_next_invoke_is_cold(cloud: LocalCloud
     result = fn.invoke({"n": 1, "spin": True})
     assert time.perf_counter() - started < 2.0  # killed at the deadline, not left running
     assert result.timed_out and result.function_error == "Unhandled"
-    assert result.result == {
+    assert result.result == {  # AWS names the configured timeout
         "errorType": "Sandbox.Timedout",
-        "errorMessage": f"RequestId: {result.request_id} Error: Task timed out after "
-        f"{result.report.duration_ms / 1000:.2f} seconds",
+        "errorMessage": f"RequestId: {result.request_id} Error: Task timed out after 1.00 seconds",
     }
-    assert 1000 <= result.report.duration_ms < 1500 and result.report.status == "timeout"
+    assert 1000 <= result.report.duration_ms < 1100 and result.report.status == "timeout"
     assert "SEEN 1" in result.log_lines  # printed before the kill: still in the log
-    assert any(re.search(rf"{result.request_id} Task timed out after 1\.\d\d seconds", l) for l in result.log_lines)
+    assert any(re.fullmatch(rf"\S+Z {result.request_id} Task timed out after 1\.00 seconds", l) for l in result.log_lines)
     assert not _live(pid)  # killed and reaped
     after = fn.invoke({"n": 2})
     assert after.cold_start and after.result["calls"] == 1 and after.result["pid"] != pid
@@ -261,7 +260,8 @@ def test_provisioned_instances_are_started_ahead(cloud: LocalCloud, code_dir) ->
     cloud.deploy(code_dir(app=COUNTER), name="warm", isolation="subprocess")
     version = cloud.client("lambda").publish_version(FunctionName="warm")["Version"]
     cloud.set_provisioned_concurrency("warm", version, 1)
-    assert cloud.logs("warm") == ["init ran"]
+    (init_start, init_output) = cloud.logs("warm")
+    assert init_start.startswith("INIT_START Runtime Version: python:") and init_output == "init ran"
     result = cloud.invoke("warm", {"n": 1}, qualifier=version)
     assert not result.cold_start and result.report.init_duration_ms is None and result.result["calls"] == 1
 
@@ -355,6 +355,21 @@ def test_snapshot_restores_instead_of_initialising(cloud: LocalCloud, code_dir) 
     (template,) = cloud.runtime.snapshots("snap")
     assert first.result["pid"] != template.pid
     assert sum(line.startswith("INIT_REPORT Init Duration:") for line in fn.logs()) == 1
+    # AWS's log streams: the template's (at "publish") INIT_START, its output, INIT_REPORT; each
+    # restored environment's RESTORE_START, after-restore output, RESTORE_REPORT, then START.
+    logs = cloud.client("logs")
+    streams = {s["logStreamName"] for s in logs.describe_log_streams(logGroupName="/aws/lambda/snap")["logStreams"]}
+    (restored_stream,) = [i.log_stream for i in fn.instances()]
+    (template_stream,) = streams - {restored_stream}
+    template_lines = [e["message"] for e in logs.get_log_events(logGroupName="/aws/lambda/snap", logStreamName=template_stream)["events"]]
+    assert re.fullmatch(r"INIT_START Runtime Version: python:3\.\d+\.v\d+\tRuntime Version ARN: arn:aws:lambda:ap-northeast-2::runtime:[0-9a-f]{64}", template_lines[0])
+    assert template_lines[-1].startswith("INIT_REPORT Init Duration:")
+    restored = [e["message"] for e in logs.get_log_events(logGroupName="/aws/lambda/snap", logStreamName=restored_stream)["events"]]
+    assert re.fullmatch(r"RESTORE_START Runtime Version: python:3\.\d+\.v\d+\tRuntime Version ARN: arn:aws:lambda:ap-northeast-2::runtime:[0-9a-f]{64}", restored[0])
+    starts = [n for n, line in enumerate(restored) if line.startswith("START ")]
+    assert restored[starts[0] - 1] == f"RESTORE_REPORT Restore Duration: {report.restore_duration_ms:.2f} ms"
+    assert any(line.startswith("restored in ") for line in restored[1:starts[0] - 1])  # the after-restore hook's output
+    assert sum(line.startswith("RESTORE_START") for line in restored) == 1 and len(starts) == 2
     # Hooks: before-snapshot in reverse order of registration, after-restore in order.
     assert first.result["order"] == ["before-2", "before-1", "after-1", "after-2"]
     assert any(line.startswith("restored in ") for line in fn.logs())
@@ -432,6 +447,10 @@ def test_snapshot_failures(cloud: LocalCloud, code_dir) -> None:
     assert result.result["errorType"] == "SnapStartException"
     assert "KeyError" in result.result["errorMessage"]
     assert "Status: error\tError Type: SnapStartException" in result.report.line
+    assert any(  # AWS: a failed restore's RESTORE_REPORT says so
+        re.fullmatch(r"RESTORE_REPORT Restore Duration: \d+\.\d\d ms\tStatus: error\tError Type: SnapStartException", line)
+        for line in cloud.logs("norestore")
+    ), cloud.logs("norestore")
 
     crash = "import os\ndef handler(e, c):\n    os._exit(1)\n"
     result = cloud.deploy(code_dir(app=crash), name="snapcrash", isolation="snapshot").invoke()
@@ -444,6 +463,8 @@ def test_snapshot_timeout_kills_the_restored_instance_only(cloud: LocalCloud, co
     pid = fn.invoke().result["pid"]
     result = fn.invoke({"hold": 5})
     assert result.timed_out and result.result["errorType"] == "Sandbox.Timedout"
+    assert result.result["errorMessage"].endswith("Task timed out after 1.00 seconds")
+    assert 1000 <= result.report.duration_ms < 1100 and result.report.status == "timeout"
     assert not _live(pid)
     (template,) = cloud.runtime.snapshots("snapslow")
     assert _live(template.pid)

@@ -80,7 +80,8 @@ def check_quickstart(ns: dict[str, Any], out: str) -> None:
     assert [l for l in lines if l.startswith("주문 처리")] == [f"주문 처리: order-{n}" for n in range(3)]
     reports = [l for l in lines if l.startswith("REPORT RequestId:")]
     assert len(reports) == 1 and "Memory Size: 256 MB" in reports[0] and "Init Duration:" in reports[0]
-    assert lines[0].startswith("START RequestId:") and lines[-1] == reports[0]
+    assert re.fullmatch(r"INIT_START Runtime Version: python:3\.\d+\.v\d+\tRuntime Version ARN: \S+", lines[0])
+    assert lines[1].startswith("START RequestId:") and lines[-1] == reports[0]
     assert ns["cloud"].region == "ap-northeast-2"
 
 
@@ -178,7 +179,7 @@ def check_errors_import(ns: dict[str, Any], out: str) -> None:
 def check_errors_timeout(ns: dict[str, Any], out: str) -> None:
     assert out.splitlines() == ["True Sandbox.Timedout", "timeout"]
     assert re.fullmatch(
-        rf"RequestId: {ns['result'].request_id} Error: Task timed out after 1\.\d\d seconds",
+        rf"RequestId: {ns['result'].request_id} Error: Task timed out after 1\.00 seconds",
         ns["result"].result["errorMessage"],
     )
 

@@ -204,3 +204,35 @@ def test_throttled_batch_returns_after_visibility_timeout(cloud: LocalCloud, cod
 )
 def test_report_batch_item_failures_rules(response, failed) -> None:
     assert failed_item_ids(response, ["a", "b"]) == failed
+
+
+@pytest.mark.parametrize("content_based", [True, False])
+def test_fifo_records_always_carry_sequence_group_and_deduplication_ids(cloud: LocalCloud, code_dir, content_based) -> None:
+    # AWS: every FIFO message has a SequenceNumber (increasing within its group), whether its
+    # deduplication id was given or made from the body (moto sets one only in the first case).
+    sqs, lam = cloud.client("sqs"), cloud.client("lambda")
+    attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true" if content_based else "false"}
+    url = sqs.create_queue(QueueName="jobs.fifo", Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    cloud.deploy(code_dir(app=RECORDER), name="worker")
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker")
+    sent = []
+    for n in range(3):
+        dedup = {} if content_based else {"MessageDeduplicationId": f"d{n}"}
+        sent.append(sqs.send_message(QueueUrl=url, MessageBody=f"m{n}", MessageGroupId="g1", **dedup)["SequenceNumber"])
+    batch = sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": "x", "MessageBody": "m3", "MessageGroupId": "g1", **({} if content_based else {"MessageDeduplicationId": "d3"})},
+    ])["Successful"]
+    sent.append(batch[0]["SequenceNumber"])
+    assert all(s.isdigit() and len(s) == 20 for s in sent), sent
+    assert [int(s) for s in sent] == sorted(int(s) for s in sent) and len(set(sent)) == 4
+    cloud.run_until_idle()
+    records = _seen(cloud, "worker")
+    assert [r["body"] for r in records] == ["m0", "m1", "m2", "m3"]
+    assert [r["attributes"]["SequenceNumber"] for r in records] == sent
+    assert all(r["attributes"]["MessageGroupId"] == "g1" for r in records)
+    dedup_ids = [r["attributes"]["MessageDeduplicationId"] for r in records]
+    if content_based:
+        assert dedup_ids == [hashlib.sha256(f"m{n}".encode()).hexdigest() for n in range(4)]
+    else:
+        assert dedup_ids == ["d0", "d1", "d2", "d3"]

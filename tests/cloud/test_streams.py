@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 
@@ -377,3 +378,80 @@ def test_kinesis_retry_exhausted_record_names_kinesis_batch_info(cloud: LocalClo
     (message,) = sqs.receive_message(QueueUrl=queue).get("Messages", [])
     info = json.loads(message["Body"])["KinesisBatchInfo"]
     assert info["shardId"] == "shardId-000000000000" and info["batchSize"] == 1 and info["streamArn"] == arn
+
+
+# ---------------------------------------------------------------- values as AWS writes them
+
+STORE_CREATION_TIME = """
+import boto3
+def handler(event, context):
+    table = boto3.resource("dynamodb").Table("audit-log")
+    for record in event["Records"]:
+        print("SEEN " + repr(record["dynamodb"]["ApproximateCreationDateTime"]))
+        table.put_item(Item={"pk": record["eventID"], "at": record["dynamodb"]["ApproximateCreationDateTime"]})
+"""
+
+
+def test_dynamodb_creation_time_is_whole_epoch_seconds_a_handler_can_store(cloud: LocalCloud, code_dir) -> None:
+    # AWS sends an integer ("ApproximateCreationDateTime": 1480642020), which boto3's resource
+    # layer stores as a Number; a float (1480642020.0) fails there with "Float types are not supported".
+    ddb = cloud.client("dynamodb")
+    ddb.create_table(
+        TableName="audit-log", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+    )
+    arn = _table(cloud)
+    label = arn.split("/stream/")[1]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", label), label  # AWS: milliseconds
+    assert ddb.describe_table(TableName="orders")["Table"]["LatestStreamLabel"] == label
+    fn = cloud.deploy(code_dir(app=STORE_CREATION_TIME), name="store")
+    _map(cloud, arn, "store")
+    _put(cloud, "o1", "a")
+    cloud.run_until_idle()
+    assert [r.ok for r in cloud.runtime.history if r.function_name == "store"] == [True], fn.logs()
+    (seen,) = [line[5:] for line in fn.logs() if line.startswith("SEEN ")]
+    assert re.fullmatch(r"\d{10}", seen)  # an int, not 1795563373.0
+    (item,) = ddb.scan(TableName="audit-log")["Items"]
+    assert re.fullmatch(r"\d{10}", item["at"]["N"])
+
+
+def test_kinesis_sequence_numbers_look_like_aws_and_work_for_direct_readers(cloud: LocalCloud, code_dir) -> None:
+    arn = _kinesis(cloud)
+    cloud.deploy(code_dir(app=RECORDER), name="clicks")
+    _map(cloud, arn, "clicks")
+    kinesis = cloud.client("kinesis")
+    sent = [kinesis.put_record(StreamName="clicks", Data=str(i).encode(), PartitionKey="p")["SequenceNumber"] for i in range(3)]
+    assert all(re.fullmatch(r"49\d{54}", s) for s in sent), sent  # 56 digits, as AWS's
+    assert [int(s) for s in sent] == sorted(int(s) for s in sent) and len(set(sent)) == 3
+    cloud.run_until_idle()
+    (event,) = _events(cloud, "clicks")
+    assert [r["kinesis"]["sequenceNumber"] for r in event["Records"]] == sent
+    shard = "shardId-000000000000"
+    for kind, start, expected in [("AT_SEQUENCE_NUMBER", sent[1], sent[1:]), ("AFTER_SEQUENCE_NUMBER", sent[1], sent[2:]),
+                                  ("TRIM_HORIZON", None, sent), ("LATEST", None, [])]:
+        options = {"StartingSequenceNumber": start} if start else {}
+        iterator = kinesis.get_shard_iterator(StreamName="clicks", ShardId=shard, ShardIteratorType=kind, **options)["ShardIterator"]
+        page = kinesis.get_records(ShardIterator=iterator)
+        assert [r["SequenceNumber"] for r in page["Records"]] == expected, kind
+    more = kinesis.put_record(StreamName="clicks", Data=b"3", PartitionKey="p")["SequenceNumber"]
+    assert [r["SequenceNumber"] for r in kinesis.get_records(ShardIterator=page["NextShardIterator"])["Records"]] == [more]
+
+
+def test_on_failure_arrival_times_kinesis_in_milliseconds_dynamodb_in_seconds(cloud: LocalCloud, code_dir) -> None:
+    # AWS's examples: Kinesis "2019-11-14T00:38:04.835Z", DynamoDB Streams "2019-11-14T00:13:49Z".
+    sqs = cloud.client("sqs")
+    queue = sqs.create_queue(QueueName="failures")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    cloud.deploy(code_dir(app="def handler(event, context):\n    raise RuntimeError('nope')\n"), name="broken")
+    on_failure = {"OnFailure": {"Destination": queue_arn}}
+    _map(cloud, _kinesis(cloud), "broken", MaximumRetryAttempts=0, DestinationConfig=on_failure)
+    _map(cloud, _table(cloud), "broken", MaximumRetryAttempts=0, DestinationConfig=on_failure)
+    cloud.client("kinesis").put_record(StreamName="clicks", Data=b"x", PartitionKey="p")
+    _put(cloud, "o1", "a")
+    cloud.run_until_idle(fast_forward=True)
+    records = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]]
+    (kinesis,) = [r["KinesisBatchInfo"] for r in records if "KinesisBatchInfo" in r]
+    (ddb,) = [r["DDBStreamBatchInfo"] for r in records if "DDBStreamBatchInfo" in r]
+    for key in ("approximateArrivalOfFirstRecord", "approximateArrivalOfLastRecord"):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", kinesis[key]), kinesis[key]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", ddb[key]), ddb[key]
