@@ -1,11 +1,14 @@
 """Benchmark: grade N submissions of lab00 with stock `nbgrader autograde` and with `python -m grader`.
 
-Same machine, same run, same submissions (a mix of full, partial and blank answers). Both run
-as a command line, so both pay their imports. Prints the figures and checks that every student
-got the same score for every question from both.
+Same machine, same run, same submissions (a mix of full, partial and blank answers), each
+measured `--runs` times on fresh copies. Both run as a command line, so both pay their
+imports. Prints the figures and checks that every student got the same score for every
+question from both. The load average is printed around each run: on a shared machine other
+work slows both sides.
 
-    .venv/bin/python bench/grading.py            # 40 submissions, one worker per core
-    .venv/bin/python bench/grading.py -n 10 -j 2
+    .venv/bin/python bench/grading.py            # 40 submissions, the grader's default workers, 2 runs
+    .venv/bin/python bench/grading.py -n 10 -j 2 --runs 1
+    GRADER_WARM_KERNELS=0 .venv/bin/python bench/grading.py   # cold kernels, for comparison
 """
 from __future__ import annotations
 
@@ -72,47 +75,71 @@ def timed(cmd: list[str], cwd: Path) -> float:
     return seconds
 
 
+def fresh_courses(base: Path, folder: Path, subs: dict[str, nbformat.NotebookNode]) -> tuple[Path, Path]:
+    """Two copies of the released course with the same submissions, nothing graded yet."""
+    stock, ours = folder / "stock", folder / "ours"
+    for course in (stock, ours):
+        shutil.copytree(base, course)
+        place(course, subs)
+    # Stock nbgrader with its default autograde pipeline; the course's config gives it only the
+    # folders, the kernel name and the cell timeout, as the project's nbgrader_config.py does.
+    (stock / "nbgrader_config.py").write_text(
+        "from grader.config import course_config\n"
+        f"get_config().merge(course_config({str(stock)!r}))\n")
+    return stock, ours
+
+
+def same_scores(stock: Path, ours: Path, subs: dict) -> bool:
+    a, b = scores(stock, "lab00"), scores(ours, "lab00")
+    differ = sorted(s for s in subs if a.get(s) != b.get(s))
+    totals = {kind: sorted({sum(v or 0 for v in b[s].values()) for s in subs if s.startswith(kind)})
+              for kind in ("full", "partial", "blank")}
+    print(f"  점수 (종류별 총점): {totals}")
+    if differ or set(a) != set(subs):
+        print(f"  [불일치] 점수가 다른 학생: {differ}")
+        for s in differ[:3]:
+            print(f"    {s}: nbgrader {a.get(s)}\n    {' ' * len(s)}  grader   {b.get(s)}")
+        return False
+    print(f"  ✔ {len(subs)}명 모두 문항별 점수가 같습니다.")
+    return True
+
+
 def main() -> int:
+    from grader.batch import default_jobs
+
     parser = argparse.ArgumentParser(description="lab00 채점 벤치마크: nbgrader autograde 대 python -m grader")
     parser.add_argument("-n", type=int, default=40, help="제출물 수 (기본 40)")
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count(), help="우리 채점기의 동시 작업 수")
+    parser.add_argument("-j", "--jobs", type=int, default=None,
+                        help=f"우리 채점기의 동시 작업 수 (기본: 채점기의 기본값, 이 컴퓨터에서 {default_jobs()})")
+    parser.add_argument("--runs", type=int, default=2, help="두 채점기를 번갈아 잴 횟수 (기본 2)")
     parser.add_argument("--keep", action="store_true", help="임시 과정 폴더를 남깁니다")
     args = parser.parse_args()
+    jobs = args.jobs or default_jobs()
+    warm = os.environ.get("GRADER_WARM_KERNELS", "1") != "0"
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    ok, ratios = True, []
     try:
         base = release_in_copy("lab00", tmp / "base")
         subs = submissions(base, args.n)
-        stock, ours = tmp / "stock", tmp / "ours"
-        for course in (stock, ours):
-            shutil.copytree(base, course)
-            place(course, subs)
-        (stock / "nbgrader_config.py").write_text(
-            "from grader.config import course_config\n"
-            f"get_config().merge(course_config({str(stock)!r}))\n")
-
-        print(f"제출물 {args.n}개 (full/partial/blank), CPU {os.cpu_count()}코어, 우리 채점기 작업 {args.jobs}개")
-        print(f"시작 전 부하(load average 1분): {os.getloadavg()[0]:.2f}")
-        t_stock = timed([sys.executable, "-m", "nbgrader", "autograde", "lab00", "--force"], stock)
-        print(f"nbgrader autograde (순차):   {t_stock:7.1f}초  ({t_stock / args.n:.2f}초/제출물)")
-        t_ours = timed([sys.executable, "-m", "grader", "--root", str(ours), "autograde", "lab00",
-                        "-j", str(args.jobs), "--quiet"], ROOT)
-        print(f"python -m grader (병렬+격리): {t_ours:7.1f}초  ({t_ours / args.n:.2f}초/제출물)")
-        print(f"끝난 뒤 부하(load average 1분): {os.getloadavg()[0]:.2f} (다른 작업이 돌면 두 값이 모두 느려집니다)")
-        print(f"속도 향상: {t_stock / t_ours:.2f}배")
-
-        a, b = scores(stock, "lab00"), scores(ours, "lab00")
-        differ = sorted(s for s in subs if a.get(s) != b.get(s))
-        totals = {kind: sorted({sum(v or 0 for v in b[s].values()) for s in subs if s.startswith(kind)})
-                  for kind in ("full", "partial", "blank")}
-        print(f"점수 (종류별 총점): {totals}")
-        if differ or set(a) != set(subs):
-            print(f"[불일치] 점수가 다른 학생: {differ}")
-            for s in differ[:3]:
-                print(f"  {s}: nbgrader {a.get(s)}\n  {' ' * len(s)}  grader   {b.get(s)}")
-            return 1
-        print(f"✔ {len(subs)}명 모두 문항별 점수가 같습니다.")
-        return 0
+        print(f"제출물 {args.n}개 (full/partial/blank), CPU {os.cpu_count()}코어, 우리 채점기 작업 {jobs}개, "
+              f"미리 띄운 커널 {'사용' if warm else '사용 안 함'}")
+        for run in range(1, args.runs + 1):
+            stock, ours = fresh_courses(base, tmp / f"run{run}", subs)
+            print(f"[{run}회차] 시작 전 부하(load average 1분): {os.getloadavg()[0]:.2f}")
+            t_stock = timed([sys.executable, "-m", "nbgrader", "autograde", "lab00", "--force"], stock)
+            print(f"  nbgrader autograde (순차):   {t_stock:7.1f}초  ({t_stock / args.n:.2f}초/제출물)")
+            t_ours = timed([sys.executable, "-m", "grader", "--root", str(ours), "autograde", "lab00",
+                            "-j", str(jobs), "--quiet"], ROOT)
+            print(f"  python -m grader (병렬+격리): {t_ours:7.1f}초  ({t_ours / args.n:.2f}초/제출물)")
+            print(f"  끝난 뒤 부하(load average 1분): {os.getloadavg()[0]:.2f} (다른 작업이 돌면 두 값이 모두 느려집니다)")
+            ratios.append(t_stock / t_ours)
+            print(f"  속도 향상: {ratios[-1]:.2f}배")
+            ok &= same_scores(stock, ours, subs)
+        if len(ratios) > 1:
+            print(f"속도 향상 {len(ratios)}회: " + ", ".join(f"{r:.2f}배" for r in ratios)
+                  + f" (가장 낮은 값 {min(ratios):.2f}배)")
+        return 0 if ok else 1
     finally:
         if args.keep:
             print(f"과정 폴더: {tmp}")

@@ -5,7 +5,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import ROOT, WORK_DIR, Limits, lab_ids
+# jsonschema (through nbformat) imports rfc3987-syntax when it is installed, only to check
+# "iri" string formats, which neither nbformat nor nbgrader asks for; building its grammar
+# costs a second of every command's start. Without it jsonschema skips that one format.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from .config import ROOT, WORK_DIR, Limits, lab_ids  # noqa: E402
 
 
 class KoreanHelp(argparse.RawDescriptionHelpFormatter):
@@ -60,7 +65,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("autograde", help="제출물을 격리된 환경에서 병렬로 채점합니다. 다시 실행하면 바뀐 것만 채점합니다.")
     p.add_argument("lab", help="실습 이름 (예: lab00)")
     p.add_argument("students", nargs="*", help="학생 ID (생략하면 제출한 학생 전부)")
-    p.add_argument("-j", "--jobs", type=int, help="동시에 채점할 개수 (기본: CPU 코어 수)")
+    p.add_argument("-j", "--jobs", type=int, help="동시에 채점할 개수 (기본: CPU 코어 수의 1.5배)")
     p.add_argument("--force", action="store_true", help="이미 채점한 제출물도 다시 채점합니다.")
     d = Limits()
     p.add_argument("--cell-timeout", type=int, default=d.cell_timeout, metavar="초", help=f"셀 하나의 시간 제한 (기본 {d.cell_timeout})")
@@ -173,7 +178,7 @@ def cmd_autograde(args) -> int:
               "다시 실행하면 이것만 다시 채점합니다.", file=sys.stderr)
     if report.interrupted:
         print("[중단] 끝난 채점은 모두 저장했습니다. 같은 명령을 다시 실행하면 남은 것만 채점합니다.", file=sys.stderr)
-        return 130
+        return 128 + report.signal  # 130 for Ctrl-C, as a shell expects
     return 1 if report.errors else 0
 
 

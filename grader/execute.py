@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Dict, Integer, List, Unicode
+from traitlets import Bool, Dict, Integer, List, Unicode
 
 from .config import Limits
 from .sandbox import Sandbox, SandboxedKernelManager
@@ -46,6 +46,7 @@ class SafeExecute(Execute):
     sandbox_uid = Integer(None, allow_none=True, help="uid the kernel runs as (root only)").tag(config=True)
     hide_paths = List(Unicode(), help="folders the kernel must not see").tag(config=True)
     limits = Dict(help="grader.config.Limits as a dict").tag(config=True)
+    warm_kernels = Bool(False, help="fork kernels from a warm server (bwrap, batch workers)").tag(config=True)
     # The kernel's own clean-up is of no use here: kill it at once and save a fraction of a second.
     shutdown_kernel = Unicode("immediate").tag(config=True)
 
@@ -59,6 +60,10 @@ class SafeExecute(Execute):
         box = Sandbox(self.backend, self._limits(), uid=self.sandbox_uid,
                       hide=[Path(p) for p in self.hide_paths])
         kwargs: dict[str, Any] = {"config": self.config, "sandbox": box}
+        if self.warm_kernels:
+            from .forkserver import server_for
+
+            kwargs["warm"] = server_for(box)
         if self.kernel_name:
             kwargs["kernel_name"] = self.kernel_name
         self.km = SandboxedKernelManager(**kwargs)

@@ -8,6 +8,7 @@ once, and nothing a submission does can reach the real gradebook.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ from traitlets.config import Config
 from .config import RELEASE_DIR, ROOT, SOURCE_DIR, WORK_DIR, Limits, course_config, nbgrader_api
 from .execute import KERNEL_DIED, NOT_RUN, TIMED_OUT, SafeExecute
 from .intake import read_submission
-from .preprocessors import DropTestStderr
+from .preprocessors import DropTestStderr, PinChecks, UnpinChecks
 from .results import ERROR, GRADED, REJECTED, CellResult, Note, Outcome
 from .sandbox import make_private
 
@@ -47,13 +48,15 @@ class Task:
     limits: dict = field(default_factory=dict)
     backend: str = "none"
     uid: int | None = None
+    warm: bool = False        # fork the kernel from this worker's warm server (grader.forkserver)
 
 
-def grading_config(root: Path, limits: Limits, backend: str, uid: int | None, hide: list[Path]) -> Config:
+def grading_config(root: Path, limits: Limits, backend: str, uid: int | None, hide: list[Path],
+                   warm: bool = False) -> Config:
     """The course's nbgrader config with this pipeline's execution and fairness steps."""
     c = course_config(root, timeout=limits.cell_timeout)
     c.Autograde.autograde_preprocessors = [
-        SafeExecute, IgnorePattern, ClearMetadataPreprocessor, DropTestStderr, LimitOutput,
+        PinChecks, SafeExecute, UnpinChecks, IgnorePattern, ClearMetadataPreprocessor, DropTestStderr, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
     c.SafeExecute.backend = backend
@@ -61,6 +64,7 @@ def grading_config(root: Path, limits: Limits, backend: str, uid: int | None, hi
     c.SafeExecute.hide_paths = [str(p) for p in hide]
     c.SafeExecute.limits = limits.as_dict()
     c.SafeExecute.startup_timeout = 120
+    c.SafeExecute.warm_kernels = warm
     # nbgrader restores deleted cells itself only as a fallback: intake already did it.
     c.OverwriteCells.add_missing_cells = True
     return c
@@ -86,11 +90,77 @@ def _copy_files(src: Path, dst: Path, budget: int = MAX_SUBMISSION_BYTES) -> lis
     return skipped
 
 
+_WORK_PREFIX = "grader-work-"
+
+
+def _no_sync_for_private_gradebooks() -> None:
+    """Skip fsync in the throw-away gradebook copies: only the parent's merge must be durable.
+
+    nbgrader commits after each grade; on a disk-backed /tmp those fsyncs cost a tenth of a
+    second per submission. The course gradebook (any file outside a grading folder) keeps
+    SQLite's defaults.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if getattr(_no_sync_for_private_gradebooks, "done", False):
+        return
+
+    @event.listens_for(Engine, "connect")
+    def _pragma(dbapi_conn, _record):
+        if not type(dbapi_conn).__module__.startswith("sqlite3"):
+            return
+        path = (dbapi_conn.execute("PRAGMA database_list").fetchone() or ("", "", ""))[2] or ""
+        if f"/{_WORK_PREFIX}" in path and path.endswith("/gradebook.db"):
+            dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+    _no_sync_for_private_gradebooks.done = True  # type: ignore[attr-defined]
+
+
+class _SchemaOnce:
+    """`jsonschema.validate` for nbgrader's metadata checks, without re-checking the schema each call.
+
+    nbgrader validates every cell's metadata with `jsonschema.validate(instance, schema)`,
+    which first validates the schema itself: a tenth of a second of CPU per submission, all
+    of it spent proving the same schema valid again. Same errors, same best match.
+    """
+
+    def __init__(self):
+        import jsonschema
+
+        self._jsonschema = jsonschema
+        self._validators: dict[str, object] = {}
+
+    def validate(self, instance, schema):
+        key = json.dumps(schema, sort_keys=True)
+        validator = self._validators.get(key)
+        if validator is None:
+            cls = self._jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            validator = self._validators[key] = cls(schema)
+        error = self._jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if error is not None:
+            raise error
+
+    def __getattr__(self, name):
+        return getattr(self._jsonschema, name)
+
+
+def _speed_up_nbgrader() -> None:
+    """Process-wide, once: no fsync in throw-away gradebooks, the metadata schema checked once."""
+    from nbgrader.nbgraderformat import common
+
+    _no_sync_for_private_gradebooks()
+    if not isinstance(common.jsonschema, _SchemaOnce):
+        common.jsonschema = _SchemaOnce()
+
+
 def grade(task: Task) -> Outcome:
     """Grade `task`; never raises: a failure of ours comes back as an `error` outcome."""
+    _speed_up_nbgrader()
     started = time.monotonic()
     outcome = Outcome(task.lab, task.student, ERROR, fingerprint=task.fingerprint, backend=task.backend)
-    tmp = Path(tempfile.mkdtemp(prefix="grader-work-"))
+    tmp = Path(tempfile.mkdtemp(prefix=_WORK_PREFIX))
     try:
         make_private(tmp)
         _grade_in(tmp, task, outcome)
@@ -157,10 +227,12 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
     SafeExecute.events = []
     DropTestStderr.dropped = []
     if runnable:
-        api = nbgrader_api(course, grading_config(course, limits, task.backend, task.uid, hide))
+        api = nbgrader_api(course, grading_config(course, limits, task.backend, task.uid, hide, task.warm))
         result = api.autograde(task.lab, task.student, force=True, create=True)
         if not result["success"]:
-            raise RuntimeError("nbgrader autograde failed:\n" + (result.get("error") or result.get("log") or "")[-3000:])
+            # The cause is in nbgrader's log; its "error" is only the final "see above".
+            raise RuntimeError("nbgrader autograde failed:\n" + (result.get("log") or "")[-2500:]
+                               + (result.get("error") or "")[-500:])
     else:
         _zero(db, task)
     _read_back(db, course, task, notebooks, outcome, limits)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 from pathlib import Path
 import signal
@@ -9,12 +10,14 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 
 from grader.batch import autograde_all
 from grader.config import Limits
 from grader.gradebook import scores
 from grader.progress import Progress
-from grader.results import ERROR, ResultStore
+from grader.results import ERROR, GRADED, ResultStore
 from grader.worker import Task, grade
 
 from .conftest import TEST_LIMITS
@@ -66,6 +69,26 @@ def test_a_failure_of_the_grader_is_recorded_not_raised_and_retried(fresh_course
     assert outcome.notes[0].code == "grader_error"
 
 
+def _orphaned_warm_servers() -> list[int]:
+    """Warm-kernel servers (and the kernels they forked) still running in a batch folder that is gone."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if b"warm-kernel server" in (proc / "cmdline").read_bytes() and \
+                    os.readlink(proc / "cwd").endswith(" (deleted)") and "grader-warm-" in os.readlink(proc / "cwd"):
+                found.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _start_with_sigint_ignored():
+    # What a non-interactive shell does to a job it starts in the background (and some CI
+    # runners to every job): Python then leaves SIGINT ignored. The grader once relied on the
+    # inherited KeyboardInterrupt and, started like this, ignored the Ctrl-C and exited 0.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_ctrl_c_keeps_finished_grades_and_the_rerun_does_the_rest(fresh_course):
     # Each submission takes a few seconds (a slow answer cell), so the grader cannot finish all
     # four between the first saved grade and the Ctrl-C, however fast the machine is.
@@ -74,7 +97,8 @@ def test_ctrl_c_keeps_finished_grades_and_the_rerun_does_the_rest(fresh_course):
         put(fresh_course, f"s{i}", slow)
     cmd = [sys.executable, "-m", "grader", "--root", str(fresh_course), "autograde", "lab00", "-j", "1", "--quiet",
            "--cell-timeout", "6", "--notebook-timeout", "45"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_start_with_sigint_ignored)
     results = fresh_course / "grader/work/results/lab00"
     deadline = time.monotonic() + 120
     while not (results.is_dir() and list(results.glob("*.json"))) and time.monotonic() < deadline:
@@ -86,14 +110,19 @@ def test_ctrl_c_keeps_finished_grades_and_the_rerun_does_the_rest(fresh_course):
     # Nothing outlived the interrupted grader: no temporary folder, no kernel (given a moment to die).
     assert not list(Path(tempfile.gettempdir()).glob("grader-batch-*")), "batch folder left behind"
     for _ in range(50):
-        if subprocess.run(["pgrep", "-f", "ipykernel_launcher.*grader-batch-"], capture_output=True).returncode == 1:
+        cold = subprocess.run(["pgrep", "-f", "ipykernel_launcher.*grader-batch-"], capture_output=True).returncode != 1
+        if not cold and not _orphaned_warm_servers():
             break
         time.sleep(0.1)
     else:
-        raise AssertionError("a kernel outlived the interrupted grader")
+        raise AssertionError("a kernel or a warm-kernel server outlived the interrupted grader")
     saved = ResultStore(fresh_course).all("lab00")
     assert 1 <= len(saved) < 4
+    # No finished grade lost: each saved result is in the gradebook with its executed notebook.
     assert set(scores(fresh_course, "lab00")) >= {o.student for o in saved}
+    assert all(o.status == GRADED for o in saved)
+    for o in saved:
+        assert (fresh_course / "grader/work/autograded" / o.student / "lab00/lab00.ipynb").exists()
     cli_limits = Limits(cell_timeout=6, notebook_timeout=45)  # what the command line above used
     rest = autograde_all("lab00", fresh_course, jobs=2, limits=cli_limits, progress=False)
     assert sorted(rest.skipped) == sorted(o.student for o in saved)
@@ -106,3 +135,25 @@ def test_progress_line_shows_count_and_time_left():
     bar.advance("kim 7/7")
     line = out.getvalue()
     assert "1/4" in line and "25%" in line and "남은 시간" in line and "kim 7/7" in line
+
+
+def test_the_faster_metadata_check_rejects_exactly_what_nbgrader_rejects():
+    # grader.worker validates nbgrader's cell metadata without re-checking the schema each
+    # time; a broken cell must still fail with the same message.
+    import jsonschema
+    from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+
+    from grader.worker import _SchemaOnce
+
+    schema = MetadataValidatorV3().schema
+    good = {"grade": True, "grade_id": "check_1_1", "locked": True, "points": 1, "schema_version": 3,
+            "solution": False, "task": False}
+    bad = [{**good, "points": "one"}, {**good, "schema_version": 2}, {**good, "grade": 1}]
+    fast = _SchemaOnce()
+    fast.validate(good, schema)
+    for instance in bad:
+        with pytest.raises(jsonschema.ValidationError) as slow_error:
+            jsonschema.validate(instance, schema)
+        with pytest.raises(jsonschema.ValidationError) as fast_error:
+            fast.validate(instance, schema)
+        assert fast_error.value.message == slow_error.value.message

@@ -47,12 +47,12 @@ def test_gradebook_solutions_and_other_students_cannot_be_read(hostile_batch):
     assert "outside_path" in notes(hostile_batch, "read_secrets")
 
 
-def test_faking_the_checks_is_flagged_for_the_instructor(hostile_batch):
+def test_faking_the_checks_earns_nothing_and_is_flagged_for_the_instructor(hostile_batch):
     from nbgrader.api import Gradebook
 
     o = hostile_batch["outcomes"]["fake_checks"]
     assert o.flagged and "suspicious_code" in notes(hostile_batch, "fake_checks")
-    assert o.score <= 1  # only a visible check can be faked this way; the hidden ones re-run attempt()
+    assert o.score == 0  # each test cell imports check() again (grader.preprocessors.PinChecks)
     with Gradebook(f"sqlite:///{hostile_batch['course'] / 'grader/work/gradebook.db'}") as gb:
         assert gb.find_submission_notebook("lab00", "lab00", "fake_checks").flagged
         assert not gb.find_submission_notebook("lab00", "lab00", "full").flagged
