@@ -64,6 +64,9 @@ def course_config(root: Path | str = ROOT, *, timeout: int = 60) -> Config:
     c.CourseDirectory.solution_directory = f"{WORK_DIR}/solution"
     c.CourseDirectory.source_with_tests_directory = f"{WORK_DIR}/source_with_tests"
     c.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    # Handler folders a lab writes with %%writefile (lab01_functions/) are output, not material:
+    # generate_assignment must not copy them from solutions/ into labs/.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*", "lab*_functions"]
     c.Exchange.root = str(work / "exchange")
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
     c.ClearSolutions.text_stub = TEXT_STUB

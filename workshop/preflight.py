@@ -1,7 +1,7 @@
 """`./course preflight`: the instructor's pre-flight check before a workshop.
 
 Each check prints one Korean line (통과/실패 and, on failure, what to do). The last checks do
-real work: the offline cloud answers with the network blocked, the site builds, and lab00's
+real work: the offline cloud answers with the network blocked, the site builds, and every lab's
 solution grades to full marks through nbgrader in a throw-away copy of the course.
 """
 from __future__ import annotations
@@ -147,16 +147,22 @@ def check_site() -> str:
 
 
 def check_lab_grades() -> str:
+    """Every lab's solution, graded by nbgrader in a throw-away copy, must score full marks."""
     from grader.autograde import autograde, submit
     from grader.release import release_in_copy
 
-    with tempfile.TemporaryDirectory() as tmp:
-        course = release_in_copy("lab00", Path(tmp) / "course")
-        submit("lab00", "preflight", ROOT / "solutions" / "lab00" / "lab00.ipynb", course)
-        grade = autograde("lab00", "preflight", course)
-    if grade.score != grade.max_score:
-        raise CheckFailed(f"lab00 풀이가 {grade.score}/{grade.max_score}점을 받았습니다. 커널이나 moto 설치를 확인하십시오.")
-    return f"lab00 풀이를 nbgrader로 채점해 만점({grade.score:g}/{grade.max_score:g})을 받았습니다"
+    scores = []
+    for source in sorted(p for p in (ROOT / "solutions").iterdir() if p.is_dir()):
+        lab = source.name
+        with tempfile.TemporaryDirectory() as tmp:
+            course = release_in_copy(lab, Path(tmp) / "course")
+            submit(lab, "preflight", source / f"{lab}.ipynb", course)
+            grade = autograde(lab, "preflight", course)
+        if grade.score != grade.max_score:
+            raise CheckFailed(f"{lab} 풀이가 {grade.score:g}/{grade.max_score:g}점을 받았습니다. "
+                              "커널이나 moto 설치를 확인하십시오.")
+        scores.append(f"{lab} {grade.score:g}/{grade.max_score:g}")
+    return "실습 풀이를 nbgrader로 채점해 모두 만점을 받았습니다: " + ", ".join(scores)
 
 
 def check_disk() -> str:

@@ -1,6 +1,7 @@
 """The instructor's pre-flight check reports in Korean, passes here, and fails loudly when it should."""
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -17,7 +18,8 @@ def test_preflight_passes_on_a_set_up_machine():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "모두 통과" in proc.stdout
     assert proc.stdout.count("✔ 통과") == len(preflight.CHECKS)
-    assert "만점(7/7)" in proc.stdout
+    for lab in sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir()):
+        assert re.search(rf"{lab} (\d+)/\1\b", proc.stdout), f"{lab}의 만점 채점이 보고되지 않았습니다"
 
 
 def test_failing_and_crashing_checks_are_reported_not_raised(capsys):

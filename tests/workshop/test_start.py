@@ -73,8 +73,11 @@ def test_start_copies_labs_into_the_workspace_without_overwriting(running_course
     mine = tmp_path / "ws"
     (mine / "lab00").mkdir(parents=True)
     (mine / "lab00" / "lab00.ipynb").write_text("학생의 작업")
-    assert seed_workspace(ROOT / "labs", mine) == []
+    released = sorted(p.name for p in (ROOT / "labs").iterdir() if p.is_dir())
+    # lab00 is kept as the learner left it; labs released since then are added.
+    assert seed_workspace(ROOT / "labs", mine) == [name for name in released if name != "lab00"]
     assert (mine / "lab00" / "lab00.ipynb").read_text() == "학생의 작업"
+    assert seed_workspace(ROOT / "labs", mine) == []
 
 
 def test_jupyterlab_opens_in_korean_on_the_labs(running_course):
