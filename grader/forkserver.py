@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .sandbox import Sandbox, _die_with_parent, _give
+from .sandbox import Sandbox, _die_with_parent, _give, _readonly_paths
 
 ZYGOTE_SOURCE = (Path(__file__).with_name("zygote.py")).read_text(encoding="utf-8")
 START_TIMEOUT = 60
@@ -150,7 +150,11 @@ class ForkServer:
         Of the worker's files only `binds` (the kernel's working and socket folders) are visible.
         """
         status_r, status_w = os.pipe()
+        # The kernel's fresh /tmp would cover a course (and its venv) checked out under /tmp, as
+        # CI does: those read-only folders are bound again on top of it.
+        under_tmp = [str(p) for p in _readonly_paths() if Path("/tmp") in p.parents]
         req = {"op": "spawn", "argv": argv, "cwd": str(cwd), "env": env, "binds": [str(b) for b in binds],
+               "ro_binds": under_tmp,
                "rlimits": box.rlimits(), "tmp_bytes": box.limits.tmp_mb * 2**20, "uid": box.uid}
         try:
             reply = self._request(req, [stderr_fd, status_w])

@@ -40,6 +40,7 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "I
            "moto.events.models", "moto.cloudwatch.models", "labkit.checks")
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
 MS_BIND, MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV, MS_NOEXEC = 4096, 16384, 1 << 18, 2, 4, 8
+MS_RDONLY, MS_REMOUNT = 1, 32
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 
@@ -78,12 +79,17 @@ def _isolate(req):
     """In the forked child C: new namespaces, fresh /tmp and /dev/shm, this submission's folders."""
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    keep = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in req["binds"]]
+    # Read-only folders under /tmp (a course checked out there) first, then the writable ones:
+    # both would otherwise vanish under the fresh /tmp.
+    ro = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY), True) for path in req.get("ro_binds", [])]
+    rw = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY), False) for path in req["binds"]]
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={req['tmp_bytes']},mode=1777")
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
-    for path, fd in keep:
+    for path, fd, readonly in ro + rw:
         os.makedirs(path, mode=0o755, exist_ok=True)
         _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        if readonly:
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
         os.close(fd)
 
 
