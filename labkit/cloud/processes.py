@@ -68,6 +68,7 @@ INIT_TIMEOUT_S = 10.0  # AWS: the INIT phase of an on-demand function gets 10 s
 SNAPSHOT_INIT_TIMEOUT_S = 130.0  # AWS: 130 s (or the function timeout, if longer) to create a snapshot
 RESTORE_TIMEOUT_S = 10.0  # AWS: the runtime must load and run after-restore hooks within 10 s
 _HEADER = struct.Struct("<I")
+SPIN_SECONDS = 0.0002  # how long recv() polls before it blocks (see Channel.recv)
 
 
 def python_executable() -> str:
@@ -138,10 +139,19 @@ class WorkerChannel:
 
     def recv(self, deadline: float | None) -> tuple:
         """The next frame; raises WorkerTimeout at `deadline` (monotonic), WorkerGone on EOF."""
+        spin_until = None
         while True:
             message = self._take_frame()
             if message is not None:
                 return message
+            if spin_until is None:
+                spin_until = time.perf_counter() + SPIN_SECONDS
+            if time.perf_counter() < spin_until:
+                # A warm worker usually answers within tens of µs: polling for a moment saves
+                # the scheduler's wake-up of a blocked parent, a large part of the round trip.
+                if self._poll.poll(0):
+                    self._read()
+                continue
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self._poll.poll(math.ceil(remaining * 1000)):
