@@ -68,7 +68,7 @@ INIT_TIMEOUT_S = 10.0  # AWS: the INIT phase of an on-demand function gets 10 s
 SNAPSHOT_INIT_TIMEOUT_S = 130.0  # AWS: 130 s (or the function timeout, if longer) to create a snapshot
 RESTORE_TIMEOUT_S = 10.0  # AWS: the runtime must load and run after-restore hooks within 10 s
 _HEADER = struct.Struct("<I")
-SPIN_SECONDS = 0.0002  # how long recv() polls before it blocks (see Channel.recv)
+SPIN_SECONDS = 0.0002  # how long recv() polls before it blocks (see WorkerChannel.recv)
 
 
 def python_executable() -> str:
