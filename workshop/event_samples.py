@@ -27,9 +27,7 @@ MARK = "EVENT "
 
 
 def _recorder(event, context):  # deployed as the handler of every scenario
-    import json
-
-    print("EVENT " + json.dumps(event, ensure_ascii=False))
+    print(MARK + json.dumps(event, ensure_ascii=False))
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
 
 

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from labkit.cloud import LocalCloud
+from labkit.cloud import LocalCloud, TooManyRequestsException
+
+
+def invoke_in_threads(cloud: LocalCloud, name: str, events: list[dict], qualifier: str | None = None) -> list:
+    """Invoke `name` once per event, all at once from threads: the Invocations (or the
+    TooManyRequestsException of a throttled one), in the order of `events`."""
+    results: list = [None] * len(events)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = cloud.invoke(name, events[i], qualifier=qualifier)
+        except TooManyRequestsException as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(events))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import io
 import json
 import textwrap
 import zipfile
+from pathlib import Path
 
 import pytest
 import requests
@@ -252,14 +253,23 @@ def _serverless_template(service: str = "users-svc", stage: str = "dev") -> dict
     }
 
 
-def test_serverless_framework_package_deploys_with_its_artifacts(cloud: LocalCloud, tmp_path) -> None:
-    packaged = tmp_path / ".serverless"
+def serverless_folder(folder: Path) -> Path:
+    """What `serverless package` leaves in folder/.serverless/ (the template and the ZIP it names).
+
+    Hand-made, so the mechanics are pinned apart from the framework; test_serverless_framework.py
+    deploys what the real framework writes."""
+    packaged = folder / ".serverless"
     packaged.mkdir()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", textwrap.dedent(APP))
     (packaged / "users-svc.zip").write_bytes(buffer.getvalue())
     (packaged / "cloudformation-template-update-stack.json").write_text(json.dumps(_serverless_template()))
+    return packaged
+
+
+def test_serverless_framework_package_deploys_with_its_artifacts(cloud: LocalCloud, tmp_path) -> None:
+    packaged = serverless_folder(tmp_path)
     stack = cloud.deploy_stack(packaged / "cloudformation-template-update-stack.json", name="users-svc-dev", artifacts=packaged)
     assert stack.skipped == []
     response = requests.get(stack.outputs["ServiceEndpoint"] + "/users/42")

@@ -6,7 +6,6 @@ import json
 import math
 import os
 import re
-import threading
 
 import boto3
 import pytest
@@ -14,6 +13,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from labkit.cloud import LocalCloud, TooManyRequestsException, parse_report
+
+from .conftest import invoke_in_threads
 
 COUNTER_APP = """
 import os
@@ -153,26 +154,9 @@ def handler(event, context):
 """
 
 
-def _invoke_in_threads(cloud: LocalCloud, name: str, events: list[dict], qualifier: str | None = None) -> list:
-    results: list = [None] * len(events)
-
-    def run(i: int) -> None:
-        try:
-            results[i] = cloud.invoke(name, events[i], qualifier=qualifier)
-        except TooManyRequestsException as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(events))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 def test_concurrent_invocations_create_instances_and_capture_output_per_thread(cloud: LocalCloud, code_dir) -> None:
     cloud.deploy(code_dir(app=BARRIER_APP), name="burst")
-    results = _invoke_in_threads(cloud, "burst", [{"n": i, "hold": 0.2} for i in range(3)])
+    results = invoke_in_threads(cloud, "burst", [{"n": i, "hold": 0.2} for i in range(3)])
     assert all(r.cold_start for r in results)
     assert len({r.instance_id for r in results}) == 3
     assert all(r.result["calls"] == 1 for r in results)  # each instance has its own module state
@@ -187,7 +171,7 @@ def test_reserved_concurrency_throttles(cloud: LocalCloud, code_dir) -> None:
     cloud.deploy(code_dir(app=BARRIER_APP), name="limited")
     lam = cloud.client("lambda")
     lam.put_function_concurrency(FunctionName="limited", ReservedConcurrentExecutions=1)
-    results = _invoke_in_threads(cloud, "limited", [{"n": 0, "hold": 0.3}, {"n": 1, "hold": 0.3}])
+    results = invoke_in_threads(cloud, "limited", [{"n": 0, "hold": 0.3}, {"n": 1, "hold": 0.3}])
     throttled = [r for r in results if isinstance(r, TooManyRequestsException)]
     assert len(throttled) == 1 and "예약된 동시성" in str(throttled[0])
 
@@ -208,7 +192,7 @@ def test_provisioned_concurrency_initialises_ahead(cloud: LocalCloud, code_dir) 
     result = cloud.invoke("warm", {"n": 0}, qualifier=version)
     assert not result.cold_start and result.report.init_duration_ms is None
     assert result.result == {"calls": 1, "n": 0}
-    spill = _invoke_in_threads(cloud, "warm", [{"n": i, "hold": 0.3} for i in range(3)], qualifier=version)
+    spill = invoke_in_threads(cloud, "warm", [{"n": i, "hold": 0.3} for i in range(3)], qualifier=version)
     # Two requests use the provisioned instances; the third spills over to an on-demand cold start.
     assert sorted(r.cold_start for r in spill) == [False, False, True]
     with pytest.raises(Exception, match="\\$LATEST"):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import time
 
 import pytest
 
 from labkit.cloud import CloudUsageError, LocalCloud, parse_report
 from labkit.cloud import processes
+
+from .conftest import invoke_in_threads
 
 COUNTER = """
 import os
@@ -72,20 +73,6 @@ def _live(pid: int) -> bool:
     except OSError:
         return False
     return state == "Z" or b"labkit_bootstrap" in command
-
-
-def _in_threads(cloud: LocalCloud, name: str, events: list[dict]) -> list:
-    results: list = [None] * len(events)
-
-    def run(i: int) -> None:
-        results[i] = cloud.invoke(name, events[i])
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(events))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 # --------------------------------------------------------------------------- subprocess
@@ -248,7 +235,7 @@ def handler(event, context):
 
 def test_concurrency_creates_one_process_per_instance(cloud: LocalCloud, code_dir) -> None:
     cloud.deploy(code_dir(app=HOOKS), name="burst", isolation="subprocess")
-    results = _in_threads(cloud, "burst", [{"hold": 0.3} for _ in range(3)])
+    results = invoke_in_threads(cloud, "burst", [{"hold": 0.3} for _ in range(3)])
     assert all(r.cold_start for r in results)
     pids = {r.result["pid"] for r in results}
     assert len(pids) == 3 and os.getpid() not in pids
@@ -320,8 +307,8 @@ def test_stop_leaves_no_process_behind(code_dir) -> None:
     with LocalCloud() as cloud:
         cloud.deploy(code_dir(app=HOOKS), name="sub", isolation="subprocess")
         cloud.deploy(code_dir(app=HOOKS), name="snap", isolation="snapshot")
-        pids = {r.result["pid"] for r in _in_threads(cloud, "sub", [{"hold": 0.2}] * 2)}
-        pids |= {r.result["pid"] for r in _in_threads(cloud, "snap", [{"hold": 0.2}] * 2)}
+        pids = {r.result["pid"] for r in invoke_in_threads(cloud, "sub", [{"hold": 0.2}] * 2)}
+        pids |= {r.result["pid"] for r in invoke_in_threads(cloud, "snap", [{"hold": 0.2}] * 2)}
         templates = [t.pid for t in cloud.runtime.snapshots("snap")]
         assert len(pids) == 4 and len(templates) == 1
         assert all(_live(pid) for pid in pids | set(templates))
@@ -378,7 +365,7 @@ def test_snapshot_restores_instead_of_initialising(cloud: LocalCloud, code_dir) 
 def test_restores_take_the_spare_or_fork_on_demand(cloud: LocalCloud, code_dir) -> None:
     """The zygote hands its spare to the parent; a burst beyond it forks on demand; a new spare follows."""
     cloud.deploy(code_dir(app=HOOKS), name="burst", isolation="snapshot")
-    results = _in_threads(cloud, "burst", [{"hold": 0.3}] * 3)
+    results = invoke_in_threads(cloud, "burst", [{"hold": 0.3}] * 3)
     pids = {r.result["pid"] for r in results}
     assert len(pids) == 3 and all(r.cold_start and r.ok for r in results)
     assert all(r.result["order"] == ["before-2", "before-1", "after-1", "after-2"] for r in results)
@@ -396,13 +383,13 @@ def test_restores_take_the_spare_or_fork_on_demand(cloud: LocalCloud, code_dir) 
 
 def test_snapshot_uniqueness_trap_and_its_fix(cloud: LocalCloud, code_dir) -> None:
     cloud.deploy(code_dir(app=HOOKS), name="trap", isolation="snapshot")
-    same = _in_threads(cloud, "trap", [{"hold": 0.2}] * 2)
+    same = invoke_in_threads(cloud, "trap", [{"hold": 0.2}] * 2)
     assert len({r.result["pid"] for r in same}) == 2  # two restored instances
     assert same[0].result["token"] == same[1].result["token"]  # made at INIT: identical
     assert same[0].result["random"] == same[1].result["random"]  # generator state restored too
 
     cloud.deploy(code_dir(app=HOOKS), name="fixed", isolation="snapshot", env={"RESEED": "1"})
-    fixed = _in_threads(cloud, "fixed", [{"hold": 0.2}] * 2)
+    fixed = invoke_in_threads(cloud, "fixed", [{"hold": 0.2}] * 2)
     assert fixed[0].result["token"] != fixed[1].result["token"]
     assert fixed[0].result["random"] != fixed[1].result["random"]
 
@@ -430,7 +417,7 @@ def handler(event, context):
 """
     cloud.client("sqs").create_queue(QueueName="shared")
     cloud.deploy(code_dir(app=app), name="conn", isolation="snapshot")
-    results = _in_threads(cloud, "conn", [{"n": n} for n in range(3)])
+    results = invoke_in_threads(cloud, "conn", [{"n": n} for n in range(3)])
     assert all(r.result == "sent" for r in results), [r.result for r in results]
     attrs = cloud.client("sqs").get_queue_attributes(QueueUrl=cloud.client("sqs").get_queue_url(QueueName="shared")["QueueUrl"], AttributeNames=["ApproximateNumberOfMessages"])
     assert attrs["Attributes"]["ApproximateNumberOfMessages"] == "15"

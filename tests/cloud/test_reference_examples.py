@@ -10,13 +10,11 @@ do) are tested at the bottom, so a gap that gets fixed fails here until the page
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import runpy
 import sys
 import textwrap
-import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -54,15 +52,9 @@ EXAMPLES = page_examples()
 
 def _serverless_folder(folder: Path) -> None:
     """What `serverless package` leaves in .serverless/ (the template and the ZIP it names)."""
-    from .test_cloudformation import APP, _serverless_template
+    from .test_cloudformation import serverless_folder
 
-    packaged = folder / ".serverless"
-    packaged.mkdir()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", textwrap.dedent(APP))
-    (packaged / "users-svc.zip").write_bytes(buffer.getvalue())
-    (packaged / "cloudformation-template-update-stack.json").write_text(json.dumps(_serverless_template()))
+    serverless_folder(folder)
 
 
 SETUP: dict[str, Callable[[Path], None]] = {"serverless.py": _serverless_folder}
