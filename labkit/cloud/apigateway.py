@@ -297,7 +297,7 @@ class ApiGateway:
         if integration is None or integration.integration_type != "AWS_PROXY":
             kind = integration.integration_type if integration else "없음"
             route.problem = _json_response(
-                500, {"message": f"로컬 클라우드는 Lambda 프록시 통합(AWS_PROXY)만 실행합니다. 이 메서드의 통합 유형: {kind}"}
+                500, {"message": f"오프라인 클라우드는 Lambda 프록시 통합(AWS_PROXY)만 실행합니다. 이 메서드의 통합 유형: {kind}"}
             )
             return route
         route.function_arn = _function_arn(integration.uri, variables)
@@ -340,7 +340,7 @@ class ApiGateway:
         )
         if integration is None or integration.integration_type != "AWS_PROXY":
             route.problem = _json_response(
-                500, {"message": "로컬 클라우드는 Lambda 프록시 통합(AWS_PROXY)만 실행합니다. 라우트의 대상 통합을 확인하십시오."}
+                500, {"message": "오프라인 클라우드는 Lambda 프록시 통합(AWS_PROXY)만 실행합니다. 라우트의 대상 통합을 확인하십시오."}
             )
             return route
         route.function_arn = _function_arn(integration.integration_uri, variables)

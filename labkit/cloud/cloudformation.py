@@ -672,7 +672,7 @@ class CloudFormation:
         if transforms:
             other = [t for t in transforms if t != SAM_TRANSFORM]
             if other:
-                raise DeployError(f"로컬 클라우드는 {SAM_TRANSFORM} 변환만 적용합니다. 지원하지 않는 Transform: {other}")
+                raise DeployError(f"오프라인 클라우드는 {SAM_TRANSFORM} 변환만 적용합니다. 지원하지 않는 Transform: {other}")
             from samtranslator.translator.transform import transform
 
             self._package_sam(document, base, name)
@@ -684,7 +684,7 @@ class CloudFormation:
         skipped = self._unsupported(document)
         if skipped:
             warnings.warn(
-                "로컬 클라우드가 만들 수 없는 리소스는 건너뜁니다(AWS에서는 만들어집니다): " + ", ".join(skipped),
+                "오프라인 클라우드가 만들 수 없는 리소스는 건너뜁니다(AWS에서는 만들어집니다): " + ", ".join(skipped),
                 stacklevel=3,
             )
         cfn = self.cloud.client("cloudformation")

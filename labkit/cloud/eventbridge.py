@@ -288,7 +288,7 @@ class EventBridgeDelivery:
         elif service == "states":
             cloud.client("stepfunctions").start_execution(stateMachineArn=arn, input=text)
         else:
-            raise ValueError(f"{service} 대상은 로컬 클라우드가 지원하지 않습니다")
+            raise ValueError(f"{service} 대상은 오프라인 클라우드가 지원하지 않습니다")
 
     def _failed(self, rule: Any, target: dict[str, Any], record: TargetDelivery, event: dict[str, Any]) -> None:
         self.failures.append(record)

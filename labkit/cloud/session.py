@@ -131,7 +131,7 @@ class LocalCloud:
         if self.running:
             return self
         if _active_cloud is not None and _active_cloud is not self:
-            warnings.warn("이전에 시작한 LocalCloud를 멈추고 새 로컬 클라우드를 시작합니다.", stacklevel=2)
+            warnings.warn("이전에 시작한 LocalCloud를 멈추고 새 오프라인 클라우드를 시작합니다.", stacklevel=2)
             _active_cloud.stop()
         from moto import mock_aws
 
@@ -177,7 +177,7 @@ class LocalCloud:
 
     def _require_running(self) -> None:
         if not self.running:
-            raise CloudUsageError("로컬 클라우드가 멈춰 있습니다. cloud.start()로 다시 시작하거나 LocalCloud()를 새로 만드십시오.")
+            raise CloudUsageError("오프라인 클라우드가 멈춰 있습니다. cloud.start()로 다시 시작하거나 LocalCloud()를 새로 만드십시오.")
 
     # ---- boto3
 
