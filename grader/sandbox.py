@@ -244,7 +244,7 @@ class Sandbox:
             "awk '{print $5}' /proc/self/mountinfo | while read -r m; do "
             'mount -o remount,bind,ro "$m" 2>/dev/null; done; '
             'for d in "$w" "$s"; do mount --bind "$d" "$d" && mount -o remount,bind,rw "$d" || exit 97; done; '
-            'exec "$@"'
+            'cd "$w" || exit 97; exec "$@"'
         )
         hide = [str(p) for p in self.hide if p.is_dir()]
         drop = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]

@@ -21,6 +21,8 @@ PROBE = [
     "for p in SECRETS:\n    try:\n        open(p, 'rb').read(1)\n        print('READ', p)\n"
     "    except OSError as exc:\n        print('HIDDEN', p)",
     "import sys\nprint(sys.version_info[:2], __import__('labkit.checks').checks.__name__)",
+    # A lab writes its handler files next to the notebook (lab01's %%writefile lab01_functions/...).
+    "os.makedirs('lab_functions/api', exist_ok=True)\nopen('lab_functions/api/app.py', 'w').write('x')\nprint('WROTE CWD')",
 ]
 
 
@@ -54,6 +56,7 @@ def test_bwrap_sees_only_what_it_needs(tmp_path):
     require_bwrap()
     out = run_probe("bwrap", tmp_path, [])
     assert "NET BLOCKED" in out and "READ" not in out and "HIDDEN" in out and "labkit.checks" in out
+    assert "WROTE CWD" in out
     if os.geteuid() == 0:
         assert "uid 2000099" in out  # never root inside
 
@@ -62,6 +65,7 @@ def test_bwrap_sees_only_what_it_needs(tmp_path):
 def test_unshare_fallback_blocks_network_and_hides_secrets(tmp_path):
     out = run_probe("unshare", tmp_path, [ROOT / "solutions"])
     assert "NET BLOCKED" in out and "HIDDEN" in out and "READ" not in out
+    assert "WROTE CWD" in out  # the kernel starts in its writable folder, not the read-only one below
 
 
 def test_detect_backend_honours_the_environment_and_explains_itself(monkeypatch):
