@@ -10,13 +10,20 @@ from workshop.glossary import load_glossary
 
 
 def _section(heading: str) -> str:
-    """The text under `heading` (## or ###) on whichever 2장 page holds it, up to the next heading."""
+    """The text under `heading` (#, ## or ###) on whichever 2장 page holds it, up to the next heading
+    of the same or a higher level. Lines inside fenced code (Python comments start with #) are no headings."""
     for page in sorted((DOCS / "faas").glob("*.md")):
-        text = page.read_text(encoding="utf-8")
-        found = re.search(rf"\n(#{{2,3}}) {re.escape(heading)}( {{.*}})?\n", text)
-        if found:
-            end = re.search(rf"\n#{{2,{len(found.group(1))}}} ", text[found.end():])
-            return text[found.start():found.end() + end.start()] if end else text[found.start():]
+        lines = page.read_text(encoding="utf-8").splitlines()
+        headings, fence = [], False
+        for number, line in enumerate(lines):
+            if line.lstrip().startswith("```"):
+                fence = not fence
+            elif not fence and (found := re.match(r"(#{1,3}) (.+?)( \{.*\})?$", line)):
+                headings.append((number, len(found.group(1)), found.group(2)))
+        for i, (number, level, title) in enumerate(headings):
+            if title == heading:
+                stop = next((n for n, lv, _ in headings[i + 1:] if lv <= level), len(lines))
+                return "\n".join(lines[number:stop])
     raise AssertionError(f"2장 페이지에 '{heading}' 절이 없습니다.")
 
 
@@ -39,7 +46,7 @@ def test_provisioned_concurrency_tooltip_limits_the_claim_to_the_provisioned_cou
 
 # Review F5-F12: each nuance, where a learner reads it (heading -> phrases that must be there).
 COMPLETED_FACTS = {
-    "실행 모델": ["Lambda Managed Instances는 실행 환경 하나가 요청 여러 개를 동시에"],
+    "2.1 실행 모델": ["Lambda Managed Instances는 실행 환경 하나가 요청 여러 개를 동시에"],
     "한도 비교표": ["이벤트 함수 9분(540초)", "기본 60초", "Amazon MQ와 Amazon DocumentDB"],
     "Azure: Consumption에서 Flex Consumption으로": ["Windows의 Consumption 앱은 지금은 영향을 받지 않습니다"],
     "API Gateway": ["HTTP API의 통합 제한 시간은 최대 30초이고 늘릴 수 없습니다"],
@@ -53,3 +60,37 @@ def test_chapter_2_states_the_nuances_the_review_found_missing() -> None:
     missing = [f"{heading}: {phrase}" for heading, phrases in COMPLETED_FACTS.items()
                for phrase in phrases if phrase not in _flat(_section(heading))]
     assert not missing, "2장에 빠진 내용:\n" + "\n".join(missing)
+
+
+CHAPTER_PAGES = ["overview/index.md", "faas/execution-model.md", "faas/event-sources.md", "faas/providers.md"]
+APPLIED = re.compile(r'^\?\?\? example "적용 문제: [^"]+"\n\n(    \S.*\n)+', re.M)
+
+
+def test_every_chapter_page_ends_with_an_applied_question_and_a_folded_answer() -> None:
+    missing = [page for page in CHAPTER_PAGES
+               if not APPLIED.search(_section_of(page, "스스로 점검하기") + "\n")]
+    assert not missing, f"적용 문제(??? example \"적용 문제: ...\"와 접힌 답)가 없는 페이지: {missing}"
+
+
+def _section_of(page: str, heading: str) -> str:
+    text = (DOCS / page).read_text(encoding="utf-8")
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def test_gb_second_example_states_its_price_source_and_date_and_adds_up() -> None:
+    example = _flat(_section("요금 계산해 보기: GB-초"))
+    price, memory_gb, seconds, calls = 0.0000166667, 0.5, 0.2, 1_000_000
+    gb_seconds = memory_gb * seconds * calls
+    for fact in ("0.0000166667달러", "aws.amazon.com/lambda/pricing", "2026년 12월", "서울 리전",
+                 f"{gb_seconds:,.0f} GB-초", f"약 {gb_seconds * price:.2f}달러", "2025년 8월 1일"):
+        assert fact in example, fact
+
+
+def test_seed_gaps_are_filled() -> None:
+    overview = _flat((DOCS / "overview" / "index.md").read_text(encoding="utf-8"))
+    assert "IaaS → PaaS → 서버리스" in overview
+    providers = (DOCS / "faas" / "providers.md").read_text(encoding="utf-8")
+    assert "\n| 언어 지원 |" in providers and "\n| 컨테이너 이미지로 배포 |" in providers
+    assert "CloudWatch Events" in _section("EventBridge 스케줄")
