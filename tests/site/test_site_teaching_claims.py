@@ -94,3 +94,26 @@ def test_seed_gaps_are_filled() -> None:
     providers = (DOCS / "faas" / "providers.md").read_text(encoding="utf-8")
     assert "\n| 언어 지원 |" in providers and "\n| 컨테이너 이미지로 배포 |" in providers
     assert "CloudWatch Events" in _section("EventBridge 스케줄")
+
+
+def _reading_minutes(page: str) -> int:
+    text = _flat((DOCS / page).read_text(encoding="utf-8"))
+    return int(re.search(r"읽는 데 (\d+)분쯤", text).group(1))
+
+
+def test_instructor_lecture_plan_fits_its_slot_and_assigns_the_rest_as_reading() -> None:
+    guide = (DOCS / "instructor" / "index.md").read_text(encoding="utf-8")
+    row = next(line for line in guide.splitlines() if line.startswith("| 2 | 1장 개요"))
+    lecture = int(re.search(r"강의 (\d+)분", row).group(1))
+    plan = _section_of("instructor/index.md", "1장과 2장 강의")
+    rows = [line.split("|")[1:-1] for line in plan.splitlines() if line.startswith("| [")]
+    pages = {re.search(r"\(\.\./(.+?)\)", cells[0]).group(1): cells for cells in rows}
+    assert set(pages) == set(CHAPTER_PAGES), "강의 계획에 1장과 2장의 절이 모두 있어야 합니다."
+    minutes = 0
+    for page, (_, reading, covered, taught) in pages.items():
+        assert int(reading.strip().removesuffix("분")) == _reading_minutes(page), f"{page}의 읽는 시간이 다릅니다."
+        taught_min = int(taught.strip().removesuffix("분"))
+        minutes += taught_min
+        if taught_min < _reading_minutes(page):
+            assert "읽기 과제" in covered, f"{page}: 강의에서 줄인 부분을 어떻게 할지 적어야 합니다."
+    assert minutes == lecture, f"강의 계획의 합({minutes}분)이 일정표의 강의 시간({lecture}분)과 다릅니다."
