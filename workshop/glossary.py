@@ -211,7 +211,7 @@ def render_glossary_markdown(terms: Iterable[Term]) -> str:
     for term in sorted(terms, key=lambda t: t.ko.casefold()):
         parts += [f"## {term.first_use} {{ #{term.anchor} }}", "", term.note, ""]
         if term.aws_ko:
-            parts += [f"{term.aws_ko_mention}. 실제 AWS 콘솔을 열면 이 표기로 보입니다.", ""]
+            parts += [f"{term.aws_ko_mention}. AWS 콘솔을 한국어로 쓰면 이 낱말이 보입니다.", ""]
     parts += ["</div>", ""]
     return "\n".join(parts)
 
