@@ -1,6 +1,6 @@
 """The event each of the six event sources delivers, captured from the offline cloud.
 
-The FaaS chapter (docs/faas/index.md) shows these files instead of hand-written examples, so
+The FaaS chapter (docs/faas/event-sources.md) shows these files instead of hand-written examples, so
 what a learner reads is exactly what their handler receives in lab01. Each scenario builds
 the source on a fresh `LocalCloud`, triggers it through the real path (an HTTP request, a
 put_object, a send_message, ...) and records the event a deployed handler was given.

@@ -19,12 +19,17 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-FIELDS = ("ko", "en", "note", "avoid")
+FIELDS = ("ko", "en", "note", "avoid", "aws_ko")
 REQUIRED = ("ko", "en", "note")
 
 # Blocks with this class get no tooltips: the glossary page wraps its entries in one.
 NO_TOOLTIP_CLASS = "glossary"
 _MARKUP = re.compile(r"`+|\*\*")  # inline code and bold marks in notes
+
+# How a page names the word AWS's Korean console uses when the course uses another one.
+# The terminology check skips text in this form, so `대기열` may appear there and nowhere else.
+AWS_KO_LABEL = "AWS 한국어 콘솔 표기"
+_AWS_KO_MENTION = re.compile(rf"{AWS_KO_LABEL}: ‘[^’\n]*’")
 
 
 class GlossaryError(ValueError):
@@ -39,6 +44,7 @@ class Term:
     en: str
     note: str
     avoid: tuple[str, ...] = ()
+    aws_ko: str | None = None  # the word AWS's Korean console shows, when it differs from `ko`
 
     @property
     def first_use(self) -> str:
@@ -51,9 +57,15 @@ class Term:
         return re.sub(r"[^a-z0-9]+", "-", self.en.casefold()).strip("-") or "term"
 
     @property
+    def aws_ko_mention(self) -> str | None:
+        """`AWS 한국어 콘솔 표기: ‘대기열’`, the one form in which an avoided console word may appear."""
+        return f"{AWS_KO_LABEL}: ‘{self.aws_ko}’" if self.aws_ko else None
+
+    @property
     def tooltip(self) -> str:
         """Plain text of the tooltip where the term is used (a title shows no Markdown)."""
-        return f"{self.first_use}: {_MARKUP.sub('', self.note)}"
+        console = f" ({self.aws_ko_mention})" if self.aws_ko else ""
+        return f"{self.first_use}: {_MARKUP.sub('', self.note)}{console}"
 
 
 @dataclass(frozen=True)
@@ -132,7 +144,13 @@ def _term(item: object, source: str, index: int, line: int) -> Term:
     avoid = item.get("avoid") or []
     if not isinstance(avoid, list) or not all(isinstance(v, str) and v.strip() for v in avoid):
         raise GlossaryError(f"{where}: 'avoid'는 [콜드스타트, 냉시작]처럼 비어 있지 않은 표기의 목록이어야 합니다.")
-    return Term(avoid=tuple(v.strip() for v in avoid), **values)
+    aws_ko = item.get("aws_ko")
+    if aws_ko is not None and (not isinstance(aws_ko, str) or not aws_ko.strip() or "’" in aws_ko):
+        raise GlossaryError(
+            f"{where}: 'aws_ko' 값이 비어 있거나 글자가 아닙니다(지금 값: {aws_ko!r}). "
+            "AWS 한국어 콘솔에 나오는 표기(예: 대기열)를 적거나 필드를 빼십시오."
+        )
+    return Term(avoid=tuple(v.strip() for v in avoid), aws_ko=aws_ko.strip() if aws_ko else None, **values)
 
 
 _HINTS = {
@@ -178,7 +196,8 @@ def _shown(path: Path) -> str:
 GLOSSARY_INTRO = (
     "이 과정에서 쓰는 용어를 모았습니다. 본문은 용어를 한 페이지에서 처음 쓸 때 한국어 뒤 괄호에 "
     "영어 원어를 함께 적고, 그다음부터는 한국어만 씁니다. 다른 페이지에서 용어에 마우스를 올리면 "
-    "여기 있는 설명이 툴팁으로 나옵니다. 검색창에서는 한국어와 영어 어느 쪽으로도 찾을 수 있습니다."
+    "여기 있는 설명이 툴팁으로 나옵니다. 검색창에서는 한국어와 영어 어느 쪽으로도 찾을 수 있습니다. "
+    f"AWS 한국어 콘솔이 다른 낱말을 쓰는 용어에는 '{AWS_KO_LABEL}'를 함께 적었습니다."
 )
 
 
@@ -191,6 +210,8 @@ def render_glossary_markdown(terms: Iterable[Term]) -> str:
     parts = [GLOSSARY_INTRO, "", f'<div class="{NO_TOOLTIP_CLASS}" markdown>', ""]
     for term in sorted(terms, key=lambda t: t.ko.casefold()):
         parts += [f"## {term.first_use} {{ #{term.anchor} }}", "", term.note, ""]
+        if term.aws_ko:
+            parts += [f"{term.aws_ko_mention}. AWS 콘솔을 한국어로 쓰면 이 낱말이 보입니다.", ""]
     parts += ["</div>", ""]
     return "\n".join(parts)
 
@@ -300,8 +321,29 @@ _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 
 
-def check_terminology(text: str, terms: Iterable[Term], source: str) -> list[Violation]:
-    """Find avoided variants in Markdown text, ignoring fenced code blocks and inline code."""
+# Prose rules that belong to no single term (docs/glossary.yml lists words, these list forms).
+# Each is (pattern, what to write instead). Placeholders are checked in inline code too, because
+# a message quoted on a page is read like prose.
+PROSE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"진짜"), "실제(예: 실제 AWS, 원래 성적부)"),
+    # `**동기 호출(synchronous invocation)** 합니다`: CommonMark does not close `**` between
+    # punctuation and a Hangul letter, so the author inserted a space before the particle.
+    (re.compile(r"\*\*[^*\n]*[)\]\"'.,!?]\*\* (?:을|를|이|가|은|는|의|에|와|과|도|로|으로|에서|합니다|입니다)(?=[\s.,)]|$)"),
+     "영어를 굵은 글씨 밖으로 빼고 조사를 붙입니다: **동기 호출**(synchronous invocation)합니다"),
+)
+PLACEHOLDER_RULE = (
+    re.compile(r"을\(를\)|를\(을\)|이\(가\)|가\(이\)|은\(는\)|는\(은\)|\(으\)로"),
+    "조사를 하나로 고릅니다(메시지는 labkit.korean.josa(word, \"을\"), 글은 변수 뒤에 명사를 붙임)",
+)
+
+
+def check_terminology(text: str, terms: Iterable[Term], source: str, *, style: bool = True) -> list[Violation]:
+    """Find avoided variants in Markdown text, ignoring fenced code blocks and inline code.
+
+    With `style`, also the prose rules (`진짜`, bold followed by a spaced particle, particle
+    placeholders such as `을(를)`). An avoided word is allowed only in a term's
+    `AWS 한국어 콘솔 표기: ‘…’` mention.
+    """
     rules = [(variant, term.ko) for term in terms for variant in term.avoid]
     found: list[Violation] = []
     fence: str | None = None
@@ -315,10 +357,15 @@ def check_terminology(text: str, terms: Iterable[Term], source: str) -> list[Vio
                     and not line.strip()[len(opener.group(1)):].strip():
                 fence = None
             continue
+        line = _AWS_KO_MENTION.sub(lambda m: " " * len(m.group()), line)
         prose = _INLINE_CODE.sub(lambda m: " " * len(m.group()), line)
         for variant, preferred in rules:
             if variant in prose:
                 found.append(Violation(source, number, variant, preferred))
+        if style:
+            checks = [(pattern, hint, prose) for pattern, hint in PROSE_RULES] + [(*PLACEHOLDER_RULE, line)]
+            for pattern, hint, where in checks:
+                found += [Violation(source, number, m.group(), hint) for m in pattern.finditer(where)]
     return found
 
 
@@ -332,7 +379,7 @@ def check_docs(docs_dir: Path, terms: Sequence[Term]) -> list[Violation]:
     return found
 
 
-def check_notebooks(notebooks_dir: Path, terms: Sequence[Term]) -> list[Violation]:
+def check_notebooks(notebooks_dir: Path, terms: Sequence[Term], *, style: bool = True) -> list[Violation]:
     """Run the terminology check over the Markdown cells of every notebook under `notebooks_dir`.
 
     Lab notebooks are course text too; code cells are left alone like code blocks on pages.
@@ -346,5 +393,5 @@ def check_notebooks(notebooks_dir: Path, terms: Sequence[Term]) -> list[Violatio
         nb = nbformat.read(path, as_version=4)
         for index, cell in enumerate(nb.cells, start=1):
             if cell.cell_type == "markdown":
-                found += check_terminology(cell.source, terms, f"{_shown(path)} {index}번째 셀")
+                found += check_terminology(cell.source, terms, f"{_shown(path)} {index}번째 셀", style=style)
     return found

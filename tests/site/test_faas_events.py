@@ -52,12 +52,12 @@ def test_committed_event_matches_what_the_runtime_delivers(name: str, fresh: dic
     committed = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
     assert leaves(committed) == leaves(fresh[name]), (
         f"docs/faas/events/{name}.json differs from what the runtime delivers: "
-        "run `python -m workshop.event_samples` and re-read docs/faas/index.md"
+        "run `python -m workshop.event_samples` and re-read docs/faas/event-sources.md"
     )
 
 
 def test_every_captured_event_is_included_in_the_chapter() -> None:
-    chapter = (EVENTS_DIR.parent / "index.md").read_text(encoding="utf-8")
+    chapter = (EVENTS_DIR.parent / "event-sources.md").read_text(encoding="utf-8")
     for name in SCENARIOS:
         assert f'--8<-- "faas/events/{name}.json"' in chapter, name
 

@@ -73,6 +73,18 @@ def test_glossary_page_has_an_entry_per_term_in_ko_en_form(built_site: Path) -> 
     assert "<abbr" not in page.split('class="glossary"', 1)[1], "용어집 항목 안에는 툴팁을 달지 않습니다."
 
 
+def test_glossary_page_and_tooltips_show_the_aws_korean_console_word(built_site: Path) -> None:
+    """A learner who opens the AWS 한국어 콘솔 finds 대기열 where the course says 큐."""
+    terms = [t for t in load_glossary(DOCS / "glossary.yml") if t.aws_ko]
+    assert {t.aws_ko for t in terms} >= {"대기열", "가시성 제한 시간", "배달 못한 편지 대기열", "간접 호출", "부분 배치 응답"}
+    page = html.unescape((built_site / "glossary.html").read_text(encoding="utf-8"))
+    pages = "".join(html.unescape(p.read_text(encoding="utf-8")) for p in built_site.rglob("*.html")
+                    if p.name != "glossary.html")
+    for term in terms:
+        assert term.aws_ko_mention in page, f"용어집 페이지에 '{term.aws_ko_mention}'가 없습니다."
+        assert f'title="{term.tooltip}"' in pages, f"'{term.ko}'의 툴팁에 AWS 한국어 콘솔 표기가 없습니다."
+
+
 def test_other_pages_get_glossary_tooltips(built_site: Path) -> None:
     tooltips = [p for p in built_site.rglob("*.html")
                 if p.name != "glossary.html" and "<abbr title=" in p.read_text(encoding="utf-8")]

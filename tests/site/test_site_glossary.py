@@ -39,9 +39,11 @@ def test_repository_glossary_is_valid() -> None:
         ("- ko: 콜드 스타트\n  en: cold start\n  note: a\n- ko: 콜드 스타트\n  en: cold\n  note: b\n", ["겹칩니다"]),
         ("ko: 콜드 스타트\n", ["목록이어야"]),
         ("- ko: 콜드 스타트\n  en: cold start\n  note: 설명: 자세히\n", ["3번째 줄", "YAML 문법 오류"]),
+        ("- ko: 큐\n  en: queue\n  note: 설명\n  aws_ko: ''\n", ["'aws_ko'", "대기열"]),
+        ("- ko: 큐\n  en: queue\n  note: 설명\n  aws_ko: [대기열]\n", ["'aws_ko'", "필드를 빼십시오"]),
     ],
     ids=["missing-field", "empty-field", "unknown-field", "avoid-not-list",
-         "avoid-inside-preferred", "duplicate", "not-a-list", "yaml-syntax"],
+         "avoid-inside-preferred", "duplicate", "not-a-list", "yaml-syntax", "aws-ko-empty", "aws-ko-list"],
 )
 def test_invalid_glossary_is_reported_in_korean_with_entry_and_field(text: str, expected: list[str]) -> None:
     with pytest.raises(GlossaryError) as error:
@@ -77,3 +79,25 @@ def test_tooltip_skips_code_headings_links_and_glossary_blocks() -> None:
     )
     assert out.count("<abbr") == 2
     assert out.index("<abbr") > out.index("본문의")
+
+
+QUEUE = Term("큐", "queue", "메시지를 보관합니다.", ("대기열",), aws_ko="대기열")
+
+
+def test_aws_korean_console_word_is_in_the_tooltip_and_the_glossary_page() -> None:
+    out = render("큐에 메시지를 넣습니다.", [QUEUE])
+    assert '<abbr title="큐(queue): 메시지를 보관합니다. (AWS 한국어 콘솔 표기: ‘대기열’)">큐</abbr>에' in out
+    body = render_glossary_markdown([QUEUE, COLD])
+    entry = body[body.index("## 큐(queue)"):]
+    assert "AWS 한국어 콘솔 표기: ‘대기열’" in entry
+    assert "AWS 한국어 콘솔 표기" not in body[body.index("## 콜드 스타트"):body.index("## 큐(queue)")]
+
+
+def test_avoided_word_is_allowed_only_inside_the_console_mention() -> None:
+    from workshop.glossary import check_terminology
+
+    ok = "SQS 큐(AWS 한국어 콘솔 표기: ‘대기열’)를 만듭니다.\n"
+    assert check_terminology(ok, [QUEUE], "p.md") == []
+    assert check_terminology(render_glossary_markdown([QUEUE]), [QUEUE], "g") == []
+    bad = ok + "대기열에 메시지를 넣습니다.\n"
+    assert [(v.line, v.variant) for v in check_terminology(bad, [QUEUE], "p.md")] == [(2, "대기열")]
