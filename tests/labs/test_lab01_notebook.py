@@ -225,3 +225,25 @@ def test_visible_checks_pass_again_when_a_learner_reruns_them(tmp_path):
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False).execute(cwd=str(tmp_path))
     reruns = "".join(o.get("text", "") for c in nb.cells[-6:] for o in c.outputs)
     assert reruns.count("통과") >= 6 and "CheckFailed" not in reruns
+
+
+def test_each_task_says_what_a_duplicate_delivery_does_and_the_handlers_do_it(deployed):
+    # The notebook tells the learner, task by task, what the same event delivered twice does:
+    # tasks 2-5 overwrite one keyed item (the table does not change), task 1's POST makes a second note.
+    cloud, es = deployed
+    notes = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nbformat.read(SOLUTION, as_version=4).cells
+             if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("task") and c.cell_type == "markdown"}
+    assert all("두 번 오면" in notes[f"task{n}"] for n in range(1, 6)), notes.keys()
+    order = json.loads(json.dumps(SQS_SAMPLE))
+    del order["Records"][1]
+    order["Records"][0]["body"] = json.dumps({"orderId": "D-1", "qty": 2})
+    for name, table, event in [("uploads", "lab01-uploads", sample("s3")), ("orders", "lab01-orders", order),
+                               ("changes", "lab01-audit", sample("dynamodb-stream")),
+                               ("daily", "lab01-reports", sample("eventbridge-scheduled"))]:
+        invoke_ok(cloud, name, event)
+        once = es.items(cloud, table)
+        invoke_ok(cloud, name, event)
+        assert es.items(cloud, table) == once, name
+    post = request(API_SAMPLES[0], "POST", None, json.dumps({"text": "두 번 보낸 메모"}, ensure_ascii=False))
+    ids = {json.loads(invoke_ok(cloud, "api", post)["body"])["id"] for _ in range(2)}
+    assert len(ids) == 2
