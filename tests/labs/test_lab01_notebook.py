@@ -208,6 +208,21 @@ def test_solution_runs_end_to_end_in_under_a_minute(tmp_path):
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     assert "공개 테스트 6/6 통과" in text and "숨겨진 테스트 11개는 채점 때 실행됩니다" in text
     assert (tmp_path / "lab01_functions" / "api" / "app.py").exists()  # the handlers went to the notebook's folder
+    shown = {c.get("id"): "".join(o.get("text", "") for o in c.outputs) for c in nb.cells if c.cell_type == "code"}
+    assert "함수가 받은 횟수: 3" in shown["dlq3"] and '데드 레터 큐: {"orderId": "T-2", "qty": 0}' in shown["dlq3"]
+    assert shown["replay6"].count("u-demo의 clicks: 2") == 2  # the replayed batch counted once
+
+
+def test_released_notebook_shows_the_learner_what_its_notes_promise(tmp_path):
+    # Before any task is solved: the note before the first request promises a 502, the dead-letter
+    # queue cell still shows the poison order, the replay cell names the handler's error.
+    nb = nbformat.read(ROOT / "labs" / "lab01" / "lab01.ipynb", as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute(cwd=str(tmp_path))
+    shown = {c.get("id"): "".join(o.get("text", "") for o in c.outputs) for c in nb.cells if c.cell_type == "code"}
+    notes = {c.get("id"): c.source for c in nb.cells if c.cell_type == "markdown"}
+    assert shown["try1"].startswith("502") and "`502`가 나옵니다" in notes["try1_text"]
+    assert '데드 레터 큐: {"orderId": "T-2", "qty": 0}' in shown["dlq3"]
+    assert "NotImplementedError" in shown["replay6"]
 
 
 def test_metadata_describes_the_lab():
