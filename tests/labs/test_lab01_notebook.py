@@ -211,6 +211,13 @@ def test_solution_runs_end_to_end_in_under_a_minute(tmp_path):
     shown = {c.get("id"): "".join(o.get("text", "") for o in c.outputs) for c in nb.cells if c.cell_type == "code"}
     assert "함수가 받은 횟수: 3" in shown["dlq3"] and '데드 레터 큐: {"orderId": "T-2", "qty": 0}' in shown["dlq3"]
     assert shown["replay6"].count("u-demo의 clicks: 2") == 2  # the replayed batch counted once
+    # The exploratory cells promise an "예상 결과" in a comment: the solution prints exactly that.
+    values = {c.get("id"): "".join(o.get("data", {}).get("text/plain", "") for o in c.outputs)
+              for c in nb.cells if c.cell_type == "code"}
+    sources = {c.get("id"): c.source for c in nb.cells}
+    for cell_id, printed in (("try2", values["try2"]), ("try3", shown["try3"].strip())):
+        promised = re.search(r"# 예상 결과\([^)]*\): (.+)$", sources[cell_id], re.M).group(1)
+        assert printed == promised, (cell_id, printed, promised)
 
 
 def test_released_notebook_shows_the_learner_what_its_notes_promise(tmp_path):
