@@ -20,6 +20,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from labkit.korean import josa
+
 ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = ROOT / "site"
 LABS_DIR = ROOT / "labs"
@@ -35,7 +37,7 @@ class StartError(Exception):
 def port_from_env(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise StartError(f"{name}={raw!r} 은(는) 올바른 포트 번호가 아닙니다. 1~65535 사이의 숫자로 지정하십시오.")
+        raise StartError(f"{name}={raw!r}: 올바른 포트 번호가 아닙니다. 1~65535 사이의 숫자로 지정하십시오.")
     return int(raw)
 
 
@@ -51,7 +53,7 @@ def port_is_free(port: int, host: str = HOST) -> bool:
 def require_free(port: int, env_name: str) -> None:
     if not port_is_free(port):
         raise StartError(
-            f"포트 {port}을(를) 이미 다른 프로그램이 쓰고 있습니다.\n"
+            f"포트 {josa(port, '을')} 이미 다른 프로그램이 쓰고 있습니다.\n"
             f"       이미 ./course start 가 실행 중인지 확인하거나, 다른 포트를 지정하십시오: "
             f"{env_name}={port + 1} ./course start"
         )

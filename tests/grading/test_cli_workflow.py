@@ -86,7 +86,7 @@ def test_feedback_shows_each_question_and_the_checks_own_message(workflow):
     course, _ = workflow
     page = feedback(course, "partial")
     assert "3 / 7점" in page
-    assert "read_text는 문자열(str)을 돌려주어야 하는데 bytes을(를) 돌려주었습니다." in page  # visible check
+    assert "read_text는 문자열(str)을 돌려주어야 하는데 bytes 값을 돌려주었습니다." in page  # visible check
     assert "다른 버킷, 한글과 공백이 든 키, 여러 줄의 내용도 그대로 읽어야 합니다." in page    # hidden check
     assert page.count("<tr>") == 8  # header + 7 questions
     assert "JSON이" in feedback(course, "broken") and "0 / 7점" in feedback(course, "broken")

@@ -20,7 +20,7 @@ LAB = "lab01"
 SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_1_4", "check_2_1", "check_2_2",
           "check_3_1", "check_3_2", "check_3_3", "check_4_1", "check_4_2", "check_4_3",
-          "check_5_1", "check_5_2", "check_6_1", "check_6_2"]
+          "check_5_1", "check_5_2", "check_6_1", "check_6_2", "check_6_3"]
 # The lab's cells start the offline cloud and run handlers: give them more room than lab00's limits.
 LIMITS = Limits(cell_timeout=40, notebook_timeout=150)
 
@@ -29,7 +29,7 @@ def edited(task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
     """The solution of `task` with each (old, new) replaced; every `old` must be there."""
     source = solution_answers(LAB)[task]
     for old, new in replacements:
-        assert old in source, f"{task}의 풀이에 {old!r}이(가) 없습니다: 이 시험의 오답을 풀이에 맞게 고치십시오."
+        assert old in source, f"{task}의 풀이에 다음 코드가 없습니다: {old!r}. 이 시험의 오답을 풀이에 맞게 고치십시오."
         source = source.replace(old, new)
     return task, source
 
@@ -39,6 +39,33 @@ def wrong(*edits: tuple[str, str]) -> dict[str, str]:
 
 
 SOLVED = solution_answers(LAB)
+
+# Task 6's model answer before it was made idempotent: it adds each batch's count with ADD, so a
+# batch the event source mapping delivers again is counted twice (only hidden test 6-3 sees it).
+NOT_IDEMPOTENT_TASK6 = '''%%writefile lab01_functions/clicks/app.py
+import base64
+import os
+from collections import Counter
+
+import boto3
+
+TOTALS = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+
+
+def handler(event, context):
+    clicks, last_page = Counter(), {}
+    for record in event["Records"]:
+        user = record["kinesis"]["partitionKey"]
+        page = base64.b64decode(record["kinesis"]["data"]).decode("utf-8")
+        clicks[user] += 1
+        last_page[user] = page
+    for user, count in clicks.items():
+        TOTALS.update_item(
+            Key={"user": user},
+            UpdateExpression="ADD clicks :n SET lastPage = :p",
+            ExpressionAttributeValues={":n": count, ":p": last_page[user]},
+        )
+'''
 
 # Mistakes that pass every visible check and fail only hidden ones (plus the "all failed" SQS answer).
 SUBTLE_1 = wrong(
@@ -50,14 +77,11 @@ SUBTLE_1 = wrong(
                               'return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}')),
     edited("task4_solution", ('to_python(change.get("NewImage"))', 'to_python(change["NewImage"])')),  # REMOVE has none
     ("task5_solution", SOLVED["task5_solution"]),
-    edited("task6_solution", (
-        'TOTALS.update_item(\n            Key={"user": user},\n            UpdateExpression="ADD clicks :n SET lastPage = :p",\n'
-        '            ExpressionAttributeValues={":n": count, ":p": last_page[user]},\n        )',
-        'TOTALS.put_item(Item={"user": user, "clicks": count, "lastPage": last_page[user]})')),  # overwrites
+    ("task6_solution", NOT_IDEMPOTENT_TASK6),  # counts a redelivered batch twice
 )
 SUBTLE_1_SCORES = {"check_1_1": 1, "check_1_2": 1, "check_1_3": 0, "check_1_4": 0, "check_2_1": 1, "check_2_2": 0,
                    "check_3_1": 0, "check_3_2": 0, "check_3_3": 0, "check_4_1": 1, "check_4_2": 0, "check_4_3": 1,
-                   "check_5_1": 1, "check_5_2": 1, "check_6_1": 1, "check_6_2": 0}
+                   "check_5_1": 1, "check_5_2": 1, "check_6_1": 1, "check_6_2": 1, "check_6_3": 0}
 
 SUBTLE_2 = wrong(
     edited("task1_solution", ('method = event.get("httpMethod") or event["requestContext"]["http"]["method"]',
@@ -69,19 +93,27 @@ SUBTLE_2 = wrong(
                               "    return Decimal(value[\"N\"]) if \"N\" in value else value.get(\"S\")")),
     edited("task5_solution", ('scheduled = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))',
                               "scheduled = datetime.utcnow()")),  # the wall clock
-    edited("task6_solution", ('page = base64.b64decode(record["kinesis"]["data"]).decode("utf-8")',
-                              'page = record["kinesis"]["data"]')),  # still base64
+    edited("task6_solution", ('page = base64.b64decode(kinesis["data"]).decode("utf-8")',
+                              'page = kinesis["data"]')),  # still base64
 )
 SUBTLE_2_SCORES = {"check_1_1": 1, "check_1_2": 0, "check_1_3": 1, "check_1_4": 1, "check_2_1": 1, "check_2_2": 1,
                    "check_3_1": 1, "check_3_2": 0, "check_3_3": 0, "check_4_1": 1, "check_4_2": 1, "check_4_3": 0,
-                   "check_5_1": 0, "check_5_2": 0, "check_6_1": 0, "check_6_2": 0}
+                   "check_5_1": 0, "check_5_2": 0, "check_6_1": 0, "check_6_2": 0, "check_6_3": 0}
 
-# Mistakes the visible checks catch; tasks 3, 5 and 6 left unanswered.
+# Task 6 only, with the condition but catching the wrong exception: a redelivered batch fails
+# again on its first record already applied, so the new records behind it are never counted.
+SUBTLE_3 = wrong(edited("task6_solution", ("except TOTALS.meta.client.exceptions.ConditionalCheckFailedException:",
+                                           "except TOTALS.meta.client.exceptions.ProvisionedThroughputExceededException:")))
+SUBTLE_3_SCORES = {**{c: 0 for c in CHECKS}, "check_6_1": 1, "check_6_2": 1}
+
+# Mistakes the visible checks catch; tasks 3 and 5 left unanswered.
 VISIBLE = wrong(
     edited("task1_solution", ("return respond(201, note)", "return respond(200, note)")),
     edited("task2_solution", ('"size": s3["object"].get("size", 0),', '"size": str(s3["object"].get("size", 0)),')),
     edited("task4_solution", ("return {name: DESERIALIZE(value) for name, value in (image or {}).items()}",
                               "return {name: float(v[\"N\"]) if \"N\" in v else DESERIALIZE(v) for name, v in (image or {}).items()}")),
+    edited("task6_solution", ('":seq": kinesis["sequenceNumber"].zfill(SEQUENCE_DIGITS)',
+                              '":seq": int(kinesis["sequenceNumber"])')),  # 56 digits do not fit a Number
 )
 VISIBLE_SCORES = {**{c: 0 for c in CHECKS}, "check_1_3": 1, "check_1_4": 1, "check_2_2": 1}
 
@@ -100,6 +132,7 @@ def graded(tmp_path_factory):
         "first-three": answered(course, FIRST_THREE, LAB),
         "subtle-1": answered(course, SUBTLE_1, LAB),
         "subtle-2": answered(course, SUBTLE_2, LAB),
+        "subtle-3": answered(course, SUBTLE_3, LAB),
         "visible": answered(course, VISIBLE, LAB),
     }
     for student, nb in submissions.items():
@@ -125,8 +158,8 @@ def explained(outcome) -> str:
 
 def test_solution_scores_full_marks(graded):
     outcome = graded["solution"]
-    assert outcome.max_score == 16
-    assert outcome.score == 16, explained(outcome)
+    assert outcome.max_score == 17
+    assert outcome.score == 17, explained(outcome)
 
 
 def test_untouched_release_scores_zero_without_hanging(graded):
@@ -146,12 +179,16 @@ def test_first_three_tasks_solved_earn_exactly_their_points(graded):
 def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
     assert scores(graded["subtle-1"]) == SUBTLE_1_SCORES, explained(graded["subtle-1"])
     assert scores(graded["subtle-2"]) == SUBTLE_2_SCORES, explained(graded["subtle-2"])
+    assert scores(graded["subtle-3"]) == SUBTLE_3_SCORES, explained(graded["subtle-3"])
 
 
 def test_visible_checks_catch_plain_mistakes(graded):
     assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+    # A sequence number stored as a Number: boto3 refuses 56 digits, and the check says so.
+    message = next(c.message for c in graded["visible"].cells if c.grade_id == "check_6_1")
+    assert "Inexact" in message, message
 
 
 def test_every_check_fails_on_some_wrong_answer():
     for check in CHECKS:
-        assert 0 in (SUBTLE_1_SCORES[check], SUBTLE_2_SCORES[check], VISIBLE_SCORES[check]), check
+        assert 0 in (SUBTLE_1_SCORES[check], SUBTLE_2_SCORES[check], SUBTLE_3_SCORES[check], VISIBLE_SCORES[check]), check

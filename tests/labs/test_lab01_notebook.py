@@ -181,17 +181,22 @@ def test_daily_handler_uses_the_time_of_the_scheduled_event_sample(deployed):
     assert {"day": day, "scheduledAt": event["time"]} in es.items(cloud, "lab01-reports")
 
 
-def test_clicks_handler_decodes_and_aggregates_the_kinesis_sample(deployed):
+def test_clicks_handler_decodes_and_aggregates_the_kinesis_sample_once_when_it_comes_twice(deployed):
+    # Event source mappings deliver at least once: the same batch (AWS's sample, with its 56-digit
+    # sequence numbers, more than a DynamoDB Number holds) may arrive again and must not count twice.
     cloud, es = deployed
     event = sample("kinesis")
-    invoke_ok(cloud, "clicks", event)
-    totals = {r["user"]: r for r in es.items(cloud, "lab01-clicks")}
+    assert all(len(r["kinesis"]["sequenceNumber"]) > 38 for r in event["Records"])
     per_key: dict[str, list[str]] = {}
     for record in event["Records"]:
         page = base64.b64decode(record["kinesis"]["data"]).decode("utf-8")
         per_key.setdefault(record["kinesis"]["partitionKey"], []).append(page)
-    for key, pages in per_key.items():
-        assert totals[key]["clicks"] == len(pages) and totals[key]["lastPage"] == pages[-1]
+    for delivery in (1, 2):
+        invoke_ok(cloud, "clicks", event)
+        totals = {r["user"]: r for r in es.items(cloud, "lab01-clicks")}
+        for key, pages in per_key.items():
+            assert totals[key]["clicks"] == len(pages), (delivery, totals[key])
+            assert totals[key]["lastPage"] == pages[-1]
 
 
 def test_solution_runs_end_to_end_in_under_a_minute(tmp_path):
@@ -201,8 +206,30 @@ def test_solution_runs_end_to_end_in_under_a_minute(tmp_path):
     elapsed = time.perf_counter() - started
     assert elapsed < 60, f"lab01 풀이가 {elapsed:.1f}초 걸렸습니다."
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    assert "공개 테스트 6/6 통과" in text and "숨겨진 테스트 10개는 채점 때 실행됩니다" in text
+    assert "공개 테스트 6/6 통과" in text and "숨겨진 테스트 11개는 채점 때 실행됩니다" in text
     assert (tmp_path / "lab01_functions" / "api" / "app.py").exists()  # the handlers went to the notebook's folder
+    shown = {c.get("id"): "".join(o.get("text", "") for o in c.outputs) for c in nb.cells if c.cell_type == "code"}
+    assert "함수가 받은 횟수: 3" in shown["dlq3"] and '데드 레터 큐: {"orderId": "T-2", "qty": 0}' in shown["dlq3"]
+    assert shown["replay6"].count("u-demo의 clicks: 2") == 2  # the replayed batch counted once
+    # The exploratory cells promise an "예상 결과" in a comment: the solution prints exactly that.
+    values = {c.get("id"): "".join(o.get("data", {}).get("text/plain", "") for o in c.outputs)
+              for c in nb.cells if c.cell_type == "code"}
+    sources = {c.get("id"): c.source for c in nb.cells}
+    for cell_id, printed in (("try2", values["try2"]), ("try3", shown["try3"].strip())):
+        promised = re.search(r"# 예상 결과\([^)]*\): (.+)$", sources[cell_id], re.M).group(1)
+        assert printed == promised, (cell_id, printed, promised)
+
+
+def test_released_notebook_shows_the_learner_what_its_notes_promise(tmp_path):
+    # Before any task is solved: the note before the first request promises a 502, the dead-letter
+    # queue cell still shows the poison order, the replay cell names the handler's error.
+    nb = nbformat.read(ROOT / "labs" / "lab01" / "lab01.ipynb", as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute(cwd=str(tmp_path))
+    shown = {c.get("id"): "".join(o.get("text", "") for o in c.outputs) for c in nb.cells if c.cell_type == "code"}
+    notes = {c.get("id"): c.source for c in nb.cells if c.cell_type == "markdown"}
+    assert shown["try1"].startswith("502") and "`502`가 나옵니다" in notes["try1_text"]
+    assert '데드 레터 큐: {"orderId": "T-2", "qty": 0}' in shown["dlq3"]
+    assert "NotImplementedError" in shown["replay6"]
 
 
 def test_metadata_describes_the_lab():
@@ -220,3 +247,25 @@ def test_visible_checks_pass_again_when_a_learner_reruns_them(tmp_path):
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False).execute(cwd=str(tmp_path))
     reruns = "".join(o.get("text", "") for c in nb.cells[-6:] for o in c.outputs)
     assert reruns.count("통과") >= 6 and "CheckFailed" not in reruns
+
+
+def test_each_task_says_what_a_duplicate_delivery_does_and_the_handlers_do_it(deployed):
+    # The notebook tells the learner, task by task, what the same event delivered twice does:
+    # tasks 2-5 overwrite one keyed item (the table does not change), task 1's POST makes a second note.
+    cloud, es = deployed
+    notes = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nbformat.read(SOLUTION, as_version=4).cells
+             if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("task") and c.cell_type == "markdown"}
+    assert all("두 번 오면" in notes[f"task{n}"] for n in range(1, 6)), notes.keys()
+    order = json.loads(json.dumps(SQS_SAMPLE))
+    del order["Records"][1]
+    order["Records"][0]["body"] = json.dumps({"orderId": "D-1", "qty": 2})
+    for name, table, event in [("uploads", "lab01-uploads", sample("s3")), ("orders", "lab01-orders", order),
+                               ("changes", "lab01-audit", sample("dynamodb-stream")),
+                               ("daily", "lab01-reports", sample("eventbridge-scheduled"))]:
+        invoke_ok(cloud, name, event)
+        once = es.items(cloud, table)
+        invoke_ok(cloud, name, event)
+        assert es.items(cloud, table) == once, name
+    post = request(API_SAMPLES[0], "POST", None, json.dumps({"text": "두 번 보낸 메모"}, ensure_ascii=False))
+    ids = {json.loads(invoke_ok(cloud, "api", post)["body"])["id"] for _ in range(2)}
+    assert len(ids) == 2
