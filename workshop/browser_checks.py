@@ -31,13 +31,17 @@ def chromium_missing_reason() -> str | None:
 
 
 _HANGUL_GLYPHS = """
-async ([el, limit]) => {
+async ([el, limit, pattern]) => {
   const style = getComputedStyle(el);
   const font = (size) => `${style.fontStyle} ${style.fontWeight} ${size} ${style.fontFamily}`;
   const text = el.innerText || el.textContent || "";
-  const syllables = [...new Set([...text].filter((c) => /[\\uAC00-\\uD7A3]/.test(c)))].slice(0, limit);
-  if (syllables.length) {
-    await document.fonts.load(font(style.fontSize), syllables.join(""));  // web fonts, subsets
+  const wanted = new RegExp(pattern, "u");
+  const syllables = [...new Set([...text].filter((c) => wanted.test(c)))].slice(0, limit);
+  let loadError = "";
+  try {  // web fonts (and the unicode-range subsets the text needs) load on first use
+    if (syllables.length) await document.fonts.load(font(style.fontSize), syllables.join(""));
+  } catch (error) {
+    loadError = String(error);  // a font that cannot load draws as the next one in the list
   }
   const canvas = document.createElement("canvas");
   canvas.width = 96; canvas.height = 96;
@@ -52,18 +56,20 @@ async ([el, limit]) => {
   const notdef = draw("\\u0378");
   const blank = (ctx.clearRect(0, 0, 96, 96), ctx.getImageData(0, 0, 96, 96).data.join(","));
   const boxes = syllables.filter((c) => { const d = draw(c); return d === notdef || d === blank; });
-  return {font: font(style.fontSize), checked: syllables.join(""), boxes: boxes.join("")};
+  return {font: font(style.fontSize), checked: syllables.join(""), boxes: boxes.join(""), loadError};
 }
 """
 
 
-def hangul_boxes(locator: Any, limit: int = 40) -> dict[str, str]:
-    """Draw the element's distinct Hangul syllables (up to `limit`) in its computed font.
+def hangul_boxes(locator: Any, limit: int = 40, pattern: str = "[\uac00-\ud7a3]") -> dict[str, str]:
+    """Draw the element's distinct Hangul syllables (`pattern`, up to `limit`) in its computed font.
 
-    Returns `font`, `checked` (the syllables drawn) and `boxes` (those drawn as .notdef or
-    nothing); a test asserts `checked` is not empty and `boxes` is.
+    Returns `font`, `checked` (the syllables drawn), `boxes` (those drawn as .notdef or nothing)
+    and `loadError` (a web font that failed to load); a test asserts `checked` is not empty and
+    `boxes` is.
     """
-    return locator.evaluate("(el, limit) => (" + _HANGUL_GLYPHS + ")([el, limit])", limit)
+    return locator.evaluate("(el, [limit, pattern]) => (" + _HANGUL_GLYPHS + ")([el, limit, pattern])",
+                            [limit, pattern])
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
