@@ -67,7 +67,8 @@ def isolated_env(tmp_path: Path, ambient: dict[str, str]) -> dict[str, str]:
 def start_course(tmp_path: Path, site_port: int, lab_port: int, ambient: dict[str, str] | None = None) -> subprocess.Popen:
     """`python -m workshop.start` with its own workspace and state, whatever `ambient` holds."""
     env = isolated_env(tmp_path, dict(os.environ) if ambient is None else ambient)
-    env.update(SITE_PORT=str(site_port), LAB_PORT=str(lab_port), COURSE_WORKSPACE=str(tmp_path / "ws"))
+    env.update(SITE_PORT=str(site_port), LAB_PORT=str(lab_port), COURSE_WORKSPACE=str(tmp_path / "ws"),
+               COURSE_SITE_DIR=str(tmp_path / "site"))
     return subprocess.Popen([sys.executable, "-m", "workshop.start"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -101,7 +102,8 @@ def running_course(tmp_path_factory):
 
 
 def test_start_prints_both_urls_and_serves_them(running_course):
-    _, text, _ = running_course
+    _, text, tmp = running_course
+    assert (tmp / "site" / "index.html").is_file(), "사이트를 테스트의 폴더가 아닌 곳에 빌드했습니다."
     site = re.search(r"사이트\s+(http://127\.0\.0\.1:\d+/)", text).group(1)
     lab = re.search(r"JupyterLab\s+(http://127\.0\.0\.1:\d+/lab\?token=\w+)", text).group(1)
     with urllib.request.urlopen(site) as resp:
@@ -224,7 +226,7 @@ def test_busy_port_gives_a_korean_error_not_a_traceback(tmp_path):
 
 
 def test_invalid_port_setting_is_explained(tmp_path):
-    env = {**os.environ, "SITE_PORT": "여덟천", "COURSE_WORKSPACE": str(tmp_path)}
+    env = {**isolated_env(tmp_path, dict(os.environ)), "SITE_PORT": "여덟천", "COURSE_WORKSPACE": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "workshop.start"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "올바른 포트 번호가 아닙니다" in proc.stderr and "Traceback" not in proc.stderr
