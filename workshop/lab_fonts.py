@@ -21,7 +21,8 @@ NANUM = "@fontsource/nanum-gothic-coding"
 
 # Path under static/ -> path under node_modules.
 FONT_FILES = {
-    "pretendard/PretendardVariable.woff2": "pretendard/dist/web/variable/woff2/PretendardVariable.woff2",
+    "pretendard/pretendardvariable.css": "pretendard/dist/web/variable/pretendardvariable.css",
+    "pretendard/woff2/PretendardVariable.woff2": "pretendard/dist/web/variable/woff2/PretendardVariable.woff2",
     "pretendard/LICENSE.txt": "pretendard/dist/LICENSE.txt",
     "nanum-gothic-coding/LICENSE": f"{NANUM}/LICENSE",
 }
