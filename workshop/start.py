@@ -23,7 +23,7 @@ from pathlib import Path
 from labkit.korean import josa
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE_DIR = ROOT / "site"
+SITE_DIR = Path(os.environ.get("COURSE_SITE_DIR", ROOT / "site"))  # tests build their own
 LABS_DIR = ROOT / "labs"
 WORKSPACE = Path(os.environ.get("COURSE_WORKSPACE", ROOT / "workspace"))  # tests use their own
 HOST = "127.0.0.1"

@@ -1,4 +1,5 @@
-"""In a real browser the site renders diagrams, finds Korean and English terms, and stays offline.
+"""In a real browser the site renders diagrams, finds Korean and English terms, stays offline,
+draws its Hangul as glyphs and passes axe-core's WCAG 2 A/AA rules on every page, light and dark.
 
 Every request is routed: only 127.0.0.1/localhost (and local files) go through; anything
 else is aborted and recorded, and each test asserts that nothing was recorded.
@@ -6,7 +7,7 @@ else is aborted and recorded, and each test asserts that nothing was recorded.
 
 from __future__ import annotations
 
-import os
+import re
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -17,9 +18,15 @@ from urllib.parse import urlsplit
 import pytest
 from site_testkit import ARTIFACTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from workshop.browser_checks import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    axe_violations,
+    chromium_missing_reason,
+    hangul_boxes,
+)
+
+HANGUL = re.compile("[가-힣]")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 
@@ -37,11 +44,9 @@ def is_local(url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        reason = f"브라우저 검사를 건너뜁니다: {CHROMIUM} 파일이 없습니다(Debian의 chromium 패키지가 필요합니다)."
-        if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason + " COURSE_REQUIRE_BROWSER=1이라 실패로 처리합니다.")
-        pytest.skip(reason)
+    reason = chromium_missing_reason()
+    if reason:
+        (pytest.fail if "COURSE_REQUIRE_BROWSER=1" in reason else pytest.skip)(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -68,10 +73,11 @@ def site_url(built_site: Path) -> Iterator[str]:
 class GuardedPage:
     """A page whose context lets only local requests through and records the rest."""
 
-    def __init__(self, browser) -> None:
+    def __init__(self, browser, color_scheme: str = "light") -> None:
         self.blocked: list[str] = []
         self.requested: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR",
+                                           color_scheme=color_scheme)
         self.context.add_init_script(OPEN_SHADOW_ROOTS)
         self.context.route("**/*", self._guard)
         self.context.on("request", lambda request: self.requested.append(request.url))
@@ -150,3 +156,71 @@ def test_site_opened_from_file_renders_and_searches_offline(guarded: GuardedPage
     guarded.search("cold")  # over file:// search runs through the iframe-worker shim
     guarded.glossary_result("콜드 스타트").first.wait_for(timeout=20_000)
     assert_offline(guarded)
+
+
+def site_pages(built_site: Path) -> list[str]:
+    """Every page of the build output (new pages are checked without listing them here)."""
+    return sorted(path.relative_to(built_site).as_posix() for path in built_site.rglob("*.html")
+                  if "assets" not in path.relative_to(built_site).parts)
+
+
+def test_glyph_check_sees_an_empty_box(guarded: GuardedPage) -> None:
+    """U+0379 is unassigned like U+0378: if the check did not flag it, it could not see boxes at all."""
+    guarded.page.set_content("<p>가\u0379</p>")
+    drawn = hangul_boxes(guarded.page.locator("p"), pattern="[가\u0379]")
+    assert drawn["checked"] == "가\u0379" and "\u0379" in drawn["boxes"], drawn
+
+
+def test_every_page_draws_its_hangul_as_glyphs(guarded: GuardedPage, site_url: str, built_site: Path) -> None:
+    """This machine has no Korean font: Pretendard (text) and the code font must come with the site."""
+    required = {"제목 표시줄": ".md-header__topic", "탐색 메뉴": ".md-nav__link"}
+    optional = {"본문 제목": ".md-typeset h1", "본문": ".md-typeset p", "표": ".md-typeset td",
+                "코드": ".md-typeset pre code", "인라인 코드": ".md-typeset p code"}
+    boxes, checked = [], 0
+    for name in site_pages(built_site):
+        guarded.page.goto(f"{site_url}/{name}")
+        for kinds, must in ((required, True), (optional, False)):
+            for where, selector in kinds.items():
+                element = guarded.page.locator(selector).filter(has_text=HANGUL)
+                if not element.count():
+                    assert not must, f"{name}: {where}({selector})에 한글이 없습니다."
+                    continue
+                drawn = hangul_boxes(element.first)
+                checked += len(drawn["checked"])
+                if drawn["boxes"]:
+                    boxes.append(f"{name} {where}: {drawn['boxes']} ({drawn['font']})")
+    assert checked > 100
+    assert not boxes, "한글이 빈 네모(.notdef)로 그려졌습니다:\n" + "\n".join(boxes)
+    assert_offline(guarded)
+
+
+def test_axe_check_reports_low_contrast_and_links_told_by_colour_alone(guarded: GuardedPage) -> None:
+    """The axe run below sees the two rules it keeps at zero (and is injected from node_modules)."""
+    guarded.page.set_content(
+        '<html lang="ko"><head><title>검사</title></head><body><main>'
+        '<p style="color:#777;background:#fff">흐린 글씨</p>'
+        '<p style="color:#212121">본문 속 <a href="#x" style="color:#4051b5;text-decoration:none">링크</a>입니다.</p>'
+        '</main></body></html>')
+    rules = {violation["id"] for violation in axe_violations(guarded.page)}
+    assert {"color-contrast", "link-in-text-block"} <= rules
+    assert_offline(guarded)
+
+
+@pytest.mark.parametrize(("color_scheme", "material_scheme"), [("light", "default"), ("dark", "slate")])
+def test_every_page_passes_axe_wcag2_a_and_aa(chromium_browser, site_url: str, built_site: Path,
+                                              color_scheme: str, material_scheme: str) -> None:
+    guarded = GuardedPage(chromium_browser, color_scheme=color_scheme)
+    found = []
+    try:
+        for name in site_pages(built_site):
+            guarded.page.goto(f"{site_url}/{name}")
+            scheme = guarded.page.evaluate("document.body.dataset.mdColorScheme")
+            assert scheme == material_scheme, f"{name}: 색 구성이 {scheme}입니다({material_scheme}이어야 합니다)."
+            for violation in axe_violations(guarded.page):
+                first = violation["nodes"][0]
+                found.append(f"{name}: {violation['id']} {len(violation['nodes'])}곳, "
+                             f"예: {first['target']} {' '.join(first['summary'].split())}")
+        assert_offline(guarded)
+    finally:
+        guarded.context.close()
+    assert not found, f"axe-core(WCAG 2 A/AA, {material_scheme}) 위반:\n" + "\n".join(found)

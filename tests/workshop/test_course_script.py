@@ -59,7 +59,8 @@ def test_old_node_is_refused_with_a_korean_hint(tmp_path):
     fake_venv(root)
     proc = run(root, env, "test")
     assert proc.returncode == 1
-    assert "Node.js 18.19.0 은(는) 너무 오래되었습니다. 20.19 이상이 필요합니다." in proc.stderr
+    assert "Node.js 18.19.0 버전은 너무 오래되었습니다. 20.19 이상이 필요합니다." in proc.stderr
+    assert "(는)" not in proc.stderr
 
 
 def test_missing_node_is_named(tmp_path):

@@ -1,6 +1,7 @@
 """The instructor's pre-flight check reports in Korean, passes here, and fails loudly when it should."""
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -13,8 +14,18 @@ from workshop.preflight import CheckFailed, network_blocked, run
 from workshop.start import ROOT
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def test_preflight_passes_on_a_set_up_machine():
-    proc = subprocess.run([sys.executable, "-m", "workshop.preflight"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    # Its own free ports: a `./course start` left running (or SITE_PORT/LAB_PORT exported for
+    # one) must not fail the check on a machine that is set up.
+    env = {**os.environ, "SITE_PORT": str(free_port()), "LAB_PORT": str(free_port())}
+    proc = subprocess.run([sys.executable, "-m", "workshop.preflight"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "모두 통과" in proc.stdout
     assert proc.stdout.count("✔ 통과") == len(preflight.CHECKS)

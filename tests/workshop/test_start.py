@@ -1,6 +1,12 @@
-"""`./course start` end to end: site and JupyterLab served on localhost, Korean UI, clean errors."""
+"""`./course start` end to end: site and JupyterLab served on localhost, Korean UI, clean errors.
+
+Every start runs as on a machine where the course has been used before: the ambient HOME holds a
+saved JupyterLab layout and English user settings. `start_course` must give each JupyterLab its
+own HOME, Jupyter and JupyterLab directories, so that leftover state never shows through.
+"""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -13,9 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from workshop.browser_checks import CHROMIUM, CHROMIUM_ARGS, chromium_missing_reason, hangul_boxes
 from workshop.start import ROOT, seed_workspace
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def free_port() -> int:
@@ -24,8 +29,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_course(tmp_path: Path, site_port: int, lab_port: int) -> subprocess.Popen:
-    env = {**os.environ, "SITE_PORT": str(site_port), "LAB_PORT": str(lab_port), "COURSE_WORKSPACE": str(tmp_path / "ws")}
+def used_home(home: Path) -> Path:
+    """A HOME as the course leaves it: lab01 open, the file browser in lab01/, English menus."""
+    lab = home / ".jupyter" / "lab"
+    workspace = {
+        "data": {
+            "layout-restorer:data": {"main": {"dock": {"type": "tab-area", "currentIndex": 0,
+                                                       "widgets": ["notebook:lab01/lab01.ipynb"]}},
+                                     "left": {"collapsed": False, "visible": True,
+                                              "current": "filebrowser", "widgets": ["filebrowser"]}},
+            "file-browser-filebrowser:cwd": {"path": "lab01"},
+            "notebook:lab01/lab01.ipynb": {"data": {"path": "lab01/lab01.ipynb", "factory": "Notebook"}},
+        },
+        "metadata": {"id": "default"},
+    }
+    (lab / "workspaces").mkdir(parents=True, exist_ok=True)
+    (lab / "workspaces" / "default-37a8.jupyterlab-workspace").write_text(json.dumps(workspace))
+    settings = lab / "user-settings" / "@jupyterlab" / "translation-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"locale": "en"}))
+    return home
+
+
+def isolated_env(tmp_path: Path, ambient: dict[str, str]) -> dict[str, str]:
+    """`ambient` with HOME and every Jupyter/JupyterLab state directory inside `tmp_path`."""
+    home = tmp_path / "home"
+    env = {key: value for key, value in ambient.items()
+           if key not in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH")}
+    return {**env, "HOME": str(home), "IPYTHONDIR": str(home / ".ipython"),
+            "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+            "JUPYTER_DATA_DIR": str(home / ".local" / "share" / "jupyter"),
+            "JUPYTER_RUNTIME_DIR": str(home / ".local" / "share" / "jupyter" / "runtime"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / ".jupyter" / "lab" / "workspaces"),
+            "JUPYTERLAB_SETTINGS_DIR": str(home / ".jupyter" / "lab" / "user-settings")}
+
+
+def start_course(tmp_path: Path, site_port: int, lab_port: int, ambient: dict[str, str] | None = None) -> subprocess.Popen:
+    """`python -m workshop.start` with its own workspace and state, whatever `ambient` holds."""
+    env = isolated_env(tmp_path, dict(os.environ) if ambient is None else ambient)
+    env.update(SITE_PORT=str(site_port), LAB_PORT=str(lab_port), COURSE_WORKSPACE=str(tmp_path / "ws"),
+               COURSE_SITE_DIR=str(tmp_path / "site"))
     return subprocess.Popen([sys.executable, "-m", "workshop.start"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -47,7 +90,8 @@ def read_until(proc: subprocess.Popen, marker: str, timeout: float = 90) -> str:
 def running_course(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("start")
     site_port, lab_port = free_port(), free_port()
-    proc = start_course(tmp, site_port, lab_port)
+    ambient = {**os.environ, "HOME": str(used_home(tmp_path_factory.mktemp("used-home")))}
+    proc = start_course(tmp, site_port, lab_port, ambient)
     try:
         text = read_until(proc, "Ctrl+C")
         yield proc, text, tmp
@@ -58,7 +102,8 @@ def running_course(tmp_path_factory):
 
 
 def test_start_prints_both_urls_and_serves_them(running_course):
-    _, text, _ = running_course
+    _, text, tmp = running_course
+    assert (tmp / "site" / "index.html").is_file(), "사이트를 테스트의 폴더가 아닌 곳에 빌드했습니다."
     site = re.search(r"사이트\s+(http://127\.0\.0\.1:\d+/)", text).group(1)
     lab = re.search(r"JupyterLab\s+(http://127\.0\.0\.1:\d+/lab\?token=\w+)", text).group(1)
     with urllib.request.urlopen(site) as resp:
@@ -80,37 +125,92 @@ def test_start_copies_labs_into_the_workspace_without_overwriting(running_course
     assert seed_workspace(ROOT / "labs", mine) == []
 
 
-def test_jupyterlab_opens_in_korean_on_the_labs(running_course):
-    if not CHROMIUM.exists():
-        if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
-            pytest.fail("/usr/bin/chromium 이 없습니다 (COURSE_REQUIRE_BROWSER=1).")
-        pytest.skip("Debian chromium(/usr/bin/chromium)이 없어 브라우저 검사를 건너뜁니다.")
+@pytest.fixture(scope="module")
+def lab_browser():
+    reason = chromium_missing_reason()
+    if reason:
+        (pytest.fail if os.environ.get("COURSE_REQUIRE_BROWSER") == "1" else pytest.skip)(reason)
     from playwright.sync_api import sync_playwright
 
-    _, text, _ = running_course
-    lab = re.search(r"(http://127\.0\.0\.1:\d+/lab\?token=\w+)", text).group(1)
-    external = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        page = browser.new_page()
-
-        def guard(route):
-            if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-                return route.continue_()
-            external.append(route.request.url)
-            return route.abort()
-
-        page.route("**/*", guard)
-        page.goto(lab)
-        page.get_by_text("lab00", exact=True).first.wait_for(timeout=60_000)
-        menubar = page.locator(".lm-MenuBar-content").inner_text(timeout=30_000)
-        Path(ROOT / "test-artifacts").mkdir(exist_ok=True)
-        page.screenshot(path=str(ROOT / "test-artifacts" / "jupyterlab.png"))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
         browser.close()
+
+
+@pytest.fixture()
+def lab_page(lab_browser):
+    """A fresh page whose requests may only go to 127.0.0.1; `page.external` lists the others."""
+    context = lab_browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+    page = context.new_page()
+    page.external = []
+
+    def guard(route):
+        if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            return route.continue_()
+        page.external.append(route.request.url)
+        return route.abort()
+
+    page.route("**/*", guard)
+    yield page
+    context.close()
+
+
+def lab_url(text: str, path: str = "lab") -> str:
+    port, token = re.search(r"http://127\.0\.0\.1:(\d+)/lab\?token=(\w+)", text).groups()
+    return f"http://127.0.0.1:{port}/{path}?token={token}"
+
+
+def screenshot(page, name: str) -> None:
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "test-artifacts" / name))
+
+
+def test_jupyterlab_opens_in_korean_on_the_labs(running_course, lab_page):
+    """The file browser starts at the workspace root and the menus are Korean, on a used machine too."""
+    _, text, _ = running_course
+    lab_page.goto(lab_url(text))
+    listing = lab_page.locator(".jp-DirListing-itemText")
+    try:
+        listing.get_by_text("lab00", exact=True).wait_for(timeout=60_000)
+    finally:
+        screenshot(lab_page, "jupyterlab.png")
+    assert listing.get_by_text("lab01", exact=True).count() == 1
+    menubar = lab_page.locator(".lm-MenuBar-content").inner_text(timeout=30_000)
     assert "파일" in menubar and "편집" in menubar, f"JupyterLab 메뉴가 한국어가 아닙니다: {menubar!r}"
-    assert external == [], f"JupyterLab이 외부로 요청했습니다: {external}"
+    assert lab_page.external == [], f"JupyterLab이 외부로 요청했습니다: {lab_page.external}"
+
+
+def test_jupyterlab_draws_hangul_in_menu_markdown_code_and_output(running_course, lab_page):
+    """No Korean system font here: the course's own fonts must draw every Hangul syllable."""
+    _, text, _ = running_course
+    page = lab_page
+    page.goto(lab_url(text, "lab/tree/lab00/lab00.ipynb"))
+    markdown = page.locator(".jp-RenderedMarkdown h1").first
+    markdown.wait_for(timeout=60_000)
+    code = page.locator(".jp-CodeCell .cm-line", has_text="안녕하세요").first
+    places = {
+        "메뉴": page.locator(".lm-MenuBar-itemLabel").first,
+        "파일 브라우저": page.locator(".jp-DirListing-headerItemText").first,
+        "Markdown 셀": markdown,
+        "코드 셀": code,
+    }
+    drawn = {where: hangul_boxes(element) for where, element in places.items()}
+    # Run the lab's first code cell once its kernel is idle; its output is Korean.
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
+    code.click()
+    page.keyboard.press("Shift+Enter")
+    output = page.locator(".jp-OutputArea-output", has_text="안녕하세요, 서버리스!").first
+    try:
+        output.wait_for(timeout=60_000)
+    finally:
+        screenshot(page, "jupyterlab-notebook.png")
+    drawn["출력"] = hangul_boxes(output.locator("pre").first)
+    for where, result in drawn.items():
+        assert result["checked"], f"{where}에 검사할 한글이 없습니다: {result}"
+    boxes = [f"{where}: {result['boxes']} ({result['font']})" for where, result in drawn.items() if result["boxes"]]
+    assert not boxes, "한글이 빈 네모(.notdef)로 그려졌습니다:\n" + "\n".join(boxes)
+    assert page.external == [], f"JupyterLab이 외부로 요청했습니다: {page.external}"
 
 
 def test_busy_port_gives_a_korean_error_not_a_traceback(tmp_path):
@@ -126,7 +226,7 @@ def test_busy_port_gives_a_korean_error_not_a_traceback(tmp_path):
 
 
 def test_invalid_port_setting_is_explained(tmp_path):
-    env = {**os.environ, "SITE_PORT": "여덟천", "COURSE_WORKSPACE": str(tmp_path)}
+    env = {**isolated_env(tmp_path, dict(os.environ)), "SITE_PORT": "여덟천", "COURSE_WORKSPACE": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "workshop.start"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "올바른 포트 번호가 아닙니다" in proc.stderr and "Traceback" not in proc.stderr
