@@ -526,8 +526,10 @@ class LambdaRuntime:
             return self.backend.get_function(function_name, qualifier)
         except UnknownFunctionException as exc:
             shown = f"{function_name}:{qualifier}" if qualifier else function_name
+            from ..korean import josa
+
             raise FunctionNotFound(
-                f"함수 {shown}을(를) 찾을 수 없습니다. 이름과 버전/별칭을 확인하거나 cloud.deploy(...)로 먼저 배포하십시오."
+                f"함수 {josa(shown, '을')} 찾을 수 없습니다. 이름과 버전/별칭을 확인하거나 cloud.deploy(...)로 먼저 배포하십시오."
             ) from exc
 
     # ---- isolation

@@ -166,3 +166,11 @@ def test_binary_bodies_arrive_byte_for_byte(cloud: LocalCloud, rest: str, http_a
         assert seen["b64"] is True and seen["size"] == len(data) and seen["sha256"] == _digest(data), base
         chunked = requests.post(f"{base}/blob", data=iter([data[:1000], data[1000:]]), headers={"Content-Type": "application/octet-stream"}).json()
         assert chunked["sha256"] == _digest(data), base
+
+
+def test_serving_an_unknown_api_says_so_in_korean(cloud: LocalCloud) -> None:
+    from labkit.cloud import CloudUsageError
+
+    with pytest.raises(CloudUsageError) as raised:
+        cloud.serve_api("nope123")
+    assert str(raised.value).startswith("API nope123을 찾을 수 없습니다.") and "(를)" not in str(raised.value)
