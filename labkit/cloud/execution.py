@@ -286,6 +286,44 @@ def runtime_version_line(spec: FunctionSpec) -> str:
     return f"Runtime Version: {label}\tRuntime Version ARN: arn:aws:lambda:{spec.region}::runtime:{digest}"
 
 
+def init_log_events(
+    spec: FunctionSpec,
+    started_ms: int,
+    captured: list[tuple[int, str]],
+    now: Callable[[], int],
+    error: dict[str, Any] | None,
+    init_duration_ms: float | None,
+    *,
+    restore: bool = False,
+    restore_duration_ms: float | None = None,
+    report_success: bool = False,
+) -> list[tuple[int, str]]:
+    """A new execution environment's first log lines, as Lambda writes them (every mode).
+
+    INIT_START (RESTORE_START for a snapshot restore) at `started_ms`, what INIT (or the
+    after-restore hooks) printed, then on failure the error and INIT_REPORT with its status;
+    INIT_REPORT also on success with `report_success` (a SnapStart snapshot's INIT, whose Init
+    Duration no REPORT line shows); RESTORE_REPORT after a restore.
+    """
+    phase = "RESTORE_START" if restore else "INIT_START"
+    events = [(started_ms, f"{phase} {runtime_version_line(spec)}"), *captured]
+    if error is not None:
+        # No request exists during INIT: drop the empty "RequestId:" a process error carries.
+        events.append((now(), log_line_for(error).replace("RequestId:  Error: ", "Error: ", 1)))
+    if init_duration_ms is not None and (error is not None or report_success):
+        line = f"INIT_REPORT Init Duration: {init_duration_ms:.2f} ms\tPhase: init"
+        if error is not None:
+            line += f"\tStatus: error\tError Type: {error['errorType']}"
+        events.append((now(), line))
+    if restore and restore_duration_ms is not None:
+        line = f"RESTORE_REPORT Restore Duration: {restore_duration_ms:.2f} ms"
+        if error is not None:
+            kind = error.get("errorType", "")
+            line += "\tStatus: timeout" if kind == "SnapStartTimeoutException" else f"\tStatus: error\tError Type: {kind}"
+        events.append((now(), line))
+    return events
+
+
 def _max_memory_used_mb() -> int:
     # ru_maxrss is in KiB on Linux. Whole host process: see the module docstring.
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
@@ -340,34 +378,12 @@ class ExecutionEnvironment:
         self.dead = True
 
     def _write_init_log(self, capture: Capture, started_ms: int) -> None:
-        """The instance's first log lines, as Lambda writes them for a new execution environment.
-
-        INIT_START (or RESTORE_START for a snapshot restore) at `started_ms`, then what INIT (or
-        the after-restore hooks) printed, then the error if it failed (and INIT_REPORT), or
-        RESTORE_REPORT after a restore.
-        """
+        """The instance's first log lines (see `init_log_events`)."""
         capture.flush()
-        restore = self.isolation == "snapshot"
-        phase = "RESTORE_START" if restore else "INIT_START"
-        events = [(started_ms, f"{phase} {runtime_version_line(self.spec)}"), *capture.events]
-        now = self.runtime.clock.now_millis
-        if self.init_error is not None:
-            # No request exists during INIT: drop the empty "RequestId:" a process error carries.
-            events.append((now(), log_line_for(self.init_error).replace("RequestId:  Error: ", "Error: ", 1)))
-            if self.init_duration_ms is not None:
-                events.append(
-                    (
-                        now(),
-                        f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init\t"
-                        f"Status: error\tError Type: {self.init_error['errorType']}",
-                    )
-                )
-        if restore and self.restore_duration_ms is not None:
-            line = f"RESTORE_REPORT Restore Duration: {self.restore_duration_ms:.2f} ms"
-            if self.init_error is not None:
-                kind = self.init_error.get("errorType", "")
-                line += "\tStatus: timeout" if kind == "SnapStartTimeoutException" else f"\tStatus: error\tError Type: {kind}"
-            events.append((now(), line))
+        events = init_log_events(
+            self.spec, started_ms, capture.events, self.runtime.clock.now_millis, self.init_error,
+            self.init_duration_ms, restore=self.isolation == "snapshot", restore_duration_ms=self.restore_duration_ms,
+        )
         self.runtime.write_log(self, events)
 
     # ---- INIT phase

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
 from .bootstrap.labkit_bootstrap import encode_frame, take_frame
 from .errors import exit_error_payload, import_error_payload, timeout_payload
-from .execution import ExecutionEnvironment, FunctionSpec, day_stream_prefix, lambda_environment, runtime_version_line
+from .execution import ExecutionEnvironment, FunctionSpec, day_stream_prefix, init_log_events, lambda_environment
 from .inprocess import Capture
 
 if TYPE_CHECKING:
@@ -90,6 +90,19 @@ def _base_environment() -> dict[str, str]:
     }
     if sys.platform == "darwin":
         env["OBJC_DISABLE_INITIALIZE_FORK_SAFETY"] = "YES"
+    return env
+
+
+def worker_environment(runtime: "LambdaRuntime", lambda_env: dict[str, str], region: str) -> dict[str, str]:
+    """A worker process's whole environment: the little it inherits, Lambda's variables, fake
+    credentials and the local moto endpoint only, and where site-packages are (for -S).
+
+    Nothing else of the notebook's environment is passed on (it may hold real secrets).
+    """
+    env = _base_environment()
+    env.update(lambda_env)
+    env.update(runtime.endpoint.child_environment(region))
+    env["LABKIT_SITE_DIRS"] = _site_dirs()
     return env
 
 
@@ -273,11 +286,7 @@ class ProcessEnvironment(ExecutionEnvironment):
 
         Nothing else of the notebook's environment is passed on (it may hold real secrets).
         """
-        env = _base_environment()
-        env.update(self.env)
-        env.update(self.runtime.endpoint.child_environment(self.spec.region))
-        env["LABKIT_SITE_DIRS"] = _site_dirs()
-        return env
+        return worker_environment(self.runtime, self.env, self.spec.region)
 
     # ---- INIT
 
@@ -478,16 +487,11 @@ class SnapshotTemplate:
             self.init_error = exit_error_payload("", _exit_code(self._process.wait()))
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         _read_output(self._output, 0, self.runtime.clock.now_millis(), capture)
-        events = [(started_ms, f"INIT_START {runtime_version_line(self.spec)}"), *capture.events]
-        now = self.runtime.clock.now_millis
-        if self.init_error is not None:
-            from .errors import log_line_for
-
-            events.append((now(), log_line_for(self.init_error).replace("RequestId:  Error: ", "Error: ", 1)))
-            events.append((now(), f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {self.init_error['errorType']}"))
-        else:
-            # For SnapStart functions AWS reports Init Duration here, not in any REPORT line.
-            events.append((now(), f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init"))
+        # For SnapStart functions AWS reports Init Duration in INIT_REPORT, not in any REPORT line.
+        events = init_log_events(
+            self.spec, started_ms, capture.events, self.runtime.clock.now_millis, self.init_error,
+            self.init_duration_ms, report_success=True,
+        )
         self.runtime.write_log_stream(self.spec.log_group, self.log_stream, events)
         if self.init_error is not None:
             self.close()
@@ -503,11 +507,7 @@ class SnapshotTemplate:
                 pass  # no spare (the fork failed): restores fork on demand
 
     def _environment(self) -> dict[str, str]:
-        env = _base_environment()
-        env.update(lambda_environment(self.spec, self.code_dir, "snap-start", None))
-        env.update(self.runtime.endpoint.child_environment(self.spec.region))
-        env["LABKIT_SITE_DIRS"] = _site_dirs()
-        return env
+        return worker_environment(self.runtime, lambda_environment(self.spec, self.code_dir, "snap-start", None), self.spec.region)
 
     def _take(self, frame: tuple) -> bool:
         """Keep a spare the zygote handed over; True if `frame` was that (call with the lock held)."""
