@@ -139,12 +139,14 @@ def test_every_isolation_mode_shows_a_handler_and_its_caller_the_same_runtime(cl
         "import": ({"app": "import not_installed_pkg\ndef handler(e, c): pass\n"}, "app.handler"),
         "syntax": ({"app": "def handler(e, c) pass\n"}, "app.handler"),
         "missing": ({"app": "def handler(e, c): pass\n"}, "app.missing"),
+        "builtin": ({"app": "def handler(e, c): pass\n"}, "sys.handler"),
     }
     expected = {
         "import": ("Runtime.ImportModuleError", "Unable to import module 'app': No module named 'not_installed_pkg'", []),
         "syntax": ("Runtime.UserCodeSyntaxError", "Syntax error in module 'app': expected ':' (app.py, line 1)",
                    ['  File "/var/task/app.py" Line 1\n    def handler(e, c) pass\n']),
         "missing": ("Runtime.HandlerNotFound", "Handler 'missing' missing on module 'app'", []),
+        "builtin": ("Runtime.BuiltInModuleConflict", "Cannot use built-in module sys as a handler module", []),
     }
     for case, (modules, handler) in broken.items():
         fn = cloud.deploy(code_dir(**modules), name=f"broken-{case}", handler=handler, isolation=mode)
@@ -157,3 +159,10 @@ def test_every_isolation_mode_shows_a_handler_and_its_caller_the_same_runtime(cl
         lines = _normalised(result.log_lines, result.request_id)
         assert lines[0] == "START RequestId: <id> Version: $LATEST" and lines[-2] == "END RequestId: <id>", case
         assert error_line in lines, (case, lines)
+
+    # ---- sys.exit during INIT ends the runtime before it is ready, in-process too
+    fn = cloud.deploy(code_dir(app="import sys\nsys.exit(3)\ndef handler(e, c): pass\n"), name="exits-at-init", isolation=mode)
+    result = fn.invoke({})
+    reason = f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 3"
+    assert result.result == {"errorType": "Runtime.ExitError", "errorMessage": reason}
+    assert f"{reason}\nRuntime.ExitError" in result.log_lines
