@@ -28,7 +28,9 @@ What API Gateway does with a Lambda proxy integration, and so what this does:
 Two ways in, both through `handle()`:
 - in-process: moto's `responses` mock routes every `requests` call to an execute-api URL here
   (moto's own router cannot invoke Lambda proxies and is switched off);
-- `serve()`: a real HTTP server on 127.0.0.1 that a browser or curl can reach.
+- `serve()`: a real HTTP server on 127.0.0.1 that a browser or curl can reach (werkzeug's, as
+  for the moto endpoint): bodies sent with Content-Length or chunked (`curl -T -`, `requests`
+  with a generator) arrive whole, and a body over API Gateway's 10 MB quota is answered 413.
 Only Lambda proxy integrations run (AWS_PROXY); other integration types answer 500 with a Korean
 explanation. Authorizers, API keys, usage plans, request validation and mapping templates are
 not applied. binaryMediaTypes given to create_rest_api are kept (moto drops them). HTTP API quick create (`create_api(..., Target=fn_arn)`) makes the $default route,
@@ -45,7 +47,6 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -60,6 +61,10 @@ EXECUTE_API = re.compile(r"https?://([A-Za-z0-9]+)\.execute-api\.([a-z0-9-]+)\.a
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _TEXT_TYPES = re.compile(r"^(text/.*|application/(json|xml|javascript|x-www-form-urlencoded|.*\+json|.*\+xml))(;.*)?$", re.I)
 _INTERNAL_ERROR = (502, {"message": "Internal server error"})
+# API Gateway's request payload quota (REST and HTTP APIs: 10 MB, not adjustable); over it the
+# request never reaches the integration.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+_TOO_LARGE = (413, {"message": "Request Too Long"})
 
 
 @dataclass
@@ -180,7 +185,7 @@ class ApiGateway:
     def __init__(self, cloud: "LocalCloud") -> None:
         self.cloud = cloud
         self.errors: list[str] = []  # what API Gateway would write to its execution log
-        self._servers: dict[tuple[str, int], ThreadingHTTPServer] = {}
+        self._servers: dict[tuple[str, int], Any] = {}  # werkzeug servers started by serve()
 
     # ---- learner-facing
 
@@ -195,36 +200,9 @@ class ApiGateway:
         """Serve an API on a real HTTP server at 127.0.0.1 and return its base URL."""
         kind, api = self._api(api_id)
         stage = self._default_stage(kind, api, stage)
-        gateway = self
+        from werkzeug.serving import make_server
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                # http.server decodes the request line as Latin-1; a client that sends raw UTF-8
-                # (curl with a Korean query) gets its bytes percent-encoded, as a browser would.
-                target = quote(self.path.encode("latin-1"), safe="/?&=%:+,;@!$'()*[]~#")
-                split = urlsplit(target)
-                request = ApiRequest(self.command, split.path or "/", split.query, list(self.headers.items()), body, self.client_address[0])
-                response = gateway.handle(api_id, request)
-                self.send_response(response.status)
-                for name, value in response.headers:
-                    if name.lower() not in ("content-length", "connection"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(response.body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(response.body)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _handle
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet: no stderr noise in notebooks
-                return None
-
-        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        server.daemon_threads = True
+        server = make_server("127.0.0.1", port, _wsgi_app(self, api_id), threaded=True, request_handler=_request_handler())
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"api-{api_id}", daemon=True).start()
         self._servers[(api_id, server.server_address[1])] = server
         base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -253,7 +231,9 @@ class ApiGateway:
             rest = apigateway_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
             if rest is not None:
                 return "rest", rest
-        raise CloudUsageError(f"API {api_id}을(를) 찾을 수 없습니다. create_rest_api 또는 apigatewayv2 create_api가 돌려준 id를 쓰십시오.")
+        from ..korean import josa
+
+        raise CloudUsageError(f"API {josa(api_id, '을')} 찾을 수 없습니다. create_rest_api 또는 apigatewayv2 create_api가 돌려준 id를 쓰십시오.")
 
     def _default_stage(self, kind: str, api: Any, stage: str | None) -> str:
         stages = list(api.stages)
@@ -747,3 +727,68 @@ class ApiGateway:
         when_imported("moto.apigateway.models", patch_rest_models)
         when_imported("moto.apigateway.responses", patch_rest_responses)
         when_imported("moto.apigatewayv2.responses", patch_http_responses)
+
+
+# --------------------------------------------------------------------------- serve(): the HTTP transport
+
+
+def _request_handler() -> type:
+    """werkzeug's request handler, quiet, and keeping what WSGI loses: the request target as
+    sent and the header names as the client spelled them (REST APIs pass them on so)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class GatewayRequestHandler(WSGIRequestHandler):
+        def make_environ(self) -> dict[str, Any]:
+            environ = super().make_environ()
+            environ["labkit.target"] = self.path
+            environ["labkit.headers"] = list(self.headers.items())
+            return environ
+
+        def log_request(self, *args: Any, **kwargs: Any) -> None:  # no stderr noise in notebooks
+            return None
+
+        def log(self, type: str, message: str, *args: Any) -> None:
+            if type == "error":
+                super().log(type, message, *args)
+
+    return GatewayRequestHandler
+
+
+def _wsgi_app(gateway: ApiGateway, api_id: str) -> Callable[..., Any]:
+    """The WSGI application of `ApiGateway.serve`: one HTTP request in, `handle()`, its answer out."""
+    from http import HTTPStatus
+
+    from werkzeug.exceptions import RequestEntityTooLarge
+    from werkzeug.wsgi import get_input_stream
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        try:
+            # Content-Length or chunked (werkzeug de-chunks it); over the quota: never read whole.
+            # A stream stops at its limit without an error, hence one byte more than the quota.
+            body = get_input_stream(environ, max_content_length=MAX_REQUEST_BYTES + 1).read()
+        except RequestEntityTooLarge:
+            body = None
+        if body is None or len(body) > MAX_REQUEST_BYTES:
+            response = _json_response(*_TOO_LARGE)
+        else:
+            headers = environ["labkit.headers"]
+            if any(name.lower() == "transfer-encoding" for name, _ in headers):
+                # API Gateway reads the whole body before it calls the integration: it passes a
+                # length, not the client's framing.
+                headers = [(n, v) for n, v in headers if n.lower() != "transfer-encoding"] + [("Content-Length", str(len(body)))]
+            # http.server decodes the request line as Latin-1; a client that sends raw UTF-8
+            # (curl with a Korean query) gets its bytes percent-encoded, as a browser would.
+            target = quote(environ["labkit.target"].encode("latin-1"), safe="/?&=%:+,;@!$'()*[]~#")
+            split = urlsplit(target)
+            request = ApiRequest(environ["REQUEST_METHOD"], split.path or "/", split.query, headers, body, environ.get("REMOTE_ADDR", "127.0.0.1"))
+            response = gateway.handle(api_id, request)
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        headers_out = [(n, v) for n, v in response.headers if n.lower() not in ("content-length", "connection")]
+        headers_out.append(("Content-Length", str(len(response.body))))
+        start_response(f"{response.status} {reason}".rstrip(), headers_out)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [response.body]
+
+    return app

@@ -11,9 +11,10 @@ Two kinds, kept apart on purpose:
 from __future__ import annotations
 
 import signal
-import traceback
-from types import TracebackType
 from typing import Any
+
+from .bootstrap.labkit_bootstrap import error_payload as _runtime_error_payload
+from .bootstrap.labkit_bootstrap import fault_payload
 
 __all__ = [
     "CloudUsageError",
@@ -106,34 +107,21 @@ def response_too_large_payload(size: int) -> dict[str, Any]:
     }
 
 
-def _user_frames(tb: TracebackType | None, skip_prefixes: tuple[str, ...]) -> list[str]:
-    """Format the traceback the way the Python runtime does, without the runtime's own frames."""
-    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(skip_prefixes)]
-    return traceback.format_list(frames)
-
-
 def error_payload(
-    exc: BaseException, request_id: str, runtime_dirs: tuple[str, ...] = ()
+    exc: BaseException, request_id: str, runtime_dirs: tuple[str, ...] = (), task_root: str = ""
 ) -> dict[str, Any]:
-    """The body Lambda returns for an unhandled exception (FunctionError: Unhandled)."""
-    return {
-        "errorMessage": str(exc),
-        "errorType": type(exc).__name__,
-        "requestId": request_id,
-        "stackTrace": _user_frames(exc.__traceback__, runtime_dirs),
-    }
+    """The body Lambda returns for an unhandled exception (FunctionError: Unhandled).
+
+    The same function as the worker process's (defined in the bootstrap): frames under
+    `runtime_dirs` are left out, `task_root` is shown as /var/task."""
+    return _runtime_error_payload(exc, request_id, task_root, runtime_dirs)
 
 
 def import_error_payload(
-    kind: str, message: str, request_id: str, stack: list[str] | None = None
+    kind: str, message: str, request_id: str = "", stack: list[str] | None = None
 ) -> dict[str, Any]:
     """Init failures: `Runtime.ImportModuleError`, `Runtime.HandlerNotFound`, ..."""
-    return {
-        "errorMessage": message,
-        "errorType": kind,
-        "requestId": request_id,
-        "stackTrace": stack or [],
-    }
+    return fault_payload(kind, message, request_id, stack)
 
 
 # How far past its timeout an invocation is reported to have run, at most. AWS stops a function
@@ -183,7 +171,7 @@ def log_line_for(payload: dict[str, Any]) -> str:
     if payload.get("errorType") == "Runtime.ExitError":
         return f"{payload['errorMessage']}\n{payload['errorType']}"
     lines = [f"[ERROR] {payload['errorType']}: {payload['errorMessage']}"]
-    if payload.get("stackTrace"):
+    if payload.get("stackTrace") is not None:  # awslambdaric's log_error: an empty trace too
         lines.append("Traceback (most recent call last):")
         lines.extend(s.rstrip("\n") for s in payload["stackTrace"])
     return "\n".join(lines)

@@ -44,8 +44,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
+from .bootstrap.labkit_bootstrap import load_handler
 from .clock import Clock
 from .context import LambdaContext
+from .credentials import fake_aws_environment
 from .errors import (
     MAX_RESPONSE_BYTES,
     FunctionNotFound,
@@ -70,8 +73,9 @@ __all__ = [
     "LambdaRuntime",
 ]
 
-_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
-TASK_ROOT_SHOWN = "/var/task"  # how stack traces name the code folder, as on AWS
+_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))  # frames under it are the runtime's own
+# What Lambda's execution role gives a function (AWS sets these three; here fake, in every mode).
+_ROLE_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 ISOLATION_MODES = ("inprocess", "subprocess", "snapshot")
 
 
@@ -241,6 +245,8 @@ def lambda_environment(spec: FunctionSpec, code_dir: str, init_type: str, log_st
     documents this): pass `log_stream=None` for them.
     """
     env = dict(spec.env)
+    fake = fake_aws_environment(spec.region)
+    env.update({name: fake[name] for name in _ROLE_CREDENTIALS})
     env.update(
         {
             "_HANDLER": spec.handler,
@@ -252,7 +258,7 @@ def lambda_environment(spec: FunctionSpec, code_dir: str, init_type: str, log_st
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
             "AWS_LAMBDA_INITIALIZATION_TYPE": init_type,
             "LAMBDA_TASK_ROOT": code_dir,
-            "LAMBDA_RUNTIME_DIR": _RUNTIME_DIR,
+            "LAMBDA_RUNTIME_DIR": BOOTSTRAP_DIR,  # one runtime, whatever the isolation mode
             "TZ": ":UTC",
         }
     )
@@ -278,6 +284,44 @@ def runtime_version_line(spec: FunctionSpec) -> str:
     label = f"{label}.v{RUNTIME_VERSION_BUILD}"
     digest = hashlib.sha256(label.encode()).hexdigest()
     return f"Runtime Version: {label}\tRuntime Version ARN: arn:aws:lambda:{spec.region}::runtime:{digest}"
+
+
+def init_log_events(
+    spec: FunctionSpec,
+    started_ms: int,
+    captured: list[tuple[int, str]],
+    now: Callable[[], int],
+    error: dict[str, Any] | None,
+    init_duration_ms: float | None,
+    *,
+    restore: bool = False,
+    restore_duration_ms: float | None = None,
+    report_success: bool = False,
+) -> list[tuple[int, str]]:
+    """A new execution environment's first log lines, as Lambda writes them (every mode).
+
+    INIT_START (RESTORE_START for a snapshot restore) at `started_ms`, what INIT (or the
+    after-restore hooks) printed, then on failure the error and INIT_REPORT with its status;
+    INIT_REPORT also on success with `report_success` (a SnapStart snapshot's INIT, whose Init
+    Duration no REPORT line shows); RESTORE_REPORT after a restore.
+    """
+    phase = "RESTORE_START" if restore else "INIT_START"
+    events = [(started_ms, f"{phase} {runtime_version_line(spec)}"), *captured]
+    if error is not None:
+        # No request exists during INIT: drop the empty "RequestId:" a process error carries.
+        events.append((now(), log_line_for(error).replace("RequestId:  Error: ", "Error: ", 1)))
+    if init_duration_ms is not None and (error is not None or report_success):
+        line = f"INIT_REPORT Init Duration: {init_duration_ms:.2f} ms\tPhase: init"
+        if error is not None:
+            line += f"\tStatus: error\tError Type: {error['errorType']}"
+        events.append((now(), line))
+    if restore and restore_duration_ms is not None:
+        line = f"RESTORE_REPORT Restore Duration: {restore_duration_ms:.2f} ms"
+        if error is not None:
+            kind = error.get("errorType", "")
+            line += "\tStatus: timeout" if kind == "SnapStartTimeoutException" else f"\tStatus: error\tError Type: {kind}"
+        events.append((now(), line))
+    return events
 
 
 def _max_memory_used_mb() -> int:
@@ -334,34 +378,12 @@ class ExecutionEnvironment:
         self.dead = True
 
     def _write_init_log(self, capture: Capture, started_ms: int) -> None:
-        """The instance's first log lines, as Lambda writes them for a new execution environment.
-
-        INIT_START (or RESTORE_START for a snapshot restore) at `started_ms`, then what INIT (or
-        the after-restore hooks) printed, then the error if it failed (and INIT_REPORT), or
-        RESTORE_REPORT after a restore.
-        """
+        """The instance's first log lines (see `init_log_events`)."""
         capture.flush()
-        restore = self.isolation == "snapshot"
-        phase = "RESTORE_START" if restore else "INIT_START"
-        events = [(started_ms, f"{phase} {runtime_version_line(self.spec)}"), *capture.events]
-        now = self.runtime.clock.now_millis
-        if self.init_error is not None:
-            # No request exists during INIT: drop the empty "RequestId:" a process error carries.
-            events.append((now(), log_line_for(self.init_error).replace("RequestId:  Error: ", "Error: ", 1)))
-            if self.init_duration_ms is not None:
-                events.append(
-                    (
-                        now(),
-                        f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init\t"
-                        f"Status: error\tError Type: {self.init_error['errorType']}",
-                    )
-                )
-        if restore and self.restore_duration_ms is not None:
-            line = f"RESTORE_REPORT Restore Duration: {self.restore_duration_ms:.2f} ms"
-            if self.init_error is not None:
-                kind = self.init_error.get("errorType", "")
-                line += "\tStatus: timeout" if kind == "SnapStartTimeoutException" else f"\tStatus: error\tError Type: {kind}"
-            events.append((now(), line))
+        events = init_log_events(
+            self.spec, started_ms, capture.events, self.runtime.clock.now_millis, self.init_error,
+            self.init_duration_ms, restore=self.isolation == "snapshot", restore_duration_ms=self.restore_duration_ms,
+        )
         self.runtime.write_log(self, events)
 
     # ---- INIT phase
@@ -376,57 +398,31 @@ class ExecutionEnvironment:
         current.capture, current.env = capture, self.env
         started = time.perf_counter()
         try:
-            self.handler = self._load_handler()
+            self.handler, self.init_error = self._load_handler()
         except InvocationTimeout:  # pragma: no cover - init has no watchdog
             raise
+        except SystemExit as exc:  # the runtime process would end, as in the process modes
+            self.init_error = exit_error_payload("", _exit_code(exc))
         except BaseException as exc:  # noqa: BLE001 - init errors are reported, never raised
-            self.init_error = self._init_fault(exc)
+            self.init_error = error_payload(exc, "", (_RUNTIME_DIR,), self.code_dir)
         finally:
             self.init_duration_ms = (time.perf_counter() - started) * 1000
             current.capture, current.env = saved
         self._write_init_log(capture, started_ms)
 
-    def _load_handler(self) -> Callable[[Any, Any], Any]:
-        handler = self.spec.handler
-        module_name, _, function_name = handler.rpartition(".")
-        if not module_name:
-            raise _Fault(
-                "Runtime.MalformedHandlerName",
-                f"Bad handler '{handler}': not enough values to unpack (expected 2, got 1)",
-            )
-        module_name = module_name.replace("/", ".")
+    def _load_handler(self) -> tuple[Callable[[Any, Any], Any] | None, dict[str, Any] | None]:
+        """The handler and INIT's error payload, loaded as the worker process loads it (one
+        `load_handler` for both), from this environment's private module table."""
         assert self.space is not None
-        try:
-            module = self.space.load(module_name)
-        except ImportError as exc:
-            raise _Fault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from exc
-        except SyntaxError as exc:
-            raise _Fault(
-                "Runtime.UserCodeSyntaxError",
-                f"Syntax error in module '{module_name}': {exc}",
-                [f'  File "{self._shown(exc.filename or "")}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n'],
-            ) from exc
-        function = getattr(module, function_name, None)
-        if function is None:
-            fault = _Fault("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
+        function, error, fault = load_handler(self.spec.handler, self.code_dir, self.space.load, (_RUNTIME_DIR,))
+        if fault is not None:  # reported at every invoke, as AWS does
+            missing_fault = _Fault(*fault)
 
             def missing(event: Any, context: Any) -> Any:
-                raise fault
+                raise missing_fault
 
-            return missing
-        return function
-
-    def _init_fault(self, exc: BaseException) -> dict[str, Any]:
-        if isinstance(exc, _Fault):
-            return import_error_payload(exc.kind, exc.message, "", exc.stack)
-        return self._shown_payload(error_payload(exc, "", (_RUNTIME_DIR,)))
-
-    def _shown(self, path: str) -> str:
-        return path.replace(self.code_dir, TASK_ROOT_SHOWN)
-
-    def _shown_payload(self, payload: dict[str, Any]) -> dict[str, Any]:
-        payload["stackTrace"] = [self._shown(line) for line in payload.get("stackTrace", [])]
-        return payload
+            return missing, None
+        return function, error
 
     # ---- INVOKE phase
 
@@ -438,7 +434,7 @@ class ExecutionEnvironment:
         ensure_streams()
         saved = current.capture, current.env
         current.capture, current.env = capture, self.env
-        deadline = self.runtime.watchdog.arm(context.deadline_monotonic)
+        deadline = self.runtime.watchdog.arm(context._deadline_monotonic)
         timed_out = False
         error: dict[str, Any] | None = None
         result: Any = None
@@ -461,11 +457,10 @@ class ExecutionEnvironment:
                 error = import_error_payload(exc.kind, exc.message, request_id, exc.stack)
             except SystemExit as exc:  # sys.exit() in a handler ends Lambda's runtime process
                 self.runtime.watchdog.disarm(deadline)
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-                error = exit_error_payload(request_id, code)
+                error = exit_error_payload(request_id, _exit_code(exc))
             except Exception as exc:  # noqa: BLE001 - the handler's error is the result
                 self.runtime.watchdog.disarm(deadline)
-                error = self._shown_payload(error_payload(exc, request_id, (_RUNTIME_DIR,)))
+                error = error_payload(exc, request_id, (_RUNTIME_DIR,), self.code_dir)
             duration_ms = (time.perf_counter() - started) * 1000
         finally:
             current.capture, current.env = saved
@@ -481,6 +476,11 @@ class ExecutionEnvironment:
             error = import_error_payload("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id)
             return b"", error, False, duration_ms
         return payload, None, False, duration_ms
+
+
+def _exit_code(exc: SystemExit) -> int:
+    """The exit status `sys.exit(code)` gives a process (an int, None: 0, anything else: 1)."""
+    return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 
 
 class _Fault(Exception):
@@ -542,8 +542,10 @@ class LambdaRuntime:
             return self.backend.get_function(function_name, qualifier)
         except UnknownFunctionException as exc:
             shown = f"{function_name}:{qualifier}" if qualifier else function_name
+            from ..korean import josa
+
             raise FunctionNotFound(
-                f"함수 {shown}을(를) 찾을 수 없습니다. 이름과 버전/별칭을 확인하거나 cloud.deploy(...)로 먼저 배포하십시오."
+                f"함수 {josa(shown, '을')} 찾을 수 없습니다. 이름과 버전/별칭을 확인하거나 cloud.deploy(...)로 먼저 배포하십시오."
             ) from exc
 
     # ---- isolation

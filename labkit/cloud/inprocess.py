@@ -38,6 +38,8 @@ from collections.abc import Iterator, MutableMapping
 from types import ModuleType
 from typing import Any, Callable
 
+from .bootstrap.labkit_bootstrap import log_formatter
+
 __all__ = [
     "Capture",
     "InvocationTimeout",
@@ -281,12 +283,7 @@ class LambdaLogHandler(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__()
-        formatter = logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-            "%Y-%m-%dT%H:%M:%S",
-        )
-        formatter.converter = time.gmtime
-        self.setFormatter(formatter)
+        self.setFormatter(log_formatter())  # the worker process's, so the two cannot drift
 
     def emit(self, record: logging.LogRecord) -> None:
         capture = current.capture

@@ -37,13 +37,11 @@ from __future__ import annotations
 
 import collections
 import math
-import marshal
 import os
 import select
 import signal
 import site
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -52,8 +50,10 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
+from .bootstrap.labkit_bootstrap import encode_frame, take_frame
 from .errors import exit_error_payload, import_error_payload, timeout_payload
-from .execution import ExecutionEnvironment, FunctionSpec, day_stream_prefix, lambda_environment, runtime_version_line
+from .execution import ExecutionEnvironment, FunctionSpec, day_stream_prefix, init_log_events, lambda_environment
 from .inprocess import Capture
 
 if TYPE_CHECKING:
@@ -62,12 +62,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ProcessEnvironment", "SnapshotEnvironment", "SnapshotTemplate", "WorkerChannel", "INIT_TIMEOUT_S"]
 
-BOOTSTRAP_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap")
 _BOOT = f"import sys;sys.path[0]={BOOTSTRAP_DIR!r};import labkit_bootstrap as b;b.main()"
 INIT_TIMEOUT_S = 10.0  # AWS: the INIT phase of an on-demand function gets 10 s
 SNAPSHOT_INIT_TIMEOUT_S = 130.0  # AWS: 130 s (or the function timeout, if longer) to create a snapshot
 RESTORE_TIMEOUT_S = 10.0  # AWS: the runtime must load and run after-restore hooks within 10 s
-_HEADER = struct.Struct("<I")
 SPIN_SECONDS = 0.0002  # how long recv() polls before it blocks (see WorkerChannel.recv)
 
 
@@ -92,6 +90,19 @@ def _base_environment() -> dict[str, str]:
     }
     if sys.platform == "darwin":
         env["OBJC_DISABLE_INITIALIZE_FORK_SAFETY"] = "YES"
+    return env
+
+
+def worker_environment(runtime: "LambdaRuntime", lambda_env: dict[str, str], region: str) -> dict[str, str]:
+    """A worker process's whole environment: the little it inherits, Lambda's variables, fake
+    credentials and the local moto endpoint only, and where site-packages are (for -S).
+
+    Nothing else of the notebook's environment is passed on (it may hold real secrets).
+    """
+    env = _base_environment()
+    env.update(lambda_env)
+    env.update(runtime.endpoint.child_environment(region))
+    env["LABKIT_SITE_DIRS"] = _site_dirs()
     return env
 
 
@@ -127,21 +138,20 @@ class WorkerChannel:
         self.fds: collections.deque[int] | None = collections.deque() if fds else None
 
     def send(self, message: tuple) -> None:
-        data = marshal.dumps(message)
         try:
-            self.sock.sendall(_HEADER.pack(len(data)) + data)
+            self.sock.sendall(encode_frame(message))
         except OSError as exc:  # EPIPE / ECONNRESET: the process has gone
             raise WorkerGone() from exc
 
     def send_with_fds(self, message: tuple, fds: list[int]) -> None:
-        data = marshal.dumps(message)
-        socket.send_fds(self.sock, [_HEADER.pack(len(data)) + data], fds)
+        socket.send_fds(self.sock, [encode_frame(message)], fds)
 
     def recv(self, deadline: float | None) -> tuple:
         """The next frame; raises WorkerTimeout at `deadline` (monotonic), WorkerGone on EOF."""
         spin_until = None
+        buffer = self.buffer
         while True:
-            message = self._take_frame()
+            message = take_frame(buffer)
             if message is not None:
                 return message
             if spin_until is None:
@@ -159,19 +169,6 @@ class WorkerChannel:
                         raise WorkerTimeout()
                     continue
             self._read()
-
-    def _take_frame(self) -> tuple | None:
-        """A whole frame from the buffer (removed from it), or None if one has not fully arrived.
-
-        Frames are never None themselves: every message is a tuple."""
-        buffer = self.buffer
-        if len(buffer) >= 4:
-            size = _HEADER.unpack_from(buffer)[0]
-            if len(buffer) >= 4 + size:
-                message = marshal.loads(bytes(buffer[4 : 4 + size]))
-                del buffer[: 4 + size]
-                return message
-        return None
 
     def _read(self) -> None:
         """One read from the socket into the buffer; WorkerGone on EOF."""
@@ -192,7 +189,7 @@ class WorkerChannel:
     def poll_frame(self) -> tuple | None:
         """A frame that has already arrived, or None: never waits."""
         while True:
-            message = self._take_frame()
+            message = take_frame(self.buffer)
             if message is not None:
                 return message
             if not self._poll.poll(0):
@@ -289,12 +286,7 @@ class ProcessEnvironment(ExecutionEnvironment):
 
         Nothing else of the notebook's environment is passed on (it may hold real secrets).
         """
-        env = _base_environment()
-        env.update(self.env)
-        env.update(self.runtime.endpoint.child_environment(self.spec.region))
-        env["LAMBDA_RUNTIME_DIR"] = BOOTSTRAP_DIR
-        env["LABKIT_SITE_DIRS"] = _site_dirs()
-        return env
+        return worker_environment(self.runtime, self.env, self.spec.region)
 
     # ---- INIT
 
@@ -348,7 +340,7 @@ class ProcessEnvironment(ExecutionEnvironment):
     def run(self, payload: bytes, context: "LambdaContext", capture: Capture) -> tuple[bytes, dict[str, Any] | None, bool, float]:
         assert self.channel is not None
         request_id = context.aws_request_id
-        deadline = context.deadline_monotonic
+        deadline = context._deadline_monotonic
         started = time.perf_counter()
         try:
             self.channel.send(
@@ -360,6 +352,8 @@ class ProcessEnvironment(ExecutionEnvironment):
                     capture.events.append((frame[1], frame[2]))
                 elif frame[0] == "done":
                     break
+                elif frame[0] == "memory":  # the handler is ending the process (sys.exit)
+                    self.peak_kb = frame[1]
         except WorkerTimeout:
             self.peak_kb = (_peak_kb_of(self.pid) if self.pid else None) or self.peak_kb
             self._kill()
@@ -493,16 +487,11 @@ class SnapshotTemplate:
             self.init_error = exit_error_payload("", _exit_code(self._process.wait()))
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         _read_output(self._output, 0, self.runtime.clock.now_millis(), capture)
-        events = [(started_ms, f"INIT_START {runtime_version_line(self.spec)}"), *capture.events]
-        now = self.runtime.clock.now_millis
-        if self.init_error is not None:
-            from .errors import log_line_for
-
-            events.append((now(), log_line_for(self.init_error).replace("RequestId:  Error: ", "Error: ", 1)))
-            events.append((now(), f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {self.init_error['errorType']}"))
-        else:
-            # For SnapStart functions AWS reports Init Duration here, not in any REPORT line.
-            events.append((now(), f"INIT_REPORT Init Duration: {self.init_duration_ms:.2f} ms\tPhase: init"))
+        # For SnapStart functions AWS reports Init Duration in INIT_REPORT, not in any REPORT line.
+        events = init_log_events(
+            self.spec, started_ms, capture.events, self.runtime.clock.now_millis, self.init_error,
+            self.init_duration_ms, report_success=True,
+        )
         self.runtime.write_log_stream(self.spec.log_group, self.log_stream, events)
         if self.init_error is not None:
             self.close()
@@ -518,12 +507,7 @@ class SnapshotTemplate:
                 pass  # no spare (the fork failed): restores fork on demand
 
     def _environment(self) -> dict[str, str]:
-        env = _base_environment()
-        env.update(lambda_environment(self.spec, self.code_dir, "snap-start", None))
-        env.update(self.runtime.endpoint.child_environment(self.spec.region))
-        env["LAMBDA_RUNTIME_DIR"] = BOOTSTRAP_DIR
-        env["LABKIT_SITE_DIRS"] = _site_dirs()
-        return env
+        return worker_environment(self.runtime, lambda_environment(self.spec, self.code_dir, "snap-start", None), self.spec.region)
 
     def _take(self, frame: tuple) -> bool:
         """Keep a spare the zygote handed over; True if `frame` was that (call with the lock held)."""
@@ -552,9 +536,8 @@ class SnapshotTemplate:
         offset = self.runtime.clock.offset
         if spare is not None:
             pid, link = spare
-            frame_bytes = marshal.dumps(("assign", offset))
             try:
-                socket.send_fds(link, [_HEADER.pack(len(frame_bytes)) + frame_bytes], [output_fd])
+                socket.send_fds(link, [encode_frame(("assign", offset))], [output_fd])
                 return WorkerChannel(link), pid
             except OSError:  # the spare has gone: ask the zygote for a fork instead
                 link.close()

@@ -317,3 +317,11 @@ def test_handler_catching_exception_cannot_swallow_the_timeout(cloud: LocalCloud
 def test_unserialisable_result_is_a_marshal_error(cloud: LocalCloud, code_dir) -> None:
     result = cloud.deploy(code_dir(app="def handler(e, c):\n    return {1, 2}\n"), name="marshal").invoke()
     assert result.result["errorType"] == "Runtime.MarshalError"
+
+
+def test_invoking_an_unknown_function_says_so_in_korean(cloud: LocalCloud) -> None:
+    from labkit.cloud import CloudUsageError
+
+    with pytest.raises(CloudUsageError) as raised:
+        cloud.invoke("없는함수")
+    assert str(raised.value).startswith("함수 없는함수를 찾을 수 없습니다.") and "(를)" not in str(raised.value)

@@ -219,6 +219,23 @@ def handler(event, context):
     assert fn.invoke().cold_start  # a new environment replaces the crashed one
 
 
+@pytest.mark.parametrize("isolation", ["subprocess", "snapshot"])
+@pytest.mark.parametrize("code", ["sys.exit(1)", "os._exit(1)"])
+def test_an_exit_in_the_first_invoke_still_reports_the_memory_it_used(cloud: LocalCloud, code_dir, isolation, code) -> None:
+    """D12: the REPORT line of an invocation that ends its process gives the process's peak, as
+    AWS reports the memory the environment used (it said 0 MB before any invocation had finished)."""
+    app = f"""
+import os, sys
+def handler(event, context):
+    ballast = bytearray(40 * 1024 * 1024)  # touched: 40 MB resident
+    {code}
+"""
+    fn = cloud.deploy(code_dir(app=app), name="exits", isolation=isolation)
+    result = fn.invoke()
+    assert result.result["errorType"] == "Runtime.ExitError"
+    assert result.report.max_memory_used_mb >= 40, result.report.line
+
+
 def test_output_below_python_reaches_the_log(cloud: LocalCloud, code_dir) -> None:
     app = """
 import os, subprocess

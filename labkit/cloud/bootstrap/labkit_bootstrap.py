@@ -17,6 +17,7 @@ Frames, both ways: 4-byte little-endian length + `marshal` data (a tuple).
   child -> parent: ("log", epoch_ms, text)        one log event, sent as it happens
                    ("ready", init_ms, error)      after INIT (error is None or an AWS payload)
                    ("done", payload, error, duration_ms, max_rss_kb)
+                   ("memory", max_rss_kb)         the handler ended the process (sys.exit, os._exit)
 
 MODE "template" (snapshot isolation) runs the before-snapshot hooks after INIT and then becomes
 a zygote. It keeps one forked child in reserve (a spare) and hands the parent the spare's socket
@@ -26,6 +27,12 @@ spare ("assign", clock_offset) with the instance's output file, and tells the zy
 for a fork: ("fork", clock_offset) with the instance socket and output file as SCM_RIGHTS. Either
 way the new instance runs the after-restore hooks and serves invocations. The zygote also reaps
 its instances for the parent (("reap", pid)).
+
+The pieces both runtimes need (the frame codec, error payloads, handler loading, the context
+object, the log format) are defined here once: the parent (`processes.py`, `execution.py`,
+`context.py`, `errors.py`) imports them as `labkit.cloud.bootstrap.labkit_bootstrap`, so the
+in-process runtime and the worker process cannot drift apart, and the worker's cold start still
+imports nothing but this file and the standard library.
 """
 
 from __future__ import annotations
@@ -39,8 +46,35 @@ import time
 
 _HEADER = struct.Struct("<I")
 SPARE_DELAY_S = 0.02
-_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
-TASK_ROOT_SHOWN = "/var/task"
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+TASK_ROOT_SHOWN = "/var/task"  # how stack traces name the code folder, as on AWS
+
+
+# --------------------------------------------------------------------------- frames (shared)
+
+
+def encode_frame(message: tuple) -> bytes:
+    """A frame: 4-byte little-endian length, then the `marshal` data of the tuple."""
+    data = marshal.dumps(message)
+    return _HEADER.pack(len(data)) + data
+
+
+def frame_ready(buffer: bytearray) -> bool:
+    """True when `buffer` starts with a whole frame."""
+    return len(buffer) >= 4 and len(buffer) >= 4 + _HEADER.unpack_from(buffer)[0]
+
+
+def take_frame(buffer: bytearray) -> tuple | None:
+    """The first whole frame of `buffer` (removed from it), or None if it has not fully arrived.
+
+    Frames are never None themselves: every message is a tuple."""
+    if len(buffer) >= 4:
+        size = _HEADER.unpack_from(buffer)[0]
+        if len(buffer) >= 4 + size:
+            message = marshal.loads(bytes(buffer[4 : 4 + size]))
+            del buffer[: 4 + size]
+            return message
+    return None
 
 
 class Channel:
@@ -54,8 +88,7 @@ class Channel:
         self._chunk = bytearray(1 << 16)
 
     def send(self, message: tuple) -> None:
-        data = marshal.dumps(message)
-        view = memoryview(_HEADER.pack(len(data)) + data)
+        view = memoryview(encode_frame(message))
         while view:
             view = view[os.write(self.fd, view):]
 
@@ -63,12 +96,9 @@ class Channel:
         """The next frame, or None when the parent has gone (EOF)."""
         buffer = self.buffer
         while True:
-            if len(buffer) >= 4:
-                size = _HEADER.unpack_from(buffer)[0]
-                if len(buffer) >= 4 + size:
-                    message = marshal.loads(bytes(buffer[4 : 4 + size]))
-                    del buffer[: 4 + size]
-                    return message
+            message = take_frame(buffer)
+            if message is not None:
+                return message
             count = os.readv(self.fd, [self._chunk])
             if not count:
                 return None
@@ -81,6 +111,8 @@ class State:
     channel: Channel
     request_id = ""
     clock_offset = 0.0
+    memory: "Memory | None" = None  # set once the process serves invocations
+    invoking = False  # a handler is running: an exit now ends an invocation
 
 
 def _now_ms() -> int:
@@ -143,6 +175,20 @@ class LogStream:
 
 _log_handler_installed = False
 
+# The root logger's text format in the Python runtime (awslambdaric `_setup_logging`), in UTC.
+LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+def log_formatter():  # -> logging.Formatter; `logging` is imported only once a handler uses it
+    """The formatter of Lambda's root-logger handler (shared by both runtimes)."""
+    import logging
+
+    formatter = logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT)
+    formatter.converter = time.gmtime
+    return formatter
+
+
 
 def _install_log_handler() -> None:
     """The Lambda Python runtime's root-logger format, installed once `logging` is in use.
@@ -162,11 +208,7 @@ def _install_log_handler() -> None:
                 self.handleError(record)
 
     handler = LambdaLogHandler()
-    formatter = logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
-    )
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
+    handler.setFormatter(log_formatter())
     logging.getLogger().addHandler(handler)
     _log_handler_installed = True
 
@@ -175,14 +217,15 @@ def _install_log_handler() -> None:
 
 
 def _shown(text: str, task_root: str) -> str:
-    return text.replace(task_root, TASK_ROOT_SHOWN)
+    return text.replace(task_root, TASK_ROOT_SHOWN) if task_root else text
 
 
-def _error(exc: BaseException, request_id: str, task_root: str) -> dict:
-    """The Python runtime's error payload, without the runtime's own frames."""
+def error_payload(exc: BaseException, request_id: str, task_root: str = "", runtime_dirs: tuple = (RUNTIME_DIR,)) -> dict:
+    """The Python runtime's payload for an exception (awslambdaric `make_error`), without the
+    runtime's own frames (those under `runtime_dirs`), the code folder shown as /var/task."""
     import traceback
 
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_RUNTIME_DIR)]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(runtime_dirs)]
     return {
         "errorMessage": str(exc),
         "errorType": type(exc).__name__,
@@ -191,30 +234,42 @@ def _error(exc: BaseException, request_id: str, task_root: str) -> dict:
     }
 
 
-def _fault(kind: str, message: str, request_id: str = "", stack: list | None = None) -> dict:
+def fault_payload(kind: str, message: str, request_id: str = "", stack: list | None = None) -> dict:
+    """A runtime fault (`Runtime.ImportModuleError`, `Runtime.HandlerNotFound`, ...) as its payload."""
     return {"errorMessage": message, "errorType": kind, "requestId": request_id, "stackTrace": stack or []}
+
 
 
 # --------------------------------------------------------------------------- INIT
 
 
-def load_handler(handler: str, task_root: str) -> tuple:
-    """(handler function or None, error payload or None, deferred fault or None)."""
+def _import(name: str):
+    __import__(name)
+    return sys.modules[name]
+
+
+def load_handler(handler: str, task_root: str, import_module=_import, runtime_dirs: tuple = (RUNTIME_DIR,)) -> tuple:
+    """INIT as awslambdaric's `_get_handler` does it, with `import_module` (the in-process
+    runtime passes its private module table's): (handler function or None, error payload or
+    None, fault to raise at each invoke or None)."""
     module_name, _, function_name = handler.rpartition(".")
     if not module_name:
         message = f"Bad handler '{handler}': not enough values to unpack (expected 2, got 1)"
-        return None, _fault("Runtime.MalformedHandlerName", message), None
-    module_name = module_name.replace("/", ".")
+        return None, fault_payload("Runtime.MalformedHandlerName", message), None
     try:
-        __import__(module_name)
-        module = sys.modules[module_name]
+        if module_name.split(".")[0] in sys.builtin_module_names:
+            message = f"Cannot use built-in module {module_name} as a handler module"
+            return None, fault_payload("Runtime.BuiltInModuleConflict", message), None
+        module = import_module(module_name.replace("/", "."))
     except SyntaxError as exc:
-        stack = [f'  File "{_shown(exc.filename or "", task_root)}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n']
-        return None, _fault("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", "", stack), None
+        stack = [f'  File "{_shown(exc.filename or "", task_root)}" Line {exc.lineno}\n    {exc.text}']
+        message = f"Syntax error in module '{module_name}': {exc}"
+        return None, fault_payload("Runtime.UserCodeSyntaxError", message, "", stack), None
     except ImportError as exc:
-        return None, _fault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"), None
+        message = f"Unable to import module '{module_name}': {exc}"
+        return None, fault_payload("Runtime.ImportModuleError", message), None
     except Exception as exc:  # noqa: BLE001 - init errors are reported, never raised
-        return None, _error(exc, "", task_root), None
+        return None, error_payload(exc, "", task_root, runtime_dirs), None
     function = getattr(module, function_name, None)
     if function is None:  # AWS reports this at the first invoke, not at INIT
         return None, None, ("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
@@ -264,31 +319,75 @@ class Memory:
 # --------------------------------------------------------------------------- INVOKE
 
 
+class CognitoIdentity:
+    """`context.identity`: always an object, its fields None unless the caller was a Cognito
+    identity (awslambdaric `make_obj_from_dict(CognitoIdentity, {})`)."""
+
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+    def __init__(self, cognito_identity_id: str | None = None, cognito_identity_pool_id: str | None = None) -> None:
+        self.cognito_identity_id = cognito_identity_id
+        self.cognito_identity_pool_id = cognito_identity_pool_id
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CognitoIdentity):
+            return NotImplemented
+        return (self.cognito_identity_id, self.cognito_identity_pool_id) == (other.cognito_identity_id, other.cognito_identity_pool_id)
+
+    def __repr__(self) -> str:
+        return f"CognitoIdentity([cognito_identity_id={self.cognito_identity_id},cognito_identity_pool_id={self.cognito_identity_pool_id}])"
+
+
 class LambdaContext:
-    """The context object of the Python runtime (same attributes as labkit.cloud.context)."""
+    """The context object of the Python runtime, for both runtimes.
 
-    __slots__ = (
-        "aws_request_id", "function_name", "function_version", "invoked_function_arn",
-        "memory_limit_in_mb", "log_group_name", "log_stream_name", "identity",
-        "client_context", "tenant_id", "_deadline",
-    )
+    The same public attributes as awslambdaric's `LambdaContext` (a plain object, so
+    `vars(context)` works as on AWS); `memory_limit_in_mb` is a string there, so it is here.
+    The deadline is private: on monotonic time, where AWS keeps epoch milliseconds.
+    """
 
-    def __init__(self, request_id: str, invoked_arn: str, deadline: float) -> None:
-        self.aws_request_id = request_id
-        self.invoked_function_arn = invoked_arn
-        self.function_name, self.function_version, self.memory_limit_in_mb = _FUNCTION
-        self.log_group_name = _LOG_GROUP
-        self.log_stream_name = _LOG_STREAM
-        self.identity = None
-        self.client_context = None
-        self.tenant_id = None
-        self._deadline = deadline
+    def __init__(
+        self,
+        aws_request_id: str,
+        function_name: str | None,
+        function_version: str | None,
+        invoked_function_arn: str,
+        memory_limit_in_mb: str | None,
+        log_group_name: str | None,
+        log_stream_name: str | None,
+        deadline_monotonic: float,
+        identity: CognitoIdentity | None = None,
+        client_context: object = None,
+        tenant_id: str | None = None,
+    ) -> None:
+        self.aws_request_id = aws_request_id
+        self.log_group_name = log_group_name
+        self.log_stream_name = log_stream_name
+        self.function_name = function_name
+        self.memory_limit_in_mb = memory_limit_in_mb
+        self.function_version = function_version
+        self.invoked_function_arn = invoked_function_arn
+        self.tenant_id = tenant_id
+        self.client_context = client_context
+        self.identity = CognitoIdentity() if identity is None else identity
+        self._deadline_monotonic = deadline_monotonic
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+        """Milliseconds until the function's timeout, never negative (as on AWS)."""
+        return max(0, int((self._deadline_monotonic - time.monotonic()) * 1000))
 
     def log(self, msg: str) -> None:
-        sys.stdout.write(msg)
+        """Write to the invocation's log, like `context.log` in the Python runtime."""
+        sys.stdout.write(str(msg))
+
+    def __repr__(self) -> str:
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},log_group_name={self.log_group_name},"
+            f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
+            f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn},client_context={self.client_context},"
+            f"identity={self.identity},tenant_id={self.tenant_id}])"
+        )
 
 
 _LOG_GROUP = ""
@@ -298,7 +397,7 @@ _FUNCTION: tuple = (None, None, None)  # name, version, memory: read once, as th
 
 def serve(channel: Channel, handler, fault, task_root: str) -> None:
     """Answer invocations until the parent closes the socket."""
-    memory = Memory()
+    memory = State.memory = Memory()
     out, err = sys.stdout, sys.stderr
     perf = time.perf_counter
     loads, dumps = json.loads, json.dumps
@@ -313,22 +412,26 @@ def serve(channel: Channel, handler, fault, task_root: str) -> None:
         error = None
         result = b""
         started = perf()
+        State.invoking = True
         try:
             if fault is not None:
-                error = _fault(fault[0], fault[1], request_id)
+                error = fault_payload(fault[0], fault[1], request_id)
             else:
-                value = handler(loads(payload) if payload else {}, LambdaContext(request_id, invoked_arn, deadline))
+                name, version, memory_mb = _FUNCTION
+                context = LambdaContext(request_id, name, version, invoked_arn, memory_mb, _LOG_GROUP, _LOG_STREAM, deadline)
+                value = handler(loads(payload) if payload else {}, context)
                 try:
                     result = dumps(value).encode()
                 except (TypeError, ValueError) as exc:
-                    error = _fault("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id)
+                    error = fault_payload("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id)
         except Exception as exc:  # noqa: BLE001 - the handler's error is the result
-            error = _error(exc, request_id, task_root)
+            error = error_payload(exc, request_id, task_root)
         except SystemExit as exc:  # the runtime process exits: the parent reports Runtime.ExitError
             _end_streams(out, err)
             code = exc.code
             os._exit(code if isinstance(code, int) else (0 if code is None else 1))
         duration_ms = (perf() - started) * 1000
+        State.invoking = False
         _end_streams(out, err)
         channel.send(("done", result, error, duration_ms, memory.peak_kb()))
 
@@ -346,6 +449,11 @@ def _wrap_exit() -> None:
     def _exit(code: int) -> None:
         try:
             _end_streams(sys.stdout, sys.stderr)
+            if State.invoking and State.memory is not None:
+                # The invocation ends with the process: its REPORT line still needs the peak.
+                State.channel.send(("memory", State.memory.peak_kb()))
+        except OSError:
+            pass  # the parent has gone
         finally:
             real_exit(code)
 
@@ -371,7 +479,7 @@ def _run_hooks(kind: str, task_root: str) -> dict | None:
         try:
             func(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - reported to the parent
-            return _error(exc, "", task_root)
+            return error_payload(exc, "", task_root)
     return None
 
 
@@ -434,7 +542,7 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
         given to the "fork" frame they belong to, never to the frame read along with them.
         """
         while True:
-            if len(channel.buffer) >= 4 and len(channel.buffer) >= 4 + _HEADER.unpack_from(channel.buffer)[0]:
+            if frame_ready(channel.buffer):
                 message = channel.recv()
                 if message[0] == "fork":  # type: ignore[index]
                     fds = passed[:2]
@@ -499,13 +607,12 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
             started = time.perf_counter()
             if not data or len(fds) != 1:
                 os._exit(0)  # the parent closed our socket: the template is gone
-            _, clock_offset = marshal.loads(data[4:])
+            _, clock_offset = take_frame(bytearray(data))  # type: ignore[misc]
             restore([theirs.detach(), fds[0]], clock_offset, started)
         theirs.close()
         children.add(pid)
-        frame = marshal.dumps(("spare", pid))
         try:
-            socket.send_fds(control, [_HEADER.pack(len(frame)) + frame], [ours.fileno()])
+            socket.send_fds(control, [encode_frame(("spare", pid))], [ours.fileno()])
         except OSError:  # the parent has gone; the main loop sees EOF next
             pass
         ours.close()
@@ -572,7 +679,7 @@ def _restored(fds: list, control_fd: int, clock_offset: float, random_module, ra
         random_module.setstate(random_state)
     error = _run_hooks("after", task_root)
     if error is not None:
-        error = _fault(
+        error = fault_payload(
             "SnapStartException",
             f"The after-restore runtime hook failed: {error['errorType']}: {error['errorMessage']}",
             "",
