@@ -34,13 +34,21 @@ def generate(lab: str, root: Path = ROOT) -> Path:
         raise ReleaseError(f"{lab} 배포본을 만들지 못했습니다.\n" + "\n".join(detail))
     out = Path(root) / RELEASE_DIR / lab
     for nb_path in out.glob("*.ipynb"):
-        _normalise(nb_path)
+        _normalise(nb_path, lab)
     return out
 
 
-def _normalise(path: Path) -> None:
-    """Rewrite a released notebook in nbformat's canonical form so re-releases are byte-identical."""
+def _normalise(path: Path, lab: str) -> None:
+    """Stamp the lab into a released notebook and write it in nbformat's canonical form.
+
+    The stamp (`metadata.course.lab`) lets the grader tell a notebook of another lab from a
+    broken one (the labs share grade ids); the canonical form makes re-releases byte-identical.
+    """
     nb = nbformat.read(path, as_version=4)
+    course = nb.metadata.get("course")
+    if not isinstance(course, dict):
+        course = nb.metadata["course"] = {}
+    course["lab"] = lab
     nbformat.write(nb, path)
 
 
