@@ -84,6 +84,8 @@ def build_parser() -> Parser:
     p = sub.add_parser("export", help="성적을 CSV로 내보냅니다 (nbgrader export 형식 + 문항별 점수).")
     p.add_argument("--out", type=Path, metavar="폴더", help="저장할 폴더 (기본: grader/work/export)")
     p.add_argument("--lab", action="append", dest="labs", metavar="실습", help="이 실습만 (여러 번 쓸 수 있습니다)")
+    p.add_argument("--partial", action="store_true",
+                   help="채점하지 않은 제출물이나 성적부에 없는 채점 결과가 있어도, 그 학생을 빼고 내보냅니다.")
 
     p = sub.add_parser("status", help="실습의 채점 현황을 학생별로 보여 줍니다.")
     p.add_argument("lab", help="실습 이름")
@@ -101,6 +103,7 @@ def _check_lab(args) -> str | None:
 
 
 def cmd_release(args) -> int:
+    from .gradebook import GradebookError
     from .release import ReleaseError, release
 
     labs = args.labs or lab_ids(args.root)
@@ -110,7 +113,7 @@ def cmd_release(args) -> int:
     for lab in labs:
         try:
             out = release(lab, args.root)
-        except ReleaseError as exc:
+        except (ReleaseError, GradebookError) as exc:
             return _fail(str(exc))
         print(f"✔ {lab}: 배포본을 만들고 검사했습니다 (정답 누출 없음, 배점 있음, 풀이 만점) -> {out.relative_to(out.parents[1])}")
         if args.exchange:
@@ -148,7 +151,7 @@ def cmd_collect(args) -> int:
 
 def cmd_autograde(args) -> int:
     from .batch import autograde_all
-    from .gradebook import GradebookError
+    from .gradebook import GradebookError, restore
     from .sandbox import SandboxUnavailable, describe, detect_backend
 
     if err := _check_lab(args):
@@ -162,6 +165,11 @@ def cmd_autograde(args) -> int:
     print(f"• {describe(backend)}", file=sys.stderr if backend == "none" else sys.stdout)
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
     try:
+        restored = restore(args.root, args.lab)
+        if restored:
+            # A lost or rebuilt gradebook: the saved grades still match the submissions.
+            print(f"• 성적부에 없던 채점 결과 {len(restored)}개를 저장된 결과(grader/work/results/)에서 다시 넣었습니다: "
+                  + ", ".join(restored[:10]) + (" ..." if len(restored) > 10 else ""))
         report = autograde_all(args.lab, args.root, students=args.students or None, jobs=args.jobs, force=args.force,
                                limits=limits, backend=backend, progress=not args.quiet)
     except (FileNotFoundError, GradebookError) as exc:
@@ -214,9 +222,19 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export
+    from .export import export, missing
+    from .gradebook import GradebookError
 
-    grades, questions = export(args.out or args.root / WORK_DIR / "export", args.root, labs=args.labs)
+    try:
+        gaps = missing(args.root, args.labs) if args.partial else []
+        grades, questions = export(args.out or args.root / WORK_DIR / "export", args.root, labs=args.labs,
+                                   partial=args.partial)
+    except GradebookError as exc:
+        return _fail(str(exc))
+    if gaps:  # asked for: say what is left out, and no ✔
+        print("• 일부만 내보냈습니다. 빠진 학생:\n" + "\n".join(f"  - {line}" for line in gaps))
+        print(f"• {grades}\n• {questions}")
+        return 0
     print(f"✔ {grades}\n✔ {questions}")
     return 0
 
