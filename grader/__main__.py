@@ -87,6 +87,10 @@ def build_parser() -> Parser:
     p.add_argument("--partial", action="store_true",
                    help="채점하지 않은 제출물이나 성적부에 없는 채점 결과가 있어도, 그 학생을 빼고 내보냅니다.")
 
+    p = sub.add_parser("roster", help="수강생 명단(CSV)을 성적부에 넣습니다. 제출하지 않은 학생도 0점으로 내보내집니다.")
+    p.add_argument("csv", type=Path, metavar="명단.csv",
+                   help="첫 줄에 열 제목(예: id,이름 또는 학번,이름,이메일)이 있는 CSV (UTF-8 또는 CP949)")
+
     p = sub.add_parser("status", help="실습의 채점 현황을 학생별로 보여 줍니다.")
     p.add_argument("lab", help="실습 이름")
     return parser
@@ -130,6 +134,7 @@ def cmd_release(args) -> int:
 
 def cmd_collect(args) -> int:
     from .collect import CollectError, collect_exchange, import_zip
+    from .hints import command
 
     if err := _check_lab(args):
         return _fail(err, 2)
@@ -140,10 +145,14 @@ def cmd_collect(args) -> int:
                 print(f"✔ {student}: {name}")
             for name, reason in report.skipped:
                 print(f"• 건너뜀 {name}: {reason}")
-            print(f"{len(report.imported)}명의 제출물을 가져왔습니다. 다음: python -m grader autograde {args.lab}")
+            if report.unchanged:
+                print(f"• 이미 가져온 것과 같은 제출물 {len(report.unchanged)}개는 그대로 두었습니다.")
+            for note in report.notes:
+                print(f"• {note}")
+            print(f"{len(report.imported)}명의 제출물을 가져왔습니다. 다음: {command(f'autograde {args.lab}', args.root)}")
         else:
             students = collect_exchange(args.lab, args.root)
-            print(f"{len(students)}명의 제출물이 있습니다. 다음: python -m grader autograde {args.lab}")
+            print(f"{len(students)}명의 제출물이 있습니다. 다음: {command(f'autograde {args.lab}', args.root)}")
     except CollectError as exc:
         return _fail(str(exc))
     return 0
@@ -239,6 +248,20 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_roster(args) -> int:
+    from .gradebook import GradebookError
+    from .roster import RosterError, import_roster
+
+    try:
+        report = import_roster(args.root, args.csv)
+    except (RosterError, GradebookError) as exc:
+        return _fail(str(exc))
+    for line, reason in report.skipped:
+        print(f"• 건너뜀 {line}번째 줄: {reason}")
+    print(f"✔ 명단을 넣었습니다 ({report.encoding}): 새 학생 {len(report.added)}명, 이름을 고친 학생 {len(report.renamed)}명.")
+    return 0
+
+
 def cmd_status(args) -> int:
     from .batch import submissions
     from .results import ResultStore
@@ -265,7 +288,7 @@ def cmd_status(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"release": cmd_release, "collect": cmd_collect, "autograde": cmd_autograde,
-               "feedback": cmd_feedback, "export": cmd_export, "status": cmd_status}[args.command]
+               "feedback": cmd_feedback, "export": cmd_export, "roster": cmd_roster, "status": cmd_status}[args.command]
     return handler(args)
 
 

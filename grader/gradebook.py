@@ -13,7 +13,7 @@ from typing import Iterator
 
 from labkit.korean import josa
 
-from .config import COURSE_ID, WORK_DIR
+from .config import COURSE_ID, WORK_DIR, alembic_on_path
 from .hints import command
 from .results import ERROR, Outcome, ResultStore
 
@@ -68,6 +68,8 @@ def opened(root: Path, verify: bool = True) -> Iterator:
 
     if verify:
         check(root)
+    alembic_on_path()  # a first open creates the gradebook
+    db_path(root).parent.mkdir(parents=True, exist_ok=True)
     try:
         with Gradebook(db_url(root), COURSE_ID) as gb:
             yield gb
@@ -138,11 +140,71 @@ def snapshot(root: Path, dest: Path, lab: str) -> Path:
     return dest
 
 
+def submitted_at(root: Path, lab: str, student: str) -> datetime | None:
+    """The submission time in `submitted/<student>/<lab>/timestamp.txt` (nbgrader's or a zip's)."""
+    from nbgrader.utils import parse_utc
+
+    path = Path(root) / WORK_DIR / "submitted" / student / lab / "timestamp.txt"
+    try:
+        return parse_utc(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError, OverflowError):
+        return None
+
+
+def name_students(root: Path, people: dict[str, tuple[str, str, str]], *, overwrite: bool) -> tuple[list[str], list[str]]:
+    """Add or name students: id -> (last name, first name, email); return (added, renamed).
+
+    Without `overwrite` only empty fields are filled (names read from LMS file names never
+    replace a roster's).
+    """
+    from nbgrader.api import MissingEntry
+
+    added, renamed = [], []
+    with opened(root) as gb:
+        for sid, (last, first, email) in people.items():
+            try:
+                student = gb.find_student(sid)
+            except MissingEntry:
+                gb.add_student(sid, last_name=last or None, first_name=first or None, email=email or None)
+                added.append(sid)
+                continue
+            changed = False
+            for attr, value in (("last_name", last), ("first_name", first), ("email", email)):
+                if value and (overwrite or not getattr(student, attr)) and getattr(student, attr) != value:
+                    setattr(student, attr, value)
+                    changed = True
+            if changed:
+                renamed.append(sid)
+        gb.db.commit()
+    return added, renamed
+
+
+def forget(root: Path, lab: str, student: str) -> None:
+    """Remove `student`'s submission of `lab` from the gradebook (a folder imported under a wrong id)."""
+    from nbgrader.api import MissingEntry
+
+    if not db_path(root).exists():
+        return
+    with opened(root) as gb:
+        try:
+            gb.remove_submission(lab, student)
+        except MissingEntry:
+            return
+        s = gb.find_student(student)
+        if not s.submissions and not (s.first_name or s.last_name or s.email):
+            gb.remove_student(student)
+
+
 def merge(root: Path, outcome: Outcome) -> None:
     """Write `outcome`'s automatic scores into the course gradebook; manual scores are kept."""
     with opened(root, verify=False) as gb:
         gb.update_or_create_student(outcome.student)
         kwargs = {}
+        if not outcome.timestamp:
+            # A refused file (empty, broken JSON) was never given to nbgrader, which reads the
+            # submission time itself: without this it looked like a student who never submitted.
+            stamp = submitted_at(root, outcome.lab, outcome.student)
+            outcome.timestamp = stamp.isoformat() if stamp else None
         if outcome.timestamp:
             kwargs["timestamp"] = datetime.fromisoformat(outcome.timestamp)
         sub = gb.update_or_create_submission(outcome.lab, outcome.student, **kwargs)
