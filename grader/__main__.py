@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import unicodedata
 from pathlib import Path
 
 # jsonschema (through nbformat) imports rfc3987-syntax when it is installed, only to check
 # "iri" string formats, which neither nbformat nor nbgrader asks for; building its grammar
 # costs a second of every command's start. Without it jsonschema skips that one format.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from labkit.korean import josa  # noqa: E402
 
 from .config import ROOT, WORK_DIR, Limits, lab_ids  # noqa: E402
 
@@ -41,7 +45,7 @@ class Parser(argparse.ArgumentParser):
         for english, korean in self.TRANSLATIONS.items():
             message = message.replace(english, korean)
         self.print_usage(sys.stderr)
-        self.exit(2, f"[오류] 명령을 잘못 썼습니다: {message}\n       도움말: python -m grader {self.prog.split()[-1]} -h\n")
+        self.exit(2, f"[오류] 명령을 잘못 썼습니다: {message}\n       도움말: ./course grade {self.prog.split()[-1]} -h\n")
 
 
 def build_parser() -> Parser:
@@ -65,7 +69,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("autograde", help="제출물을 격리된 환경에서 병렬로 채점합니다. 다시 실행하면 바뀐 것만 채점합니다.")
     p.add_argument("lab", help="실습 이름 (예: lab00)")
     p.add_argument("students", nargs="*", help="학생 ID (생략하면 제출한 학생 전부)")
-    p.add_argument("-j", "--jobs", type=int, help="동시에 채점할 개수 (기본: CPU 코어 수의 1.5배)")
+    p.add_argument("-j", "--jobs", type=int, help="동시에 채점할 개수 (기본: CPU 코어 수의 1.5배, 소수점 버림)")
     p.add_argument("--force", action="store_true", help="이미 채점한 제출물도 다시 채점합니다.")
     d = Limits()
     p.add_argument("--cell-timeout", type=int, default=d.cell_timeout, metavar="초", help=f"셀 하나의 시간 제한 (기본 {d.cell_timeout})")
@@ -101,6 +105,33 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
+def caller_dir() -> Path:
+    """The folder the instructor ran the command in: `./course` changes to the repository first
+    and passes the original one as COURSE_CALLER_PWD."""
+    caller = os.environ.get("COURSE_CALLER_PWD")
+    here = Path.cwd()
+    # Only when `./course` ran us (it changes to the repository); a stale value inherited by a
+    # later `python -m grader` elsewhere must not win over that process's own folder.
+    return Path(caller) if caller and here.resolve() == ROOT.resolve() else here
+
+
+def _resolve_paths(args) -> None:
+    """Relative paths on the command line are the instructor's, not the repository's."""
+    for name in ("root", "zip", "out", "csv"):
+        value = getattr(args, name, None)
+        if isinstance(value, Path) and not value.is_absolute():
+            setattr(args, name, (caller_dir() / value).resolve())
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def ljust(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
 def _check_lab(args) -> str | None:
     labs = lab_ids(args.root)
     return None if args.lab in labs else f"solutions/에 없는 실습입니다: {args.lab} (있는 실습: {', '.join(labs)})"
@@ -127,7 +158,7 @@ def cmd_release(args) -> int:
             config.ExchangeReleaseAssignment.force = True  # a re-release replaces the old one
             result = nbgrader_api(args.root, config).release_assignment(lab)
             if not result["success"]:
-                return _fail(f"{lab}을(를) 교환 폴더로 내보내지 못했습니다: {(result.get('error') or '').strip()[-300:]}")
+                return _fail(f"{josa(lab, '을')} 교환 폴더로 내보내지 못했습니다: {(result.get('error') or '').strip()[-300:]}")
             print(f"✔ {lab}: nbgrader 교환 폴더로 내보냈습니다.")
     return 0
 
@@ -159,12 +190,20 @@ def cmd_collect(args) -> int:
 
 
 def cmd_autograde(args) -> int:
-    from .batch import autograde_all
+    from .batch import autograde_all, submissions
     from .gradebook import GradebookError, restore
     from .sandbox import SandboxUnavailable, describe, detect_backend
 
     if err := _check_lab(args):
         return _fail(err, 2)
+    if not args.students and not submissions(args.root, args.lab):
+        from .hints import command
+
+        # Nothing to grade is not a finished grading: no ✔, and a non-zero exit for scripts.
+        return _fail(f"아직 {args.lab} 제출물이 없어 채점할 것이 없습니다 "
+                     f"({args.root / WORK_DIR / 'submitted'}/<학생>/{args.lab}/). 먼저 제출물을 모으십시오:\n"
+                     f"       {command(f'collect {args.lab}', args.root)}               (nbgrader 교환 폴더에서)\n"
+                     f"       {command(f'collect {args.lab} --zip 파일.zip', args.root)}  (LMS에서 받은 zip에서)")
     try:
         backend = detect_backend(args.sandbox)
     except SandboxUnavailable as exc:
@@ -206,7 +245,9 @@ def cmd_feedback(args) -> int:
         return _fail(err, 2)
     paths = write_feedback(args.lab, args.root, students=args.students or None)
     if not paths:
-        return _fail(f"{args.lab}의 채점 결과가 없습니다. 먼저 python -m grader autograde {args.lab} 를 실행하십시오.")
+        from .hints import command
+
+        return _fail(f"{args.lab}의 채점 결과가 없습니다. 먼저 {command(f'autograde {args.lab}', args.root)} 를 실행하십시오.")
     print(f"✔ 피드백 {len(paths)}개를 만들었습니다 -> {args.root / WORK_DIR / 'feedback'}")
     if args.exchange:
         from .config import nbgrader_api
@@ -273,20 +314,29 @@ def cmd_status(args) -> int:
     if not students:
         print(f"{args.lab} 제출물이 없습니다.")
         return 0
-    print(f"{'학생':<16} {'점수':>9}  상태")
+    rows = []
     for s in students:
         o = store.load(args.lab, s)
         if o is None:
-            print(f"{s:<16} {'-':>9}  채점 전")
+            rows.append((s, "-", "채점 전"))
             continue
         state = {"graded": "채점됨", "rejected": "채점 불가(0점)", "error": "채점기 오류"}[o.status]
         flag = " · 강사 확인 필요" if o.flagged else ""
-        print(f"{s:<16} {o.score:>4g}/{o.max_score:<4g}  {state}{flag}")
+        rows.append((s, f"{o.score:g}/{o.max_score:g}", state + flag))
+    # Columns by display width: a Hangul id takes two columns a character (len() counts one).
+    id_width = max(display_width("학생"), *(display_width(r[0]) for r in rows))
+    score_width = max(display_width("점수"), *(len(r[1]) for r in rows))
+    print(f"{ljust('학생', id_width)}  {' ' * (score_width - display_width('점수'))}점수  상태")
+    for sid, score, state in rows:
+        print(f"{ljust(sid, id_width)}  {score:>{score_width}}  {state}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _resolve_paths(args)
+    if not (args.root / "solutions").is_dir():
+        return _fail(f"과정 폴더가 아닙니다: {args.root} (solutions/ 폴더가 없습니다). --root 에는 과정 저장소의 폴더를 주십시오.", 2)
     handler = {"release": cmd_release, "collect": cmd_collect, "autograde": cmd_autograde,
                "feedback": cmd_feedback, "export": cmd_export, "roster": cmd_roster, "status": cmd_status}[args.command]
     return handler(args)

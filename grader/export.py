@@ -109,10 +109,11 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
         questions = csv.writer(qf)
         grades.writerow(NBGRADER_COLUMNS)
         questions.writerow(QUESTION_COLUMNS)
-        for assignment in gb.assignments:
+        # Sorted by lab, then student id: the gradebook's own order is insertion order.
+        for assignment in sorted(gb.assignments, key=lambda a: a.name):
             if labs and assignment.name not in labs:
                 continue
-            for student in gb.students:
+            for student in sorted(gb.students, key=lambda s: s.id):
                 row = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": student.id,
                        "last_name": student.last_name, "first_name": student.first_name,
                        "email": student.email, "max_score": assignment.max_score}
