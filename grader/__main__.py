@@ -329,6 +329,18 @@ def cmd_status(args) -> int:
     print(f"{ljust('학생', id_width)}  {' ' * (score_width - display_width('점수'))}점수  상태")
     for sid, score, state in rows:
         print(f"{ljust(sid, id_width)}  {score:>{score_width}}  {state}")
+    # The scores above come from results/; say when the gradebook (what export reads) lacks them.
+    from .gradebook import GradebookError, unrecorded_results
+    from .hints import command
+
+    try:
+        lost = unrecorded_results(args.root, args.lab)
+    except GradebookError as exc:
+        print(f"[주의] {exc}", file=sys.stderr)
+        return 0
+    if lost:
+        print(f"[주의] 위 점수 가운데 {len(lost)}개는 성적부에 없어 내보내지 않습니다. "
+              f"{command(f'autograde {args.lab}', args.root)} 를 실행하면 성적부에 다시 넣습니다.", file=sys.stderr)
     return 0
 
 

@@ -55,6 +55,8 @@ def test_a_rebuilt_gradebook_is_not_exported_empty_and_autograde_puts_the_grades
 
     release("lab00", course, check_solution=False)  # the natural recovery: a new gradebook
 
+    status = grader(course, "status", "lab00")
+    assert "7/7" in status.stdout and "2개는 성적부에 없어 내보내지 않습니다" in status.stderr
     refused = grader(course, "export")
     assert refused.returncode == 1 and "✔" not in refused.stdout
     assert "성적부에 없는 학생이 2명" in refused.stderr and "2024001, 2024002" in refused.stderr
