@@ -111,6 +111,8 @@ def owner(path: str, notebook_names: set[str], pattern: re.Pattern | None) -> tu
         base = p.stem
     fields = base.split("_")
     name = fields[1].strip() if len(fields) > 1 and PERSON_NAME.match(fields[1].strip()) else None
+    if name and len(fields) == 2 and not re.search(r"[\uac00-\ud7a3]", name):
+        name = None  # "choi_old.ipynb": a last Latin word is more often a note than a name
     return fields[0], name, False
 
 

@@ -49,6 +49,7 @@ def test_lms_zip_import_names_students_and_refuses_the_rest(fresh_course, lms_zi
     report = import_zip(lms_zip, "lab00", fresh_course)
     assert sorted(report.imported) == ["choi", "kim", "lee", "park", "홍길동"]
     assert report.imported["choi"] == "choi_new.ipynb"
+    assert report.names == {}  # "choi_new", "lee_12345": a note and a number, not names
     reasons = dict(report.skipped)
     assert "밖을 가리키는" in reasons["../../escape_lab00.ipynb"]
     assert "노트북(.ipynb)이 아니라서" in reasons["notes.txt"]
