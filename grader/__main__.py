@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import unicodedata
 from pathlib import Path
 
 # jsonschema (through nbformat) imports rfc3987-syntax when it is installed, only to check
 # "iri" string formats, which neither nbformat nor nbgrader asks for; building its grammar
 # costs a second of every command's start. Without it jsonschema skips that one format.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from labkit.korean import josa  # noqa: E402
 
 from .config import ROOT, WORK_DIR, Limits, lab_ids  # noqa: E402
 
@@ -41,7 +45,7 @@ class Parser(argparse.ArgumentParser):
         for english, korean in self.TRANSLATIONS.items():
             message = message.replace(english, korean)
         self.print_usage(sys.stderr)
-        self.exit(2, f"[오류] 명령을 잘못 썼습니다: {message}\n       도움말: python -m grader {self.prog.split()[-1]} -h\n")
+        self.exit(2, f"[오류] 명령을 잘못 썼습니다: {message}\n       도움말: ./course grade {self.prog.split()[-1]} -h\n")
 
 
 def build_parser() -> Parser:
@@ -65,7 +69,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("autograde", help="제출물을 격리된 환경에서 병렬로 채점합니다. 다시 실행하면 바뀐 것만 채점합니다.")
     p.add_argument("lab", help="실습 이름 (예: lab00)")
     p.add_argument("students", nargs="*", help="학생 ID (생략하면 제출한 학생 전부)")
-    p.add_argument("-j", "--jobs", type=int, help="동시에 채점할 개수 (기본: CPU 코어 수의 1.5배)")
+    p.add_argument("-j", "--jobs", type=int, help="동시에 채점할 개수 (기본: CPU 코어 수의 1.5배, 소수점 버림)")
     p.add_argument("--force", action="store_true", help="이미 채점한 제출물도 다시 채점합니다.")
     d = Limits()
     p.add_argument("--cell-timeout", type=int, default=d.cell_timeout, metavar="초", help=f"셀 하나의 시간 제한 (기본 {d.cell_timeout})")
@@ -84,6 +88,12 @@ def build_parser() -> Parser:
     p = sub.add_parser("export", help="성적을 CSV로 내보냅니다 (nbgrader export 형식 + 문항별 점수).")
     p.add_argument("--out", type=Path, metavar="폴더", help="저장할 폴더 (기본: grader/work/export)")
     p.add_argument("--lab", action="append", dest="labs", metavar="실습", help="이 실습만 (여러 번 쓸 수 있습니다)")
+    p.add_argument("--partial", action="store_true",
+                   help="채점하지 않은 제출물이나 성적부에 없는 채점 결과가 있어도, 그 학생을 빼고 내보냅니다.")
+
+    p = sub.add_parser("roster", help="수강생 명단(CSV)을 성적부에 넣습니다. 제출하지 않은 학생도 0점으로 내보내집니다.")
+    p.add_argument("csv", type=Path, metavar="명단.csv",
+                   help="첫 줄에 열 제목(예: id,이름 또는 학번,이름,이메일)이 있는 CSV (UTF-8 또는 CP949)")
 
     p = sub.add_parser("status", help="실습의 채점 현황을 학생별로 보여 줍니다.")
     p.add_argument("lab", help="실습 이름")
@@ -95,12 +105,40 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
+def caller_dir() -> Path:
+    """The folder the instructor ran the command in: `./course` changes to the repository first
+    and passes the original one as COURSE_CALLER_PWD."""
+    caller = os.environ.get("COURSE_CALLER_PWD")
+    here = Path.cwd()
+    # Only when `./course` ran us (it changes to the repository); a stale value inherited by a
+    # later `python -m grader` elsewhere must not win over that process's own folder.
+    return Path(caller) if caller and here.resolve() == ROOT.resolve() else here
+
+
+def _resolve_paths(args) -> None:
+    """Relative paths on the command line are the instructor's, not the repository's."""
+    for name in ("root", "zip", "out", "csv"):
+        value = getattr(args, name, None)
+        if isinstance(value, Path) and not value.is_absolute():
+            setattr(args, name, (caller_dir() / value).resolve())
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def ljust(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
 def _check_lab(args) -> str | None:
     labs = lab_ids(args.root)
     return None if args.lab in labs else f"solutions/에 없는 실습입니다: {args.lab} (있는 실습: {', '.join(labs)})"
 
 
 def cmd_release(args) -> int:
+    from .gradebook import GradebookError
     from .release import ReleaseError, release
 
     labs = args.labs or lab_ids(args.root)
@@ -110,7 +148,7 @@ def cmd_release(args) -> int:
     for lab in labs:
         try:
             out = release(lab, args.root)
-        except ReleaseError as exc:
+        except (ReleaseError, GradebookError) as exc:
             return _fail(str(exc))
         print(f"✔ {lab}: 배포본을 만들고 검사했습니다 (정답 누출 없음, 배점 있음, 풀이 만점) -> {out.relative_to(out.parents[1])}")
         if args.exchange:
@@ -120,13 +158,14 @@ def cmd_release(args) -> int:
             config.ExchangeReleaseAssignment.force = True  # a re-release replaces the old one
             result = nbgrader_api(args.root, config).release_assignment(lab)
             if not result["success"]:
-                return _fail(f"{lab}을(를) 교환 폴더로 내보내지 못했습니다: {(result.get('error') or '').strip()[-300:]}")
+                return _fail(f"{josa(lab, '을')} 교환 폴더로 내보내지 못했습니다: {(result.get('error') or '').strip()[-300:]}")
             print(f"✔ {lab}: nbgrader 교환 폴더로 내보냈습니다.")
     return 0
 
 
 def cmd_collect(args) -> int:
     from .collect import CollectError, collect_exchange, import_zip
+    from .hints import command
 
     if err := _check_lab(args):
         return _fail(err, 2)
@@ -137,22 +176,34 @@ def cmd_collect(args) -> int:
                 print(f"✔ {student}: {name}")
             for name, reason in report.skipped:
                 print(f"• 건너뜀 {name}: {reason}")
-            print(f"{len(report.imported)}명의 제출물을 가져왔습니다. 다음: python -m grader autograde {args.lab}")
+            if report.unchanged:
+                print(f"• 이미 가져온 것과 같은 제출물 {len(report.unchanged)}개는 그대로 두었습니다.")
+            for note in report.notes:
+                print(f"• {note}")
+            print(f"{len(report.imported)}명의 제출물을 가져왔습니다. 다음: {command(f'autograde {args.lab}', args.root)}")
         else:
             students = collect_exchange(args.lab, args.root)
-            print(f"{len(students)}명의 제출물이 있습니다. 다음: python -m grader autograde {args.lab}")
+            print(f"{len(students)}명의 제출물이 있습니다. 다음: {command(f'autograde {args.lab}', args.root)}")
     except CollectError as exc:
         return _fail(str(exc))
     return 0
 
 
 def cmd_autograde(args) -> int:
-    from .batch import autograde_all
-    from .gradebook import GradebookError
+    from .batch import autograde_all, submissions
+    from .gradebook import GradebookError, restore
     from .sandbox import SandboxUnavailable, describe, detect_backend
 
     if err := _check_lab(args):
         return _fail(err, 2)
+    if not args.students and not submissions(args.root, args.lab):
+        from .hints import command
+
+        # Nothing to grade is not a finished grading: no ✔, and a non-zero exit for scripts.
+        return _fail(f"아직 {args.lab} 제출물이 없어 채점할 것이 없습니다 "
+                     f"({args.root / WORK_DIR / 'submitted'}/<학생>/{args.lab}/). 먼저 제출물을 모으십시오:\n"
+                     f"       {command(f'collect {args.lab}', args.root)}               (nbgrader 교환 폴더에서)\n"
+                     f"       {command(f'collect {args.lab} --zip 파일.zip', args.root)}  (LMS에서 받은 zip에서)")
     try:
         backend = detect_backend(args.sandbox)
     except SandboxUnavailable as exc:
@@ -162,6 +213,11 @@ def cmd_autograde(args) -> int:
     print(f"• {describe(backend)}", file=sys.stderr if backend == "none" else sys.stdout)
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
     try:
+        restored = restore(args.root, args.lab)
+        if restored:
+            # A lost or rebuilt gradebook: the saved grades still match the submissions.
+            print(f"• 성적부에 없던 채점 결과 {len(restored)}개를 저장된 결과(grader/work/results/)에서 다시 넣었습니다: "
+                  + ", ".join(restored[:10]) + (" ..." if len(restored) > 10 else ""))
         report = autograde_all(args.lab, args.root, students=args.students or None, jobs=args.jobs, force=args.force,
                                limits=limits, backend=backend, progress=not args.quiet)
     except (FileNotFoundError, GradebookError) as exc:
@@ -189,7 +245,9 @@ def cmd_feedback(args) -> int:
         return _fail(err, 2)
     paths = write_feedback(args.lab, args.root, students=args.students or None)
     if not paths:
-        return _fail(f"{args.lab}의 채점 결과가 없습니다. 먼저 python -m grader autograde {args.lab} 를 실행하십시오.")
+        from .hints import command
+
+        return _fail(f"{args.lab}의 채점 결과가 없습니다. 먼저 {command(f'autograde {args.lab}', args.root)} 를 실행하십시오.")
     print(f"✔ 피드백 {len(paths)}개를 만들었습니다 -> {args.root / WORK_DIR / 'feedback'}")
     if args.exchange:
         from .config import nbgrader_api
@@ -214,10 +272,34 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export
+    from .export import export, missing
+    from .gradebook import GradebookError
 
-    grades, questions = export(args.out or args.root / WORK_DIR / "export", args.root, labs=args.labs)
+    try:
+        gaps = missing(args.root, args.labs) if args.partial else []
+        grades, questions = export(args.out or args.root / WORK_DIR / "export", args.root, labs=args.labs,
+                                   partial=args.partial)
+    except GradebookError as exc:
+        return _fail(str(exc))
+    if gaps:  # asked for: say what is left out, and no ✔
+        print("• 일부만 내보냈습니다. 빠진 학생:\n" + "\n".join(f"  - {line}" for line in gaps))
+        print(f"• {grades}\n• {questions}")
+        return 0
     print(f"✔ {grades}\n✔ {questions}")
+    return 0
+
+
+def cmd_roster(args) -> int:
+    from .gradebook import GradebookError
+    from .roster import RosterError, import_roster
+
+    try:
+        report = import_roster(args.root, args.csv)
+    except (RosterError, GradebookError) as exc:
+        return _fail(str(exc))
+    for line, reason in report.skipped:
+        print(f"• 건너뜀 {line}번째 줄: {reason}")
+    print(f"✔ 명단을 넣었습니다 ({report.encoding}): 새 학생 {len(report.added)}명, 이름을 고친 학생 {len(report.renamed)}명.")
     return 0
 
 
@@ -232,22 +314,43 @@ def cmd_status(args) -> int:
     if not students:
         print(f"{args.lab} 제출물이 없습니다.")
         return 0
-    print(f"{'학생':<16} {'점수':>9}  상태")
+    rows = []
     for s in students:
         o = store.load(args.lab, s)
         if o is None:
-            print(f"{s:<16} {'-':>9}  채점 전")
+            rows.append((s, "-", "채점 전"))
             continue
         state = {"graded": "채점됨", "rejected": "채점 불가(0점)", "error": "채점기 오류"}[o.status]
         flag = " · 강사 확인 필요" if o.flagged else ""
-        print(f"{s:<16} {o.score:>4g}/{o.max_score:<4g}  {state}{flag}")
+        rows.append((s, f"{o.score:g}/{o.max_score:g}", state + flag))
+    # Columns by display width: a Hangul id takes two columns a character (len() counts one).
+    id_width = max(display_width("학생"), *(display_width(r[0]) for r in rows))
+    score_width = max(display_width("점수"), *(len(r[1]) for r in rows))
+    print(f"{ljust('학생', id_width)}  {' ' * (score_width - display_width('점수'))}점수  상태")
+    for sid, score, state in rows:
+        print(f"{ljust(sid, id_width)}  {score:>{score_width}}  {state}")
+    # The scores above come from results/; say when the gradebook (what export reads) lacks them.
+    from .gradebook import GradebookError, unrecorded_results
+    from .hints import command
+
+    try:
+        lost = unrecorded_results(args.root, args.lab)
+    except GradebookError as exc:
+        print(f"[주의] {exc}", file=sys.stderr)
+        return 0
+    if lost:
+        print(f"[주의] 위 점수 가운데 {len(lost)}개는 성적부에 없어 내보내지 않습니다. "
+              f"{command(f'autograde {args.lab}', args.root)} 를 실행하면 성적부에 다시 넣습니다.", file=sys.stderr)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _resolve_paths(args)
+    if not (args.root / "solutions").is_dir():
+        return _fail(f"과정 폴더가 아닙니다: {args.root} (solutions/ 폴더가 없습니다). --root 에는 과정 저장소의 폴더를 주십시오.", 2)
     handler = {"release": cmd_release, "collect": cmd_collect, "autograde": cmd_autograde,
-               "feedback": cmd_feedback, "export": cmd_export, "status": cmd_status}[args.command]
+               "feedback": cmd_feedback, "export": cmd_export, "roster": cmd_roster, "status": cmd_status}[args.command]
     return handler(args)
 
 

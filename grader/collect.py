@@ -4,20 +4,37 @@ nbgrader's `zip_collect` matches its regex against the absolute path of each ext
 (a pattern that does not start with `.*/` silently matches nothing) and trusts the archive.
 `import_zip` matches against the path inside the archive, reads Korean file names written by
 Windows tools (CP949 without the UTF-8 flag), refuses paths that climb out (`../`), oversized
-members and non-notebooks, and keeps the latest notebook when a student appears twice.
+members and non-notebooks, and keeps the latest notebook when a student appears twice, in one
+zip or across imports (an older zip never replaces a newer submission). It knows Moodle's
+folder names (`이름_참가자번호_assignsubmission_file_`), so two students who share a name are
+never merged, and keeps the names LMS file names carry (`2024001_김민준_lab00.ipynb`).
+
+Each import is recorded in `grader/work/imports/<lab>.json` (which file went to which student):
+when a later import gives the same file to another student (a corrected `--pattern`), the folder
+the earlier import made is moved to `grader/work/replaced/`, so it is not graded as an extra student.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import shutil
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from labkit.korean import josa
+
 from .config import RELEASE_DIR, ROOT, WORK_DIR, nbgrader_api
+from .hints import command
 
 MAX_MEMBER_BYTES = 20 * 2**20
 STUDENT_ID = re.compile(r"^[\w.\-]{1,64}$")  # \w includes Hangul
+# Moodle's assignment download: "<full name>_<participant id>_assignsubmission_file_[/<file>]".
+MOODLE = re.compile(r"^(?P<name>.+)_(?P<id>[^_/]+)_assign(?:submission|feedback)_[a-z]+_")
+PERSON_NAME = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)*$")  # letters (Hangul too) and spaces, no digits
 
 
 class CollectError(Exception):
@@ -28,15 +45,27 @@ class CollectError(Exception):
 class CollectReport:
     imported: dict[str, str] = field(default_factory=dict)        # student -> member path
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (member path, Korean reason)
+    unchanged: list[str] = field(default_factory=list)            # already imported, same file
+    names: dict[str, str] = field(default_factory=dict)           # student -> name from the file name
+    notes: list[str] = field(default_factory=list)                # Korean: ties, replaced folders, Moodle ids
 
 
 def collect_exchange(lab: str, root: Path = ROOT) -> list[str]:
     """Run nbgrader's exchange collect for `lab`; return the students now submitted."""
+    from .config import COURSE_ID, course_config
+
+    exchange = Path(course_config(root).Exchange.root)
+    if not (exchange / COURSE_ID / "inbound").is_dir():
+        raise CollectError(f"교환 폴더({exchange})에 아직 이 과정이 없어 모을 제출물이 없습니다. 학생이 과제를 받아 가려면 먼저 "
+                           f"{command(f'release {lab} --exchange', root)} 로 교환 폴더에 내보내야 합니다. "
+                           f"LMS에서 받은 zip이라면 {command(f'collect {lab} --zip 파일.zip', root)} 를 쓰십시오.")
     api = nbgrader_api(root)
     result = api.collect(lab, update=True)
     if not result["success"]:
-        detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
-        raise CollectError(f"교환 폴더에서 {lab} 제출물을 모으지 못했습니다.\n" + "\n".join(detail))
+        # nbgrader's last line is the reason; the traceback lines above it help nobody.
+        lines = (result.get("error") or result.get("log") or "").strip().splitlines()
+        reason = next((l for l in reversed(lines) if l.strip() and not l.startswith((" ", "Traceback"))), "")
+        raise CollectError(f"교환 폴더에서 {lab} 제출물을 모으지 못했습니다: {reason.strip()[:200]}")
     submitted = Path(root) / WORK_DIR / "submitted"
     return sorted(p.parent.name for p in submitted.glob(f"*/{lab}") if p.is_dir())
 
@@ -55,31 +84,99 @@ def member_name(info: zipfile.ZipInfo) -> str:
     return name
 
 
-def student_from(path: str, notebook_names: set[str], pattern: re.Pattern | None) -> str | None:
-    """Who a member belongs to: `pattern`'s `student_id` group, else the course's default rules.
+def owner(path: str, notebook_names: set[str], pattern: re.Pattern | None) -> tuple[str | None, str | None, bool]:
+    """(student id, name or None, whether Moodle's naming gave them) of a member path.
 
-    Default: `<id>.ipynb` or `<id>_<anything>.ipynb` anywhere in the archive; a file named like
-    the lab's notebook (`<id>/lab00.ipynb`) belongs to its folder's `<id>`. An id stops at the
-    first `_` (LMS exports add `_<number>_...`).
+    `pattern`: its `student_id` group (and an optional `name` group). Default: Moodle's
+    `<name>_<participant id>_assignsubmission_file_` in the file or a folder name; else
+    `<id>.ipynb` or `<id>_<anything>.ipynb` anywhere in the archive, and a file named like the
+    lab's notebook (`<id>/lab00.ipynb`) belongs to its folder's `<id>`. An id stops at the first
+    `_`; a second field made of letters only is the student's name (`2024001_김민준_lab00`).
     """
     if pattern:
         match = pattern.search(path)
-        return match.group("student_id") if match else None
+        if not match:
+            return None, None, False
+        return match.group("student_id"), (match.groupdict().get("name") or "").strip() or None, False
     p = PurePosixPath(path)
+    for part in reversed(p.parts):
+        match = MOODLE.match(part)
+        if match:
+            return match.group("id"), match.group("name").strip() or None, True
     if p.stem in notebook_names:
-        return p.parts[-2].split("_")[0] if len(p.parts) >= 2 else None
-    return p.stem.split("_")[0]
+        if len(p.parts) < 2:
+            return None, None, False
+        base = p.parts[-2]
+    else:
+        base = p.stem
+    fields = base.split("_")
+    name = fields[1].strip() if len(fields) > 1 and PERSON_NAME.match(fields[1].strip()) else None
+    if name and len(fields) == 2 and not re.search(r"[\uac00-\ud7a3]", name):
+        name = None  # "choi_old.ipynb": a last Latin word is more often a note than a name
+    return fields[0], name, False
+
+
+def student_from(path: str, notebook_names: set[str], pattern: re.Pattern | None) -> str | None:
+    """Who a member belongs to (see `owner`)."""
+    return owner(path, notebook_names, pattern)[0]
+
+
+def _stamp(info: zipfile.ZipInfo) -> datetime:
+    return datetime(*info.date_time)
+
+
+def _read_stamp(folder: Path) -> datetime | None:
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc((folder / "timestamp.txt").read_text(encoding="utf-8").strip())
+    except (OSError, ValueError, OverflowError):
+        return None
+
+
+def _set_aside(root: Path, folder: Path, lab: str, student: str) -> Path:
+    """Move `folder` under grader/work/replaced/ (nothing is deleted); return where it went."""
+    dest = Path(root) / WORK_DIR / "replaced" / lab / f"{student}-{datetime.now():%Y%m%d-%H%M%S-%f}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(folder), str(dest))
+    return dest
+
+
+def _retire(root: Path, lab: str, student: str) -> Path:
+    """Take a folder imported under a wrong id out of grading: its files, saved grade and gradebook entry."""
+    from .gradebook import forget
+
+    work = Path(root) / WORK_DIR
+    moved = _set_aside(root, work / "submitted" / student / lab, lab, student)
+    result = work / "results" / lab / f"{student}.json"
+    if result.exists():
+        os.replace(result, moved / "result.json")
+    shutil.rmtree(work / "autograded" / student / lab, ignore_errors=True)
+    forget(root, lab, student)
+    for empty in (work / "submitted" / student, work / "autograded" / student):
+        try:
+            empty.rmdir()
+        except OSError:
+            pass
+    return moved
+
+
+def _ledger_path(root: Path, lab: str) -> Path:
+    return Path(root) / WORK_DIR / "imports" / f"{lab}.json"
 
 
 def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None = None) -> CollectReport:
     """Place each student's notebook from `archive` as their submission of `lab`."""
     archive = Path(archive)
+    if not archive.is_file():
+        raise CollectError(f"zip 파일을 찾을 수 없습니다: {archive}" + ("" if archive.is_absolute() else
+                           f" (현재 폴더 {Path.cwd()} 기준)"))
     if not zipfile.is_zipfile(archive):
-        raise CollectError(f"{archive} 은(는) zip 파일이 아닙니다.")
+        raise CollectError(f"{josa(archive, '은')} zip 파일이 아닙니다. LMS에서 내려받은 압축 파일(.zip)을 지정하십시오.")
     release = Path(root) / RELEASE_DIR / lab
     notebooks = sorted(p.stem for p in release.glob("*.ipynb"))
     if not notebooks:
-        raise CollectError(f"{release} 에 배포본 노트북이 없습니다. 먼저 python -m grader release {lab} 를 실행하십시오.")
+        raise CollectError(f"{release} 에 배포본 노트북이 없습니다. 먼저 {command(f'release {lab}', root)} 를 실행하십시오.")
     if len(notebooks) != 1:
         raise CollectError(f"{lab}에는 노트북이 {len(notebooks)}개 있어 zip에서 어느 파일이 어느 노트북인지 알 수 없습니다. "
                            "학생별 폴더로 nbgrader의 교환 폴더를 쓰십시오.")
@@ -93,6 +190,7 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
             raise CollectError("--pattern 에는 (?P<student_id>...) 그룹이 있어야 합니다.")
     report = CollectReport()
     chosen: dict[str, tuple[zipfile.ZipInfo, str]] = {}
+    moodle = False
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
             if info.is_dir():
@@ -110,23 +208,77 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
             if info.file_size > MAX_MEMBER_BYTES:
                 report.skipped.append((name, f"{info.file_size // 2**20} MB로 너무 커서 건너뛰었습니다"))
                 continue
-            student = student_from("/".join(parts), set(notebooks), regex)
+            student, person, from_moodle = owner("/".join(parts), set(notebooks), regex)
             if not student or not STUDENT_ID.match(student):
                 report.skipped.append((name, "파일 이름에서 학생 ID를 찾지 못했습니다 (--pattern 으로 규칙을 지정하십시오)"))
                 continue
+            moodle |= from_moodle
+            if person and student not in report.names:
+                report.names[student] = person
             if student in chosen:
-                older, newer = sorted([chosen[student], (info, name)], key=lambda x: x[0].date_time)
-                report.skipped.append((older[1], f"{student}의 더 최근 제출물({newer[1]})이 있어 건너뛰었습니다"))
+                before = chosen[student]
+                if _stamp(info) == _stamp(before[0]):
+                    # Same time: nothing says which is newer; the later one in the archive is used, and said so.
+                    report.skipped.append((before[1], f"{student}의 다른 파일({name})과 제출 시각({_stamp(info)})이 같아 "
+                                                      "어느 쪽이 최근인지 알 수 없습니다. 압축 파일에서 뒤에 있는 그 파일을 썼습니다 "
+                                                      "(아니라면 zip에서 하나를 지우고 다시 가져오십시오)"))
+                    chosen[student] = (info, name)
+                    continue
+                older, newer = sorted([before, (info, name)], key=lambda x: x[0].date_time)
+                report.skipped.append((older[1], f"{student}의 더 최근 제출물({newer[1]})이 있어 건너뛰었습니다 "
+                                                 "(이름이 같은 다른 학생이라면 --pattern 으로 학생 ID 규칙을 지정하십시오)"))
                 chosen[student] = newer
             else:
                 chosen[student] = (info, name)
+        if moodle and not regex:
+            report.notes.append("Moodle 폴더 이름에서 참가자 번호를 학생 ID로 썼습니다. 학번을 쓰려면 --pattern 으로 규칙을 지정하십시오.")
+        ledger_path = _ledger_path(root, lab)
+        try:
+            ledger = json.loads(ledger_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            ledger = {}
         for student, (info, name) in sorted(chosen.items()):
             dest = Path(root) / WORK_DIR / "submitted" / student / lab
-            dest.mkdir(parents=True, exist_ok=True)
+            target = dest / f"{notebooks[0]}.ipynb"
             with zf.open(info) as src:
                 data = src.read(MAX_MEMBER_BYTES + 1)
-            (dest / f"{notebooks[0]}.ipynb").write_bytes(data)
-            stamp = datetime(*info.date_time).strftime("%Y-%m-%d %H:%M:%S")
-            (dest / "timestamp.txt").write_text(stamp)
-            report.imported[student] = name
+            digest = hashlib.sha256(data).hexdigest()
+            stamp = _stamp(info)
+            previous = _read_stamp(dest) if target.exists() else None
+            if previous is not None and target.read_bytes() == data:
+                report.unchanged.append(student)
+            elif previous is not None and previous > stamp:
+                report.skipped.append((name, f"이미 가져온 {student}의 제출물({previous:%Y-%m-%d %H:%M:%S})이 "
+                                             f"이 파일({stamp:%Y-%m-%d %H:%M:%S})보다 최근이라 건너뛰었습니다"))
+                continue
+            else:
+                if previous is not None and previous == stamp:
+                    kept = _set_aside(root, dest, lab, student)
+                    report.notes.append(f"{student}: 이미 가져온 제출물과 제출 시각({stamp})이 같아 어느 쪽이 최근인지 알 수 없습니다. "
+                                        f"이번 zip의 {josa(name, '으로')} 바꾸고 이전 것은 {kept}에 두었습니다.")
+                dest.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S"))
+                report.imported[student] = name
+            # The same file imported earlier under another id (a corrected --pattern): that folder is wrong.
+            for other, entry in list(ledger.items()):
+                if other == student or other in chosen or entry != {"member": name, "sha256": digest}:
+                    continue
+                old = Path(root) / WORK_DIR / "submitted" / other / lab / f"{notebooks[0]}.ipynb"
+                if old.exists() and hashlib.sha256(old.read_bytes()).hexdigest() == digest:
+                    moved = _retire(root, lab, other)
+                    report.notes.append(f"{other}: 전에 잘못된 학생 ID로 가져온 폴더입니다 (같은 파일 {josa(name, '이')} 이제 "
+                                        f"{student}의 제출물입니다). 채점에서 빼고 {moved}로 옮겼습니다.")
+                del ledger[other]
+            ledger[student] = {"member": name, "sha256": digest}
+        ledger_path.parent.mkdir(parents=True, exist_ok=True)
+        ledger_path.write_text(json.dumps(ledger, ensure_ascii=False, indent=1), encoding="utf-8")
+    if report.names:
+        from .gradebook import GradebookError, name_students
+        from .roster import split_name
+
+        try:  # never replaces a roster's names
+            name_students(root, {s: (*split_name(n), "") for s, n in report.names.items() if s in chosen}, overwrite=False)
+        except GradebookError as exc:
+            report.notes.append(f"파일 이름의 학생 이름을 성적부에 넣지 못했습니다: {str(exc).splitlines()[0]}")
     return report

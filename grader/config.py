@@ -89,21 +89,23 @@ def lab_ids(root: Path | str = ROOT) -> list[str]:
     return sorted(p.name for p in src.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def nbgrader_api(root: Path | str = ROOT, config: Config | None = None):
-    """An `NbGraderAPI` for the course tree at `root`, with its working folders in place.
-
-    nbgrader runs the `alembic` executable from PATH when it creates a gradebook; called as
+def alembic_on_path() -> None:
+    """nbgrader runs the `alembic` executable from PATH when it creates a gradebook; called as
     `.venv/bin/python` without an activated venv it would not be found, so this interpreter's
-    bin folder goes on PATH first.
-    """
+    bin folder goes on PATH first."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def nbgrader_api(root: Path | str = ROOT, config: Config | None = None):
+    """An `NbGraderAPI` for the course tree at `root`, with its working folders in place."""
     import logging
 
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    alembic_on_path()
     config = config or course_config(root)
     Path(config.Exchange.root).mkdir(parents=True, exist_ok=True)
     # nbgrader logs every step at INFO; callers report what matters.

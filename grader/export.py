@@ -4,14 +4,22 @@
 lab, 0 for a missing submission), written with the csv module in UTF-8 with a BOM so names
 with commas stay in one field and Korean opens correctly in a spreadsheet.
 `questions.csv` has one row per student, lab and graded cell.
+
+An export that would leave out a graded or submitted student (a lost or rebuilt gradebook, a
+submission not graded yet) is refused with what is missing and the command that fixes it,
+unless asked for as partial: a header-only file with a ✔ once looked like a finished export.
 """
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import COURSE_ID, ROOT
-from .gradebook import db_url
+from labkit.korean import josa
+
+from .config import ROOT, WORK_DIR, lab_ids
+from .gradebook import GradebookError, db_path, opened, recorded, unrecorded_results
+from .hints import command
 from .results import ResultStore
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -24,25 +32,88 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None) -> tuple[Path, Path]:
-    """Write `grades.csv` and `questions.csv` into `out_dir`; return their paths."""
-    from nbgrader.api import Gradebook, MissingEntry
+class ExportError(GradebookError):
+    """The export would be empty or leave students out; the message is Korean and says what to run."""
 
+
+def _names(students: list[str], limit: int = 5) -> str:
+    more = f" 외 {len(students) - limit}명" if len(students) > limit else ""
+    return ", ".join(students[:limit]) + more
+
+
+def missing(root: Path = ROOT, labs: list[str] | None = None) -> list[str]:
+    """What an export of `labs` (default: every lab) would leave out, one Korean line each."""
+    from nbgrader.api import MissingEntry
+
+    submitted = Path(root) / WORK_DIR / "submitted"
+    with opened(root) as gb:
+        in_gradebook = set()
+        for lab in lab_ids(root):
+            try:
+                gb.find_assignment(lab)
+                in_gradebook.add(lab)
+            except MissingEntry:
+                pass
+    lines = []
+    for lab in labs or lab_ids(root):
+        have = sorted(p.parent.name for p in submitted.glob(f"*/{lab}") if p.is_dir()) if submitted.is_dir() else []
+        if lab not in in_gradebook:
+            if have:
+                lines.append(f"{lab}: 제출물이 {len(have)}개 있지만 성적부에 {josa(lab, '이')} 없습니다. "
+                             f"{command(f'release {lab}', root)} 다음에 {command(f'autograde {lab}', root)} 를 실행하십시오.")
+            continue
+        lost = sorted(o.student for o in unrecorded_results(root, lab))
+        if lost:
+            lines.append(f"{lab}: 채점 결과(grader/work/results/)는 있는데 성적부에 없는 학생이 {len(lost)}명 있습니다 "
+                         f"({_names(lost)}). 성적부를 새로 만들었거나 잃은 것 같습니다. "
+                         f"{command(f'autograde {lab}', root)} 를 실행하면 저장된 결과를 성적부에 다시 넣습니다.")
+        ungraded = sorted(set(have) - recorded(root, lab) - set(lost))
+        if ungraded:
+            lines.append(f"{lab}: 아직 채점하지 않았거나 채점기 오류로 끝난 제출물이 {len(ungraded)}개 있습니다 "
+                         f"({_names(ungraded)}). {command(f'autograde {lab}', root)} 를 실행하십시오.")
+    return lines
+
+
+def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
+           partial: bool = False) -> tuple[Path, Path]:
+    """Write `grades.csv` and `questions.csv` into `out_dir`; return their paths.
+
+    Raises `ExportError` (and writes nothing) when there is no gradebook, nobody to export, or
+    students would be left out; with `partial`, what is missing is left out knowingly.
+    """
+    from nbgrader.api import MissingEntry
+
+    if not db_path(root).exists():
+        raise ExportError(f"성적부({db_path(root)})가 없어 내보낼 성적이 없습니다. 먼저 "
+                          f"{command('release', root)} 로 실습을 배포하고, 제출물을 모아 채점하십시오.")
+    gaps = missing(root, labs)
+    if gaps and not partial:
+        raise ExportError("성적을 내보내지 않았습니다. 이대로 내보내면 빠지는 학생이 있습니다:\n"
+                          + "\n".join(f"  - {line}" for line in gaps)
+                          + "\n  빠진 채로 내보내려면 --partial 을 붙이십시오.")
+    with opened(root) as gb:
+        names = [a.name for a in gb.assignments if not labs or a.name in labs]
+        if not names or not gb.students:
+            what = "실습" if not names else "학생"
+            raise ExportError(f"성적부에 내보낼 {what}이 없습니다. 실습을 배포하고({command('release', root)}) "
+                              f"제출물을 모아 채점하거나({command('collect <실습>', root)}, {command('autograde <실습>', root)}) "
+                              f"명단을 넣으십시오({command('roster 명단.csv', root)}).")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     grades_path, questions_path = out_dir / "grades.csv", out_dir / "questions.csv"
     store = ResultStore(root)
-    with Gradebook(db_url(root), COURSE_ID) as gb, \
+    with opened(root) as gb, \
             open(grades_path, "w", newline="", encoding="utf-8-sig") as gf, \
             open(questions_path, "w", newline="", encoding="utf-8-sig") as qf:
         grades = csv.writer(gf)
         questions = csv.writer(qf)
         grades.writerow(NBGRADER_COLUMNS)
         questions.writerow(QUESTION_COLUMNS)
-        for assignment in gb.assignments:
+        # Sorted by lab, then student id: the gradebook's own order is insertion order.
+        for assignment in sorted(gb.assignments, key=lambda a: a.name):
             if labs and assignment.name not in labs:
                 continue
-            for student in gb.students:
+            for student in sorted(gb.students, key=lambda s: s.id):
                 row = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": student.id,
                        "last_name": student.last_name, "first_name": student.first_name,
                        "email": student.email, "max_score": assignment.max_score}

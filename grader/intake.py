@@ -4,7 +4,10 @@ Runs in the trusted grader before nbgrader sees the file. It compares the submis
 released notebook and:
 
 - refuses an empty file, a file that is not a notebook, and a notebook of another lab, each
-  with a Korean note (the submission then scores 0 without being run);
+  with a Korean note (the submission then scores 0 without being run). Another lab is told by
+  the notebook's own stamp (`metadata.course.lab`, which every release carries) and, for a
+  notebook whose stamp was lost, by its content: the labs share grade ids (`intro`, `setup`,
+  `task1`...), so only the text of the cells a student does not write tells them apart;
 - puts back graded and locked cells the student deleted, where they were;
 - keeps one copy of a duplicated cell (nbgrader would otherwise stop with a misleading error);
   a duplicated answer cell stays as a plain code cell, so the student's code still runs;
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import json
 import re
 import uuid
@@ -25,6 +29,9 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from labkit.korean import josa
+
+from .config import RELEASE_DIR, ROOT, SOURCE_DIR, lab_ids
 from .results import Note
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
@@ -54,8 +61,83 @@ def _grade_id(cell: NotebookNode) -> str | None:
     return _meta(cell).get("grade_id")
 
 
-def read_submission(path: Path, release: NotebookNode, lab: str) -> Intake:
-    """Check and repair the submitted notebook at `path` against the released `release`."""
+def stamped_lab(nb: NotebookNode | dict) -> str | None:
+    """The lab a notebook says it is (`metadata.course.lab`, written by `grader.release`)."""
+    course = (nb.get("metadata") or {}).get("course")
+    lab = course.get("lab") if isinstance(course, dict) else None
+    return lab if isinstance(lab, str) and lab else None
+
+
+@dataclass(frozen=True)
+class LabPrint:
+    """What identifies a lab's notebook: the text of the cells students do not write."""
+
+    lab: str
+    title: str
+    texts: frozenset[str]
+    grade_ids: frozenset[str]
+
+
+def _texts(nb: NotebookNode, skip_solutions: bool) -> set[str]:
+    # Short cells ("import x", an empty cell) occur in every lab and say nothing.
+    return {c.source.strip() for c in nb.cells
+            if len(c.source.strip()) >= 40 and not (skip_solutions and _meta(c).get("solution"))}
+
+
+def lab_print(lab: str, nb: NotebookNode) -> LabPrint:
+    title = ((nb.metadata.get("course") or {}).get("title") or "") if isinstance(nb.metadata.get("course"), dict) else ""
+    return LabPrint(lab, title, frozenset(_texts(nb, skip_solutions=True)),
+                    frozenset(g for g in map(_grade_id, nb.cells) if g))
+
+
+@functools.lru_cache(maxsize=16)
+def _prints_at(root: str, stamps: tuple) -> tuple[LabPrint, ...]:
+    prints = []
+    for lab in lab_ids(root):
+        # What students received (labs/), else the source: its explanations and locked cells are the same.
+        folder = Path(root) / RELEASE_DIR / lab
+        paths = sorted(folder.glob("*.ipynb")) or sorted((Path(root) / SOURCE_DIR / lab).glob("*.ipynb"))
+        for path in paths:
+            prints.append(lab_print(lab, nbformat.read(path, as_version=4)))
+    return tuple(prints)
+
+
+def course_labs(root: Path | str = ROOT) -> tuple[LabPrint, ...]:
+    """The print of every lab in `root`'s solutions/ (cached until a notebook changes)."""
+    root = Path(root)
+    paths = sorted(root.glob(f"{RELEASE_DIR}/*/*.ipynb")) + sorted(root.glob(f"{SOURCE_DIR}/*/*.ipynb"))
+    stamps = tuple((str(p), p.stat().st_mtime_ns) for p in paths if p.is_file())
+    return _prints_at(str(root), stamps)
+
+
+def identify(nb: NotebookNode, labs: tuple[LabPrint, ...]) -> LabPrint | None:
+    """The lab whose explanations and locked cells `nb` holds, when one clearly does."""
+    texts = _texts(nb, skip_solutions=False)
+    best, best_share, runner_up = None, 0.0, 0.0
+    for p in labs:
+        share = len(texts & p.texts) / len(p.texts) if p.texts else 0.0
+        if share > best_share:
+            best, best_share, runner_up = p, share, best_share
+        elif share > runner_up:
+            runner_up = share
+    # A third of a lab's fixed cells, and twice as many as any other lab: not a coincidence.
+    if best is not None and best_share >= 1 / 3 and best_share >= 2 * runner_up:
+        return best
+    return None
+
+
+def _wrong_lab(lab: str, other: str, title: str) -> Intake:
+    named = f"{other}({title})" if title else other
+    return Intake(None, [Note("wrong_lab", f"이 노트북은 {josa(lab, '이')} 아니라 {named}의 노트북입니다. "
+                                           f"{lab} 과제에는 {lab}.ipynb 노트북을 제출하십시오.")])
+
+
+def read_submission(path: Path, release: NotebookNode, lab: str, root: Path | str | None = None) -> Intake:
+    """Check and repair the submitted notebook at `path` against the released `release`.
+
+    `root` is the course whose labs a notebook of the wrong lab is recognised among (default:
+    this project).
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -85,6 +167,17 @@ def read_submission(path: Path, release: NotebookNode, lab: str) -> Intake:
     except Exception as exc:  # nbformat raises several kinds for a malformed file
         first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         return Intake(None, [Note("not_notebook", f"노트북 형식이 올바르지 않아 채점할 수 없습니다: {first}")])
+
+    labs = course_labs(ROOT if root is None else root)
+    here = [p for p in labs if p.lab == lab] or [lab_print(lab, release)]
+    labs = tuple(here) + tuple(p for p in labs if p.lab != lab)
+    found = identify(nb, labs)
+    stamp = stamped_lab(nb)
+    if found is not None and found.lab != lab:
+        return _wrong_lab(lab, found.lab, found.title)
+    if stamp and stamp != lab and found is None:
+        titles = {p.lab: p.title for p in labs}
+        return _wrong_lab(lab, stamp, titles.get(stamp, ""))
 
     notes: list[Note] = []
     release_ids = [_grade_id(c) for c in release.cells if _grade_id(c)]

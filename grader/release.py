@@ -2,9 +2,12 @@
 
 nbgrader does the generation (solutions cleared, hidden tests removed, cells locked,
 checksums recorded in the gradebook); `check_release` then proves the result leaks nothing.
+The release is built in a staging folder and moved into `labs/` only once every check has
+passed: a failed release leaves the committed notebooks as they were.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -13,7 +16,9 @@ from pathlib import Path
 
 import nbformat
 
-from .config import RELEASE_DIR, ROOT, SOURCE_DIR, course_config, nbgrader_api
+from .config import RELEASE_DIR, ROOT, SOURCE_DIR, WORK_DIR, course_config, nbgrader_api
+
+STAGING_DIR = f"{WORK_DIR}/.release"
 
 SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -25,22 +30,51 @@ class ReleaseError(Exception):
 
 
 def generate(lab: str, root: Path = ROOT) -> Path:
-    """Run nbgrader's generate_assignment for `lab` under `root`; return the release folder."""
-    api = nbgrader_api(root)
+    """Run nbgrader's generate_assignment for `lab` into the staging folder; return `<staging>/<lab>`."""
+    from .gradebook import check
+
+    check(root)  # nbgrader would fail half-way, in English, on a damaged gradebook
+    config = course_config(root)
+    config.CourseDirectory.release_directory = STAGING_DIR
+    api = nbgrader_api(root, config)
     result = api.generate_assignment(lab, force=True, create=True)
     if not result["success"]:
         # nbgrader's log ends with the real reason; the traceback above it helps nobody.
         detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
-        raise ReleaseError(f"{lab} 배포본을 만들지 못했습니다.\n" + "\n".join(detail))
-    out = Path(root) / RELEASE_DIR / lab
+        raise ReleaseError(f"{lab} 배포본을 만들지 못했습니다. labs/{lab}은 그대로 두었습니다.\n" + "\n".join(detail))
+    out = Path(root) / STAGING_DIR / lab
     for nb_path in out.glob("*.ipynb"):
-        _normalise(nb_path)
+        _normalise(nb_path, lab)
     return out
 
 
-def _normalise(path: Path) -> None:
-    """Rewrite a released notebook in nbformat's canonical form so re-releases are byte-identical."""
+def _swap_in(staged: Path, final: Path) -> None:
+    """Replace `final` with `staged`, keeping the old folder until the new one is in place."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    try:
+        shutil.move(str(staged), str(final))
+    except BaseException:
+        if old.exists():
+            shutil.rmtree(final, ignore_errors=True)
+            os.replace(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _normalise(path: Path, lab: str) -> None:
+    """Stamp the lab into a released notebook and write it in nbformat's canonical form.
+
+    The stamp (`metadata.course.lab`) lets the grader tell a notebook of another lab from a
+    broken one (the labs share grade ids); the canonical form makes re-releases byte-identical.
+    """
     nb = nbformat.read(path, as_version=4)
+    course = nb.metadata.get("course")
+    if not isinstance(course, dict):
+        course = nb.metadata["course"] = {}
+    course["lab"] = lab
     nbformat.write(nb, path)
 
 
@@ -51,7 +85,7 @@ class Leak:
     what: str
 
 
-def check_release(lab: str, root: Path = ROOT) -> list[Leak]:
+def check_release(lab: str, root: Path = ROOT, release_dir: Path | None = None) -> list[Leak]:
     """Compare each released notebook with its source and list every problem found.
 
     Problems: a solution or hidden-test line that survived, an nbgrader marker left in, a
@@ -59,7 +93,7 @@ def check_release(lab: str, root: Path = ROOT) -> list[Leak]:
     """
     problems: list[Leak] = []
     src_dir = Path(root) / SOURCE_DIR / lab
-    rel_dir = Path(root) / RELEASE_DIR / lab
+    rel_dir = Path(release_dir) if release_dir else Path(root) / RELEASE_DIR / lab
     for src_path in sorted(src_dir.glob("*.ipynb")):
         rel_path = rel_dir / src_path.name
         if not rel_path.exists():
@@ -93,29 +127,37 @@ def check_release(lab: str, root: Path = ROOT) -> list[Leak]:
 
 
 def release(lab: str, root: Path = ROOT, *, check_solution: bool = True) -> Path:
-    """Generate `lab` and refuse a release that leaks, or whose own solution loses points."""
-    out = generate(lab, root)
-    problems = check_release(lab, root)
-    if problems:
-        lines = "\n".join(f"  {p.notebook} [{p.cell}] {p.what}" for p in problems)
-        raise ReleaseError(f"{lab} 배포본에 문제가 있습니다:\n{lines}")
-    if check_solution:
-        lost = check_solution_scores(lab, root)
-        if lost:
-            raise ReleaseError(f"{lab}의 풀이(solutions/)가 만점을 받지 못했습니다. 점검이나 풀이를 고치십시오:\n"
-                               + "\n".join(f"  {line}" for line in lost))
+    """Generate `lab` and refuse a release that leaks, or whose own solution loses points.
+
+    Only a release that passed every check replaces `labs/<lab>`.
+    """
+    staged = generate(lab, root)
+    try:
+        problems = check_release(lab, root, staged)
+        if problems:
+            lines = "\n".join(f"  {p.notebook} [{p.cell}] {p.what}" for p in problems)
+            raise ReleaseError(f"{lab} 배포본에 문제가 있습니다 (labs/{lab}은 그대로 두었습니다):\n{lines}")
+        if check_solution:
+            lost = check_solution_scores(lab, root, staged)
+            if lost:
+                raise ReleaseError(f"{lab}의 풀이(solutions/)가 만점을 받지 못했습니다 (labs/{lab}은 그대로 두었습니다). "
+                                   "점검이나 풀이를 고치십시오:\n" + "\n".join(f"  {line}" for line in lost))
+        out = Path(root) / RELEASE_DIR / lab
+        _swap_in(staged, out)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
     return out
 
 
-def check_solution_scores(lab: str, root: Path = ROOT) -> list[str]:
+def check_solution_scores(lab: str, root: Path = ROOT, release_dir: Path | None = None) -> list[str]:
     """Grade the instructor's solution through the real pipeline; list every check it fails."""
     from .autograde import autograde, submit
     from .gradebook import snapshot
 
     with tempfile.TemporaryDirectory(prefix="release-check-") as tmp:
         course = Path(tmp) / "course"
-        for folder in (SOURCE_DIR, RELEASE_DIR):
-            shutil.copytree(Path(root) / folder / lab, course / folder / lab)
+        shutil.copytree(Path(root) / SOURCE_DIR / lab, course / SOURCE_DIR / lab)
+        shutil.copytree(Path(release_dir) if release_dir else Path(root) / RELEASE_DIR / lab, course / RELEASE_DIR / lab)
         work = course / course_config(course).CourseDirectory.submitted_directory
         work.parent.mkdir(parents=True, exist_ok=True)
         snapshot(root, work.parent / "gradebook.db", lab)

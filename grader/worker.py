@@ -212,7 +212,7 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
             outcome.notes.append(Note("missing_notebook", f"{name}.ipynb 를 제출하지 않았습니다."))
             continue
         release = nbformat.read(root / RELEASE_DIR / task.lab / f"{name}.ipynb", as_version=4)
-        intake = read_submission(path, release, task.lab)
+        intake = read_submission(path, release, task.lab, root=root)
         outcome.notes.extend(intake.notes)
         flagged |= intake.flagged
         if intake.refused:
