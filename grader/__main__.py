@@ -87,6 +87,16 @@ def build_parser() -> Parser:
 
     p = sub.add_parser("status", help="실습의 채점 현황을 학생별로 보여 줍니다.")
     p.add_argument("lab", help="실습 이름")
+
+    p = sub.add_parser("pending", help="강사가 직접 채점할 답(서술형 등)을 학생의 답과 함께 보여 줍니다.")
+    p.add_argument("lab", help="실습 이름")
+
+    p = sub.add_parser("score", help="한 학생의 한 문항에 점수(와 의견)를 직접 줍니다.")
+    p.add_argument("lab", help="실습 이름")
+    p.add_argument("student", help="학생 ID")
+    p.add_argument("grade_id", help="문항 ID (pending 이 보여 주는 것, 예: essay_2)")
+    p.add_argument("points", type=float, help="줄 점수 (0부터 그 문항의 배점까지)")
+    p.add_argument("--comment", default="", metavar="글", help="학생의 피드백에 들어갈 의견")
     return parser
 
 
@@ -149,6 +159,7 @@ def cmd_collect(args) -> int:
 def cmd_autograde(args) -> int:
     from .batch import autograde_all
     from .gradebook import GradebookError
+    from .late import GradingSettingsError
     from .sandbox import SandboxUnavailable, describe, detect_backend
 
     if err := _check_lab(args):
@@ -164,7 +175,7 @@ def cmd_autograde(args) -> int:
     try:
         report = autograde_all(args.lab, args.root, students=args.students or None, jobs=args.jobs, force=args.force,
                                limits=limits, backend=backend, progress=not args.quiet)
-    except (FileNotFoundError, GradebookError) as exc:
+    except (FileNotFoundError, GradebookError, GradingSettingsError) as exc:
         return _fail(str(exc))
     if report.skipped:
         print(f"• 이미 채점했고 바뀌지 않은 제출물 {len(report.skipped)}개는 건너뛰었습니다 (다시 채점: --force).")
@@ -187,7 +198,12 @@ def cmd_feedback(args) -> int:
 
     if err := _check_lab(args):
         return _fail(err, 2)
-    paths = write_feedback(args.lab, args.root, students=args.students or None)
+    from .late import GradingSettingsError
+
+    try:
+        paths = write_feedback(args.lab, args.root, students=args.students or None)
+    except GradingSettingsError as exc:
+        return _fail(str(exc))
     if not paths:
         return _fail(f"{args.lab}의 채점 결과가 없습니다. 먼저 python -m grader autograde {args.lab} 를 실행하십시오.")
     print(f"✔ 피드백 {len(paths)}개를 만들었습니다 -> {args.root / WORK_DIR / 'feedback'}")
@@ -215,8 +231,12 @@ def cmd_feedback(args) -> int:
 
 def cmd_export(args) -> int:
     from .export import export
+    from .late import GradingSettingsError
 
-    grades, questions = export(args.out or args.root / WORK_DIR / "export", args.root, labs=args.labs)
+    try:
+        grades, questions = export(args.out or args.root / WORK_DIR / "export", args.root, labs=args.labs)
+    except GradingSettingsError as exc:
+        return _fail(str(exc))
     print(f"✔ {grades}\n✔ {questions}")
     return 0
 
@@ -227,11 +247,19 @@ def cmd_status(args) -> int:
 
     if err := _check_lab(args):
         return _fail(err, 2)
+    from .final import standing, sync
+    from .late import GradingSettingsError, load_policy
+
     store = ResultStore(args.root)
     students = submissions(args.root, args.lab)
     if not students:
         print(f"{args.lab} 제출물이 없습니다.")
         return 0
+    try:
+        policy = load_policy(args.root)
+        sync(args.root, args.lab, students)  # scores typed into formgrader count here too
+    except GradingSettingsError as exc:
+        return _fail(str(exc))
     print(f"{'학생':<16} {'점수':>9}  상태")
     for s in students:
         o = store.load(args.lab, s)
@@ -240,14 +268,60 @@ def cmd_status(args) -> int:
             continue
         state = {"graded": "채점됨", "rejected": "채점 불가(0점)", "error": "채점기 오류"}[o.status]
         flag = " · 강사 확인 필요" if o.flagged else ""
-        print(f"{s:<16} {o.score:>4g}/{o.max_score:<4g}  {state}{flag}")
+        view = standing(args.root, o, policy) if o.status != "error" else None
+        if view and view.pending:
+            flag += f" · 강사 채점 대기 {len(view.pending)}개"
+        if view and view.lateness.late:
+            flag += f" · 늦은 제출(감점 {view.penalty:g})" if view.penalty else " · 늦은 제출"
+        score, total = (view.score, view.max_score) if view else (o.score, o.max_score)
+        print(f"{s:<16} {score:>4g}/{total:<4g}  {state}{flag}")
+    return 0
+
+
+def cmd_pending(args) -> int:
+    from .late import GradingSettingsError
+    from .manual import pending
+
+    if err := _check_lab(args):
+        return _fail(err, 2)
+    try:
+        waiting = pending(args.root, args.lab)
+    except GradingSettingsError as exc:
+        return _fail(str(exc))
+    if not waiting:
+        print(f"{args.lab}에는 강사가 채점할 답이 남아 있지 않습니다.")
+        return 0
+    for p in waiting:
+        print(f"■ {p.student} {p.grade_id} ({p.label}, {p.points:g}점)")
+        lines = p.answer.strip().splitlines() or ["(빈 답)"]
+        for line in lines[:12]:
+            print(f"    {line}")
+        if len(lines) > 12:
+            print(f"    … ({len(lines) - 12}줄 더: grader/work/autograded/{p.student}/{args.lab}/)")
+    print(f"{len(waiting)}개가 채점을 기다립니다. 점수 주기: python -m grader score {args.lab} <학생> <문항> <점수> --comment \"의견\"")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from .late import GradingSettingsError
+    from .manual import ManualGradeError, give
+
+    if err := _check_lab(args):
+        return _fail(err, 2)
+    try:
+        entry = give(args.root, args.lab, args.student, args.grade_id, args.points, args.comment)
+    except (ManualGradeError, GradingSettingsError) as exc:
+        return _fail(str(exc))
+    print(f"✔ {args.student} {args.grade_id}: {entry.score:g}점" + (f" (의견: {entry.comment})" if entry.comment else ""))
+    print(f"다음: python -m grader feedback {args.lab} {args.student}  (피드백을 다시 만들어 학생에게 보여 줍니다)")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"release": cmd_release, "collect": cmd_collect, "autograde": cmd_autograde,
-               "feedback": cmd_feedback, "export": cmd_export, "status": cmd_status}[args.command]
+               "feedback": cmd_feedback, "export": cmd_export, "status": cmd_status,
+               "pending": cmd_pending, "score": cmd_score}[args.command]
     return handler(args)
 
 

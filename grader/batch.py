@@ -33,9 +33,12 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from .config import ROOT, SOURCE_DIR, WORK_DIR, Limits
+from .final import sync
+from .late import load_policy
 from .forkserver import enabled as warm_enabled
 from .forkserver import server_for
 from .gradebook import merge, snapshot
+from .manual import adopt_formgrader_scores
 from .progress import Progress
 from .results import ERROR, Note, Outcome, ResultStore, fingerprint
 from .sandbox import SANDBOX_UID_BASE, Sandbox, detect_backend
@@ -140,6 +143,7 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
     limits = limits or Limits()
     backend = detect_backend(backend)
     report = BatchReport(lab, backend)
+    load_policy(root)  # a broken grader/grading.toml stops the batch before anything is graded
     store = ResultStore(root)
     available = submissions(root, lab)
     chosen = list(students) if students else available
@@ -173,9 +177,12 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         if outcome.status == ERROR and stop is not None and stop.is_set() and len(tasks) == 1:
             return  # graded here, the signal itself may have caused the error: grade it again next time
         if outcome.status != ERROR:
+            adopt_formgrader_scores(root, lab, outcome.student)  # before the notebook they were given for is replaced
             merge(root, outcome)
             _place_autograded(root, staging / outcome.student, lab, outcome.student)
         store.save(outcome)  # last: a crash before this only means grading it again
+        if outcome.status != ERROR:
+            sync(root, lab, [outcome.student], adopt=False)  # manual scores that still apply, late penalty
         report.graded.append(outcome)
         shown = "채점 오류" if outcome.status == ERROR else f"{outcome.score:g}/{outcome.max_score:g}"
         bar.advance(f"{outcome.student} {shown}")
