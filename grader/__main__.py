@@ -47,7 +47,9 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     parser = Parser(prog="grader", description=(
         "과정의 채점 도구입니다. 보통 다음 순서로 씁니다.\n"
-        "  release → (학생 제출) → collect → autograde → feedback → export"))
+        "  release → (학생 제출) → collect → autograde → feedback → export\n"
+        "  손으로 채점할 답이 있으면 autograde 뒤에 pending → score 를 씁니다.\n"
+        "  마감과 늦은 제출 감점: grader/grading.toml"))
     parser.add_argument("--root", type=Path, default=ROOT, metavar="폴더",
                         help="과정 폴더 (기본: 이 저장소). 시험용 사본을 채점할 때 씁니다.")
     sub = parser.add_subparsers(dest="command", required=True, title="명령", metavar="<명령>", parser_class=Parser)

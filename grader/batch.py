@@ -33,12 +33,11 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from .config import ROOT, SOURCE_DIR, WORK_DIR, Limits
-from .final import sync
+from .final import before_batch, needs_sync, sync
 from .late import load_policy
 from .forkserver import enabled as warm_enabled
 from .forkserver import server_for
 from .gradebook import merge, snapshot
-from .manual import adopt_formgrader_scores
 from .progress import Progress
 from .results import ERROR, Note, Outcome, ResultStore, fingerprint
 from .sandbox import SANDBOX_UID_BASE, Sandbox, detect_backend
@@ -143,7 +142,7 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
     limits = limits or Limits()
     backend = detect_backend(backend)
     report = BatchReport(lab, backend)
-    load_policy(root)  # a broken grader/grading.toml stops the batch before anything is graded
+    policy = load_policy(root)  # a broken grader/grading.toml stops the batch before anything is graded
     store = ResultStore(root)
     available = submissions(root, lab)
     chosen = list(students) if students else available
@@ -163,6 +162,7 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         report.seconds = time.monotonic() - started
         return report
 
+    touched = before_batch(root, lab)  # formgrader's manual scores, before their notebooks are replaced
     batch = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     staging = root / WORK_DIR / ".staging" / lab
     uid = SANDBOX_UID_BASE if backend == "bwrap" and os.geteuid() == 0 else None
@@ -177,11 +177,10 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         if outcome.status == ERROR and stop is not None and stop.is_set() and len(tasks) == 1:
             return  # graded here, the signal itself may have caused the error: grade it again next time
         if outcome.status != ERROR:
-            adopt_formgrader_scores(root, lab, outcome.student)  # before the notebook they were given for is replaced
             merge(root, outcome)
             _place_autograded(root, staging / outcome.student, lab, outcome.student)
         store.save(outcome)  # last: a crash before this only means grading it again
-        if outcome.status != ERROR:
+        if outcome.status != ERROR and needs_sync(root, lab, outcome.student, touched, policy):
             sync(root, lab, [outcome.student], adopt=False)  # manual scores that still apply, late penalty
         report.graded.append(outcome)
         shown = "채점 오류" if outcome.status == ERROR else f"{outcome.score:g}/{outcome.max_score:g}"

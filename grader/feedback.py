@@ -84,7 +84,7 @@ def font_css(text: str) -> str:
         spans = ", ".join(f"U+{lo:x}" if lo == hi else f"U+{lo:x}-{hi:x}" for lo, hi in ranges)
         rules.append(f"@font-face {{ font-family: \"Pretendard\"; font-weight: 400; font-display: block; "
                      f"src: url(data:font/woff2;base64,{data}) format(\"woff2\"); unicode-range: {spans}; }}")
-    return "\n".join(rules)
+    return ("/* Pretendard, SIL Open Font License 1.1 (node_modules/pretendard/dist/LICENSE.txt) */\n" + "\n".join(rules)) if rules else ""
 
 
 def render(outcome: Outcome, fmt: str = "html", view: Standing | None = None, root: Path = ROOT) -> str:

@@ -286,8 +286,3 @@ def gradebook(root: Path):
 
     return Gradebook(db_url(root), COURSE_ID)
 
-
-def adopt_formgrader_scores(root: Path, lab: str, student: str) -> None:
-    """`adopt_gradebook_scores` with the course gradebook opened here."""
-    with gradebook(root) as gb:
-        adopt_gradebook_scores(gb, root, lab, student)
