@@ -16,6 +16,7 @@ text needs, so Hangul shows when the file is opened alone on a machine without a
 from __future__ import annotations
 
 import base64
+import bisect
 import re
 import shutil
 from datetime import datetime
@@ -49,6 +50,7 @@ def kind(cell) -> str:
     return "숨겨진 테스트" if cell.hidden else "공개 테스트"
 
 
+@lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -73,14 +75,32 @@ def _font_pieces() -> tuple[tuple[str, tuple[tuple[int, int], ...]], ...]:
     return tuple(pieces)
 
 
+@lru_cache(maxsize=1)
+def _range_index() -> tuple[list[int], list[tuple[int, int]]]:
+    """Every range of every piece, sorted by start: (starts, [(end, piece index)])."""
+    ranges = sorted((lo, hi, i) for i, (_, spans) in enumerate(_font_pieces()) for lo, hi in spans)
+    return [lo for lo, _, _ in ranges], [(hi, i) for _, hi, i in ranges]
+
+
+@lru_cache(maxsize=None)
+def _piece(name: str) -> str:
+    return base64.b64encode((PRETENDARD / "woff2-dynamic-subset" / name).read_bytes()).decode("ascii")
+
+
 def font_css(text: str) -> str:
     """@font-face rules embedding (as data: URLs) just the Pretendard pieces `text` uses."""
-    used = {ord(ch) for ch in set(text) if ord(ch) > 0x7F} | set(range(0x20, 0x7F))
+    pieces = _font_pieces()
+    starts, spans = _range_index()
+    wanted = set()
+    for cp in {ord(ch) for ch in set(text)} | set(range(0x20, 0x7F)):
+        i = bisect.bisect_right(starts, cp) - 1
+        if i >= 0 and cp <= spans[i][0]:
+            wanted.add(spans[i][1])
     rules = []
-    for name, ranges in _font_pieces():
-        if not any(lo <= cp <= hi for cp in used for lo, hi in ranges):
+    for index, (name, ranges) in enumerate(pieces):
+        if index not in wanted:
             continue
-        data = base64.b64encode((PRETENDARD / "woff2-dynamic-subset" / name).read_bytes()).decode("ascii")
+        data = _piece(name)
         spans = ", ".join(f"U+{lo:x}" if lo == hi else f"U+{lo:x}-{hi:x}" for lo, hi in ranges)
         rules.append(f"@font-face {{ font-family: \"Pretendard\"; font-weight: 400; font-display: block; "
                      f"src: url(data:font/woff2;base64,{data}) format(\"woff2\"); unicode-range: {spans}; }}")
