@@ -264,8 +264,9 @@ class Pending:
 
 def pending(root: Path, lab: str) -> list[Pending]:
     """Every answer that has no automatic score and no valid manual score yet."""
-    from .final import standing
+    from .final import standing, sync
 
+    sync(root, lab)  # scores typed into formgrader count as given
     out = []
     for outcome in ResultStore(root).all(lab):
         if outcome.status == ERROR:

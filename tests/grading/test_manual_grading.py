@@ -177,6 +177,7 @@ def test_scores_typed_into_formgrader_are_taken_over(course):
         g.manual_score, g.needs_manual_grade = 1.0, False
         gb.find_comment("essay_2", LAB, LAB, "kim").manual_comment = "formgrader에서 쓴 의견"
         gb.db.commit()
+    assert "kim essay_2" not in grader(course, "pending", LAB).stdout
     assert status_line(course, "kim").split()[1] == "4/5"
     grade(course, "kim", force=True)
     assert status_line(course, "kim").split()[1] == "4/5"
