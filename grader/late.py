@@ -13,13 +13,12 @@ are read in the file's `timezone`; nbgrader's exchange writes UTC and says so.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from labkit.korean import josa
 
 from .config import WORK_DIR
 
@@ -64,11 +63,13 @@ def load_policy(root: Path) -> Policy:
     except FileNotFoundError:
         data = {}
     except tomllib.TOMLDecodeError as exc:
-        raise _fail(root, f"TOML 문법이 틀렸습니다 ({exc}). 따옴표와 = 를 확인하십시오.") from None
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        at = f"{where[1]}번째 줄 {where[2]}번째 글자 근처의 " if where else ""
+        raise _fail(root, f"{at}TOML 문법이 틀렸습니다. 괄호, 따옴표와 = 를 확인하십시오.") from None
     try:
         tz = ZoneInfo(str(data.get("timezone", "Asia/Seoul")))
     except (ZoneInfoNotFoundError, ValueError):
-        raise _fail(root, f"timezone {josa(repr(data.get('timezone')), '은')} 모르는 시간대입니다. 예: \"Asia/Seoul\", \"UTC\"") from None
+        raise _fail(root, f"모르는 시간대입니다: timezone = {data.get('timezone')!r}. 예: \"Asia/Seoul\", \"UTC\"") from None
     late = data.get("late", {})
     method = str(late.get("penalty", "none"))
     if method not in METHODS:
@@ -78,7 +79,7 @@ def load_policy(root: Path) -> Policy:
         try:
             due[lab] = value.replace(tzinfo=value.tzinfo or tz) if isinstance(value, datetime) else _parse_time(value, tz)
         except (TypeError, ValueError):
-            raise _fail(root, f"[due] {lab}의 마감 {value!r}을 읽지 못했습니다. \"2026-12-08 23:59\"처럼 쓰십시오.") from None
+            raise _fail(root, f"[due] {lab}의 마감을 읽지 못했습니다: {value!r}. \"2026-12-08 23:59\"처럼 쓰십시오.") from None
     try:
         percent = float(late.get("percent_per_day", 10))
         grace = float(late.get("grace_minutes", 0))

@@ -51,3 +51,6 @@ def test_a_broken_settings_file_is_reported_in_korean(course):
     bad = grader(course, "export", ok=False)
     assert "[due] labm의 마감" in bad.stderr and "2026-12-08 23:59" in bad.stderr
     assert "Traceback" not in bad.stderr
+    settings(course, "[late\n")
+    bad = grader(course, "feedback", LAB, ok=False)
+    assert "1번째 줄 6번째 글자 근처의 TOML 문법이 틀렸습니다" in bad.stderr
