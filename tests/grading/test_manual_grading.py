@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -18,20 +16,13 @@ from grader.batch import autograde_all
 from grader.release import release
 
 from .conftest import TEST_LIMITS
+from .test_cli_workflow import grader
 
 FIXTURE = Path(__file__).parent / "fixtures" / "labm"
 LAB = "labm"
 CODE_RIGHT = "def request_cost(requests):\n    return requests / 1_000_000 * PRICE_PER_MILLION"
 CODE_WRONG = "def request_cost(requests):\n    return requests * PRICE_PER_MILLION"  # fails 1-1 and 1-3, passes 1-2
 ESSAY = "1억 건에서 Lambda가 200달러, EC2가 30달러라면 손익분기점은 이미 지났습니다."
-
-
-def grader(course, *args, ok=True):
-    proc = subprocess.run([sys.executable, "-m", "grader", "--root", str(course), *args],
-                          capture_output=True, text=True, timeout=600)
-    if ok:
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc
 
 
 def submission(course: Path, code: str | None, essay: str | None) -> nbformat.NotebookNode:
