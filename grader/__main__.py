@@ -97,8 +97,9 @@ def build_parser() -> Parser:
     p.add_argument("lab", help="실습 이름")
     p.add_argument("student", help="학생 ID")
     p.add_argument("grade_id", help="문항 ID (pending 이 보여 주는 것, 예: essay_2)")
-    p.add_argument("points", type=float, help="줄 점수 (0부터 그 문항의 배점까지)")
+    p.add_argument("points", type=float, nargs="?", help="줄 점수 (0부터 그 문항의 배점까지)")
     p.add_argument("--comment", default="", metavar="글", help="학생의 피드백에 들어갈 의견")
+    p.add_argument("--clear", action="store_true", help="손으로 준 점수를 지웁니다 (자동 점수나 채점 대기로 돌아갑니다).")
     return parser
 
 
@@ -306,11 +307,18 @@ def cmd_pending(args) -> int:
 
 def cmd_score(args) -> int:
     from .late import GradingSettingsError
-    from .manual import ManualGradeError, give
+    from .manual import ManualGradeError, clear, give
 
     if err := _check_lab(args):
         return _fail(err, 2)
+    if (args.points is None) == (not args.clear):
+        return _fail("점수를 주거나(score lab 학생 문항 1.5) --clear 로 지우십시오. 둘 중 하나만 씁니다.", 2)
     try:
+        if args.clear:
+            removed = clear(args.root, args.lab, args.student, args.grade_id)
+            print(f"✔ {args.student} {args.grade_id}: 손으로 준 점수를 지웠습니다." if removed else
+                  f"• {args.student} {args.grade_id}: 손으로 준 점수가 없습니다.")
+            return 0
         entry = give(args.root, args.lab, args.student, args.grade_id, args.points, args.comment)
     except (ManualGradeError, GradingSettingsError) as exc:
         return _fail(str(exc))

@@ -253,6 +253,31 @@ def give(root: Path, lab: str, student: str, grade_id: str, points: float, comme
     return entry
 
 
+def clear(root: Path, lab: str, student: str, grade_id: str) -> bool:
+    """Remove the instructor's score for one cell (here and in the gradebook); False if there was none."""
+    from nbgrader.api import MissingEntry
+
+    from .final import sync
+
+    if ResultStore(root).load(lab, student) is None:
+        raise ManualGradeError(f"{student}의 {josa(lab, '은')} 아직 채점되지 않았습니다.")
+    store = ManualStore(root)
+    scores = store.load(lab, student)
+    removed = scores.pop(grade_id, None) is not None
+    store.save(lab, student, scores)
+    with gradebook(root) as gb:  # formgrader's copy too, or the next sync would take it over again
+        try:
+            for nb in gb.find_submission(lab, student).notebooks:
+                for g in nb.grades:
+                    if g.name == grade_id and g.manual_score is not None:
+                        g.manual_score, removed = None, True
+            gb.db.commit()
+        except MissingEntry:
+            pass
+    sync(root, lab, [student], adopt=False)
+    return removed
+
+
 @dataclass
 class Pending:
     student: str

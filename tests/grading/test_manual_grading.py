@@ -117,6 +117,9 @@ def test_a_written_answer_waits_then_counts_everywhere_once_scored(course):
         q = {(r["student_id"], r["question"]): r for r in csv.DictReader(f)}
     assert q[("kim", "essay_2")]["status"] == "hand_graded" and q[("kim", "essay_2")]["needs_manual_grade"] == "False"
 
+    assert "손으로 준 점수를 지웠습니다" in grader(course, "score", LAB, "kim", "essay_2", "--clear").stdout
+    assert "kim essay_2" in grader(course, "pending", LAB).stdout and status_line(course, "kim").split()[1] == "3/5"
+
 
 def test_bad_manual_scores_are_refused_in_korean(course):
     put(course, "kim", submission(course, CODE_RIGHT, ESSAY))
@@ -127,6 +130,8 @@ def test_bad_manual_scores_are_refused_in_korean(course):
     assert "labm에는 채점 문항 essay_9가 없습니다" in unknown.stderr and "essay_2" in unknown.stderr
     nobody = grader(course, "score", LAB, "lee", "essay_2", "1", ok=False)
     assert "lee의 labm은 아직 채점되지 않았습니다" in nobody.stderr
+    neither = grader(course, "score", LAB, "kim", "essay_2", ok=False)
+    assert neither.returncode == 2 and "--clear" in neither.stderr
 
 
 def test_a_regrade_keeps_manual_scores_and_a_changed_answer_drops_them(course):
