@@ -51,7 +51,9 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     parser = Parser(prog="grader", description=(
         "과정의 채점 도구입니다. 보통 다음 순서로 씁니다.\n"
-        "  release → (학생 제출) → collect → autograde → feedback → export"))
+        "  release → (학생 제출) → collect → autograde → feedback → export\n"
+        "  손으로 채점할 답이 있으면 autograde 뒤에 pending → score 를 씁니다.\n"
+        "  마감과 늦은 제출 감점: grader/grading.toml"))
     parser.add_argument("--root", type=Path, default=ROOT, metavar="폴더",
                         help="과정 폴더 (기본: 이 저장소). 시험용 사본을 채점할 때 씁니다.")
     sub = parser.add_subparsers(dest="command", required=True, title="명령", metavar="<명령>", parser_class=Parser)
@@ -97,6 +99,17 @@ def build_parser() -> Parser:
 
     p = sub.add_parser("status", help="실습의 채점 현황을 학생별로 보여 줍니다.")
     p.add_argument("lab", help="실습 이름")
+
+    p = sub.add_parser("pending", help="강사가 직접 채점할 답(서술형 등)을 학생의 답과 함께 보여 줍니다.")
+    p.add_argument("lab", help="실습 이름")
+
+    p = sub.add_parser("score", help="한 학생의 한 문항에 점수(와 의견)를 직접 줍니다.")
+    p.add_argument("lab", help="실습 이름")
+    p.add_argument("student", help="학생 ID")
+    p.add_argument("grade_id", help="문항 ID (pending 이 보여 주는 것, 예: essay_2)")
+    p.add_argument("points", type=float, nargs="?", help="줄 점수 (0부터 그 문항의 배점까지)")
+    p.add_argument("--comment", default="", metavar="글", help="학생의 피드백에 들어갈 의견")
+    p.add_argument("--clear", action="store_true", help="손으로 준 점수를 지웁니다 (자동 점수나 채점 대기로 돌아갑니다).")
     return parser
 
 
@@ -192,6 +205,7 @@ def cmd_collect(args) -> int:
 def cmd_autograde(args) -> int:
     from .batch import autograde_all, submissions
     from .gradebook import GradebookError, restore
+    from .late import GradingSettingsError
     from .sandbox import SandboxUnavailable, describe, detect_backend
 
     if err := _check_lab(args):
@@ -220,7 +234,7 @@ def cmd_autograde(args) -> int:
                   + ", ".join(restored[:10]) + (" ..." if len(restored) > 10 else ""))
         report = autograde_all(args.lab, args.root, students=args.students or None, jobs=args.jobs, force=args.force,
                                limits=limits, backend=backend, progress=not args.quiet)
-    except (FileNotFoundError, GradebookError) as exc:
+    except (FileNotFoundError, GradebookError, GradingSettingsError) as exc:
         return _fail(str(exc))
     if report.skipped:
         print(f"• 이미 채점했고 바뀌지 않은 제출물 {len(report.skipped)}개는 건너뛰었습니다 (다시 채점: --force).")
@@ -243,7 +257,12 @@ def cmd_feedback(args) -> int:
 
     if err := _check_lab(args):
         return _fail(err, 2)
-    paths = write_feedback(args.lab, args.root, students=args.students or None)
+    from .late import GradingSettingsError
+
+    try:
+        paths = write_feedback(args.lab, args.root, students=args.students or None)
+    except GradingSettingsError as exc:
+        return _fail(str(exc))
     if not paths:
         from .hints import command
 
@@ -274,12 +293,13 @@ def cmd_feedback(args) -> int:
 def cmd_export(args) -> int:
     from .export import export, missing
     from .gradebook import GradebookError
+    from .late import GradingSettingsError
 
     try:
         gaps = missing(args.root, args.labs) if args.partial else []
         grades, questions = export(args.out or args.root / WORK_DIR / "export", args.root, labs=args.labs,
                                    partial=args.partial)
-    except GradebookError as exc:
+    except (GradebookError, GradingSettingsError) as exc:
         return _fail(str(exc))
     if gaps:  # asked for: say what is left out, and no ✔
         print("• 일부만 내보냈습니다. 빠진 학생:\n" + "\n".join(f"  - {line}" for line in gaps))
@@ -309,11 +329,19 @@ def cmd_status(args) -> int:
 
     if err := _check_lab(args):
         return _fail(err, 2)
+    from .final import standing, sync
+    from .late import GradingSettingsError, load_policy
+
     store = ResultStore(args.root)
     students = submissions(args.root, args.lab)
     if not students:
         print(f"{args.lab} 제출물이 없습니다.")
         return 0
+    try:
+        policy = load_policy(args.root)
+        sync(args.root, args.lab, students)  # scores typed into formgrader count here too
+    except GradingSettingsError as exc:
+        return _fail(str(exc))
     rows = []
     for s in students:
         o = store.load(args.lab, s)
@@ -322,7 +350,13 @@ def cmd_status(args) -> int:
             continue
         state = {"graded": "채점됨", "rejected": "채점 불가(0점)", "error": "채점기 오류"}[o.status]
         flag = " · 강사 확인 필요" if o.flagged else ""
-        rows.append((s, f"{o.score:g}/{o.max_score:g}", state + flag))
+        view = standing(args.root, o, policy) if o.status != "error" else None
+        if view and view.pending:
+            flag += f" · 강사 채점 대기 {len(view.pending)}개"
+        if view and view.lateness.late:
+            flag += f" · 늦은 제출(감점 {view.penalty:g})" if view.penalty else " · 늦은 제출"
+        score, total = (view.score, view.max_score) if view else (o.score, o.max_score)
+        rows.append((s, f"{score:g}/{total:g}", state + flag))
     # Columns by display width: a Hangul id takes two columns a character (len() counts one).
     id_width = max(display_width("학생"), *(display_width(r[0]) for r in rows))
     score_width = max(display_width("점수"), *(len(r[1]) for r in rows))
@@ -344,13 +378,63 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_pending(args) -> int:
+    from .hints import command
+    from .late import GradingSettingsError
+    from .manual import pending
+
+    if err := _check_lab(args):
+        return _fail(err, 2)
+    try:
+        waiting = pending(args.root, args.lab)
+    except GradingSettingsError as exc:
+        return _fail(str(exc))
+    if not waiting:
+        print(f"{args.lab}에는 강사가 채점할 답이 남아 있지 않습니다.")
+        return 0
+    for p in waiting:
+        print(f"■ {p.student} {p.grade_id} ({p.label}, {p.points:g}점)")
+        lines = p.answer.strip().splitlines() or ["(빈 답)"]
+        for line in lines[:12]:
+            print(f"    {line}")
+        if len(lines) > 12:
+            print(f"    … ({len(lines) - 12}줄 더: grader/work/autograded/{p.student}/{args.lab}/)")
+    print(f"{len(waiting)}개가 채점을 기다립니다. 점수 주기: "
+          + command(f'score {args.lab} <학생> <문항> <점수> --comment "의견"', args.root))
+    return 0
+
+
+def cmd_score(args) -> int:
+    from .hints import command
+    from .late import GradingSettingsError
+    from .manual import ManualGradeError, clear, give
+
+    if err := _check_lab(args):
+        return _fail(err, 2)
+    if (args.points is None) == (not args.clear):
+        return _fail("점수를 주거나(score lab 학생 문항 1.5) --clear 로 지우십시오. 둘 중 하나만 씁니다.", 2)
+    try:
+        if args.clear:
+            removed = clear(args.root, args.lab, args.student, args.grade_id)
+            print(f"✔ {args.student} {args.grade_id}: 손으로 준 점수를 지웠습니다." if removed else
+                  f"• {args.student} {args.grade_id}: 손으로 준 점수가 없습니다.")
+            return 0
+        entry = give(args.root, args.lab, args.student, args.grade_id, args.points, args.comment)
+    except (ManualGradeError, GradingSettingsError) as exc:
+        return _fail(str(exc))
+    print(f"✔ {args.student} {args.grade_id}: {entry.score:g}점" + (f" (의견: {entry.comment})" if entry.comment else ""))
+    print(f"다음: {command(f'feedback {args.lab} {args.student}', args.root)}  (피드백을 다시 만들어 학생에게 보여 줍니다)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _resolve_paths(args)
     if not (args.root / "solutions").is_dir():
         return _fail(f"과정 폴더가 아닙니다: {args.root} (solutions/ 폴더가 없습니다). --root 에는 과정 저장소의 폴더를 주십시오.", 2)
     handler = {"release": cmd_release, "collect": cmd_collect, "autograde": cmd_autograde,
-               "feedback": cmd_feedback, "export": cmd_export, "roster": cmd_roster, "status": cmd_status}[args.command]
+               "feedback": cmd_feedback, "export": cmd_export, "roster": cmd_roster, "status": cmd_status,
+               "pending": cmd_pending, "score": cmd_score}[args.command]
     return handler(args)
 
 

@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from .config import ROOT, SOURCE_DIR, WORK_DIR, Limits
+from .final import before_batch, needs_sync, sync
+from .late import load_policy
 from .forkserver import enabled as warm_enabled
 from .forkserver import server_for
 from .gradebook import merge, snapshot
@@ -140,6 +142,7 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
     limits = limits or Limits()
     backend = detect_backend(backend)
     report = BatchReport(lab, backend)
+    policy = load_policy(root)  # a broken grader/grading.toml stops the batch before anything is graded
     store = ResultStore(root)
     available = submissions(root, lab)
     chosen = list(students) if students else available
@@ -159,6 +162,7 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         report.seconds = time.monotonic() - started
         return report
 
+    touched = before_batch(root, lab)  # formgrader's manual scores, before their notebooks are replaced
     batch = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     staging = root / WORK_DIR / ".staging" / lab
     uid = SANDBOX_UID_BASE if backend == "bwrap" and os.geteuid() == 0 else None
@@ -176,6 +180,8 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
             merge(root, outcome)
             _place_autograded(root, staging / outcome.student, lab, outcome.student)
         store.save(outcome)  # last: a crash before this only means grading it again
+        if outcome.status != ERROR and needs_sync(root, lab, outcome.student, touched, policy):
+            sync(root, lab, [outcome.student], adopt=False)  # manual scores that still apply, late penalty
         report.graded.append(outcome)
         shown = "채점 오류" if outcome.status == ERROR else f"{outcome.score:g}/{outcome.max_score:g}"
         bar.advance(f"{outcome.student} {shown}")

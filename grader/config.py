@@ -80,6 +80,9 @@ def course_config(root: Path | str = ROOT, *, timeout: int = 60) -> Config:
     c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
     # A deleted test cell must not leave "needs manual grading" forever: restore it.
     c.OverwriteCells.add_missing_cells = True
+    # nbgrader's feedback page (formgrader's "Generate Feedback", `nbgrader generate_feedback`)
+    # shows the hidden tests: its exporter writes the course's safe page instead.
+    c.GenerateFeedback.exporter_class = "grader.feedback.SafeFeedbackExporter"
     return c
 
 

@@ -17,13 +17,15 @@ from pathlib import Path
 
 from labkit.korean import josa
 
-from .config import ROOT, WORK_DIR, lab_ids
-from .gradebook import GradebookError, db_path, opened, recorded, unrecorded_results
+from .config import COURSE_ID, ROOT, WORK_DIR, lab_ids
+from .gradebook import GradebookError, db_path, db_url, opened, recorded, unrecorded_results
 from .hints import command
 from .results import ResultStore
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score"]
+# After nbgrader's columns: `late` (True/False; empty without a submission), from grader/grading.toml.
+GRADES_COLUMNS = NBGRADER_COLUMNS + ["late"]
 QUESTION_COLUMNS = ["assignment", "student_id", "notebook", "question", "label", "hidden", "score",
                     "max_score", "status", "needs_manual_grade"]
 
@@ -98,6 +100,13 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
             raise ExportError(f"성적부에 내보낼 {what}이 없습니다. 실습을 배포하고({command('release', root)}) "
                               f"제출물을 모아 채점하거나({command('collect <실습>', root)}, {command('autograde <실습>', root)}) "
                               f"명단을 넣으십시오({command('roster 명단.csv', root)}).")
+    from .final import standing, sync
+    from .late import load_policy
+
+    policy = load_policy(root)
+    for lab in lab_ids(root) if Path(root, "solutions").is_dir() else []:
+        if not labs or lab in labs:
+            sync(root, lab)  # manual scores, due date and late penalty as grader/grading.toml says now
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     grades_path, questions_path = out_dir / "grades.csv", out_dir / "questions.csv"
@@ -107,7 +116,7 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
             open(questions_path, "w", newline="", encoding="utf-8-sig") as qf:
         grades = csv.writer(gf)
         questions = csv.writer(qf)
-        grades.writerow(NBGRADER_COLUMNS)
+        grades.writerow(GRADES_COLUMNS)
         questions.writerow(QUESTION_COLUMNS)
         # Sorted by lab, then student id: the gradebook's own order is insertion order.
         for assignment in sorted(gb.assignments, key=lambda a: a.name):
@@ -120,15 +129,16 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
                 try:
                     sub = gb.find_submission(assignment.name, student.id)
                 except MissingEntry:
-                    row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0)
-                    grades.writerow([_text(row[k]) for k in NBGRADER_COLUMNS])
+                    row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0, late="")
+                    grades.writerow([_text(row[k]) for k in GRADES_COLUMNS])
                     continue
                 penalty = sub.late_submission_penalty
-                row.update(timestamp=sub.timestamp, raw_score=sub.score, late_submission_penalty=penalty,
-                           score=max(0.0, sub.score - penalty))
-                grades.writerow([_text(row[k]) for k in NBGRADER_COLUMNS])
                 outcome = store.load(assignment.name, student.id)
-                detail = {c.grade_id: c for c in outcome.cells} if outcome else {}
+                view = standing(root, outcome, policy) if outcome and outcome.status != "error" else None
+                row.update(timestamp=sub.timestamp, raw_score=sub.score, late_submission_penalty=penalty,
+                           score=max(0.0, sub.score - penalty), late=view.lateness.late if view else "")
+                grades.writerow([_text(row[k]) for k in GRADES_COLUMNS])
+                detail = {c.grade_id: c for c in view.outcome.cells} if view else {}
                 for nb in sub.notebooks:
                     for g in sorted(nb.grades, key=lambda g: g.name):
                         cell = detail.get(g.name)

@@ -166,8 +166,9 @@ def check_solution_scores(lab: str, root: Path = ROOT, release_dir: Path | None 
             dest.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(nb, dest / nb.name)
         grade = autograde(lab, "solution", course)
+    # A written answer has no automatic score (score None): the instructor grades it by hand.
     lost = [f"{c.grade_id} ({c.label}): {c.score:g}/{c.points:g} {c.message}".rstrip()
-            for c in grade.outcome.cells if c.score != c.points]
+            for c in grade.outcome.cells if c.score is not None and c.score != c.points]
     # The source differs from the release in its hidden tests by design: only real trouble counts.
     trouble = {"cell_timeout", "kernel_stuck", "kernel_died", "notebook_timeout", "output_truncated", "grader_error"}
     lost += [n.text for n in grade.outcome.notes if n.code in trouble]

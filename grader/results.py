@@ -38,6 +38,7 @@ class CellResult:
     hidden: bool
     status: str              # passed, failed, partial, timeout, kernel_died, not_run, manual, rejected
     message: str = ""        # Korean, safe to show the learner: never hidden test source
+    kind: str = "test"       # test (a check cell) or answer (the learner's written answer, graded by hand)
 
 
 @dataclass

@@ -27,6 +27,7 @@ from traitlets.config import Config
 from .config import RELEASE_DIR, ROOT, SOURCE_DIR, WORK_DIR, Limits, course_config, nbgrader_api
 from .execute import KERNEL_DIED, NOT_RUN, TIMED_OUT, SafeExecute
 from .intake import read_submission
+from .manual import answer_label, is_answer
 from .preprocessors import DropTestStderr, PinChecks, UnpinChecks
 from .results import ERROR, GRADED, REJECTED, CellResult, Note, Outcome
 from .sandbox import make_private
@@ -346,6 +347,7 @@ def _read_back(db: Path, course: Path, task: Task, notebooks: list[str], outcome
     from nbgrader.api import Gradebook
 
     events = list(SafeExecute.events)
+    root_release = Path(task.root) / RELEASE_DIR / task.lab
     with Gradebook(f"sqlite:///{db}") as gb:
         sub = gb.find_submission(task.lab, task.student)
         outcome.timestamp = sub.timestamp.isoformat() if sub.timestamp else None
@@ -357,13 +359,22 @@ def _read_back(db: Path, course: Path, task: Task, notebooks: list[str], outcome
                 cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in executed.cells}
                 _explain_errors(executed, outcome, limits)
             record = {"grades": {}, "late_penalty": snb.late_submission_penalty}
+            release = nbformat.read(root_release / f"{snb.name}.ipynb", as_version=4)
+            answers = {c.metadata["nbgrader"]["grade_id"] for c in release.cells if is_answer(c)}
             for g in snb.grades:
                 source = gb.find_source_cell(g.name, snb.name, task.lab).source
                 hidden = "BEGIN HIDDEN TESTS" in source
-                score = g.score if not g.needs_manual_grade else None
-                status, message = _message(cells.get(g.name), hidden, score, g.max_score)
-                outcome.cells.append(CellResult(g.name, _label(source, g.name), g.max_score, score, hidden, status, message))
-                record["grades"][g.name] = {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade}
+                # Only the automatic score: manual scores are the course's (grader.manual), and a
+                # manual score in the gradebook copy must not turn an autograded cell into "waiting".
+                score = g.auto_score
+                if g.name in answers:
+                    status, message = ("manual", "강사가 읽고 채점합니다.") if score is None else ("blank", "답을 쓰지 않았습니다.")
+                    label, kind = answer_label(release, g.name), "answer"
+                else:
+                    status, message = _message(cells.get(g.name), hidden, score, g.max_score)
+                    label, kind = _label(source, g.name), "test"
+                outcome.cells.append(CellResult(g.name, label, g.max_score, score, hidden, status, message, kind))
+                record["grades"][g.name] = {"auto_score": g.auto_score, "needs_manual_grade": g.auto_score is None}
             outcome.gradebook[snb.name] = record
     outcome.score = sum(c.score or 0 for c in outcome.cells)
     outcome.max_score = sum(c.points for c in outcome.cells)

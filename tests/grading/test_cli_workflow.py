@@ -9,7 +9,7 @@ import zipfile
 import nbformat
 import pytest
 
-from grader.export import NBGRADER_COLUMNS
+from grader.export import GRADES_COLUMNS, NBGRADER_COLUMNS
 
 from .helpers import answered, hidden_test_lines, partial_answers, release_notebook, solution_answers
 
@@ -65,7 +65,7 @@ def test_export_has_nbgraders_columns_and_a_question_breakdown(workflow):
     course, _ = workflow
     with open(course / "grader/work/export/grades.csv", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == NBGRADER_COLUMNS
+    assert rows[0] == GRADES_COLUMNS and rows[0][:len(NBGRADER_COLUMNS)] == NBGRADER_COLUMNS  # + late
     score = {r[3]: (float(r[7]), float(r[9]), float(r[10])) for r in rows[1:]}
     assert score == {"full": (7, 7, 7), "partial": (3, 3, 7), "noisy": (7, 7, 7), "blank": (0, 0, 7), "broken": (0, 0, 7)}
     with open(course / "grader/work/export/questions.csv", encoding="utf-8-sig") as f:

@@ -1,0 +1,56 @@
+"""Due dates and late penalties come from grader/grading.toml and apply without regrading."""
+from __future__ import annotations
+
+from .test_manual_grading import CODE_RIGHT, ESSAY, LAB, course, feedback_md, grade, grader, grades_csv, put, released_labm, status_line, submission  # noqa: F401
+
+
+def settings(course, text: str) -> None:
+    (course / "grader" / "grading.toml").write_text(text, encoding="utf-8")
+
+
+def test_a_due_date_set_after_grading_marks_and_penalises_late_work(course):
+    nb = submission(course, CODE_RIGHT, ESSAY)
+    put(course, "kim", nb, "2026-12-08 23:00:00")               # an LMS zip's time: Seoul time, on time
+    put(course, "lee", nb, "2026-12-09 01:30:00")               # 1.5 hours late
+    put(course, "park", nb, "2026-12-08 15:30:00.000000 UTC")   # the exchange's UTC: 00:30 in Seoul, 30 minutes late
+    grade(course)
+    grader(course, "export")
+    assert {s: (r["late"], r["late_submission_penalty"]) for s, r in grades_csv(course).items()} == {
+        "kim": ("False", "0.0"), "lee": ("False", "0.0"), "park": ("False", "0.0")}
+
+    settings(course, 'timezone = "Asia/Seoul"\n[late]\npenalty = "per_day"\npercent_per_day = 10\n[due]\nlabm = "2026-12-09 00:00"\n')
+    grader(course, "export")
+    rows = grades_csv(course)
+    assert rows["kim"]["duedate"] == "2026-12-08 15:00:00"  # nbgrader keeps UTC
+    assert (rows["kim"]["late"], float(rows["kim"]["score"])) == ("False", 3.0)
+    for late in ("lee", "park"):
+        assert rows[late]["late"] == "True"
+        assert (float(rows[late]["raw_score"]), float(rows[late]["late_submission_penalty"]), float(rows[late]["score"])) == (3, 0.5, 2.5)
+    assert "늦은 제출(감점 0.5)" in status_line(course, "lee") and "늦은" not in status_line(course, "kim")
+    grader(course, "feedback", LAB)
+    md = feedback_md(course, "lee")
+    assert "**2.5 / 5점** (원점수 3점, 늦은 제출 감점 0.5점)" in md
+    assert "마감(2026-12-09 00:00)보다 1.5시간 늦게 제출했습니다. 늦은 제출 감점은 0.5점입니다." in md
+
+    # A manual score given later raises the raw score; "zero" then takes everything of a late one.
+    grader(course, "score", LAB, "lee", "essay_2", "2")
+    settings(course, '[late]\npenalty = "zero"\ngrace_minutes = 60\n[due]\nlabm = "2026-12-09 00:00"\n')
+    grader(course, "export")
+    rows = grades_csv(course)
+    assert (float(rows["lee"]["raw_score"]), float(rows["lee"]["score"]), rows["lee"]["late"]) == (5, 0, "True")
+    assert (float(rows["park"]["score"]), rows["park"]["late"]) == (3, "False")  # within the hour of grace
+
+
+def test_a_broken_settings_file_is_reported_in_korean(course):
+    put(course, "kim", submission(course, CODE_RIGHT, ESSAY))
+    grade(course)
+    settings(course, '[late]\npenalty = "half"\n')
+    bad = grader(course, "status", LAB, ok=False)
+    assert bad.returncode == 1 and "[late] penalty는 none, zero, per_day 가운데 하나여야 합니다" in bad.stderr
+    settings(course, '[due]\nlabm = "다음 주 월요일"\n')
+    bad = grader(course, "export", ok=False)
+    assert "[due] labm의 마감" in bad.stderr and "2026-12-08 23:59" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    settings(course, "[late\n")
+    bad = grader(course, "feedback", LAB, ok=False)
+    assert "1번째 줄 6번째 글자 근처의 TOML 문법이 틀렸습니다" in bad.stderr
