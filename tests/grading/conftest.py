@@ -1,4 +1,5 @@
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,19 @@ def fresh_course(released_lab00, tmp_path):
     dest = tmp_path / "course"
     shutil.copytree(released_lab00, dest)
     return dest
+
+
+@pytest.fixture
+def own_tmpdir():
+    """A TMPDIR of this test's own, short enough for the kernels' Unix sockets (see grader.batch)."""
+    import tempfile
+
+    from grader.batch import MAX_TMPDIR
+
+    path = tempfile.mkdtemp(prefix="gt-", dir="/tmp")
+    assert len(path) <= MAX_TMPDIR
+    yield Path(path)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def require_bwrap():
