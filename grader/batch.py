@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from .config import ROOT, SOURCE_DIR, WORK_DIR, Limits
+from .exchange import changed_since_collect
 from .forkserver import enabled as warm_enabled
 from .forkserver import server_for
 from .gradebook import merge, snapshot
@@ -53,6 +54,7 @@ class BatchReport:
     backend: str
     graded: list[Outcome] = field(default_factory=list)   # graded in this run
     skipped: list[str] = field(default_factory=list)      # already up to date
+    changed: dict[str, str] = field(default_factory=dict)  # student -> changed since collect (Korean)
     interrupted: bool = False
     signal: int = 0                                       # the signal that stopped it, if any
     seconds: float = 0.0
@@ -205,6 +207,9 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
     if missing:
         raise FileNotFoundError(f"{lab} 제출물이 없는 학생입니다: {', '.join(missing)} "
                                 f"({root / WORK_DIR / 'submitted'} 아래에 <학생>/{lab}/ 폴더가 있어야 합니다)")
+    report.changed = {s: msg for s in chosen if (msg := changed_since_collect(root, lab, s))}
+    for msg in report.changed.values():
+        print(f"[경고] {msg}", file=stream or sys.stderr)
     todo: list[tuple[str, str]] = []
     for student in chosen:
         fp = fingerprint(root / WORK_DIR / "submitted" / student / lab, root / SOURCE_DIR / lab, limits.as_dict())
@@ -235,6 +240,9 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
     def finish(outcome: Outcome) -> None:
         if outcome.status == ERROR and stop is not None and stop.is_set() and len(tasks) == 1:
             return  # graded here, the signal itself may have caused the error: grade it again next time
+        if outcome.student in report.changed:  # graded, but not as the student handed it in: say so
+            outcome.flagged = True
+            outcome.notes.append(Note("changed_after_collect", "제출물이 모은 뒤에 바뀌어 강사가 직접 확인합니다."))
         if outcome.status != ERROR:
             merge(root, outcome)
             _place_autograded(root, staging / outcome.student, lab, outcome.student)

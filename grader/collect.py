@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from .config import RELEASE_DIR, ROOT, WORK_DIR, nbgrader_api
+from .exchange import prepare_exchange, record_collected
 
 MAX_MEMBER_BYTES = 20 * 2**20
 STUDENT_ID = re.compile(r"^[\w.\-]{1,64}$")  # \w includes Hangul
@@ -33,12 +34,34 @@ class CollectReport:
 def collect_exchange(lab: str, root: Path = ROOT) -> list[str]:
     """Run nbgrader's exchange collect for `lab`; return the students now submitted."""
     api = nbgrader_api(root)
+    prepare_exchange(Path(api.config.Exchange.root))
+    before = _exchange_stamps(root, lab)
     result = api.collect(lab, update=True)
     if not result["success"]:
         detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-3:]
         raise CollectError(f"교환 폴더에서 {lab} 제출물을 모으지 못했습니다.\n" + "\n".join(detail))
+    _secure_collected(root, lab, before)
     submitted = Path(root) / WORK_DIR / "submitted"
     return sorted(p.parent.name for p in submitted.glob(f"*/{lab}") if p.is_dir())
+
+
+def _exchange_stamps(root: Path, lab: str) -> dict[str, str]:
+    """Each collected submission's nbgrader timestamp: it changes only when collect copies a newer one."""
+    stamps = {}
+    for path in (Path(root) / WORK_DIR / "submitted").glob(f"*/{lab}/timestamp.txt"):
+        try:
+            stamps[path.parent.parent.name] = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+    return stamps
+
+
+def _secure_collected(root: Path, lab: str, before: dict[str, str]) -> None:
+    """Owner-only modes and a digest for what this collect copied (not for what it left alone:
+    a file changed since the last collect must stay detectable)."""
+    for student, stamp in _exchange_stamps(root, lab).items():
+        if before.get(student) != stamp or not (Path(root) / WORK_DIR / "collected" / lab / f"{student}.json").exists():
+            record_collected(Path(root), lab, student)
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -128,5 +151,6 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
             (dest / f"{notebooks[0]}.ipynb").write_bytes(data)
             stamp = datetime(*info.date_time).strftime("%Y-%m-%d %H:%M:%S")
             (dest / "timestamp.txt").write_text(stamp)
+            record_collected(Path(root), lab, student)
             report.imported[student] = name
     return report

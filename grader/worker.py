@@ -28,6 +28,7 @@ from labkit.korean import josa
 
 from .config import RELEASE_DIR, ROOT, SOURCE_DIR, WORK_DIR, Limits, course_config, nbgrader_api
 from .check_messages import failure_text, special_text
+from .exchange import exchange_root
 from .execute import SafeExecute
 from .inspection import inspects_frames
 from .intake import read_submission
@@ -227,7 +228,7 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
     outcome.flagged = flagged
 
     limits = Limits(**task.limits) if task.limits else Limits()
-    hide = [root / SOURCE_DIR, root / WORK_DIR, ROOT / SOURCE_DIR, ROOT / WORK_DIR, tmp]
+    hide = [root / SOURCE_DIR, root / WORK_DIR, ROOT / SOURCE_DIR, ROOT / WORK_DIR, tmp, exchange_root()]
     SafeExecute.events = []
     DropTestStderr.dropped = []
     if runnable:

@@ -57,9 +57,23 @@ def require_bwrap():
 
 
 def pytest_configure(config):
+    # The exchange is outside the course (grader.exchange): every test run gets one of its own,
+    # never the machine's /srv/nbgrader/exchange or the user's.
+    import os
+    import tempfile
+
+    os.environ["COURSE_EXCHANGE"] = tempfile.mkdtemp(prefix="grader-test-exchange-")
     # nbgrader 0.9.6 on SQLAlchemy 2.1 warns on every gradebook access (grader/__init__.py
     # silences it at run time; pytest resets warning filters per test).
     config.addinivalue_line("filterwarnings", "ignore::sqlalchemy.exc.SAWarning")
+
+
+def pytest_unconfigure(config):
+    import os
+
+    exchange = os.environ.pop("COURSE_EXCHANGE", "")
+    if "grader-test-exchange-" in exchange:
+        shutil.rmtree(exchange, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
