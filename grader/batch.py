@@ -271,6 +271,10 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         bar.close()
         _remove(batch)
         _remove(staging)
+    # A sandbox that could not start a kernel says why (grader.sandbox.start_failure): once is enough.
+    why = {line.strip() for o in report.errors for line in o.error.splitlines() if line.strip().startswith("[격리 환경]")}
+    for line in sorted(why)[:3]:
+        print(line, file=stream or sys.stderr)
     report.seconds = time.monotonic() - started
     return report
 
