@@ -125,7 +125,32 @@ def student_config(course_id: str, root: Path | None = None) -> str:
             f"c.Exchange.root = {str(root or exchange_root())!r}\n")
 
 
+def unrunnable_by_others(python: Path | str | None = None) -> str | None:
+    """Why other accounts cannot run this interpreter (a folder on its real path they cannot enter), or None.
+
+    A venv's `bin/python` is a link to the Python it was made from; made from a pyenv in the
+    instructor's home (0700), it fails for students with "bad interpreter: Permission denied".
+    """
+    import sys
+
+    real = Path(os.path.realpath(python or sys.executable))
+    for folder in reversed(real.parents):
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if not mode & 0o001:
+            return (f"다른 사용자는 이 Python({real})을 실행할 수 없습니다: {folder}의 권한이 {mode:o}입니다. "
+                    "학생 계정에서 nbgrader를 쓰려면 모두가 실행할 수 있는 Python으로 .venv를 다시 만드십시오 "
+                    "(rm -rf .venv 후 COURSE_PYTHON=/usr/bin/python3 ./course test tests/labkit -q).")
+    if not stat.S_IMODE(real.stat().st_mode) & 0o001:
+        return f"다른 사용자는 이 Python({real})을 실행할 수 없습니다: 실행 권한이 없습니다."
+    return None
+
+
 if __name__ == "__main__":  # python -m grader.exchange: the student's config for this machine
+    import sys
+
     from .config import COURSE_ID
 
     print(student_config(COURSE_ID), end="")
+    problem = unrunnable_by_others()
+    if problem:
+        print(f"[주의] {problem}", file=sys.stderr)

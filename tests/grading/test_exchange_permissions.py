@@ -133,3 +133,23 @@ def test_a_student_can_neither_read_the_instructors_files_nor_replace_anothers(u
         assert "changed_after_collect" in {n.code for n in outcome.notes}
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_a_venv_python_behind_a_private_home_is_reported():
+    from grader.exchange import student_config, unrunnable_by_others
+
+    tmp_path = Path(tempfile.mkdtemp(prefix="gs-py-", dir="/tmp"))
+    home = tmp_path / "home"
+    (home / "bin").mkdir(parents=True)
+    python = home / "bin" / "python3"
+    python.write_text("#!/bin/sh\n")
+    os.chmod(python, 0o755)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(home, 0o700)  # like /root or a home made with umask 077
+    assert "권한이 700입니다" in unrunnable_by_others(python) and "COURSE_PYTHON=" in unrunnable_by_others(python)
+    os.chmod(home, 0o755)
+    try:
+        assert unrunnable_by_others(python) is None
+        assert f"c.Exchange.root = '{tmp_path}'" in student_config(COURSE_ID, tmp_path)
+    finally:
+        shutil.rmtree(tmp_path)
