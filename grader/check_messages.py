@@ -35,11 +35,12 @@ PREFIX = re.compile(r"^\[[^\]\n]{1,60}\] ", re.S)  # labkit.checks puts "[<check
 KNOWN_ERRORS = frozenset(
     {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
     | {"ClientError", "ParamValidationError", "NoCredentialsError", "EndpointConnectionError", "JSONDecodeError",
-       "ConnectionError", "HTTPError", "Timeout", "ReadTimeout", "UnicodeDecodeError", "JSONDecodeError"})
+       "ConnectionError", "HTTPError", "Timeout", "ReadTimeout"})
 # Values a visible check's message may keep when it fills them in.
 TYPE_NAMES = frozenset({"str", "bytes", "int", "float", "bool", "list", "dict", "tuple", "set", "frozenset",
                         "NoneType", "None", "True", "False", "bytearray", "Decimal"})
 SMALL_NUMBER = re.compile(r"^-?\d{1,4}$")
+MAX_MATCHED = 4000  # characters of an error value worth comparing with the cell's messages
 
 NOT_SOLVED = "아직 풀지 않았습니다: 위의 코드 셀에서 raise NotImplementedError 줄을 지우고 코드를 작성하십시오."
 RAISED = re.compile(r"^코드를 실행하다가 (.{1,200}?) 예외가 났습니다", re.S)
@@ -107,6 +108,8 @@ def _fill(value: str, hidden: bool) -> str | None:
 
 def authored(text: str, source: str, hidden: bool) -> str | None:
     """The cell's own message that `text` (an error value) is an instance of, holes filled safely."""
+    if len(text) > MAX_MATCHED:
+        return None  # no message of ours is that long; and matching stays cheap
     for parts in templates(source):
         pattern = "".join("(.*?)" if p is None else re.escape(p) for p in parts)
         match = re.fullmatch(pattern, text, re.S)

@@ -101,6 +101,7 @@ def test_ctrl_c_keeps_finished_grades_and_the_rerun_does_the_rest(fresh_course, 
         kill_all(str(tmpdir))
     saved = ResultStore(fresh_course).all("lab00")
     assert 1 <= len(saved) < 4
+    assert all(o.status == GRADED for o in saved), [o.error[-2000:] for o in saved]
     # No finished grade lost: each saved result is in the gradebook with its executed notebook.
     assert set(scores(fresh_course, "lab00")) >= {o.student for o in saved}
     assert all(o.status == GRADED for o in saved)
