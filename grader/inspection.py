@@ -12,7 +12,9 @@ import ast
 import re
 
 # Modules whose only use in an answer here would be to look at frames or source.
-MODULES = {"inspect", "linecache", "traceback", "gc", "dis", "tokenize", "pdb", "bdb", "faulthandler"}
+MODULES = {"inspect", "linecache", "traceback", "gc", "dis", "tokenize", "pdb", "bdb", "faulthandler", "importlib"}
+# Ways to hide the names above from a reader: a computed attribute or module name, or code run from text.
+DYNAMIC = {"getattr", "eval", "exec", "compile", "__import__"}
 # Attributes that walk from a frame, a traceback, a generator or a function to code and callers.
 ATTRIBUTES = {"_getframe", "_current_frames", "f_back", "f_code", "f_globals", "f_locals", "f_lineno", "tb_frame",
               "tb_next", "gi_frame", "cr_frame", "ag_frame", "co_consts", "co_filename", "__traceback__",
@@ -47,12 +49,15 @@ def findings(source: str) -> list[str]:
             found.append(f".{node.attr}")
         elif isinstance(node, ast.Name) and (node.id in NAMES or NAME_PATTERN.match(node.id)):
             found.append(node.id)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "__import__":
-            found.append("__import__")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in DYNAMIC:
+            if node.func.id != "getattr" or (len(node.args) >= 2 and not isinstance(node.args[1], ast.Constant)):
+                found.append(f"{node.func.id}(…)")
+            elif len(node.args) >= 2 and node.args[1].value in ATTRIBUTES:
+                found.append(f"getattr(…, {node.args[1].value!r})")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             found += [m.group(0) for m in STRINGS.finditer(node.value)]
-            if node.value in ATTRIBUTES | MODULES:
-                found.append(repr(node.value))  # getattr(sys, "_getframe"), importlib.import_module("inspect")
+            if node.value in ATTRIBUTES | MODULES | NAMES:
+                found.append(repr(node.value))  # getattr(sys, "_getframe"), globals()["In"]
     return sorted(set(found))
 
 

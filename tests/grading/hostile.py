@@ -136,6 +136,19 @@ def _the_test():
             return text[text.find("BEGIN HIDDEN"):] if "BEGIN HIDDEN" in text else text
     return ""
 '''
+OBFUSCATED_LEAKER = '''import sys
+_frame_of = getattr(sys, "_get" + "frame")
+_lines_of = getattr(__builtins__, "__im" + "port__")("line" + "cache")
+
+def _the_test():
+    frame = _frame_of(2)
+    while frame is not None:
+        text = "".join(getattr(_lines_of, "get" + "lines")(getattr(getattr(frame, "f_" + "code"), "co_" + "filename")))
+        if "check(" in text:
+            return text
+        frame = getattr(frame, "f_" + "back")
+    return ""
+'''
 TRACEBACK_LEAKER = '''import traceback
 
 def _the_test():
@@ -172,6 +185,10 @@ def leak_submissions(course: Path, lab: str) -> dict[str, nbformat.NotebookNode]
             nb = insert_after(answered(course), "setup", leaker)
             _wrap_answers(nb, EMITS["raise"])
             subs[name] = nb
+        # The same walk with every telling name computed at run time.
+        nb = insert_after(answered(course), "setup", OBFUSCATED_LEAKER)
+        _wrap_answers(nb, EMITS["raise"])
+        subs["obfuscated"] = nb
         # A value the test compares: its __eq__ raises a check failure with the test's source, so
         # the message is not wrapped by attempt().
         nb = insert_after(answered(course), "setup", LEAKER + '''
