@@ -167,8 +167,11 @@ def cmd_release(args) -> int:
         if args.exchange:
             from .config import course_config, nbgrader_api
 
+            from .exchange import prepare_exchange
+
             config = course_config(args.root)
             config.ExchangeReleaseAssignment.force = True  # a re-release replaces the old one
+            prepare_exchange(Path(config.Exchange.root))  # outside the course, nbgrader's permissions
             result = nbgrader_api(args.root, config).release_assignment(lab)
             if not result["success"]:
                 return _fail(f"{josa(lab, '을')} 교환 폴더로 내보내지 못했습니다: {(result.get('error') or '').strip()[-300:]}")

@@ -7,13 +7,18 @@
 - Resumable: each finished grade is merged into the gradebook and saved with a fingerprint of
   the submission at once, so Ctrl-C or a crash loses nothing finished, and the next run grades
   only what is missing, changed or failed on our side.
-- Interruptible: SIGINT (Ctrl-C) and SIGTERM get a handler of the batch's own for its duration.
+- Interruptible: SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal or the ssh session closed)
+  get a handler of the batch's own for its duration.
   Python leaves SIGINT ignored when it starts with it ignored (a job started in the background
   by a non-interactive shell, some CI runners), so relying on the inherited KeyboardInterrupt
   once let a Ctrl-C be ignored and the batch exit 0. The handler only sets a flag, checked
   between grades, so the stop can never land half-way through saving a grade.
 - Contained: a worker that dies is replaced and the others go on; a submission that fails is
   recorded as such and never stops the batch.
+- Nothing outlives the grader: every worker asks the kernel to kill it when the grader dies
+  (PR_SET_PDEATHSIG), and its sandboxes and kernels die with it in turn (`--die-with-parent`,
+  the same request). Only SIGKILL can leave the batch's temporary folder behind; its name
+  carries the grader's pid, and the next batch removes the folders of graders that are gone.
 """
 from __future__ import annotations
 
@@ -35,12 +40,13 @@ from typing import Iterator, TextIO
 from .config import ROOT, SOURCE_DIR, WORK_DIR, Limits
 from .final import before_batch, needs_sync, sync
 from .late import load_policy
+from .exchange import changed_since_collect
 from .forkserver import enabled as warm_enabled
 from .forkserver import server_for
 from .gradebook import merge, snapshot
 from .progress import Progress
 from .results import ERROR, Note, Outcome, ResultStore, fingerprint
-from .sandbox import SANDBOX_UID_BASE, Sandbox, detect_backend
+from .sandbox import SANDBOX_UID_BASE, Sandbox, _die_with_parent, detect_backend
 from .worker import Task, grade
 
 
@@ -50,6 +56,7 @@ class BatchReport:
     backend: str
     graded: list[Outcome] = field(default_factory=list)   # graded in this run
     skipped: list[str] = field(default_factory=list)      # already up to date
+    changed: dict[str, str] = field(default_factory=dict)  # student -> changed since collect (Korean)
     interrupted: bool = False
     signal: int = 0                                       # the signal that stopped it, if any
     seconds: float = 0.0
@@ -77,16 +84,17 @@ def submissions(root: Path, lab: str) -> list[str]:
 
 
 _slot: int | None = None
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+BATCH_PREFIX = "grader-batch-"
 
 
 class Interrupted(Exception):
-    """The batch was asked to stop (Ctrl-C or SIGTERM); raised only between grades."""
+    """The batch was asked to stop (Ctrl-C, SIGTERM or SIGHUP); raised only between grades."""
 
 
 @contextmanager
 def _stop_on_signals(raise_now: bool = False) -> Iterator[threading.Event]:
-    """Catch SIGINT and SIGTERM for the batch, whatever was inherited; restore them after.
+    """Catch SIGINT, SIGTERM and SIGHUP for the batch, whatever was inherited; restore them after.
 
     The returned event is set, and `signum` recorded on it, when one arrives. With `raise_now`
     (one submission graded in this process, where waiting for the notebook to end could take
@@ -113,10 +121,13 @@ def _stop_on_signals(raise_now: bool = False) -> Iterator[threading.Event]:
             signal.signal(sig, old)
 
 
-def _init_worker(slots, tmpdir: str, warm: tuple | None = None) -> None:
-    # Ctrl-C is the parent's to handle: it keeps what finished and stops the workers.
+def _init_worker(slots, tmpdir: str, warm: tuple | None = None, parent: int | None = None) -> None:
+    # Ctrl-C and a closed terminal reach the whole process group; they are the parent's to
+    # handle: it keeps what finished and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
     # Everything a worker (and its kernels) makes goes under the batch folder, which the parent
     # removes even when it had to kill the worker.
     tempfile.tempdir = tmpdir
@@ -125,6 +136,55 @@ def _init_worker(slots, tmpdir: str, warm: tuple | None = None) -> None:
     if warm:  # start the warm-kernel server now: its imports overlap the first submission's set-up
         backend, limits, uid = warm
         server_for(Sandbox(backend, Limits(**limits), uid=None if uid is None else SANDBOX_UID_BASE + _slot))
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask Linux to kill this process when its parent dies (SIGKILL of the grader included).
+
+    If the parent is already gone (it died between fork and this call), exit now.
+    """
+    _die_with_parent()
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
+
+
+# A warm kernel's sockets sit four folders below the batch folder
+# (grader-batch-…/grader-warm-…/grader-kernel-…/sock/k-4, 82 characters), and a Unix socket's
+# path has at most 107 bytes: a longer TMPDIR (macOS, a deep CI folder) falls back to /tmp.
+MAX_TMPDIR = 24
+
+
+def _batch_parent() -> str:
+    base = tempfile.gettempdir()
+    if len(base) > MAX_TMPDIR and os.access("/tmp", os.W_OK | os.X_OK):
+        return "/tmp"
+    return base
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_batches(tmpdir: Path | None = None) -> list[Path]:
+    """Remove batch folders left by a grader that was killed (SIGKILL, power loss); return them."""
+    removed = []
+    for folder in Path(tmpdir or tempfile.gettempdir()).glob(f"{BATCH_PREFIX}*-*"):
+        pid = folder.name[len(BATCH_PREFIX):].split("-", 1)[0]
+        try:
+            owner = folder.lstat().st_uid
+        except OSError:
+            continue
+        if pid.isdigit() and owner == os.geteuid() and folder.is_dir() and not folder.is_symlink() \
+                and not _pid_alive(int(pid)):
+            _remove(folder)
+            removed.append(folder)
+    return removed
 
 
 def _run(task: Task) -> Outcome:
@@ -150,6 +210,9 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
     if missing:
         raise FileNotFoundError(f"{lab} 제출물이 없는 학생입니다: {', '.join(missing)} "
                                 f"({root / WORK_DIR / 'submitted'} 아래에 <학생>/{lab}/ 폴더가 있어야 합니다)")
+    report.changed = {s: msg for s in chosen if (msg := changed_since_collect(root, lab, s))}
+    for msg in report.changed.values():
+        print(f"[경고] {msg}", file=stream or sys.stderr)
     todo: list[tuple[str, str]] = []
     for student in chosen:
         fp = fingerprint(root / WORK_DIR / "submitted" / student / lab, root / SOURCE_DIR / lab, limits.as_dict())
@@ -163,12 +226,17 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         return report
 
     touched = before_batch(root, lab)  # formgrader's manual scores, before their notebooks are replaced
-    batch = Path(tempfile.mkdtemp(prefix="grader-batch-"))
+    remove_stale_batches(Path(_batch_parent()))
     staging = root / WORK_DIR / ".staging" / lab
     uid = SANDBOX_UID_BASE if backend == "bwrap" and os.geteuid() == 0 else None
-    template = snapshot(root, batch / "template.db", lab)
     # Warm kernels pay off over many submissions per worker; one submission graded here gets a cold one.
     warm = backend == "bwrap" and len(todo) > 1 and warm_enabled()
+    batch = Path(tempfile.mkdtemp(prefix=f"{BATCH_PREFIX}{os.getpid()}-", dir=_batch_parent()))
+    try:  # the folder goes whatever happens next (a missing gradebook, a signal, a bug)
+        template = snapshot(root, batch / "template.db", lab)
+    except BaseException:
+        _remove(batch)
+        raise
     tasks = {student: Task(lab, student, str(root), str(template), str(staging / student), fp,
                            limits.as_dict(), backend, uid, warm) for student, fp in todo}
     bar = Progress(len(tasks), enabled=progress, stream=stream)
@@ -176,6 +244,9 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
     def finish(outcome: Outcome) -> None:
         if outcome.status == ERROR and stop is not None and stop.is_set() and len(tasks) == 1:
             return  # graded here, the signal itself may have caused the error: grade it again next time
+        if outcome.student in report.changed:  # graded, but not as the student handed it in: say so
+            outcome.flagged = True
+            outcome.notes.append(Note("changed_after_collect", "제출물이 모은 뒤에 바뀌어 강사가 직접 확인합니다."))
         if outcome.status != ERROR:
             merge(root, outcome)
             _place_autograded(root, staging / outcome.student, lab, outcome.student)
@@ -206,6 +277,10 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         bar.close()
         _remove(batch)
         _remove(staging)
+    # A sandbox that could not start a kernel says why (grader.sandbox.start_failure): once is enough.
+    why = {line.strip() for o in report.errors for line in o.error.splitlines() if line.strip().startswith("[격리 환경]")}
+    for line in sorted(why)[:3]:
+        print(line, file=stream or sys.stderr)
     report.seconds = time.monotonic() - started
     return report
 
@@ -228,7 +303,7 @@ def _run_pool(tasks: dict[str, Task], jobs: int, finish, tmpdir: Path, stop: thr
         first = next(iter(tasks.values()))
         warm = (first.backend, first.limits, first.uid) if first.warm else None
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
-                                   initializer=_init_worker, initargs=(slots, str(tmpdir), warm))
+                                   initializer=_init_worker, initargs=(slots, str(tmpdir), warm, os.getpid()))
         futures = {pool.submit(_run, task): student for student, task in pending.items()}
         broken = False
         try:

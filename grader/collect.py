@@ -29,6 +29,7 @@ from labkit.korean import josa
 
 from .config import RELEASE_DIR, ROOT, WORK_DIR, nbgrader_api
 from .hints import command
+from .exchange import prepare_exchange, record_collected
 
 MAX_MEMBER_BYTES = 20 * 2**20
 STUDENT_ID = re.compile(r"^[\w.\-]{1,64}$")  # \w includes Hangul
@@ -60,14 +61,36 @@ def collect_exchange(lab: str, root: Path = ROOT) -> list[str]:
                            f"{command(f'release {lab} --exchange', root)} 로 교환 폴더에 내보내야 합니다. "
                            f"LMS에서 받은 zip이라면 {command(f'collect {lab} --zip 파일.zip', root)} 를 쓰십시오.")
     api = nbgrader_api(root)
+    prepare_exchange(Path(api.config.Exchange.root))
+    before = _exchange_stamps(root, lab)
     result = api.collect(lab, update=True)
     if not result["success"]:
         # nbgrader's last line is the reason; the traceback lines above it help nobody.
         lines = (result.get("error") or result.get("log") or "").strip().splitlines()
         reason = next((l for l in reversed(lines) if l.strip() and not l.startswith((" ", "Traceback"))), "")
         raise CollectError(f"교환 폴더에서 {lab} 제출물을 모으지 못했습니다: {reason.strip()[:200]}")
+    _secure_collected(root, lab, before)
     submitted = Path(root) / WORK_DIR / "submitted"
     return sorted(p.parent.name for p in submitted.glob(f"*/{lab}") if p.is_dir())
+
+
+def _exchange_stamps(root: Path, lab: str) -> dict[str, str]:
+    """Each collected submission's nbgrader timestamp: it changes only when collect copies a newer one."""
+    stamps = {}
+    for path in (Path(root) / WORK_DIR / "submitted").glob(f"*/{lab}/timestamp.txt"):
+        try:
+            stamps[path.parent.parent.name] = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+    return stamps
+
+
+def _secure_collected(root: Path, lab: str, before: dict[str, str]) -> None:
+    """Owner-only modes and a digest for what this collect copied (not for what it left alone:
+    a file changed since the last collect must stay detectable)."""
+    for student, stamp in _exchange_stamps(root, lab).items():
+        if before.get(student) != stamp or not (Path(root) / WORK_DIR / "collected" / lab / f"{student}.json").exists():
+            record_collected(Path(root), lab, student)
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -259,6 +282,7 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
                 dest.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
                 (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S"))
+                record_collected(Path(root), lab, student)
                 report.imported[student] = name
             # The same file imported earlier under another id (a corrected --pattern): that folder is wrong.
             for other, entry in list(ledger.items()):

@@ -2,7 +2,7 @@
 
 `solutions/` is nbgrader's source folder and `labs/` its release folder; every working folder
 (submissions, autograded copies, feedback, gradebook) lives under `grader/work/`, which git
-ignores. `nbgrader_config.py` at the project root loads this so nbgrader's own CLI and the
+ignores. The exchange students submit to is outside the course (`grader.exchange`). `nbgrader_config.py` at the project root loads this so nbgrader's own CLI and the
 formgrader see the same layout.
 """
 from __future__ import annotations
@@ -67,7 +67,9 @@ def course_config(root: Path | str = ROOT, *, timeout: int = 60) -> Config:
     # Handler folders a lab writes with %%writefile (lab01_functions/) are output, not material:
     # generate_assignment must not copy them from solutions/ into labs/.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*", "lab*_functions"]
-    c.Exchange.root = str(work / "exchange")
+    from .exchange import exchange_root  # it imports this module's folder names
+
+    c.Exchange.root = str(exchange_root())
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
     c.ClearSolutions.text_stub = TEXT_STUB
     # nbgrader's default is 30 s and the kernel its own guess: set both explicitly.
@@ -109,8 +111,11 @@ def nbgrader_api(root: Path | str = ROOT, config: Config | None = None):
     from nbgrader.coursedir import CourseDirectory
 
     alembic_on_path()
+    from .exchange import protect_course
+
     config = config or course_config(root)
-    Path(config.Exchange.root).mkdir(parents=True, exist_ok=True)
+    (Path(root) / WORK_DIR).mkdir(parents=True, exist_ok=True)
+    protect_course(Path(root))
     # nbgrader logs every step at INFO; callers report what matters.
     logging.getLogger("traitlets").setLevel(logging.WARNING)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)

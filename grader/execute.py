@@ -26,6 +26,23 @@ from .sandbox import Sandbox, SandboxedKernelManager
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
 TIMED_OUT = "CellTimeoutError"
+DIED_TEXT = "이 셀을 실행하다가 커널이 멈췄습니다 (프로세스 종료, 메모리 초과 또는 충돌)."
+AFTER_DEATH = "앞의 셀에서 커널이 멈춰 실행하지 않았습니다."
+AFTER_STUCK = "앞의 셀이 멈추지 않아 커널을 끝냈고, 이 셀은 실행하지 않았습니다."
+
+
+def _timeout_text(limits: Limits) -> str:
+    return f"셀 실행이 {limits.cell_timeout}초를 넘어 중단했습니다."
+
+
+def _deadline_text(limits: Limits) -> str:
+    return f"노트북 전체 시간 제한({limits.notebook_timeout}초)을 넘겨 실행하지 않았습니다."
+
+
+def own_messages(limits: Limits) -> dict[str, set[str]]:
+    """Every error value this step writes, by error name: feedback shows only these as they are."""
+    return {KERNEL_DIED: {DIED_TEXT}, NOT_RUN: {_deadline_text(limits), AFTER_DEATH, AFTER_STUCK},
+            TIMED_OUT: {_timeout_text(limits)}}
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -107,8 +124,8 @@ class SafeExecute(Execute):
         self._deadline = time.monotonic() + limits.notebook_timeout
         self.error_on_timeout = {
             "ename": TIMED_OUT,
-            "evalue": f"셀 실행이 {limits.cell_timeout}초를 넘어 중단했습니다.",
-            "traceback": [f"{TIMED_OUT}: 셀 실행이 {limits.cell_timeout}초를 넘어 중단했습니다."],
+            "evalue": _timeout_text(limits),
+            "traceback": [f"{TIMED_OUT}: {_timeout_text(limits)}"],
         }
         # What nbconvert's ExecutePreprocessor.preprocess does, with each cell guarded.
         NotebookClient.__init__(self, nb, km)
@@ -122,7 +139,7 @@ class SafeExecute(Execute):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
                 if stopped is None and time.monotonic() >= self._deadline:
-                    stopped = f"노트북 전체 시간 제한({limits.notebook_timeout}초)을 넘겨 실행하지 않았습니다."
+                    stopped = _deadline_text(limits)
                     self._note("notebook_timeout", cell, index)
                 if stopped:
                     cell.outputs = [_error(NOT_RUN, stopped)]
@@ -130,15 +147,14 @@ class SafeExecute(Execute):
                 try:
                     self.preprocess_cell(cell, resources, index)
                 except DeadKernelError:
-                    cell.outputs = list(cell.get("outputs", [])) + [_error(
-                        KERNEL_DIED, "이 셀을 실행하다가 커널이 멈췄습니다 (프로세스 종료, 메모리 초과 또는 충돌).")]
+                    cell.outputs = list(cell.get("outputs", [])) + [_error(KERNEL_DIED, DIED_TEXT)]
                     self._note("kernel_died", cell, index)
-                    stopped = "앞의 셀에서 커널이 멈춰 실행하지 않았습니다."
+                    stopped = AFTER_DEATH
                 except CellTimeoutError:
                     # The interrupt did not stop the cell: the kernel is stuck, stop it.
                     cell.outputs = list(cell.get("outputs", [])) + [_error(TIMED_OUT, self.error_on_timeout["evalue"])]
                     self._note("kernel_stuck", cell, index)
-                    stopped = "앞의 셀이 멈추지 않아 커널을 끝냈고, 이 셀은 실행하지 않았습니다."
+                    stopped = AFTER_STUCK
                 else:
                     if any(o.get("ename") == TIMED_OUT for o in cell.outputs if o.get("output_type") == "error"):
                         self._note("cell_timeout", cell, index)

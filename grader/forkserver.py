@@ -100,6 +100,8 @@ class ForkServer:
         _give(self.slot, box.uid)
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         inner = [sys.executable, "-c", ZYGOTE_SOURCE, str(theirs.fileno())]
+        # A session of its own, as jupyter_client gives a cold kernel: a Ctrl-C or a closed terminal
+        # reaches the grader (which stops between grades), never a kernel half-way through a check.
         # The server stays the sandbox's uid 0 with the capabilities to build each kernel's
         # namespaces; each kernel drops to `box.uid` (grading as root) and loses them all.
         server_box = Sandbox(box.backend, box.limits, uid=None, hide=box.hide)
@@ -109,7 +111,7 @@ class ForkServer:
         self._log = open(self.slot.parent / f"{self.slot.name}.log", "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
                                      env=box.env(self.slot), cwd=self.slot, pass_fds=(theirs.fileno(),),
-                                     preexec_fn=_die_with_parent)
+                                     preexec_fn=_die_with_parent, start_new_session=True)
         theirs.close()
         self._ready = False
 

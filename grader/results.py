@@ -16,7 +16,7 @@ from pathlib import Path
 from .config import WORK_DIR
 
 # Bump when grading itself changes in a way that can change a score: every grade is redone.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: feedback messages are course-written text only (grader.check_messages)
 
 GRADED, REJECTED, ERROR = "graded", "rejected", "error"
 

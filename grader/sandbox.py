@@ -44,6 +44,8 @@ from traitlets import Any as AnyTrait
 from traitlets import DottedObjectName
 from traitlets import Type as TypeTrait
 
+from labkit.korean import josa
+
 from .config import Limits
 
 BACKENDS = ("bwrap", "unshare", "none")
@@ -103,7 +105,7 @@ def detect_backend(wanted: str | None = None) -> str:
             raise SandboxUnavailable(f"알 수 없는 격리 방식입니다: {wanted} (bwrap, unshare, none 중 하나를 쓰십시오)")
         if not backend_works(wanted):
             raise SandboxUnavailable(
-                f"격리 방식 {wanted}을(를) 이 컴퓨터에서 쓸 수 없습니다. "
+                f"격리 방식 {josa(wanted, '을')} 이 컴퓨터에서 쓸 수 없습니다. "
                 "bubblewrap은 'sudo apt-get install bubblewrap'으로 설치합니다.")
         return wanted
     for backend in BACKENDS:
@@ -221,13 +223,24 @@ class Sandbox:
                     out += ["--perms", "0755", "--dir", str(parent)]
             return out
 
+        bound = [Path("/usr"), Path("/etc")]
         for ro in _readonly_paths():
-            if any(ro == m or m in ro.parents for m in (Path("/usr"), Path("/etc"))):
+            if any(ro == m or m in ro.parents for m in bound):
                 continue
             args += mkdirs(ro) + ["--ro-bind", str(ro), str(ro)]
             made.add(ro)
+            bound.append(ro)
         for rw in writable:
             args += mkdirs(rw) + ["--bind", str(rw), str(rw)]
+            bound.append(rw)
+        # The grader reaches Python by the paths it was started with (`sys.executable`, the
+        # course's .pth entries); where those pass through a symbolic link (into /tmp, say,
+        # which is fresh in here), the same link is made in the sandbox.
+        for link, target in _links():
+            if link in made or any(b == link or b in link.parents for b in bound):
+                continue
+            args += mkdirs(link) + ["--symlink", target, str(link)]
+            made.add(link)
         args += ["--chdir", str(chdir)]
         if self.uid is not None:
             args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
@@ -251,6 +264,54 @@ class Sandbox:
         return ["unshare", *user, "--net", "--pid", "--ipc", "--uts", "--mount", "--fork",
                 "--kill-child", "--mount-proc", "sh", "-c", script, "sandbox", str(workdir),
                 str(sockdir), *hide, "--", *drop, *inner]
+
+
+def _links() -> list[tuple[Path, str]]:
+    """Symbolic links on the way to the interpreter, the venv, labkit and the import path."""
+    paths = [Path(sys.executable), Path(sys.prefix), Path(sys.base_prefix)]
+    spec = importlib.util.find_spec("labkit")
+    if spec and spec.submodule_search_locations:
+        paths += [Path(p) for p in spec.submodule_search_locations]
+    paths += [Path(p) for p in sys.path if p and os.path.isabs(p) and os.path.isdir(p)]
+    found: dict[Path, str] = {}
+    for path in paths:
+        current = Path("/")
+        for part in path.parts[1:]:
+            current = current / part
+            if current.is_symlink():
+                found.setdefault(current, os.readlink(current))
+                current = Path(os.path.realpath(current))
+    top = {Path("/") / t for t in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")}  # made above
+    return sorted((k, v) for k, v in found.items() if k not in top)
+
+
+def start_failure(log: Path) -> str | None:
+    """What a sandboxed kernel that died at start could not see, in Korean, from its stderr."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    patterns = [
+        (r"bwrap: execvp ([^:\n]+): No such file or directory", "실행 파일 {0}"),
+        (r"bwrap: Can't find source path ([^:\n]+)", "{0}"),
+        (r"can't open file '([^'\n]+)'", "파일 {0}"),
+        (r"No such file or directory: '([^'\n]+)'", "{0}"),
+        (r"ModuleNotFoundError: No module named '([^'\n]+)'", "Python 모듈 {0}"),
+    ]
+    import re
+
+    for pattern, what in patterns:
+        match = re.search(pattern, text)
+        if match:
+            thing = what.format(match.group(1))
+            return (f"[격리 환경] 커널이 시작하지 못했습니다: 격리 환경 안에서 {josa(thing, '이')} 보이지 않습니다. "
+                    "격리 환경에는 시스템 폴더, Python, .venv, labkit만 보이고 /tmp는 새로 만든 빈 폴더입니다. "
+                    "과정 폴더나 .venv가 심볼릭 링크를 거친다면 실제 경로(realpath)에서 실행하거나, "
+                    "--sandbox none 으로 격리 없이 채점하십시오.")
+    last = [l for l in text.splitlines() if l.strip()][-3:]
+    if last:
+        return "[격리 환경] 커널이 시작하지 못했습니다. 커널이 남긴 오류: " + " / ".join(last)[-400:]
+    return None
 
 
 def _readonly_paths() -> list[Path]:
@@ -321,7 +382,8 @@ class QuickReadyClient(AsyncKernelClient):
                         self._handle_kernel_info_reply(msg)
                         return
             if not await self._async_is_alive():
-                raise RuntimeError("Kernel died before replying to kernel_info")
+                why = getattr(self.parent, "start_failure", lambda: None)()
+                raise RuntimeError("Kernel died before replying to kernel_info" + (f"\n{why}" if why else ""))
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
@@ -352,6 +414,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = str(self._sock / "k")
         self.connection_file = str(self._sock / "kernel.json")
+
+    def start_failure(self) -> str | None:
+        """Why the kernel could not start in its sandbox, in Korean (read from its stderr)."""
+        log = getattr(self, "_log", None)
+        if log:
+            log.flush()
+        return start_failure(self._box / "kernel.log")
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         box: Sandbox = self.sandbox

@@ -24,8 +24,13 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Igno
                                     SaveAutoGrades)
 from traitlets.config import Config
 
+from labkit.korean import josa
+
 from .config import RELEASE_DIR, ROOT, SOURCE_DIR, WORK_DIR, Limits, course_config, nbgrader_api
-from .execute import KERNEL_DIED, NOT_RUN, TIMED_OUT, SafeExecute
+from .check_messages import failure_text, special_text
+from .exchange import exchange_root
+from .execute import SafeExecute
+from .inspection import inspects_frames
 from .intake import read_submission
 from .manual import answer_label, is_answer
 from .preprocessors import DropTestStderr, PinChecks, UnpinChecks
@@ -34,8 +39,6 @@ from .sandbox import make_private
 
 MAX_SUBMISSION_BYTES = 50 * 2**20
 CHECK_NAME = re.compile(r"""\bcheck\(\s*(?:f?["'])([^"'\n]+)["']""")
-CHECK_ERRORS = {"CheckFailed", "AssertionError"}
-CHECK_PREFIX = re.compile(r"^\[[^\]\n]{1,60}\] ")  # labkit.checks puts "[<check name>] " first
 
 
 @dataclass
@@ -210,12 +213,14 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
     for name in notebooks:
         path = submitted / f"{name}.ipynb"
         if not path.exists():
-            outcome.notes.append(Note("missing_notebook", f"{name}.ipynb 를 제출하지 않았습니다."))
+            outcome.notes.append(Note("missing_notebook", f"{josa(name + '.ipynb', '을')} 제출하지 않았습니다."))
             continue
         release = nbformat.read(root / RELEASE_DIR / task.lab / f"{name}.ipynb", as_version=4)
         intake = read_submission(path, release, task.lab, root=root)
         outcome.notes.extend(intake.notes)
         flagged |= intake.flagged
+        if intake.notebook is not None and _reads_frames(intake.notebook, release, outcome):
+            flagged = True
         if intake.refused:
             path.unlink()  # nbgrader scores a missing notebook 0
         else:
@@ -224,7 +229,7 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
     outcome.flagged = flagged
 
     limits = Limits(**task.limits) if task.limits else Limits()
-    hide = [root / SOURCE_DIR, root / WORK_DIR, ROOT / SOURCE_DIR, ROOT / WORK_DIR, tmp]
+    hide = [root / SOURCE_DIR, root / WORK_DIR, ROOT / SOURCE_DIR, ROOT / WORK_DIR, tmp, exchange_root()]
     SafeExecute.events = []
     DropTestStderr.dropped = []
     if runnable:
@@ -245,6 +250,19 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
         shutil.copytree(autograded, staging)
 
 
+def _reads_frames(nb, release, outcome: Outcome) -> bool:
+    """Flag answer code that reads its caller's frames or source (see `grader.inspection`)."""
+    locked = {c.metadata.get("nbgrader", {}).get("grade_id") for c in release.cells
+              if c.metadata.get("nbgrader", {}).get("locked")}
+    mine = [c.source for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade_id") not in locked]
+    found = inspects_frames(mine)
+    if found:
+        outcome.notes.append(Note("inspects_frames", "풀이 코드가 호출한 쪽의 프레임이나 소스 코드를 읽는 것 같아 강사가 직접 확인합니다 ("
+                                  + ", ".join(found[:5]) + ")."))
+    return bool(found)
+
+
 def _fix_notebook_names(submitted: Path, expected: list[str], outcome: Outcome) -> None:
     """An LMS or a browser renames files ("lab00 (1).ipynb"): accept a single notebook under another name."""
     present = sorted(p for p in submitted.glob("*.ipynb"))
@@ -253,7 +271,7 @@ def _fix_notebook_names(submitted: Path, expected: list[str], outcome: Outcome) 
     strays = [p for p in present if p.stem not in expected]
     if len(missing) == 1 and len(strays) == 1:
         strays[0].rename(submitted / f"{missing[0]}.ipynb")
-        outcome.notes.append(Note("renamed", f"{strays[0].name} 을(를) {missing[0]}.ipynb 로 보고 채점했습니다."))
+        outcome.notes.append(Note("renamed", f"{josa(strays[0].name, '을')} {josa(missing[0] + '.ipynb', '로')} 보고 채점했습니다."))
 
 
 def _zero(db: Path, task: Task) -> None:
@@ -280,29 +298,22 @@ def _label(source: str, grade_id: str) -> str:
     return grade_id
 
 
-def _message(cell: dict | None, hidden: bool, score: float | None, points: float) -> tuple[str, str]:
-    """Status and a learner-safe Korean message for one graded cell, from its outputs only."""
+def _message(cell: dict | None, source: str, hidden: bool, score: float | None, points: float,
+             limits: Limits) -> tuple[str, str]:
+    """Status and a learner-safe Korean message for one graded cell (see `grader.check_messages`)."""
     if score is None:
         return "manual", "강사가 직접 채점합니다."
     errors = [o for o in (cell or {}).get("outputs", []) if o.get("output_type") == "error"]
     if score >= points and not errors:
         return "passed", ""
-    for special, status in ((KERNEL_DIED, "kernel_died"), (NOT_RUN, "not_run"), (TIMED_OUT, "timeout")):
-        for o in errors:
-            if o.get("ename") == special:
-                return status, o.get("evalue", "")
     for o in errors:
-        ename, evalue = o.get("ename", ""), (o.get("evalue") or "").strip()
-        if ename in CHECK_ERRORS:
-            if evalue:
-                return "failed", CHECK_PREFIX.sub("", evalue, count=1)[:500]  # the label is shown beside it
-            return "failed", "숨겨진 테스트를 통과하지 못했습니다." if hidden else "점검을 통과하지 못했습니다."
-        if ename == "KeyboardInterrupt":
+        special = special_text(o.get("ename", ""), o.get("evalue", ""), limits)
+        if special:
+            return special
+    for o in errors:
+        if o.get("ename") == "KeyboardInterrupt":
             continue
-        if hidden:
-            # The value may quote the hidden test's data: show only the kind of error.
-            return "failed", f"숨겨진 테스트가 {ename} 오류로 끝났습니다. 과제 설명의 조건을 다시 확인하십시오."
-        return "failed", f"{ename}: {evalue}"[:500]
+        return "failed", failure_text(o.get("ename", ""), o.get("evalue", ""), source, hidden)
     if errors:
         return "failed", "실행이 중단되었습니다."
     if 0 < score < points:
@@ -371,7 +382,7 @@ def _read_back(db: Path, course: Path, task: Task, notebooks: list[str], outcome
                     status, message = ("manual", "강사가 읽고 채점합니다.") if score is None else ("blank", "답을 쓰지 않았습니다.")
                     label, kind = answer_label(release, g.name), "answer"
                 else:
-                    status, message = _message(cells.get(g.name), hidden, score, g.max_score)
+                    status, message = _message(cells.get(g.name), source, hidden, score, g.max_score, limits)
                     label, kind = _label(source, g.name), "test"
                 outcome.cells.append(CellResult(g.name, label, g.max_score, score, hidden, status, message, kind))
                 record["grades"][g.name] = {"auto_score": g.auto_score, "needs_manual_grade": g.auto_score is None}

@@ -1,4 +1,5 @@
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +33,19 @@ def fresh_course(released_lab00, tmp_path):
     return dest
 
 
+@pytest.fixture
+def own_tmpdir():
+    """A TMPDIR of this test's own, short enough for the kernels' Unix sockets (see grader.batch)."""
+    import tempfile
+
+    from grader.batch import MAX_TMPDIR
+
+    path = tempfile.mkdtemp(prefix="gt-", dir="/tmp")
+    assert len(path) <= MAX_TMPDIR
+    yield Path(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def require_bwrap():
     """Skip where bubblewrap is missing, unless CI demands the full sandbox."""
     import os
@@ -43,9 +57,23 @@ def require_bwrap():
 
 
 def pytest_configure(config):
+    # The exchange is outside the course (grader.exchange): every test run gets one of its own,
+    # never the machine's /srv/nbgrader/exchange or the user's.
+    import os
+    import tempfile
+
+    os.environ["COURSE_EXCHANGE"] = tempfile.mkdtemp(prefix="grader-test-exchange-")
     # nbgrader 0.9.6 on SQLAlchemy 2.1 warns on every gradebook access (grader/__init__.py
     # silences it at run time; pytest resets warning filters per test).
     config.addinivalue_line("filterwarnings", "ignore::sqlalchemy.exc.SAWarning")
+
+
+def pytest_unconfigure(config):
+    import os
+
+    exchange = os.environ.pop("COURSE_EXCHANGE", "")
+    if "grader-test-exchange-" in exchange:
+        shutil.rmtree(exchange, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

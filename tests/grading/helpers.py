@@ -76,11 +76,42 @@ PARTIAL_SCORES = {"check_1_1": 1, "check_1_2": 1, "check_2_1": 0, "check_2_2": 0
                   "check_3_1": 1, "check_3_2": 0, "check_3_3": 0}
 
 
-def hidden_test_lines() -> set[str]:
-    """Every line of lab00's hidden tests: none may reach a student."""
-    nb = nbformat.read(SOURCE, as_version=4)
-    lines = set()
-    for cell in nb.cells:
-        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
-            lines.update(l.strip() for l in block.splitlines() if len(l.strip()) > 8)
-    return lines
+def _hidden_blocks(lab: str) -> list[str]:
+    nb = nbformat.read(ROOT / "solutions" / lab / f"{lab}.ipynb", as_version=4)
+    return [block for cell in nb.cells
+            for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S)]
+
+
+def hidden_test_lines(lab: str = "lab00") -> set[str]:
+    """Every line of a lab's hidden tests: none may reach a student."""
+    return {l.strip() for block in _hidden_blocks(lab) for l in block.splitlines() if len(l.strip()) > 8}
+
+
+def hidden_test_inputs(lab: str = "lab00") -> set[str]:
+    """The hidden tests' own data (string literals the release does not show), check names and messages aside."""
+    import ast
+    import textwrap
+
+    release = (ROOT / "labs" / lab / f"{lab}.ipynb").read_text(encoding="utf-8")
+    found: set[str] = set()
+    shown: list[str] = []  # what the course writes for the learner: its check names and messages
+    for block in _hidden_blocks(lab):
+        tree = ast.parse(textwrap.dedent(block))
+        allowed: set[int] = set()  # constants inside check()/attempt() names and check messages
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in {"check", "attempt"}:
+                for arg in node.args[:1] + node.args[2:3] * (node.func.id == "check"):
+                    allowed.update(id(n) for n in ast.walk(arg))
+                    shown += [n.value for n in ast.walk(arg) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in allowed:
+                text = node.value.strip().splitlines()[0].strip() if node.value.strip() else ""
+                if len(text) >= 6 and text not in release and json_text(text) not in release:
+                    found.add(text)
+    return {t for t in found if not any(t in s for s in shown)}
+
+
+def json_text(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)[1:-1]

@@ -105,3 +105,128 @@ def listening_socket() -> socket.socket:
     server.listen(8)
     server.setblocking(False)
     return server
+
+
+# Answer code that reads the hidden test calling it and tries to get the text into the feedback.
+# `_the_test()` returns the source of the nearest calling cell that holds checks, found by
+# walking the frames (the leaks the review found: sys._getframe + linecache).
+LEAKER = '''import sys, linecache
+from labkit.checks import CheckFailed
+
+def _the_test():
+    mine = sys._getframe(0).f_code.co_filename
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        text = "".join(linecache.getlines(name))
+        if name != mine and "check(" in text:
+            return text[text.find("BEGIN HIDDEN"):] if "BEGIN HIDDEN" in text else text
+        frame = frame.f_back
+    return ""
+'''
+INSPECT_LEAKER = '''import inspect
+
+def _the_test():
+    for info in inspect.stack()[1:]:
+        try:
+            text = inspect.getsource(info.frame)
+        except (OSError, TypeError):
+            continue
+        if "check(" in text:
+            return text[text.find("BEGIN HIDDEN"):] if "BEGIN HIDDEN" in text else text
+    return ""
+'''
+OBFUSCATED_LEAKER = '''import sys
+_frame_of = getattr(sys, "_get" + "frame")
+_lines_of = getattr(__builtins__, "__im" + "port__")("line" + "cache")
+
+def _the_test():
+    frame = _frame_of(2)
+    while frame is not None:
+        text = "".join(getattr(_lines_of, "get" + "lines")(getattr(getattr(frame, "f_" + "code"), "co_" + "filename")))
+        if "check(" in text:
+            return text
+        frame = getattr(frame, "f_" + "back")
+    return ""
+'''
+TRACEBACK_LEAKER = '''import traceback
+
+def _the_test():
+    lines = [f.line or "" for f in traceback.extract_stack()[:-1]]
+    return " | ".join(lines[::-1])
+'''
+# How each leak tries to reach the feedback, given the text `t`.
+EMITS = {
+    "raise": "raise ValueError(t)",
+    "class_name": "raise type(t.replace(chr(10), ' ')[:400] or 'x', (Exception,), {})()",
+    "check_message": "raise CheckFailed('[2-2 다른 객체 읽기] ' + t)",
+}
+
+
+def _wrap_answers(nb, emit: str) -> None:
+    """After each lab00 answer, replace its function with one that leaks the caller's test."""
+    body = "\n    ".join(["t = _the_test()", emit])
+    insert_after(nb, "task2_solution", f"def read_text(bucket, key):\n    {body}")
+    insert_after(nb, "task3_solution", f"def list_keys(bucket, prefix=''):\n    {body}")
+
+
+def leak_submissions(course: Path, lab: str) -> dict[str, nbformat.NotebookNode]:
+    """Submissions of `lab` that try to put a hidden test's source or input into their feedback.
+
+    Each but `honest_bug` also reads frames or source, so each but that one must be flagged.
+    """
+    subs: dict[str, nbformat.NotebookNode] = {}
+    if lab == "lab00":
+        for how, emit in EMITS.items():
+            nb = insert_after(answered(course), "setup", LEAKER)
+            _wrap_answers(nb, emit)
+            subs[f"frames_{how}"] = nb
+        for name, leaker in (("inspect_stack", INSPECT_LEAKER), ("traceback_stack", TRACEBACK_LEAKER)):
+            nb = insert_after(answered(course), "setup", leaker)
+            _wrap_answers(nb, EMITS["raise"])
+            subs[name] = nb
+        # The same walk with every telling name computed at run time.
+        nb = insert_after(answered(course), "setup", OBFUSCATED_LEAKER)
+        _wrap_answers(nb, EMITS["raise"])
+        subs["obfuscated"] = nb
+        # A value the test compares: its __eq__ raises a check failure with the test's source, so
+        # the message is not wrapped by attempt().
+        nb = insert_after(answered(course), "setup", LEAKER + '''
+class _Sly(str):
+    def __eq__(self, other):
+        raise CheckFailed("[2-2 다른 객체 읽기] " + _the_test())
+    __hash__ = str.__hash__
+''')
+        insert_after(nb, "task2_solution", "def read_text(bucket, key):\n    return _Sly('')")
+        subs["sly_equality"] = nb
+        # IPython keeps every cell it ran in `In`: a later visible check interpolates what
+        # list_keys returns ({keys!r}), and the hidden test 2-2 ran before it.
+        nb = answered(course)
+        insert_after(nb, "task3_solution", "def list_keys(bucket, prefix=''):\n"
+                                           "    return [c[c.find('BEGIN HIDDEN'):] for c in In if 'BEGIN HIDDEN' in c]")
+        subs["input_history"] = nb
+        # An honest mistake: read_text opens the key as a local file, so FileNotFoundError names
+        # the key the hidden test 2-2 uses.
+        nb = answered(course)
+        insert_after(nb, "task2_solution", "def read_text(bucket, key):\n    return open(key, encoding='utf-8').read()")
+        subs["honest_bug"] = nb
+    else:
+        # lab01's hidden tests call requests and the offline cloud from the kernel: patch them.
+        for how in ("raise", "class_name"):
+            emit = EMITS[how]
+            patch = LEAKER + f'''
+import requests
+
+def _leaky(real):
+    def call(*args, **kwargs):
+        t = _the_test()
+        if "BEGIN HIDDEN" in t:
+            {emit}
+        return real(*args, **kwargs)
+    return call
+
+requests.post, requests.get = _leaky(requests.post), _leaky(requests.get)
+cloud.run_until_idle = _leaky(cloud.run_until_idle)
+'''
+            subs[f"frames_{how}"] = insert_after(answered(course, None, lab), "setup", patch)
+    return subs

@@ -22,6 +22,7 @@ from grader.worker import Task, grade
 
 from .conftest import TEST_LIMITS
 from .helpers import PARTIAL_SCORES, answered, partial_answers, put, release_notebook
+from .processes import kill_all, start_grader, wait_for_results, wait_until_gone
 
 
 def test_parallel_batch_grades_everyone_into_the_gradebook(fresh_course):
@@ -69,19 +70,6 @@ def test_a_failure_of_the_grader_is_recorded_not_raised_and_retried(fresh_course
     assert outcome.notes[0].code == "grader_error"
 
 
-def _orphaned_warm_servers() -> list[int]:
-    """Warm-kernel servers (and the kernels they forked) still running in a batch folder that is gone."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if b"warm-kernel server" in (proc / "cmdline").read_bytes() and \
-                    os.readlink(proc / "cwd").endswith(" (deleted)") and "grader-warm-" in os.readlink(proc / "cwd"):
-                found.append(int(proc.name))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
 def _start_with_sigint_ignored():
     # What a non-interactive shell does to a job it starts in the background (and some CI
     # runners to every job): Python then leaves SIGINT ignored. The grader once relied on the
@@ -89,35 +77,31 @@ def _start_with_sigint_ignored():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def test_ctrl_c_keeps_finished_grades_and_the_rerun_does_the_rest(fresh_course):
+def test_ctrl_c_keeps_finished_grades_and_the_rerun_does_the_rest(fresh_course, own_tmpdir):
     # Each submission takes a few seconds (a slow answer cell), so the grader cannot finish all
     # four between the first saved grade and the Ctrl-C, however fast the machine is.
     slow = answered(fresh_course, {"task1_solution": "import time\ntime.sleep(3)"})
     for i in range(4):
         put(fresh_course, f"s{i}", slow)
-    cmd = [sys.executable, "-m", "grader", "--root", str(fresh_course), "autograde", "lab00", "-j", "1", "--quiet",
-           "--cell-timeout", "6", "--notebook-timeout", "45"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_start_with_sigint_ignored)
-    results = fresh_course / "grader/work/results/lab00"
-    deadline = time.monotonic() + 120
-    while not (results.is_dir() and list(results.glob("*.json"))) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "다시 실행하면 남은 것만 채점합니다" in err
-    # Nothing outlived the interrupted grader: no temporary folder, no kernel (given a moment to die).
-    assert not list(Path(tempfile.gettempdir()).glob("grader-batch-*")), "batch folder left behind"
-    for _ in range(50):
-        cold = subprocess.run(["pgrep", "-f", "ipykernel_launcher.*grader-batch-"], capture_output=True).returncode != 1
-        if not cold and not _orphaned_warm_servers():
-            break
-        time.sleep(0.1)
-    else:
-        raise AssertionError("a kernel or a warm-kernel server outlived the interrupted grader")
+    # Its own TMPDIR: what earlier runs (or other graders on this machine) left in the system's
+    # temporary folder is not this test's business.
+    tmpdir = own_tmpdir
+    proc = start_grader(fresh_course, tmpdir, "lab00", "-j", "1", "--quiet", "--cell-timeout", "6",
+                        "--notebook-timeout", "45", preexec_fn=_start_with_sigint_ignored)
+    try:
+        wait_for_results(fresh_course, "lab00")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "다시 실행하면 남은 것만 채점합니다" in err
+        # Nothing outlived the interrupted grader: no temporary folder, no kernel (given a moment to die).
+        assert not list(tmpdir.glob("grader-batch-*")), "batch folder left behind"
+        assert wait_until_gone(str(tmpdir)) == [], "a kernel or a warm-kernel server outlived the interrupted grader"
+    finally:
+        kill_all(str(tmpdir))
     saved = ResultStore(fresh_course).all("lab00")
     assert 1 <= len(saved) < 4
+    assert all(o.status == GRADED for o in saved), [o.error[-2000:] for o in saved]
     # No finished grade lost: each saved result is in the gradebook with its executed notebook.
     assert set(scores(fresh_course, "lab00")) >= {o.student for o in saved}
     assert all(o.status == GRADED for o in saved)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -102,7 +103,7 @@ def test_exchange_release_submit_collect(fresh_course, tmp_path, monkeypatch):
 
     assert len(autograde_all("lab00", fresh_course, limits=TEST_LIMITS, progress=False).graded) == 2
     assert main(["--root", str(fresh_course), "feedback", "lab00", "--exchange"]) == 0
-    returned = list((fresh_course / "grader/work/exchange").rglob("feedback/*.html"))
+    returned = list(Path(course_config(fresh_course).Exchange.root).rglob("feedback/*.html"))
     assert len(returned) == 2 and "0 / 7점" in returned[0].read_text(encoding="utf-8")
 
 
