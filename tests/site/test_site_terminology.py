@@ -40,9 +40,7 @@ def test_lab_notebooks_use_preferred_terms() -> None:
     from workshop.glossary import check_notebooks
 
     terms = load_glossary(DOCS / "glossary.yml")
-    # The prose rules (진짜, spaced particles after bold) still hit lab00/lab01 Markdown cells that
-    # lab-content rewrites for issue 11; turn `style` on once those cells are fixed.
-    violations = check_notebooks(DOCS.parent / "solutions", terms, style=False)
+    violations = check_notebooks(DOCS.parent / "solutions", terms, style=True)
     assert not violations, "실습 노트북 용어 표기 검사 실패:\n" + "\n".join(map(str, violations))
 
 
