@@ -24,8 +24,10 @@ What each patch is for:
 - `moto.sqs.models.unix_time(_millis)` and `moto.logs.models.utcnow` / `unix_time_millis`: read
   the runtime's clock, so visibility timeouts expire and log timestamps move when a lab advances
   time.
-- `SQSBackend.send_message`: every FIFO message gets an increasing 20-digit SequenceNumber (moto
-  gives a random one, and only to messages sent with an explicit MessageDeduplicationId).
+- SQS queues (`sqs_queues.install`): receive, delete and send at a cost per message that does
+  not grow with the queue (moto scans the queue several times per message), FIFO message groups
+  returned in order after a visibility timeout (moto reorders them), and an increasing 20-digit
+  SequenceNumber on every FIFO message.
 - Event sources, each patched by its own module's `install()` (the PATCHES entries are grouped
   by module): stream records on the runtime's clock and region, stream labels in milliseconds
   and 56-digit Kinesis sequence numbers (`_install_streams`, for streams.py); S3's `send_event`
@@ -42,8 +44,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.abc
-import itertools
-import random
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, Callable
@@ -75,10 +75,31 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.sqs.models", "Queue._messages"),  # instance attribute
     ("moto.sqs.models", "Message.visible_at"),  # instance attribute
     ("moto.sqs.models", "Message.delayed_until"),  # instance attribute
-    ("moto.sqs.models", "SQSBackend.send_message"),
     ("moto.sqs.models", "SQSBackend.get_queue"),
+    # sqs_queues.py
+    ("moto.sqs.models", "SQSBackend.send_message"),
+    ("moto.sqs.models", "SQSBackend._validate_message"),
+    ("moto.sqs.models", "SQSBackend.receive_message"),
+    ("moto.sqs.models", "SQSBackend.is_message_valid_based_on_retention_period"),
+    ("moto.sqs.models", "Queue.add_message"),
+    ("moto.sqs.models", "Queue.delete_message"),
+    ("moto.sqs.models", "Queue.pending_messages"),
+    ("moto.sqs.models", "Queue.deleted_messages"),  # instance attribute
+    ("moto.sqs.models", "Queue._messages_lock"),  # instance attribute
+    ("moto.sqs.models", "Queue.dead_letter_queue"),  # instance attribute
+    ("moto.sqs.models", "Queue.wait_for_messages"),
     ("moto.sqs.models", "Queue.fifo_queue"),  # instance attribute
+    ("moto.sqs.models", "Message"),
+    ("moto.sqs.models", "Message.mark_received"),
+    ("moto.sqs.models", "Message.all_receipt_handles"),
     ("moto.sqs.models", "Message.sequence_number"),  # instance attribute
+    ("moto.sqs.models", "Message.group_id"),  # instance attribute
+    ("moto.sqs.models", "_filter_message_attributes"),
+    ("moto.sqs.models", "generate_receipt_handle"),
+    ("moto.sqs.models", "MAXIMUM_MESSAGE_DELAY"),
+    ("moto.sqs.models", "DEDUPLICATION_TIME_IN_SECONDS"),
+    ("moto.sqs.models", "MissingParameter"),
+    ("moto.sqs.models", "InvalidParameterValue"),
     ("moto.logs.models", "utcnow"),
     ("moto.logs.models", "unix_time_millis"),
     ("moto.logs.models", "logs_backends"),
@@ -157,7 +178,8 @@ PATCHES: tuple[tuple[str, str], ...] = (
 
 _INSTANCE_ATTRS = {
     "lambda_event_source_mappings", "_messages", "visible_at", "delayed_until", "items", "records",
-    "latest_stream_label", "fifo_queue", "sequence_number",
+    "latest_stream_label", "fifo_queue", "sequence_number", "deleted_messages", "_messages_lock",
+    "dead_letter_queue", "group_id",
     "_filter_policy_matcher", "scheduled_expression", "binaryMediaTypes",
 }
 
@@ -219,7 +241,7 @@ def install(cloud: "LocalCloud") -> None:
     from moto.awslambda import responses as lambda_responses
     from moto.core.exceptions import JsonRESTError
 
-    from . import filtering
+    from . import filtering, sqs_queues
     from .errors import RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
     if _saved:
@@ -250,19 +272,6 @@ def install(cloud: "LocalCloud") -> None:
         return ((delta.days * 86400) + (delta.seconds + (delta.microseconds / 1e6))) * 1000.0
 
     _set(logs_models, "unix_time_millis", logs_unix_time_millis)
-
-    # ---- FIFO sequence numbers: moto gives one only to a message sent with an explicit
-    # MessageDeduplicationId, and a random one; AWS numbers every FIFO message, increasingly.
-    original_send_message = sqs_models.SQSBackend.send_message
-    fifo_sequence = itertools.count(10_000_000_000_000_000_000 + random.randrange(10**18) * 8, FIFO_SEQUENCE_STEP)
-
-    def send_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
-        message = original_send_message(self, queue_name, *args, **kwargs)
-        if self.get_queue(queue_name).fifo_queue:
-            message.sequence_number = str(next(fifo_sequence))  # 20 digits, as AWS's
-        return message
-
-    _set(sqs_models.SQSBackend, "send_message", send_message)
 
     # ---- dead-letter config, which moto drops
     original_init = LambdaFunction.__init__
@@ -407,6 +416,7 @@ def install(cloud: "LocalCloud") -> None:
 
     _set(lambda_models.LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
 
+    sqs_queues.install(_set)
     _install_streams(cloud)
     cloud.s3_notifications.install(_set)
     cloud.sns_delivery.install(_set)
@@ -478,7 +488,6 @@ def _install_streams(cloud: "LocalCloud") -> None:
     _set(kinesis_models.Shard, "put_record", put_record)
 
 
-FIFO_SEQUENCE_STEP = 65_536  # far apart, as AWS's FIFO sequence numbers are
 KINESIS_SEQUENCE_STEP = 2**90 + 7_919  # ~1.2e27: consecutive AWS sequence numbers differ from the 28th digit on
 
 
