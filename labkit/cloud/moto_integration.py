@@ -151,6 +151,7 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.scheduler.models", "scheduler_backends"),
     # apigateway.py
     ("moto.apigateway.models", "RestAPI.update_integration_mocks"),
+    ("moto.apigateway.models", "RestAPI.apply_patch_operations"),
     ("moto.apigateway.models", "apigateway_backends"),
     ("moto.apigatewayv2.models", "apigatewayv2_backends"),
     ("moto.apigatewayv2.responses", "ApiGatewayV2Response.create_api"),
