@@ -18,7 +18,8 @@ What each patch is for:
 - `LambdaBackend.create_event_source_mapping`: detach SQS, DynamoDB Streams and Kinesis mappings
   from moto's synchronous delivery inside each write, so the runtime's pollers are the only
   consumers (and register a stream mapping's starting position). With
-  `update_event_source_mapping`: reject FilterCriteria as Lambda does (filtering.py).
+  `update_event_source_mapping`: reject FilterCriteria (filtering.py) and configurations
+  (mapping_rules.py) as Lambda does.
 - `LambdaFunction.__init__` / `update_configuration` / `get_configuration`: keep
   `DeadLetterConfig`, which moto drops.
 - `moto.sqs.models.unix_time(_millis)` and `moto.logs.models.utcnow` / `unix_time_millis`: read
@@ -66,6 +67,9 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.awslambda.models", "LambdaBackend.create_event_source_mapping"),
     ("moto.awslambda.models", "LambdaBackend.update_event_source_mapping"),
     ("moto.awslambda.models", "lambda_backends"),
+    ("moto.awslambda.models", "LambdaBackend.get_function"),
+    ("moto.awslambda.exceptions", "InvalidParameterValueException"),
+    ("moto.sqs.models", "Queue.visibility_timeout"),  # instance attribute
     ("moto.awslambda.responses", "LambdaResponse.invoke"),
     ("moto.awslambda.responses", "LambdaResponse._enrich_response"),  # inherited from BaseResponse
     ("moto.sqs.models", "unix_time"),
@@ -180,7 +184,7 @@ PATCHES: tuple[tuple[str, str], ...] = (
 _INSTANCE_ATTRS = {
     "lambda_event_source_mappings", "_messages", "visible_at", "delayed_until", "items", "records",
     "latest_stream_label", "fifo_queue", "sequence_number", "deleted_messages", "_messages_lock",
-    "dead_letter_queue", "group_id",
+    "dead_letter_queue", "group_id", "visibility_timeout",
     "_filter_policy_matcher", "scheduled_expression", "binaryMediaTypes",
 }
 
@@ -242,7 +246,7 @@ def install(cloud: "LocalCloud") -> None:
     from moto.awslambda import responses as lambda_responses
     from moto.core.exceptions import JsonRESTError
 
-    from . import filtering, sqs_queues
+    from . import filtering, mapping_rules, sqs_queues
     from .errors import RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
     if _saved:
@@ -395,7 +399,9 @@ def install(cloud: "LocalCloud") -> None:
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         _check_filters(spec, spec.get("EventSourceArn", ""))
-        esm = original_create_esm(self, spec)
+        if spec.get("EventSourceArn") and spec.get("FunctionName"):
+            mapping_rules.check(self, spec["EventSourceArn"], spec)
+        esm = mapping_rules.client_errors(lambda: original_create_esm(self, spec))
         service = esm.event_source_arn.split(":")[2]
         if service == "sqs":
             sqs_backend = sqs_models.sqs_backends[self.account_id][self.region_name]
@@ -413,7 +419,8 @@ def install(cloud: "LocalCloud") -> None:
         esm = self.get_event_source_mapping(uuid)
         if esm is not None:
             _check_filters(spec, esm.event_source_arn)
-        return original_update_esm(self, uuid, spec)
+            mapping_rules.check(self, esm.event_source_arn, spec, esm)
+        return mapping_rules.client_errors(lambda: original_update_esm(self, uuid, spec))
 
     _set(lambda_models.LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
 
