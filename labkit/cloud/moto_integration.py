@@ -98,6 +98,9 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.sqs.models", "Message.all_receipt_handles"),
     ("moto.sqs.models", "Message.sequence_number"),  # instance attribute
     ("moto.sqs.models", "Message.group_id"),  # instance attribute
+    ("moto.sqs.models", "Message.body_md5"),
+    ("moto.sqs.models", "Message.attribute_md5"),
+    ("moto.sqs.models", "SQSBackend.delete_message_batch"),
     ("moto.sqs.models", "_filter_message_attributes"),
     ("moto.sqs.models", "generate_receipt_handle"),
     ("moto.sqs.models", "MAXIMUM_MESSAGE_DELAY"),
