@@ -64,6 +64,25 @@ def test_receive_delete_and_send_do_not_walk_the_whole_queue(cloud: LocalCloud, 
     assert len(queue._messages) == 1_000 - 50 + 20
 
 
+def test_the_poller_walks_each_message_once_while_draining(cloud: LocalCloud, code_dir, monkeypatch) -> None:
+    from moto.sqs.models import Queue
+
+    sqs, lam = cloud.client("sqs"), cloud.client("lambda")
+    url = sqs.create_queue(QueueName="burst")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    cloud.deploy(code_dir(app="def handler(event, context):\n    return None\n"), name="worker")
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker", BatchSize=10)
+    _fill(sqs, url, 500)
+    queue = _queue(cloud, "burst")
+    queue._messages = CountingList(queue._messages)
+    scans = []
+    attributes = Queue.attributes
+    monkeypatch.setattr(Queue, "attributes", property(lambda self: scans.append(1) or attributes.fget(self)))
+    assert cloud.run_until_idle() == 50
+    assert queue._messages.walked == 500 and scans == []  # moto: 50 receives x 500 messages, and more
+    assert len(queue._messages) == 0
+
+
 def test_get_queue_attributes_still_counts_messages(cloud: LocalCloud) -> None:
     sqs = cloud.client("sqs")
     url = sqs.create_queue(QueueName="counted", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
