@@ -61,7 +61,7 @@ def check(backend: Any, source_arn: str, spec: dict[str, Any], current: Any = No
         if not fifo and batch is not None and int(batch) > 10 and not window:
             raise _error(
                 "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
-                f"BatchSize를 {batch}(10보다 큰 값)로 하려면 MaximumBatchingWindowInSeconds를 1 이상으로 함께 지정하십시오.",
+                f"BatchSize를 10보다 크게({batch}) 정하려면 MaximumBatchingWindowInSeconds를 1 이상으로 함께 지정하십시오.",
             )
         queue = _queue(backend.account_id, backend.region_name, source_arn)
         name = spec.get("FunctionName") or (current.function_arn if current is not None else None)
