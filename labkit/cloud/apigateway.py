@@ -52,6 +52,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from ..korean import josa
 from .errors import CloudUsageError, TooManyRequestsException
 
 if TYPE_CHECKING:
@@ -283,7 +284,7 @@ class ApiGateway:
             rest = apigateway_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
             if rest is not None:
                 return "rest", rest
-        raise CloudUsageError(f"API {api_id}을(를) 찾을 수 없습니다. create_rest_api 또는 apigatewayv2 create_api가 돌려준 id를 쓰십시오.")
+        raise CloudUsageError(f"API {josa(api_id, '을')} 찾을 수 없습니다. create_rest_api 또는 apigatewayv2 create_api가 돌려준 id를 쓰십시오.")
 
     def _default_stage(self, kind: str, api: Any, stage: str | None) -> str:
         stages = list(api.stages)
