@@ -96,6 +96,8 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.sqs.models", "Message"),
     ("moto.sqs.models", "Message.mark_received"),
     ("moto.sqs.models", "Message.all_receipt_handles"),
+    ("moto.sqs.models", "Message._old_receipt_handles"),  # instance attribute
+    ("moto.sqs.models", "Message.instances_tracked"),  # moto's registry of every model instance
     ("moto.sqs.models", "Message.sequence_number"),  # instance attribute
     ("moto.sqs.models", "Message.group_id"),  # instance attribute
     ("moto.sqs.models", "Message.body_md5"),
@@ -191,7 +193,7 @@ PATCHES: tuple[tuple[str, str], ...] = (
 _INSTANCE_ATTRS = {
     "lambda_event_source_mappings", "_messages", "visible_at", "delayed_until", "items", "records",
     "latest_stream_label", "fifo_queue", "sequence_number", "deleted_messages", "_messages_lock",
-    "dead_letter_queue", "group_id", "visibility_timeout",
+    "dead_letter_queue", "group_id", "visibility_timeout", "_old_receipt_handles",
     "_filter_policy_matcher", "scheduled_expression", "binaryMediaTypes",
 }
 

@@ -18,6 +18,10 @@ ones come back behind it. SQS returns a group's messages in order and locks the 
 of them is in flight ("no more messages for the same message group ID are returned unless you
 delete the message or it becomes visible"). `_take` does that.
 
+Receiving hands back a shallow copy of each message, not moto's deep copy (see `_take`), and
+messages are not kept in moto's instance registry (`_untracked`): moto's dashboard does not list
+them.
+
 Retention: a message older than the queue's MessageRetentionPeriod is deleted, as SQS does
 (moto marked it received, kept it in flight and ended the receive there).
 """
@@ -28,7 +32,6 @@ import hashlib
 import itertools
 import random
 import string
-from copy import deepcopy
 from typing import Any, Callable
 
 __all__ = ["install", "FIFO_SEQUENCE_STEP", "RECEIPTS"]
@@ -48,6 +51,14 @@ def _forget(queue: Any, message: Any) -> None:
     receipts = _receipts(queue)
     for handle in message.all_receipt_handles:
         receipts.pop(handle, None)
+
+
+def _untracked(cls: type) -> Any:
+    """An instance of a moto model that moto does not keep: BaseModel.__new__ appends every
+    instance (copies too) to `cls.instances_tracked` for moto's dashboard until the mock stops, so
+    each message ever sent or received stayed alive and every full garbage collection walked all
+    of them: the cost of a receive grew with how many messages had gone through."""
+    return object.__new__(cls)
 
 
 def _take(backend: Any, queue: Any, queue_name: str, count: int, visibility_timeout: int | None, names: list[str]) -> list[Any]:
@@ -81,7 +92,12 @@ def _take(backend: Any, queue: Any, queue_name: str, count: int, visibility_time
         pending.add(message)
         message.mark_received(visibility_timeout=visibility_timeout)
         receipts[message.receipt_handle] = message
-        copy = deepcopy(message)  # the caller's copy: filtering its attributes leaves the message whole
+        # The caller's copy (moto deep-copies): the attribute filter rebinds message_attributes on
+        # it, and the one list that later receives mutate is copied; a deep copy of every received
+        # message was most of a receive's cost and garbage.
+        copy = _untracked(type(message))
+        copy.__dict__.update(message.__dict__)
+        copy._old_receipt_handles = list(message._old_receipt_handles)
         sqs_models._filter_message_attributes(copy, names)
         result.append(copy)
         if len(result) >= count:
@@ -194,7 +210,8 @@ def install(set_: Callable[[Any, str, Any], None]) -> None:
             deduplication_id=deduplication_id, group_id=group_id, validate_group_id=validate_group_id,
         )
         delay = int(delay_seconds) if delay_seconds is not None else queue.delay_seconds
-        message = sqs_models.Message(str(mock_random.uuid4()), message_body, system_attributes)
+        message = _untracked(sqs_models.Message)
+        message.__init__(str(mock_random.uuid4()), message_body, system_attributes)
         if content_based(queue):
             message.deduplication_id = hashlib.sha256(message_body.encode("utf-8")).hexdigest()
         if deduplication_id is not None:

@@ -83,6 +83,31 @@ def test_the_poller_walks_each_message_once_while_draining(cloud: LocalCloud, co
     assert len(queue._messages) == 0
 
 
+def test_messages_and_their_received_copies_are_not_kept_after_delete(cloud: LocalCloud) -> None:
+    # moto's BaseModel keeps every instance it creates (deep copies made by each receive too) in
+    # Message.instances_tracked until the mock stops: a long lab kept every message alive, and
+    # each full garbage collection walked them all.
+    import gc
+    import weakref
+
+    from moto.sqs.models import Message
+
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName="gone")["QueueUrl"]
+    tracked = len(Message.instances_tracked)
+    _fill(sqs, url, 20)
+    queue = _queue(cloud, "gone")
+    refs = [weakref.ref(m) for m in queue._messages]
+    for _ in range(2):
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+        )
+    gc.collect()
+    assert len(Message.instances_tracked) == tracked
+    assert [r for r in refs if r() is not None] == []
+
+
 def test_get_queue_attributes_still_counts_messages(cloud: LocalCloud) -> None:
     sqs = cloud.client("sqs")
     url = sqs.create_queue(QueueName="counted", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
