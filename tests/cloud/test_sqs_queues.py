@@ -22,6 +22,23 @@ class CountingList(list):
             yield item
 
 
+@pytest.fixture
+def attribute_scans(monkeypatch) -> list:
+    """One entry per recomputation of a queue's attributes (each counts the queue's messages)."""
+    from moto.sqs.models import Queue
+
+    scans: list = []
+    attributes = Queue.attributes
+    monkeypatch.setattr(Queue, "attributes", property(lambda self: scans.append(1) or attributes.fget(self)))
+    return scans
+
+
+def _counted(cloud: LocalCloud, name: str) -> CountingList:
+    queue = _queue(cloud, name)
+    queue._messages = CountingList(queue._messages)
+    return queue._messages
+
+
 def _queue(cloud: LocalCloud, name: str):
     from moto.sqs.models import sqs_backends
 
@@ -35,20 +52,15 @@ def _fill(sqs, url: str, n: int, **extra) -> None:
         )
 
 
-def test_receive_delete_and_send_do_not_walk_the_whole_queue(cloud: LocalCloud, monkeypatch) -> None:
+def test_receive_delete_and_send_do_not_walk_the_whole_queue(cloud: LocalCloud, attribute_scans) -> None:
     # moto recomputed every queue attribute (message counts: a scan of the queue) for each
     # message received and sent, and listed every visible message to take ten: draining 2,000
     # messages took minutes. Walking only the messages taken keeps the cost flat in depth.
-    from moto.sqs.models import Queue
-
     sqs = cloud.client("sqs")
     url = sqs.create_queue(QueueName="deep")["QueueUrl"]
     _fill(sqs, url, 1_000)
-    queue = _queue(cloud, "deep")
-    queue._messages = CountingList(queue._messages)
-    scans = []
-    attributes = Queue.attributes
-    monkeypatch.setattr(Queue, "attributes", property(lambda self: scans.append(1) or attributes.fget(self)))
+    messages_walked = _counted(cloud, "deep")
+    attribute_scans.clear()  # from here on: receives, deletes and sends only
 
     for _ in range(5):
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
@@ -58,29 +70,25 @@ def test_receive_delete_and_send_do_not_walk_the_whole_queue(cloud: LocalCloud, 
         )
     _fill(sqs, url, 20)
 
-    assert queue._messages.walked <= 5 * 10, queue._messages.walked  # the 50 messages taken, not 5 x 1,000
-    assert scans == []  # no attribute recomputation per message
+    assert messages_walked.walked <= 5 * 10, messages_walked.walked  # the 50 messages taken, not 5 x 1,000
+    assert attribute_scans == []  # no attribute recomputation per message
+    queue = _queue(cloud, "deep")
     assert [m.body for m in queue._messages[:2]] == ["m50", "m51"]  # the first 50 are gone, in order
     assert len(queue._messages) == 1_000 - 50 + 20
 
 
-def test_the_poller_walks_each_message_once_while_draining(cloud: LocalCloud, code_dir, monkeypatch) -> None:
-    from moto.sqs.models import Queue
-
+def test_the_poller_walks_each_message_once_while_draining(cloud: LocalCloud, code_dir, attribute_scans) -> None:
     sqs, lam = cloud.client("sqs"), cloud.client("lambda")
     url = sqs.create_queue(QueueName="burst")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     cloud.deploy(code_dir(app="def handler(event, context):\n    return None\n"), name="worker")
     lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker", BatchSize=10)
     _fill(sqs, url, 500)
-    queue = _queue(cloud, "burst")
-    queue._messages = CountingList(queue._messages)
-    scans = []
-    attributes = Queue.attributes
-    monkeypatch.setattr(Queue, "attributes", property(lambda self: scans.append(1) or attributes.fget(self)))
+    messages_walked = _counted(cloud, "burst")
+    attribute_scans.clear()  # GetQueueAttributes(QueueArn) above counted; the drain must not
     assert cloud.run_until_idle() == 50
-    assert queue._messages.walked == 500 and scans == []  # moto: 50 receives x 500 messages, and more
-    assert len(queue._messages) == 0
+    assert messages_walked.walked == 500 and attribute_scans == []  # moto: 50 receives x 500 messages, and more
+    assert len(_queue(cloud, "burst")._messages) == 0
 
 
 def test_messages_and_their_received_copies_are_not_kept_after_delete(cloud: LocalCloud) -> None:
