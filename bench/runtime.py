@@ -17,6 +17,11 @@ Prints, each against its target:
   which holds the local cloud, would make it slower than a learner would see. It is measured in
   rounds that alternate with our in-process warm invoke, so that both see the same load. Its CLI
   starts an interpreter per invocation.
+- SQS -> Lambda delivery with 100, 1,000 and 10,000 messages queued (BatchSize 10, trivial handler,
+  warm): messages per second through the poller (send the messages, then time run_until_idle),
+  beside the send rate at that depth (SendMessageBatch through boto3: the last 100 sends for this
+  runtime, the last 20 for stock moto 5.2.5 with no labkit patch, whose send scans the queue per
+  message; its queue is filled directly, which its own send would take many minutes to do).
 Each figure is given as median and p90: over single runs for processes, over batches of calls for
 warm invokes (a sample is the mean of one batch). Figures depend on the machine and on what else
 runs on it (the load average is printed before and after). Not a test.
@@ -178,6 +183,74 @@ def interleaved(ours: Callable[[], Any], batch: int, batches: int, calls: int, r
     return Figure.of(mine), {f"call() {variant}": Figure.of(samples) for variant, samples in theirs.items()}
 
 
+# --------------------------------------------------------------------------- SQS
+
+SQS_DEPTHS = (100, 1_000, 10_000)
+
+
+def fill_queue(sqs: Any, url: str, n: int) -> float:
+    """Send `n` messages in batches of 10; returns messages per second."""
+    started = time.perf_counter()
+    for start in range(0, n, 10):
+        sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{start + i}"} for i in range(min(10, n - start))]
+        )
+    return n / (time.perf_counter() - started)
+
+
+SEND_SAMPLE = 100  # the send rate at a depth: the sends that bring the queue from depth - 100 to depth
+
+
+def sqs_delivery(cloud: LocalCloud, code: Path, reps: dict[int, int]) -> dict[int, tuple[Figure, Figure]]:
+    """Per depth: (delivery rate, send rate), messages per second, over `reps[depth]` fills."""
+    sqs, lam = cloud.client("sqs"), cloud.client("lambda")
+    url = sqs.create_queue(QueueName="bench-depth")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    cloud.deploy(code, name="sqs-consumer")
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="sqs-consumer", BatchSize=10)
+    fill_queue(sqs, url, 10)
+    cloud.run_until_idle()  # the cold start and the poller's first look at the mapping, untimed
+    out = {}
+    for depth, n in reps.items():
+        delivered, sent = [], []
+        for _ in range(n):
+            fill_queue(sqs, url, depth - SEND_SAMPLE)
+            sent.append(fill_queue(sqs, url, SEND_SAMPLE))
+            started = time.perf_counter()
+            cloud.run_until_idle()
+            delivered.append(depth / (time.perf_counter() - started))
+        # for a rate the slow tail is the low decile: it is the p90 of the time per message
+        out[depth] = (Figure(statistics.median(delivered), pct(delivered, 0.1)), Figure.of(sent))
+    return out
+
+
+def stock_moto_send(depths: tuple[int, ...], sends: int = 20) -> dict[int, float]:
+    """Send rate of stock moto (no LocalCloud, so no labkit patch) at each depth: the queue gets
+    depth - `sends` messages straight into moto's model, then `sends` are sent through boto3
+    (few: at 10,000 queued, each stock send takes a large fraction of a second)."""
+    from unittest import mock
+
+    import boto3
+    from moto import mock_aws
+
+    from labkit.cloud.credentials import fake_aws_environment
+
+    rates = {}
+    with mock.patch.dict(os.environ, fake_aws_environment("ap-northeast-2")), mock_aws():
+        from moto.sqs.models import Message, sqs_backends
+
+        sqs = boto3.client("sqs", region_name="ap-northeast-2")
+        for depth in depths:
+            url = sqs.create_queue(QueueName=f"stock-{depth}")["QueueUrl"]
+            queue = sqs_backends["123456789012"]["ap-northeast-2"].queues[f"stock-{depth}"]
+            for i in range(depth - sends):
+                message = Message(f"prefill-{i}", f"m{i}")
+                message.mark_sent()
+                queue._messages.append(message)
+            rates[depth] = fill_queue(sqs, url, sends)
+    return rates
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -243,6 +316,9 @@ def main() -> None:
                 round_trip[mode] = per_call_us(lambda: inst.run(payload, context, capture), batch, batches)
                 capture.events.clear()
 
+            # ---- SQS -> Lambda at three queue depths
+            sqs_rates = sqs_delivery(cloud, trivial, {100: reps // 2, 1_000: max(2, reps // 10), 10_000: 1})
+
             # ---- the peer, interleaved with the default (inprocess) warm invoke
             peer: dict[str, Figure] | None = None
             if peer_available():
@@ -253,6 +329,7 @@ def main() -> None:
                 cli = peer_cli_ms(work, max(5, reps // 3))
                 if cli is not None:
                     peer = {"CLI": cli, **peer}
+        stock_send = stock_moto_send(SQS_DEPTHS)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -284,6 +361,21 @@ def main() -> None:
     row("  back to back (no spare ready, each restore forks)", back_to_back_ms, "ms")
     row("  Billed Restore Duration (after-restore part)", billed_restore, "ms")
     print(f"{'  the template INIT it replaces (INIT_REPORT)':60} {template_init_ms:9.2f}           ms")
+    print()
+    print(f"{'SQS -> Lambda, BatchSize 10, msg/s (p90: the slow tail)':60} {'median':>9} {'p90':>9}"
+          "      target | send msg/s at that depth: this runtime; stock moto")
+    shallow = sqs_rates[SQS_DEPTHS[0]][0].median
+    for depth in SQS_DEPTHS:
+        delivered, sent = sqs_rates[depth]
+        target = f">= 1000: {verdict(delivered.median >= 1000)}"
+        if depth == SQS_DEPTHS[-1]:
+            slower = 1 - delivered.median / shallow
+            compared = f"{slower:.0%} slower" if slower > 0 else f"{-slower:.0%} faster"
+            target += f"; {compared} than at {SQS_DEPTHS[0]:,} (<= 20% slower): {verdict(slower <= 0.20)}"
+        print(
+            f"{f'  {depth:,} messages queued':60} {delivered.median:9.0f} {delivered.p90:9.0f}"
+            f" msg/s {target} | {sent.median:.0f}; {stock_send[depth]:.0f}"
+        )
     print()
     if peer is None:
         print(

@@ -24,7 +24,8 @@ What API Gateway does with a Lambda proxy integration, and so what this does:
 - invokes the function synchronously and turns its answer into the HTTP response: a proxy
   response object (statusCode, headers, multiValueHeaders, cookies, body, isBase64Encoded), or,
   for payload 2.0, any other JSON value as a 200 `application/json` body. A function error or a
-  malformed proxy response is a 502 `{"message": "Internal server error"}`; a throttle a 429.
+  malformed proxy response is, on a REST API, a 502 `{"message": "Internal server error"}` and,
+  on an HTTP API, a 500 `{"message": "Internal Server Error"}`; a throttle a 429.
 Two ways in, both through `handle()`:
 - in-process: moto's `responses` mock routes every `requests` call to an execute-api URL here
   (moto's own router cannot invoke Lambda proxies and is switched off);
@@ -33,7 +34,9 @@ Two ways in, both through `handle()`:
   with a generator) arrive whole, and a body over API Gateway's 10 MB quota is answered 413.
 Only Lambda proxy integrations run (AWS_PROXY); other integration types answer 500 with a Korean
 explanation. Authorizers, API keys, usage plans, request validation and mapping templates are
-not applied. binaryMediaTypes given to create_rest_api are kept (moto drops them). HTTP API quick create (`create_api(..., Target=fn_arn)`) makes the $default route,
+not applied. binaryMediaTypes given to create_rest_api are kept (moto drops them), and
+update_rest_api's add/remove/replace of `/binaryMediaTypes/image~1png` work on the type named in
+the path (moto adds the operation's empty value). HTTP API quick create (`create_api(..., Target=fn_arn)`) makes the $default route,
 integration and auto-deployed stage, as AWS does (moto ignores Target).
 """
 
@@ -50,6 +53,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from ..korean import josa
 from .errors import CloudUsageError, TooManyRequestsException
 
 if TYPE_CHECKING:
@@ -60,7 +64,11 @@ __all__ = ["ApiGateway", "ApiResponse", "ApiRequest"]
 EXECUTE_API = re.compile(r"https?://([A-Za-z0-9]+)\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(/[^?#]*)?(?:\?([^#]*))?")
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _TEXT_TYPES = re.compile(r"^(text/.*|application/(json|xml|javascript|x-www-form-urlencoded|.*\+json|.*\+xml))(;.*)?$", re.I)
-_INTERNAL_ERROR = (502, {"message": "Internal server error"})
+# A function error or a malformed proxy response. REST APIs: 502 "Internal server error"
+# (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html). HTTP APIs: 500
+# "Internal Server Error" (body: http-api-troubleshooting-lambda.html; status: AWS's knowledge
+# center article api-gateway-status-codes-http-api, "returns a 500 error").
+_INTERNAL_ERROR = {"rest": (502, {"message": "Internal server error"}), "http": (500, {"message": "Internal Server Error"})}
 # API Gateway's request payload quota (REST and HTTP APIs: 10 MB, not adjustable); over it the
 # request never reaches the integration.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -166,6 +174,29 @@ def _function_arn(uri: str | None, stage_variables: dict[str, str]) -> str | Non
     return uri if uri.startswith("arn:") and ":lambda:" in uri else None
 
 
+def _patch_binary_media_types(api: Any, op: dict[str, Any]) -> bool:
+    """Apply one update_rest_api operation on `/binaryMediaTypes/<type>`, as API Gateway does:
+    the type is in the path, JSON-pointer escaped (`image~1png`); `replace` puts `value` in its
+    place. Returns False for any other operation (moto applies those)."""
+    prefix = "/binaryMediaTypes/"
+    path = str(op.get("path") or "")
+    if not path.startswith(prefix) or op.get("op") not in ("add", "remove", "replace"):
+        return False
+    named = path[len(prefix):].replace("~1", "/").replace("~0", "~")
+    types = api.binaryMediaTypes = list(api.binaryMediaTypes or [])
+    if op["op"] == "add" and named not in types:
+        types.append(named)
+    elif op["op"] == "remove" and named in types:
+        types.remove(named)
+    elif op["op"] == "replace":
+        value = op.get("value")
+        if named in types:
+            types[types.index(named)] = value
+        elif value:
+            types.append(value)
+    return True
+
+
 def _media_matches(content_type: str | None, patterns: list[str]) -> bool:
     if not content_type:
         return False
@@ -231,8 +262,6 @@ class ApiGateway:
             rest = apigateway_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
             if rest is not None:
                 return "rest", rest
-        from ..korean import josa
-
         raise CloudUsageError(f"API {josa(api_id, '을')} 찾을 수 없습니다. create_rest_api 또는 apigatewayv2 create_api가 돌려준 id를 쓰십시오.")
 
     def _default_stage(self, kind: str, api: Any, stage: str | None) -> str:
@@ -511,19 +540,19 @@ class ApiGateway:
             body = result if isinstance(result, str) else json.dumps(result)
             return ApiResponse(200, [("Content-Type", "application/json")], body.encode())
         if not isinstance(result, dict) or "statusCode" not in result:
-            return self._malformed("statusCode가 없습니다", request_id)
+            return self._malformed("statusCode가 없습니다", request_id, route.kind)
         allowed = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}
         extra = set(result) - allowed
         if extra and not v2:
-            return self._malformed(f"허용되지 않는 키 {sorted(extra)}", request_id)
+            return self._malformed(f"허용되지 않는 키 {sorted(extra)}", request_id, route.kind)
         try:
             status = int(result["statusCode"])
         except (TypeError, ValueError):
-            return self._malformed(f"statusCode {result['statusCode']!r}가 정수가 아닙니다", request_id)
+            return self._malformed(f"statusCode가 정수가 아닙니다: {result['statusCode']!r}", request_id, route.kind)
         body = result.get("body")
         if body is not None and not isinstance(body, str):
             if not v2:
-                return self._malformed("body는 문자열이어야 합니다(json.dumps를 쓰십시오)", request_id)
+                return self._malformed("body는 문자열이어야 합니다(json.dumps를 쓰십시오)", request_id, route.kind)
             body = json.dumps(body)
         headers: list[tuple[str, str]] = []
         for name, value in (result.get("headers") or {}).items():
@@ -539,14 +568,14 @@ class ApiGateway:
                 try:
                     content = base64.b64decode(body)
                 except ValueError:
-                    return self._malformed("isBase64Encoded인데 body가 base64가 아닙니다", request_id)
+                    return self._malformed("isBase64Encoded인데 body가 base64가 아닙니다", request_id, route.kind)
         if not any(k.lower() == "content-type" for k, _ in headers):
             headers.append(("Content-Type", "application/json" if not v2 else "text/plain; charset=utf-8"))
         return ApiResponse(status, headers, content)
 
-    def _malformed(self, reason: str, request_id: str) -> ApiResponse:
+    def _malformed(self, reason: str, request_id: str, kind: str) -> ApiResponse:
         self.errors.append(f"({request_id}) Execution failed due to configuration error: Malformed Lambda proxy response: {reason}")
-        return _json_response(*_INTERNAL_ERROR)
+        return _json_response(*_INTERNAL_ERROR[kind])
 
     # ---- the entry point
 
@@ -577,7 +606,7 @@ class ApiGateway:
             return self._finish(api, kind, route.problem, request, request_id, extended_id)
         if route.function_arn is None:
             self.errors.append(f"({request_id}) 통합 URI에서 Lambda 함수 ARN을 찾지 못했습니다")
-            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id, extended_id)
+            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR[kind]), request, request_id, extended_id)
         if route.payload_format == "2.0":
             event = self.event_v2(api_id, route, request, request_id)
         else:
@@ -590,10 +619,10 @@ class ApiGateway:
             return self._finish(api, kind, _json_response(429, {"message": "Too Many Requests"}), request, request_id, extended_id)
         except CloudUsageError as exc:
             self.errors.append(f"({request_id}) {exc}")
-            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id, extended_id)
+            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR[kind]), request, request_id, extended_id)
         if not invocation.ok:
             self.errors.append(f"({request_id}) Lambda function error: {invocation.payload[:200]!r}")
-            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR), request, request_id, extended_id)
+            return self._finish(api, kind, _json_response(*_INTERNAL_ERROR[kind]), request, request_id, extended_id)
         accept = next((v for k, v in request.headers if k.lower() == "accept"), None)
         response = self._proxy_response(invocation.result, route, accept, binary_types, request_id)
         return self._finish(api, kind, response, request, request_id, extended_id)
@@ -682,6 +711,13 @@ class ApiGateway:
             from moto.apigateway.models import RestAPI
 
             set_(RestAPI, "update_integration_mocks", lambda self, stage_name: None)  # moto's router: off
+            original_patch = RestAPI.apply_patch_operations
+
+            def apply_patch_operations(self: Any, patch_operations: list[dict[str, Any]]) -> None:
+                others = [op for op in patch_operations if not _patch_binary_media_types(self, op)]
+                original_patch(self, others)
+
+            set_(RestAPI, "apply_patch_operations", apply_patch_operations)
 
         def patch_rest_responses() -> None:
             from moto.apigateway.responses import APIGatewayResponse

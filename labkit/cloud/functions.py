@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
+from ..korean import josa
 from .errors import DeployError
 
 __all__ = ["package", "function_source"]
@@ -152,11 +153,11 @@ def function_source(func: Callable[..., Any]) -> str:
     """Source of a module that defines `func` and what it uses from its own module."""
     func = inspect.unwrap(func)
     if not isinstance(func, types.FunctionType):
-        raise DeployError(f"{func!r}은(는) 파이썬 함수가 아니라 소스를 꺼낼 수 없습니다. 모듈이나 폴더로 배포하십시오.")
+        raise DeployError(f"{josa(repr(func), '은')} 파이썬 함수가 아니라 소스를 꺼낼 수 없습니다. 모듈이나 폴더로 배포하십시오.")
     if func.__closure__:
         free = ", ".join(func.__code__.co_freevars)
         raise DeployError(
-            f"핸들러 {func.__name__}가 바깥 함수의 변수({free})를 씁니다. 배포되는 코드에는 그 변수가 없으니 "
+            f"핸들러 {josa(func.__name__, '이')} 바깥 함수의 변수({free})를 씁니다. 배포되는 코드에는 그 변수가 없으니 "
             "핸들러를 모듈 최상위에 정의하십시오."
         )
     home = func.__globals__
@@ -206,7 +207,7 @@ def function_source(func: Callable[..., Any]) -> str:
                 constants.append(f"{name} = {value!r}")
             else:
                 raise DeployError(
-                    f"핸들러가 쓰는 전역 이름 {name!r}({type(value).__name__})은(는) 함수 소스와 함께 옮길 수 없습니다. "
+                    f"핸들러가 쓰는 전역 이름 {name!r}의 값({type(value).__name__} 객체)은 함수 소스와 함께 옮길 수 없습니다. "
                     "그 값을 핸들러 모듈 안에서 만들도록 코드를 .py 파일이나 폴더에 두고 배포하십시오."
                 )
 

@@ -18,14 +18,17 @@ What each patch is for:
 - `LambdaBackend.create_event_source_mapping`: detach SQS, DynamoDB Streams and Kinesis mappings
   from moto's synchronous delivery inside each write, so the runtime's pollers are the only
   consumers (and register a stream mapping's starting position). With
-  `update_event_source_mapping`: reject FilterCriteria as Lambda does (filtering.py).
+  `update_event_source_mapping`: reject FilterCriteria (filtering.py) and configurations
+  (mapping_rules.py) as Lambda does.
 - `LambdaFunction.__init__` / `update_configuration` / `get_configuration`: keep
   `DeadLetterConfig`, which moto drops.
 - `moto.sqs.models.unix_time(_millis)` and `moto.logs.models.utcnow` / `unix_time_millis`: read
   the runtime's clock, so visibility timeouts expire and log timestamps move when a lab advances
   time.
-- `SQSBackend.send_message`: every FIFO message gets an increasing 20-digit SequenceNumber (moto
-  gives a random one, and only to messages sent with an explicit MessageDeduplicationId).
+- SQS queues (`sqs_queues.install`): receive, delete and send at a cost per message that does
+  not grow with the queue (moto scans the queue several times per message), FIFO message groups
+  returned in order after a visibility timeout (moto reorders them), and an increasing 20-digit
+  SequenceNumber on every FIFO message.
 - Event sources, each patched by its own module's `install()` (the PATCHES entries are grouped
   by module): stream records on the runtime's clock and region, stream labels in milliseconds
   and 56-digit Kinesis sequence numbers (`_install_streams`, for streams.py); S3's `send_event`
@@ -42,8 +45,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.abc
-import itertools
-import random
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, Callable
@@ -66,6 +67,9 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.awslambda.models", "LambdaBackend.create_event_source_mapping"),
     ("moto.awslambda.models", "LambdaBackend.update_event_source_mapping"),
     ("moto.awslambda.models", "lambda_backends"),
+    ("moto.awslambda.models", "LambdaBackend.get_function"),
+    ("moto.awslambda.exceptions", "InvalidParameterValueException"),
+    ("moto.sqs.models", "Queue.visibility_timeout"),  # instance attribute
     ("moto.awslambda.responses", "LambdaResponse.invoke"),
     ("moto.awslambda.responses", "LambdaResponse._enrich_response"),  # inherited from BaseResponse
     ("moto.sqs.models", "unix_time"),
@@ -75,10 +79,36 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.sqs.models", "Queue._messages"),  # instance attribute
     ("moto.sqs.models", "Message.visible_at"),  # instance attribute
     ("moto.sqs.models", "Message.delayed_until"),  # instance attribute
-    ("moto.sqs.models", "SQSBackend.send_message"),
     ("moto.sqs.models", "SQSBackend.get_queue"),
+    # sqs_queues.py
+    ("moto.sqs.models", "SQSBackend.send_message"),
+    ("moto.sqs.models", "SQSBackend._validate_message"),
+    ("moto.sqs.models", "SQSBackend.receive_message"),
+    ("moto.sqs.models", "SQSBackend.is_message_valid_based_on_retention_period"),
+    ("moto.sqs.models", "Queue.add_message"),
+    ("moto.sqs.models", "Queue.delete_message"),
+    ("moto.sqs.models", "Queue.pending_messages"),
+    ("moto.sqs.models", "Queue.deleted_messages"),  # instance attribute
+    ("moto.sqs.models", "Queue._messages_lock"),  # instance attribute
+    ("moto.sqs.models", "Queue.dead_letter_queue"),  # instance attribute
+    ("moto.sqs.models", "Queue.wait_for_messages"),
     ("moto.sqs.models", "Queue.fifo_queue"),  # instance attribute
+    ("moto.sqs.models", "Message"),
+    ("moto.sqs.models", "Message.mark_received"),
+    ("moto.sqs.models", "Message.all_receipt_handles"),
+    ("moto.sqs.models", "Message._old_receipt_handles"),  # instance attribute
+    ("moto.sqs.models", "Message.instances_tracked"),  # moto's registry of every model instance
     ("moto.sqs.models", "Message.sequence_number"),  # instance attribute
+    ("moto.sqs.models", "Message.group_id"),  # instance attribute
+    ("moto.sqs.models", "Message.body_md5"),
+    ("moto.sqs.models", "Message.attribute_md5"),
+    ("moto.sqs.models", "SQSBackend.delete_message_batch"),
+    ("moto.sqs.models", "_filter_message_attributes"),
+    ("moto.sqs.models", "generate_receipt_handle"),
+    ("moto.sqs.models", "MAXIMUM_MESSAGE_DELAY"),
+    ("moto.sqs.models", "DEDUPLICATION_TIME_IN_SECONDS"),
+    ("moto.sqs.models", "MissingParameter"),
+    ("moto.sqs.models", "InvalidParameterValue"),
     ("moto.logs.models", "utcnow"),
     ("moto.logs.models", "unix_time_millis"),
     ("moto.logs.models", "logs_backends"),
@@ -102,6 +132,10 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.s3.notifications", "_detail_type"),
     ("moto.s3.models", "Notification.matches"),
     ("moto.s3.models", "S3Backend._set_delete_marker"),
+    ("moto.s3.models", "S3Backend.delete_object"),
+    ("moto.s3.models", "FakeDeleteMarker"),
+    ("moto.s3.models", "S3Backend.put_bucket_notification_configuration"),
+    ("moto.s3.exceptions", "InvalidArgumentError"),
     ("moto.s3.responses", "S3Response.put_object_tagging"),
     ("moto.s3.models", "S3Backend.complete_multipart_upload"),
     ("moto.s3.notifications", "_get_test_event"),
@@ -130,6 +164,7 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.scheduler.models", "scheduler_backends"),
     # apigateway.py
     ("moto.apigateway.models", "RestAPI.update_integration_mocks"),
+    ("moto.apigateway.models", "RestAPI.apply_patch_operations"),
     ("moto.apigateway.models", "apigateway_backends"),
     ("moto.apigatewayv2.models", "apigatewayv2_backends"),
     ("moto.apigatewayv2.responses", "ApiGatewayV2Response.create_api"),
@@ -157,7 +192,8 @@ PATCHES: tuple[tuple[str, str], ...] = (
 
 _INSTANCE_ATTRS = {
     "lambda_event_source_mappings", "_messages", "visible_at", "delayed_until", "items", "records",
-    "latest_stream_label", "fifo_queue", "sequence_number",
+    "latest_stream_label", "fifo_queue", "sequence_number", "deleted_messages", "_messages_lock",
+    "dead_letter_queue", "group_id", "visibility_timeout", "_old_receipt_handles",
     "_filter_policy_matcher", "scheduled_expression", "binaryMediaTypes",
 }
 
@@ -219,7 +255,7 @@ def install(cloud: "LocalCloud") -> None:
     from moto.awslambda import responses as lambda_responses
     from moto.core.exceptions import JsonRESTError
 
-    from . import filtering
+    from . import filtering, mapping_rules, sqs_queues
     from .errors import RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
     if _saved:
@@ -250,19 +286,6 @@ def install(cloud: "LocalCloud") -> None:
         return ((delta.days * 86400) + (delta.seconds + (delta.microseconds / 1e6))) * 1000.0
 
     _set(logs_models, "unix_time_millis", logs_unix_time_millis)
-
-    # ---- FIFO sequence numbers: moto gives one only to a message sent with an explicit
-    # MessageDeduplicationId, and a random one; AWS numbers every FIFO message, increasingly.
-    original_send_message = sqs_models.SQSBackend.send_message
-    fifo_sequence = itertools.count(10_000_000_000_000_000_000 + random.randrange(10**18) * 8, FIFO_SEQUENCE_STEP)
-
-    def send_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
-        message = original_send_message(self, queue_name, *args, **kwargs)
-        if self.get_queue(queue_name).fifo_queue:
-            message.sequence_number = str(next(fifo_sequence))  # 20 digits, as AWS's
-        return message
-
-    _set(sqs_models.SQSBackend, "send_message", send_message)
 
     # ---- dead-letter config, which moto drops
     original_init = LambdaFunction.__init__
@@ -385,7 +408,9 @@ def install(cloud: "LocalCloud") -> None:
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         _check_filters(spec, spec.get("EventSourceArn", ""))
-        esm = original_create_esm(self, spec)
+        if spec.get("EventSourceArn") and spec.get("FunctionName"):
+            mapping_rules.check(self, spec["EventSourceArn"], spec)
+        esm = mapping_rules.client_errors(lambda: original_create_esm(self, spec))
         service = esm.event_source_arn.split(":")[2]
         if service == "sqs":
             sqs_backend = sqs_models.sqs_backends[self.account_id][self.region_name]
@@ -403,10 +428,12 @@ def install(cloud: "LocalCloud") -> None:
         esm = self.get_event_source_mapping(uuid)
         if esm is not None:
             _check_filters(spec, esm.event_source_arn)
-        return original_update_esm(self, uuid, spec)
+            mapping_rules.check(self, esm.event_source_arn, spec, esm)
+        return mapping_rules.client_errors(lambda: original_update_esm(self, uuid, spec))
 
     _set(lambda_models.LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
 
+    sqs_queues.install(_set)
     _install_streams(cloud)
     cloud.s3_notifications.install(_set)
     cloud.sns_delivery.install(_set)
@@ -478,7 +505,6 @@ def _install_streams(cloud: "LocalCloud") -> None:
     _set(kinesis_models.Shard, "put_record", put_record)
 
 
-FIFO_SEQUENCE_STEP = 65_536  # far apart, as AWS's FIFO sequence numbers are
 KINESIS_SEQUENCE_STEP = 2**90 + 7_919  # ~1.2e27: consecutive AWS sequence numbers differ from the 28th digit on
 
 

@@ -13,7 +13,9 @@ What S3 does, and so what this does:
 - EventBridge (when the bucket enables it) gets S3's EventBridge event on the default bus, with
   the unencoded key and `reason` as S3 sends it (PutObject, CopyObject, DeleteObject, ...);
 - a versioned bucket's delete without a version id creates a delete marker and sends
-  `ObjectRemoved:DeleteMarkerCreated` (moto sends nothing);
+  `ObjectRemoved:DeleteMarkerCreated` (moto sends nothing); a delete with a version id removes
+  that version for good and sends `ObjectRemoved:Delete` with its versionId (moto sends it only
+  when the key's last version goes);
 - `ObjectTagging:Put` comes only from the PutObjectTagging API, as on AWS (moto also sends it,
   and an EventBridge "Object Tags Added", for every PutObject, CopyObject and multipart upload,
   tagged or not); tagging events carry event version 2.3;
@@ -21,8 +23,9 @@ What S3 does, and so what this does:
   an `ObjectCreated:Put` for it);
 - the `s3:TestEvent` S3 sends to SQS and SNS when a configuration is put carries `RequestId` and
   `HostId`, as S3's does.
-Delivery failures (a destination that does not exist) are kept in `failures`; AWS would have
-refused such a configuration when it was put.
+A configuration whose rules overlap (the same event type, overlapping prefixes and suffixes) is
+refused with S3's InvalidArgument, as S3 does. Delivery failures (a destination that does not
+exist) are kept in `failures`; AWS would have refused such a configuration when it was put.
 """
 
 from __future__ import annotations
@@ -63,6 +66,43 @@ _REASONS = {
 def encode_key(key: str) -> str:
     """An object key as S3 writes it into an event: `in/photo 1.jpg` -> `in/photo+1.jpg`."""
     return quote_plus(key, safe="/")
+
+
+OVERLAP = (
+    "Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules if the "
+    "prefixes are overlapping for the same event type."
+)
+
+
+def _events_overlap(first: list[str], second: list[str]) -> bool:
+    """Whether two rules share an event type (`s3:ObjectCreated:*` covers `s3:ObjectCreated:Put`)."""
+    def covers(a: str, b: str) -> bool:
+        return a == b or (a.endswith(":*") and b.startswith(a[:-1]))
+
+    return any(covers(a, b) or covers(b, a) for a in first for b in second)
+
+
+def overlapping_rules(config: dict[str, Any]) -> tuple[str, str] | None:
+    """The ids of two rules of a PutBucketNotificationConfiguration that S3 refuses together: the
+    same event type, prefixes of which one starts the other, suffixes of which one ends the other
+    (an absent prefix or suffix overlaps every other). None when there are none."""
+    rules: list[tuple[str, list[str], str, str]] = []
+    for kind in ("CloudFunctionConfiguration", "QueueConfiguration", "TopicConfiguration"):
+        for number, item in enumerate(config.get(kind) or [], 1):
+            events = item.get("Event") or []
+            filters = ((item.get("Filter") or {}).get("S3Key") or {}).get("FilterRule") or []
+            named = {str(f.get("Name", "")).lower(): str(f.get("Value", "")) for f in ([filters] if isinstance(filters, dict) else filters)}
+            rules.append((item.get("Id") or f"{kind} {number}", [events] if isinstance(events, str) else list(events),
+                          named.get("prefix", ""), named.get("suffix", "")))
+    for i, (first, events, prefix, suffix) in enumerate(rules):
+        for second, other_events, other_prefix, other_suffix in rules[i + 1:]:
+            if (
+                _events_overlap(events, other_events)
+                and (prefix.startswith(other_prefix) or other_prefix.startswith(prefix))
+                and (suffix.endswith(other_suffix) or other_suffix.endswith(suffix))
+            ):
+                return first, second
+    return None
 
 
 @dataclass
@@ -199,6 +239,9 @@ class S3Notifications:
             return  # moto tags every new object through put_object_tagging; only the API is an event
         if name == "s3:ObjectCreated:Put" and getattr(_api, "completing_multipart", False):
             return  # moto stores the completed upload with put_object; S3 sends CompleteMultipartUpload only
+        deleted_version = getattr(_api, "deleting_version", None)
+        if name == "s3:ObjectRemoved:Delete" and deleted_version is not None:
+            key = deleted_version  # moto names the key's newest version; S3 the one deleted
         targets: list[tuple[Any, Callable[[str, dict[str, Any]], None]]] = []
         for n in config.cloud_function:
             targets.append((n, self.to_lambda))
@@ -240,6 +283,48 @@ class S3Notifications:
             return marker
 
         set_(s3_models.S3Backend, "_set_delete_marker", set_delete_marker)
+
+        original_delete = s3_models.S3Backend.delete_object
+
+        def delete_object(
+            backend: Any, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
+        ) -> Any:
+            """Deleting one version of a versioned object is a permanent delete: S3 sends
+            ObjectRemoved:Delete naming that version. moto sends it only when the key's last
+            version goes, and then names the newest version instead of the deleted one."""
+            bucket = backend.get_bucket(bucket_name)
+            target = None
+            if version_id is not None and bucket.is_versioned and key_name in bucket.keys:
+                target = next((k for k in bucket.keys.getlist(key_name) if str(k.version_id) == str(version_id)), None)
+            _api.deleting_version = target
+            try:
+                result = original_delete(backend, bucket_name, key_name, version_id, bypass)
+            finally:
+                _api.deleting_version = None
+            still_there = key_name in bucket.keys  # moto sent the event itself when the last version went
+            if result[0] and target is not None and still_there and not isinstance(target, s3_models.FakeDeleteMarker):
+                notifier.send(backend.account_id, "s3:ObjectRemoved:Delete", bucket, target)
+            return result
+
+        set_(s3_models.S3Backend, "delete_object", delete_object)
+
+        original_put_config = s3_models.S3Backend.put_bucket_notification_configuration
+
+        def put_bucket_notification_configuration(backend: Any, bucket_name: str, notification_config: dict[str, Any]) -> None:
+            from moto.s3.exceptions import InvalidArgumentError
+
+            overlap = overlapping_rules(notification_config or {})
+            if overlap is not None:
+                first, second = overlap
+                raise InvalidArgumentError(
+                    f"{OVERLAP} (두 알림 규칙({first}, {second})이 같은 이벤트의 같은 객체에 함께 맞습니다. "
+                    "한 이벤트는 대상 하나에만 보낼 수 있으니 접두사(prefix)나 접미사(suffix)를 나누십시오. "
+                    "여러 대상에 보내려면 SNS 주제 하나에 보내고 주제를 구독하게 하십시오.)",
+                    "FilterRule", second,
+                )
+            original_put_config(backend, bucket_name, notification_config)
+
+        set_(s3_models.S3Backend, "put_bucket_notification_configuration", put_bucket_notification_configuration)
 
         original_complete = s3_models.S3Backend.complete_multipart_upload
 

@@ -32,6 +32,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from ..korean import josa
 from .errors import CloudUsageError
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def _zone(name: str) -> _dt.tzinfo:
 
 def _fail(expression: str, reason: str) -> ScheduleExpressionError:
     return ScheduleExpressionError(
-        f"일정 표현식 {expression!r}이(가) 올바르지 않습니다: {reason} "
+        f"일정 표현식이 올바르지 않습니다: {expression!r}. {reason} "
         "(예: rate(5 minutes), cron(0 3 * * ? *), cron(0/15 9-18 ? * MON-FRI *)) "
         "[AWS: Parameter ScheduleExpression is not valid.]"
     )
@@ -132,10 +133,10 @@ def _dow_item(item: str, expression: str) -> str:
         if text.isdigit():
             value = int(text)
             if not 1 <= value <= 7:
-                raise _fail(expression, f"요일 {value}은(는) 범위 밖입니다. 요일은 1-7(SUN-SAT)입니다.")
+                raise _fail(expression, f"요일 {josa(str(value), '은')} 범위 밖입니다. 요일은 1-7(SUN-SAT)입니다.")
             return str(value - 1)
         if text.upper() not in _DOW_NAMES:
-            raise _fail(expression, f"요일 {text!r}을(를) 알 수 없습니다. 1-7 또는 SUN-SAT를 쓰십시오.")
+            raise _fail(expression, f"요일 {josa(repr(text), '을')} 알 수 없습니다. 1-7 또는 SUN-SAT를 쓰십시오.")
         return text.upper()
 
     if item == "*":
@@ -160,7 +161,7 @@ def _years(field_text: str, expression: str) -> tuple[tuple[int, int, int], ...]
     for item in field_text.split(","):
         match = re.fullmatch(r"(\*|\d{4})(?:-(\d{4}))?(?:/(\d+))?", item)
         if not match:
-            raise _fail(expression, f"연도 필드 {item!r}을(를) 해석할 수 없습니다.")
+            raise _fail(expression, f"연도 필드 {josa(repr(item), '을')} 해석할 수 없습니다.")
         first = 1970 if match.group(1) == "*" else int(match.group(1))
         last = int(match.group(2)) if match.group(2) else (2199 if match.group(1) == "*" or match.group(3) else first)
         step = int(match.group(3) or 1)
@@ -271,21 +272,23 @@ class Schedules:
     def poll(self) -> int:
         """Fire every occurrence due by now; returns how many targets were reached."""
         now = self.cloud.clock.now()
-        reached = 0
         live = set()
+        # After a large clock.advance several schedules have occurrences waiting: fire them all in
+        # time order, as they would have fired on AWS, not schedule by schedule.
+        due: list[tuple[float, int, Callable[[], int]]] = []
         for rule in self._rules():
             live.add(rule.arn)
             track = self._track(rule.arn, rule.scheduled_expression, allow_at=False)
             for t in self._due(rule.arn, track, now, rule.state in ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")):
-                reached += self._fire_rule(rule, t)
+                due.append((t, len(due), lambda rule=rule, t=t: self._fire_rule(rule, t)))
         for schedule in self._schedules():
             live.add(schedule.arn)
             track = self._track(schedule.arn, schedule.schedule_expression, allow_at=True)
             for t in self._due(schedule.arn, track, now, schedule.state == "ENABLED", schedule):
-                reached += self._fire_schedule(schedule, t, track)
+                due.append((t, len(due), lambda schedule=schedule, t=t, track=track: self._fire_schedule(schedule, t, track)))
         for gone in set(self._tracks) - live:
             del self._tracks[gone]
-        return reached
+        return sum(fire() for _, _, fire in sorted(due, key=lambda item: item[:2]))
 
     def _due(self, arn: str, track: _Track, now: float, enabled: bool, schedule: Any = None) -> list[float]:
         if not enabled:
@@ -383,7 +386,7 @@ class Schedules:
                 except ScheduleExpressionError as exc:
                     raise SchedulerValidation(str(exc)) from None
                 except Exception as exc:  # an unknown time zone
-                    raise SchedulerValidation(f"시간대 {kwargs.get('schedule_expression_timezone')!r}을(를) 알 수 없습니다({exc}).") from None
+                    raise SchedulerValidation(f"시간대 {josa(repr(kwargs.get('schedule_expression_timezone')), '을')} 알 수 없습니다({exc}).") from None
                 schedule = original(backend, *args, **kwargs)
                 schedules._track(schedule.arn, schedule.schedule_expression, allow_at=True)
                 return schedule

@@ -188,6 +188,39 @@ def test_rest_function_error_and_malformed_response_are_502(cloud: LocalCloud, c
     assert any("Malformed Lambda proxy response" in e for e in cloud.api_gateway.errors)
 
 
+@pytest.mark.parametrize("payload", ["2.0", "1.0"])
+def test_http_api_function_error_and_malformed_response_are_500(cloud: LocalCloud, code_dir, payload) -> None:
+    # HTTP APIs answer {"message":"Internal Server Error"} with 500 (AWS's HTTP API troubleshooting
+    # page and knowledge center), not REST's 502 "Internal server error".
+    api = _http_api(cloud, code_dir, ["ANY /{proxy+}"], payload=payload)
+    url = cloud.api_url(api)
+    paths = ["/boom"] + (["/malformed"] if payload == "1.0" else [])  # payload 2.0 sends a dict body as JSON
+    for path in paths:
+        response = requests.get(url + path)
+        assert (response.status_code, response.json()) == (500, {"message": "Internal Server Error"}), path
+
+
+def test_binary_media_types_added_with_update_rest_api(cloud: LocalCloud, code_dir) -> None:
+    # AWS's documented patch: the type is in the path, escaped (image~1png); moto stored [""].
+    api = _rest_api(cloud, code_dir, ["/{proxy+}"])
+    apig = cloud.client("apigateway")
+    url = cloud.api_url(api)
+    assert requests.get(url + "/png", headers={"Accept": "image/png"}).content != b"\x89PNG-bytes"  # base64 text
+    updated = apig.update_rest_api(restApiId=api, patchOperations=[
+        {"op": "add", "path": "/binaryMediaTypes/image~1png"}, {"op": "add", "path": "/binaryMediaTypes/application~1pdf"},
+    ])
+    assert updated["binaryMediaTypes"] == ["image/png", "application/pdf"]
+    image = requests.get(url + "/png", headers={"Accept": "image/png"})
+    assert image.content == b"\x89PNG-bytes"
+    apig.update_rest_api(restApiId=api, patchOperations=[
+        {"op": "replace", "path": "/binaryMediaTypes/application~1pdf", "value": "image/gif"},
+        {"op": "remove", "path": "/binaryMediaTypes/image~1png"},
+        {"op": "replace", "path": "/description", "value": "still moto's"},
+    ])
+    got = apig.get_rest_api(restApiId=api)
+    assert (got["binaryMediaTypes"], got["description"]) == (["image/gif"], "still moto's")
+
+
 def test_rest_binary_media_types(cloud: LocalCloud, code_dir) -> None:
     api = _rest_api(cloud, code_dir, ["/{proxy+}"], binary=["image/*"])
     url = cloud.api_url(api)

@@ -120,6 +120,67 @@ def test_versioned_delete_creates_a_delete_marker_event(cloud: LocalCloud, code_
     S3Model.model_validate(event)
 
 
+def test_deleting_a_version_sends_object_removed_delete_for_that_version(cloud: LocalCloud, code_dir) -> None:
+    # S3 sends ObjectRemoved:Delete "when a versioned object is permanently deleted"; moto sent it
+    # only when the key's last version went.
+    bucket = _bucket(cloud, versioned=True)
+    fn = cloud.deploy(code_dir(app=RECORDER), name="thumbs")
+    _notify(cloud, bucket, LambdaFunctionConfigurations=[_lambda_config(fn.arn, ["s3:ObjectRemoved:*"])])
+    s3 = cloud.client("s3")
+    old = s3.put_object(Bucket=bucket, Key="v.txt", Body=b"1")["VersionId"]
+    new = s3.put_object(Bucket=bucket, Key="v.txt", Body=b"2")["VersionId"]
+    s3.delete_object(Bucket=bucket, Key="v.txt", VersionId=old)
+    s3.delete_object(Bucket=bucket, Key="v.txt", VersionId=new)  # the last version: moto's own event
+    cloud.run_until_idle()
+    records = [e["Records"][0] for e in _events(cloud, "thumbs")]
+    assert [(r["eventName"], r["s3"]["object"]["versionId"]) for r in records] == [
+        ("ObjectRemoved:Delete", old), ("ObjectRemoved:Delete", new),
+    ]
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ({"prefix": "in/"}, {"prefix": "in/sub/"}),
+        ({"suffix": ".jpg"}, {"prefix": "in/", "suffix": "a.jpg"}),
+        ({}, {"prefix": "out/"}),
+    ],
+)
+def test_overlapping_rules_are_refused(cloud: LocalCloud, code_dir, first: dict, second: dict) -> None:
+    from botocore.exceptions import ClientError
+
+    bucket = _bucket(cloud)
+    fn = cloud.deploy(code_dir(app=RECORDER), name="thumbs")
+    configs = [
+        _lambda_config(fn.arn, ["s3:ObjectCreated:*"], id="one", **first),
+        _lambda_config(fn.arn, ["s3:ObjectCreated:Put"], id="two", **second),
+    ]
+    with pytest.raises(ClientError) as caught:
+        _notify(cloud, bucket, LambdaFunctionConfigurations=configs)
+    error = caught.value.response["Error"]
+    assert error["Code"] == "InvalidArgument"
+    assert error["Message"].startswith(
+        "Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules if the prefixes are "
+        "overlapping for the same event type."
+    )
+    assert "두 알림 규칙(one, two)이" in error["Message"]
+    assert cloud.client("s3").get_bucket_notification_configuration(Bucket=bucket).get("LambdaFunctionConfigurations") is None
+
+
+def test_rules_that_do_not_overlap_are_accepted(cloud: LocalCloud, code_dir) -> None:
+    bucket = _bucket(cloud)
+    fn = cloud.deploy(code_dir(app=RECORDER), name="thumbs")
+    _notify(cloud, bucket, LambdaFunctionConfigurations=[
+        _lambda_config(fn.arn, ["s3:ObjectCreated:*"], prefix="in/", suffix=".jpg", id="jpg"),
+        _lambda_config(fn.arn, ["s3:ObjectCreated:*"], prefix="in/", suffix=".png", id="png"),
+        _lambda_config(fn.arn, ["s3:ObjectCreated:*"], prefix="out/", id="out"),
+        _lambda_config(fn.arn, ["s3:ObjectRemoved:*"], prefix="in/", id="removed"),
+    ])
+    cloud.client("s3").put_object(Bucket=bucket, Key="in/sub/c.jpg", Body=b"x")
+    cloud.run_until_idle()
+    assert len(_events(cloud, "thumbs")) == 1
+
+
 def test_prefix_and_suffix_filters(cloud: LocalCloud, code_dir) -> None:
     bucket = _bucket(cloud)
     fn = cloud.deploy(code_dir(app=RECORDER), name="thumbs")
@@ -164,13 +225,17 @@ def test_sqs_and_sns_destinations(cloud: LocalCloud) -> None:
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=fanout_arn)
     _notify(
         cloud, bucket,
-        QueueConfigurations=[{"Id": "q", "QueueArn": direct_arn, "Events": ["s3:ObjectCreated:*"]}],
-        TopicConfigurations=[{"Id": "t", "TopicArn": topic, "Events": ["s3:ObjectCreated:*"]}],
+        # one event may go to one destination only (S3 refuses overlapping rules): split by prefix
+        QueueConfigurations=[{"Id": "q", "QueueArn": direct_arn, "Events": ["s3:ObjectCreated:*"],
+                              "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "docs/"}]}}}],
+        TopicConfigurations=[{"Id": "t", "TopicArn": topic, "Events": ["s3:ObjectCreated:*"],
+                              "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "media/"}]}}}],
     )
     for url in (direct, fanout):  # S3 sends a test event when a configuration is put
         for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     cloud.client("s3").put_object(Bucket=bucket, Key="docs/a b.txt", Body=b"x")
+    cloud.client("s3").put_object(Bucket=bucket, Key="media/c.png", Body=b"x")
     (body,) = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=direct).get("Messages", [])]
     assert body["Records"][0]["s3"]["object"]["key"] == "docs/a+b.txt"
     assert body["Records"][0]["s3"]["configurationId"] == "q"
@@ -178,6 +243,7 @@ def test_sqs_and_sns_destinations(cloud: LocalCloud) -> None:
     assert envelope["Subject"] == "Amazon S3 Notification" and envelope["TopicArn"] == topic
     inner = json.loads(envelope["Message"])
     assert inner["Records"][0]["s3"]["configurationId"] == "t"
+    assert inner["Records"][0]["s3"]["object"]["key"] == "media/c.png"
     assert missing_fields(inner, sample("s3"), opaque=frozenset({"object"})) == []
 
 

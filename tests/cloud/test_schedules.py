@@ -105,6 +105,9 @@ def test_year_field_and_time_zone() -> None:
         ("cron(0 12 * * *)", "6개"),
         ("cron(0 12 * * * *)", "정확히 하나는 ?"),
         ("cron(0 12 ? * 0 *)", "1-7"),
+        ("cron(0 12 ? * 8 *)", "요일 8은 범위 밖"),  # one particle, not 은(는)
+        ("cron(0 12 ? * 9 *)", "요일 9는 범위 밖"),
+        ("cron(0 12 ? * FUN *)", "요일 'FUN'을 알 수 없습니다"),
         ("cron(0 12 ? * MON *x)", "쓸 수 없는 문자"),
         ("cron(0 25 * * ? *)", "범위"),
         ("cron(0 12 * * ? 1969)", "1970-2199"),
@@ -183,3 +186,21 @@ def test_next_fire_reports_the_coming_occurrence(cloud: LocalCloud, code_dir) ->
     first = cloud.schedules.next_fire("every-10")
     expected = dt.datetime.fromtimestamp(cloud.clock.now() + 600, tz=dt.timezone.utc)
     assert first is not None and abs(dt.datetime.fromisoformat(first.replace("Z", "+00:00")) - expected) < dt.timedelta(seconds=2)
+
+
+def test_occurrences_of_several_schedules_fire_in_time_order_after_a_large_advance(cloud: LocalCloud, code_dir) -> None:
+    # They fired grouped by schedule (every occurrence of the rule, then every one of the
+    # Scheduler schedule); on AWS each fires at its own time.
+    fn = cloud.deploy(code_dir(app=RECORDER), name="job")
+    _scheduled_rule(cloud, "every-25", "rate(25 minutes)", [{"Id": "fn", "Arn": fn.arn, "Input": '{"from": "rule"}'}])
+    cloud.client("scheduler").create_schedule(
+        Name="hourly", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": fn.arn, "RoleArn": "arn:aws:iam::123456789012:role/scheduler", "Input": '{"from": "schedule"}'},
+    )
+    cloud.clock.advance(3 * 3600 + 60)
+    cloud.run_until_idle()
+    fired = cloud.schedules.fired
+    assert len(fired) == 7 + 3
+    assert [at for _, at in fired] == sorted(at for _, at in fired)
+    sources = [e["from"] for e in _events(cloud, "job")]
+    assert sources[:4] == ["rule", "rule", "schedule", "rule"]  # 25, 50, 60, 75 minutes

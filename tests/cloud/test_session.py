@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import types
 
 import boto3
@@ -86,6 +87,22 @@ def test_function_source_refuses_objects_it_cannot_carry() -> None:
 
     with pytest.raises(DeployError, match="바깥 함수의 변수"):
         package(uses_client)
+
+
+_LOCK = threading.Lock()
+
+
+def _uses_lock(event, context):
+    return _LOCK.locked()
+
+
+def test_function_source_names_what_it_cannot_carry_with_one_particle() -> None:
+    with pytest.raises(DeployError) as caught:
+        package(_uses_lock)
+    assert "전역 이름 '_LOCK'의 값(lock 객체)은 함수 소스와 함께 옮길 수 없습니다" in str(caught.value)
+    with pytest.raises(DeployError) as caught:
+        function_source(len)
+    assert str(caught.value).startswith("<built-in function len>은 파이썬 함수가 아니라")
 
 
 def test_deploy_from_folder_with_helper_module(cloud: LocalCloud, code_dir) -> None:
