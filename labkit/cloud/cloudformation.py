@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from moto.core.common_models import CloudFormationModel
 
+from ..korean import josa
 from .errors import DeployError
 
 if TYPE_CHECKING:
@@ -79,13 +80,13 @@ def load_template(template: Any) -> tuple[dict[str, Any], Path | None]:
     if isinstance(template, Path) or (isinstance(template, str) and _is_file(template)):
         path = Path(template)
         if not path.is_file():
-            raise DeployError(f"템플릿 파일 {path}이(가) 없습니다(작업 폴더: {Path.cwd()}). 경로를 확인하십시오.")
+            raise DeployError(f"템플릿 파일 {josa(path, '이')} 없습니다(작업 폴더: {Path.cwd()}). 경로를 확인하십시오.")
         text, base = path.read_text(encoding="utf-8"), path.parent
     elif isinstance(template, str):
         if "\n" not in template and template.strip().lower().endswith((".yaml", ".yml", ".json", ".template")):
             # One line naming a template file that is not there: saying "no Resources section"
             # about the file name itself would send the learner the wrong way.
-            raise DeployError(f"템플릿 파일 {template}이(가) 없습니다(작업 폴더: {Path.cwd()}). 경로를 확인하십시오.")
+            raise DeployError(f"템플릿 파일 {josa(template, '이')} 없습니다(작업 폴더: {Path.cwd()}). 경로를 확인하십시오.")
         text = template
     if text is None:
         raise DeployError("템플릿은 dict, JSON/YAML 문자열 또는 템플릿 파일 경로로 넘기십시오.")
@@ -472,7 +473,7 @@ class LambdaVersion(_Model):
             props["FunctionName"], props.get("Description", "")
         )
         if fn is None:
-            raise DeployError(f"{resource_name}: 함수 {props['FunctionName']}이(가) 없어 버전을 발행할 수 없습니다.")
+            raise DeployError(f"{resource_name}: 함수 {josa(props['FunctionName'], '이')} 없어 버전을 발행할 수 없습니다.")
         return cls(fn.function_arn, FunctionArn=fn.function_arn, Version=str(fn.version))  # ARN ends in :<version>
 
 
@@ -708,7 +709,7 @@ class CloudFormation:
                 else:
                     cfn.create_stack(**args)
             except Exception as exc:
-                raise DeployError(f"스택 {name}을(를) 배포하지 못했습니다: {exc}") from exc
+                raise DeployError(f"스택 {josa(name, '을')} 배포하지 못했습니다: {exc}") from exc
             described = cfn.describe_stacks(StackName=name)["Stacks"][0]
             status = described["StackStatus"]
             if not status.endswith("_COMPLETE") or "ROLLBACK" in status:

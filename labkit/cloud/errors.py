@@ -13,6 +13,7 @@ from __future__ import annotations
 import signal
 from typing import Any
 
+from ..korean import josa
 from .bootstrap.labkit_bootstrap import error_payload as _runtime_error_payload
 from .bootstrap.labkit_bootstrap import fault_payload
 
@@ -59,7 +60,7 @@ class TooManyRequestsException(Exception):
         self.function_name = function_name
         self.limit = limit
         super().__init__(
-            f"Rate Exceeded. ({self.reason}: 함수 {function_name}의 예약된 동시성 {limit}을(를) "
+            f"Rate Exceeded. ({self.reason}: 함수 {function_name}의 예약된 동시성 {josa(limit, '을')} "
             "모두 쓰고 있어 요청이 스로틀되었습니다. 예약된 동시성을 늘리거나 잠시 뒤 다시 호출하십시오.)"
         )
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..korean import josa
 from . import moto_integration
 from .credentials import fake_aws_environment
 from .clock import Clock, Timers
@@ -453,7 +454,7 @@ class LocalCloud:
                 ]
             )
         else:
-            raise CloudUsageError(f"대상 {target_arn}은(는) 지원하지 않는 목적지입니다. SQS, SNS, Lambda, EventBridge ARN을 쓰십시오.")
+            raise CloudUsageError(f"대상 {josa(target_arn, '은')} 지원하지 않는 목적지입니다. SQS, SNS, Lambda, EventBridge ARN을 쓰십시오.")
 
     def send_to_dlq(self, target_arn: str, body: str, request_id: str, error_message: str) -> None:
         """Dead-letter an async event the way Lambda does (original payload + error attributes)."""

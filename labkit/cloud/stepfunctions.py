@@ -31,6 +31,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..korean import josa
 from .errors import CloudUsageError
 
 if TYPE_CHECKING:
@@ -210,18 +211,18 @@ class StepFunctions:
                 described = client.describe_execution(executionArn=execution_arn)
             except client.exceptions.ExecutionDoesNotExist:
                 raise CloudUsageError(
-                    f"Step Functions 실행 {execution_arn}이(가) 없습니다. start_execution이 돌려준 "
+                    f"Step Functions 실행 {josa(execution_arn, '이')} 없습니다. start_execution이 돌려준 "
                     "executionArn을 넘기십시오(상태 머신 ARN이 아닙니다)."
                 ) from None
             except client.exceptions.InvalidArn:
                 raise CloudUsageError(
-                    f"{execution_arn!r}은(는) 실행 ARN이 아닙니다. start_execution(...)[\"executionArn\"]을 넘기십시오."
+                    f"{josa(repr(execution_arn), '은')} 실행 ARN이 아닙니다. start_execution(...)[\"executionArn\"]을 넘기십시오."
                 ) from None
             if described["status"] != "RUNNING":
                 break
             if time.monotonic() > deadline:
                 raise CloudUsageError(
-                    f"실행 {execution_arn}이(가) {timeout:g}초 안에 끝나지 않았습니다. 상태 머신이 기다리는 것"
+                    f"실행 {josa(execution_arn, '이')} {timeout:g}초 안에 끝나지 않았습니다. 상태 머신이 기다리는 것"
                     "(Activity, 콜백 .waitForTaskToken, 끝나지 않는 Lambda)이 있는지 확인하거나 timeout을 늘리십시오."
                 )
             time.sleep(0.01)

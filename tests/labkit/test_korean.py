@@ -21,3 +21,18 @@ def test_josa_picks_the_form_the_last_sound_takes(word, particle, expected):
 def test_josa_refuses_an_unknown_particle_in_korean():
     with pytest.raises(ValueError, match="모르는 조사"):
         josa("함수", "의")
+
+
+def test_no_message_in_the_code_writes_a_particle_placeholder():
+    """Messages a learner or instructor reads pick one particle with josa(), never 을(를)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    placeholder = re.compile(r"[을이은와]\((를|가|는|과)\)|\(으\)로")
+    explained_here = {root / "labkit" / "korean.py", root / "workshop" / "glossary.py"}
+    files = [p for d in ("labkit", "grader", "workshop") for p in (root / d).rglob("*.py") if p not in explained_here]
+    files += [root / "course", *(root / "grader" / "templates").glob("*")]
+    hits = [f"{p.relative_to(root)}:{n}: {line.strip()}" for p in files if p.is_file()
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if placeholder.search(line)]
+    assert not hits, "조사 자리표시(을(를) 등)가 남은 메시지:\n" + "\n".join(hits)
