@@ -248,11 +248,22 @@ def cmd_autograde(args) -> int:
             print(f"  {o.student}: " + " / ".join(n.text for n in o.notes[:3]))
     if report.errors:
         print(f"[오류] 채점기 문제로 {len(report.errors)}개를 채점하지 못했습니다: {', '.join(o.student for o in report.errors)}. "
-              "다시 실행하면 이것만 다시 채점합니다.", file=sys.stderr)
+              "다시 실행하면 이것만 다시 채점합니다. 같은 오류가 다시 나면 그 뒤로는 건너뜁니다.", file=sys.stderr)
+    if report.stuck:
+        from .hints import command
+
+        print(f"[오류] 같은 제출물이 채점기 오류로 두 번 연속 실패해 다시 채점하지 않았습니다: "
+              f"{', '.join(o.student for o in report.stuck)}.\n"
+              f"       원인은 grader/work/results/{args.lab}/<학생>.json 의 error 에 있습니다. 원인을 고쳤거나 학생이 다시 "
+              f"제출했다면 {command(f'autograde {args.lab} <학생> --force', args.root)} 로 다시 채점하십시오. "
+              "제출물을 바꿔 다시 모으면(collect) 저절로 다시 채점합니다.", file=sys.stderr)
+        for o in report.stuck[:3]:
+            reason = next((line.strip() for line in reversed(o.error.splitlines()) if line.strip()), "")
+            print(f"       {o.student}: {reason[:200]}", file=sys.stderr)
     if report.interrupted:
         print("[중단] 끝난 채점은 모두 저장했습니다. 같은 명령을 다시 실행하면 남은 것만 채점합니다.", file=sys.stderr)
         return 128 + report.signal  # 130 for Ctrl-C, as a shell expects
-    return 1 if report.errors else 0
+    return 1 if report.errors or report.stuck else 0
 
 
 def cmd_feedback(args) -> int:

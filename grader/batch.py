@@ -56,6 +56,7 @@ class BatchReport:
     backend: str
     graded: list[Outcome] = field(default_factory=list)   # graded in this run
     skipped: list[str] = field(default_factory=list)      # already up to date
+    stuck: list[Outcome] = field(default_factory=list)    # the same grader error twice: not retried
     changed: dict[str, str] = field(default_factory=dict)  # student -> changed since collect (Korean)
     interrupted: bool = False
     signal: int = 0                                       # the signal that stopped it, if any
@@ -86,6 +87,9 @@ def submissions(root: Path, lab: str) -> list[str]:
 _slot: int | None = None
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 BATCH_PREFIX = "grader-batch-"
+# A submission that met a grader error this many times in a row, unchanged, is not retried without
+# --force: an error that repeats (a broken notebook the intake let through, a bug) would repeat forever.
+MAX_ERROR_ATTEMPTS = 2
 
 
 class Interrupted(Exception):
@@ -214,11 +218,17 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
     for msg in report.changed.values():
         print(f"[경고] {msg}", file=stream or sys.stderr)
     todo: list[tuple[str, str]] = []
+    failed_before: dict[str, int] = {}  # student -> grader errors in a row on this same submission
     for student in chosen:
         fp = fingerprint(root / WORK_DIR / "submitted" / student / lab, root / SOURCE_DIR / lab, limits.as_dict())
         previous = store.load(lab, student)
-        if not force and previous and previous.fingerprint == fp and previous.status != ERROR:
+        same = previous is not None and previous.fingerprint == fp
+        if same and previous.status == ERROR:
+            failed_before[student] = previous.attempts or 1
+        if not force and same and previous.status != ERROR:
             report.skipped.append(student)
+        elif not force and same and previous.status == ERROR and failed_before[student] >= MAX_ERROR_ATTEMPTS:
+            report.stuck.append(previous)  # a third try would fail the same way: the instructor decides
         else:
             todo.append((student, fp))
     if not todo:
@@ -247,6 +257,8 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         if outcome.student in report.changed:  # graded, but not as the student handed it in: say so
             outcome.flagged = True
             outcome.notes.append(Note("changed_after_collect", "제출물이 모은 뒤에 바뀌어 강사가 직접 확인합니다."))
+        if outcome.status == ERROR:
+            outcome.attempts = failed_before.get(outcome.student, 0) + 1
         if outcome.status != ERROR:
             merge(root, outcome)
             _place_autograded(root, staging / outcome.student, lab, outcome.student)

@@ -57,6 +57,7 @@ class Outcome:
     timestamp: str | None = None     # when the student submitted
     gradebook: dict = field(default_factory=dict)  # notebook -> {grades, late_penalty}: for the merge
     error: str = ""                  # for the instructor only
+    attempts: int = 0                # grader errors in a row on this same submission (status error)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)

@@ -141,3 +141,30 @@ def test_the_faster_metadata_check_rejects_exactly_what_nbgrader_rejects():
         with pytest.raises(jsonschema.ValidationError) as fast_error:
             fast.validate(instance, schema)
         assert fast_error.value.message == slow_error.value.message
+
+
+def test_a_grader_error_that_repeats_is_not_retried_forever(fresh_course, monkeypatch):
+    """The same submission failing twice with a grader error is left to the instructor, not looped."""
+    from grader import batch
+    from grader.results import Note, Outcome
+
+    calls: list[str] = []
+
+    def broken(task):
+        calls.append(task.student)
+        return Outcome(task.lab, task.student, ERROR, fingerprint=task.fingerprint, error="KeyError: 'grade_id'",
+                       notes=[Note("grader_error", "채점기에 문제가 생겨 이 제출물을 채점하지 못했습니다.")])
+
+    monkeypatch.setattr(batch, "grade", broken)
+    put(fresh_course, "s", answered(fresh_course))
+    for attempt in (1, 2):
+        report = autograde_all("lab00", fresh_course, limits=TEST_LIMITS, progress=False)
+        assert [o.student for o in report.errors] == ["s"] and report.errors[0].attempts == attempt
+    third = autograde_all("lab00", fresh_course, limits=TEST_LIMITS, progress=False)
+    assert third.graded == [] and [o.student for o in third.stuck] == ["s"] and calls == ["s", "s"]
+    autograde_all("lab00", fresh_course, limits=TEST_LIMITS, progress=False, force=True)
+    assert calls == ["s", "s", "s"]  # --force tries again
+    put(fresh_course, "s", release_notebook(fresh_course))  # a resubmission is graded again by itself
+    monkeypatch.undo()
+    fresh = autograde_all("lab00", fresh_course, limits=TEST_LIMITS, progress=False)
+    assert [(o.student, o.status) for o in fresh.graded] == [("s", GRADED)] and fresh.stuck == []
