@@ -221,13 +221,13 @@ def test_solution_runs_end_to_end_in_under_a_minute(tmp_path):
 
 
 def test_released_notebook_shows_the_learner_what_its_notes_promise(tmp_path):
-    # Before any task is solved: the note before the first request promises a 502, the dead-letter
+    # Before any task is solved: the note before the first request promises a 500 (HTTP API), the dead-letter
     # queue cell still shows the poison order, the replay cell names the handler's error.
     nb = nbformat.read(ROOT / "labs" / "lab01" / "lab01.ipynb", as_version=4)
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute(cwd=str(tmp_path))
     shown = {c.get("id"): "".join(o.get("text", "") for o in c.outputs) for c in nb.cells if c.cell_type == "code"}
     notes = {c.get("id"): c.source for c in nb.cells if c.cell_type == "markdown"}
-    assert shown["try1"].startswith("502") and "`502`가 나옵니다" in notes["try1_text"]
+    assert shown["try1"].startswith("500") and "`500`이 나옵니다" in notes["try1_text"]  # HTTP API: 500, REST: 502
     assert '데드 레터 큐: {"orderId": "T-2", "qty": 0}' in shown["dlq3"]
     assert "NotImplementedError" in shown["replay6"]
 
