@@ -22,7 +22,7 @@ from typing import Any
 
 from ..korean import josa
 from . import moto_integration
-from .credentials import fake_aws_environment
+from .credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
 from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError, check_request_size
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
@@ -42,8 +42,6 @@ from .streams import StreamPoller
 
 __all__ = ["LocalCloud", "local_cloud", "FunctionHandle", "DEFAULT_REGION", "ACCOUNT_ID"]
 
-DEFAULT_REGION = "ap-northeast-2"
-ACCOUNT_ID = "123456789012"  # moto's default account
 PYTHON_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 ROLE_NAME = "labkit-lambda-role"
 
