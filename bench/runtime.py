@@ -4,6 +4,8 @@ Run:  .venv/bin/python bench/runtime.py            (about a minute)
       .venv/bin/python bench/runtime.py --quick    (fewer repetitions, for a smoke run)
 
 Prints, each against its target:
+- `import labkit.cloud` in a fresh interpreter (what every kernel pays; target <= 150 ms) beside
+  `import boto3`, measured in the same run;
 - trivial cold start in subprocess isolation (Init Duration) vs `python -c pass`, both with the
   venv interpreter by path;
 - warm invoke overhead in each isolation mode vs a plain function call, and the bare round
@@ -104,6 +106,22 @@ def process_ms(argv: list[str], n: int, **kwargs: Any) -> Figure:
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
         samples.append((time.perf_counter() - started) * 1000)
     return Figure.of(samples)
+
+
+IMPORT_PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+
+
+def import_ms(python: str, modules: tuple[str, ...], n: int) -> dict[str, Figure]:
+    """`import module` in a fresh interpreter, timed inside it (interpreter start excluded).
+    The modules alternate, so that each sees the same load."""
+    root = Path(__file__).resolve().parents[1]
+    samples: dict[str, list[float]] = {module: [] for module in modules}
+    for _ in range(n):
+        for module in modules:
+            out = subprocess.run([python, "-c", IMPORT_PROBE.format(module=module)], check=True, capture_output=True,
+                                 text=True, cwd=root).stdout
+            samples[module].append(float(out) * 1000)
+    return {module: Figure.of(values) for module, values in samples.items()}
 
 
 def folder(root: Path, name: str, source: str) -> Path:
@@ -273,6 +291,7 @@ def main() -> None:
 
     pass_ms = process_ms([python, "-c", "pass"], reps)
     pass_s_ms = process_ms([python, "-S", "-c", "pass"], reps)
+    imports = import_ms(python, ("boto3", "labkit.cloud"), reps)
 
     work = Path(tempfile.mkdtemp(prefix="labkit-bench-"))
     try:
@@ -337,6 +356,11 @@ def main() -> None:
     print(f"{'measurement':60} {'median':>9} {'p90':>9}      target")
     row("python -c pass (venv interpreter by path)", pass_ms, "ms")
     row("python -S -c pass (what the worker uses, + site-packages)", pass_s_ms, "ms")
+    row("import boto3 (fresh interpreter)", imports["boto3"], "ms")
+    row(
+        "import labkit.cloud (fresh interpreter: what a kernel pays)", imports["labkit.cloud"], "ms",
+        f"<= 150 ms: {verdict(imports['labkit.cloud'].median <= 150)}",
+    )
     ratio = cold_ms.median / pass_ms.median
     row(
         "cold start, subprocess, trivial handler: Init Duration", cold_ms, "ms",

@@ -44,6 +44,7 @@ from traitlets import Any as AnyTrait
 from traitlets import DottedObjectName
 from traitlets import Type as TypeTrait
 
+from labkit.cloud.credentials import fake_aws_environment
 from labkit.korean import josa
 
 from .config import Limits
@@ -165,14 +166,7 @@ class Sandbox:
             "LANG": "C.UTF-8",
             "PYTHONIOENCODING": "utf-8",
             "MPLBACKEND": "Agg",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": "ap-northeast-2",
-            "AWS_REGION": "ap-northeast-2",
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-            "AWS_EC2_METADATA_DISABLED": "true",
+            **fake_aws_environment(),
             "NBGRADER_EXECUTION": "autograde",
         }
 

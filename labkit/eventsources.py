@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .cloud import arns
+
 __all__ = [
     "table", "queue", "mapping", "http_api", "rest_api", "s3_notifications", "schedule_rule",
     "kinesis_stream", "items", "last_error",
@@ -56,7 +58,7 @@ def queue(cloud: Any, name: str, *, dead_letter: str | None = None, max_receive_
         _, dlq_arn = queue(cloud, dead_letter, visibility_timeout=visibility_timeout)
         attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    return url, f"arn:aws:sqs:{cloud.region}:{cloud.account_id}:{name}"
+    return url, arns.queue_arn(url)
 
 
 def mapping(cloud: Any, source_arn: str, function_name: str, **options: Any) -> str:
@@ -67,7 +69,7 @@ def mapping(cloud: Any, source_arn: str, function_name: str, **options: Any) -> 
     """
     lam = cloud.client("lambda")
     for existing in lam.list_event_source_mappings(EventSourceArn=source_arn)["EventSourceMappings"]:
-        if existing["FunctionArn"].split(":")[6] == function_name:
+        if arns.function_name(existing["FunctionArn"]) == function_name:
             updatable = {k: v for k, v in options.items() if k not in ("StartingPosition", "StartingPositionTimestamp")}
             if updatable:
                 lam.update_event_source_mapping(UUID=existing["UUID"], FunctionName=function_name, **updatable)
@@ -102,7 +104,7 @@ def rest_api(cloud: Any, name: str, function_arn: str, routes: list[str], stage:
             return cloud.api_url(api["id"], stage)
     api_id = apig.create_rest_api(name=name)["id"]
     resources = {"/": apig.get_resources(restApiId=api_id)["items"][0]["id"]}
-    uri = f"arn:aws:apigateway:{cloud.region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    uri = arns.build("apigateway", cloud.region, "lambda", f"path/2015-03-31/functions/{function_arn}/invocations")
     for method, path in _routes(routes):
         parent = "/"
         for part in [p for p in path.split("/") if p]:

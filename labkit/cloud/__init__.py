@@ -22,43 +22,68 @@ Functions executes with `cloud.wait_execution()` for a readable history (stepfun
 `cloud.deploy_stack()` deploys CloudFormation, SAM and Serverless Framework output (cloudformation.py).
 """
 
-from .clock import Clock
-from .context import LambdaContext
-from .errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
-from .execution import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy
-from .functions import package
-from .logs import Report, parse_report
-from .session import ACCOUNT_ID, DEFAULT_REGION, FunctionHandle, LocalCloud, local_cloud
-from .cloudformation import Stack
-from .schedules import ScheduleExpressionError
-from .sqs import SqsDelivery
-from .stepfunctions import ExecutionHistory
-from .streams import StreamDelivery
+from __future__ import annotations
 
-__all__ = [
-    "ACCOUNT_ID",
-    "Clock",
-    "CloudUsageError",
-    "DEFAULT_REGION",
-    "DeployError",
-    "ExecutionHistory",
-    "ExecutionEnvironment",
-    "FixedKeepAlive",
-    "FunctionHandle",
-    "FunctionNotFound",
-    "ISOLATION_MODES",
-    "Invocation",
-    "KeepAlivePolicy",
-    "LambdaContext",
-    "LocalCloud",
-    "Report",
-    "RequestEntityTooLargeException",
-    "ScheduleExpressionError",
-    "SqsDelivery",
-    "Stack",
-    "StreamDelivery",
-    "TooManyRequestsException",
-    "local_cloud",
-    "package",
-    "parse_report",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> the submodule that defines it. Imported on first use (PEP 562), so that
+# `import labkit.cloud` (or `labkit.cloud.clock`) in a kernel loads neither moto nor boto3;
+# tests/cloud/test_import_cost.py pins it.
+_EXPORTS = {
+    "ACCOUNT_ID": "credentials",
+    "Clock": "clock",
+    "CloudUsageError": "errors",
+    "DEFAULT_REGION": "credentials",
+    "DeployError": "errors",
+    "ExecutionHistory": "stepfunctions",
+    "ExecutionEnvironment": "execution",
+    "FixedKeepAlive": "execution",
+    "FunctionHandle": "session",
+    "FunctionNotFound": "errors",
+    "ISOLATION_MODES": "execution",
+    "Invocation": "execution",
+    "KeepAlivePolicy": "execution",
+    "LambdaContext": "context",
+    "LocalCloud": "session",
+    "Report": "logs",
+    "RequestEntityTooLargeException": "errors",
+    "ScheduleExpressionError": "schedules",
+    "SqsDelivery": "sqs",
+    "Stack": "cloudformation",
+    "StreamDelivery": "streams",
+    "TooManyRequestsException": "errors",
+    "local_cloud": "session",
+    "package": "functions",
+    "parse_report": "logs",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .clock import Clock
+    from .cloudformation import Stack
+    from .context import LambdaContext
+    from .credentials import ACCOUNT_ID, DEFAULT_REGION
+    from .errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
+    from .execution import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy
+    from .functions import package
+    from .logs import Report, parse_report
+    from .schedules import ScheduleExpressionError
+    from .session import FunctionHandle, LocalCloud, local_cloud
+    from .sqs import SqsDelivery
+    from .stepfunctions import ExecutionHistory
+    from .streams import StreamDelivery
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

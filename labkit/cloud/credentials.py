@@ -1,14 +1,19 @@
 """The fake AWS environment every part of the offline cloud runs under.
 
-One definition for the notebook process and for handler processes, so real credentials,
-profiles and the instance metadata service can never be reached from either.
+The one definition for the notebook process, handler processes, the grading sandbox
+(`grader/sandbox.py`) and the `course` script (whose exports a test compares with this), so
+real credentials, profiles and the instance metadata service can never be reached from any of
+them. Standard library only.
 """
 from __future__ import annotations
 
 import os
 
+DEFAULT_REGION = "ap-northeast-2"
+ACCOUNT_ID = "123456789012"  # moto's default account
 
-def fake_aws_environment(region: str) -> dict[str, str]:
+
+def fake_aws_environment(region: str = DEFAULT_REGION) -> dict[str, str]:
     """Environment variables that pin boto3 to fake credentials and `region`."""
     return {
         "AWS_ACCESS_KEY_ID": "testing",

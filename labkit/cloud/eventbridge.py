@@ -30,6 +30,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import arns
+
 if TYPE_CHECKING:
     from .session import LocalCloud
 
@@ -233,7 +235,7 @@ class EventBridgeDelivery:
         reached = 0
         for target in list(rule.targets):
             arn = target["Arn"]
-            service = arn.split(":")[2]
+            service = arns.service(arn)
             if service in _MOTO_TARGETS and self._original_send is not None:
                 self._via_moto(rule, target, event)
                 reached += 1
@@ -259,7 +261,7 @@ class EventBridgeDelivery:
 
     def _send(self, service: str, arn: str, target: dict[str, Any], text: str, event: dict[str, Any]) -> None:
         cloud = self.cloud
-        region = arn.split(":")[3] or cloud.region
+        region = arns.parse(arn).region or cloud.region
         if service == "lambda":
             try:
                 payload = json.loads(text)
@@ -274,7 +276,7 @@ class EventBridgeDelivery:
             kwargs: dict[str, Any] = {}
             if arn.endswith(".fifo"):
                 kwargs = {"group_id": group, "deduplication_id": event["id"]}
-            sqs_backends[cloud.account_id][region].send_message(queue_name=arn.rsplit(":", 1)[1], message_body=text, **kwargs)
+            sqs_backends[cloud.account_id][region].send_message(queue_name=arns.queue_name(arn), message_body=text, **kwargs)
         elif service == "sns":
             from moto.sns.models import sns_backends
 
@@ -302,9 +304,9 @@ class EventBridgeDelivery:
                 "RULE_ARN": {"DataType": "String", "StringValue": rule.arn},
                 "TARGET_ARN": {"DataType": "String", "StringValue": record.target_arn},
             }
-            region = dlq.split(":")[3]
+            region = arns.parse(dlq).region
             sqs_backends[self.cloud.account_id][region].send_message(
-                queue_name=dlq.rsplit(":", 1)[1], message_body=json.dumps(event), message_attributes=attributes
+                queue_name=arns.queue_name(dlq), message_body=json.dumps(event), message_attributes=attributes
             )
             return
         warnings.warn(

@@ -44,6 +44,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from . import arns
 from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
 from .bootstrap.labkit_bootstrap import load_handler
 from .clock import Clock
@@ -105,12 +106,10 @@ class FunctionSpec:
 
     @classmethod
     def from_moto(cls, fn: Any, isolation: str = "inprocess") -> "FunctionSpec":
-        arn = fn.function_arn
-        prefix, _, rest = arn.partition(":function:")
         return cls(
             name=fn.function_name,
             version=str(fn.version),
-            unqualified_arn=f"{prefix}:function:{rest.split(':')[0]}",
+            unqualified_arn=arns.unqualified_function_arn(fn.function_arn),
             handler=fn.handler or "",
             runtime=fn.run_time or "",
             memory_mb=int(fn.memory_size),

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, TypeVar
 
 from ..korean import josa
+from . import arns
 
 __all__ = ["check", "client_errors"]
 
@@ -48,7 +49,7 @@ def check(backend: Any, source_arn: str, spec: dict[str, Any], current: Any = No
             return spec[key]
         return getattr(current, attribute, None) if current is not None else None
 
-    service = source_arn.split(":")[2] if source_arn.count(":") >= 5 else ""
+    service = arns.service(source_arn)
     batch = value("BatchSize", "batch_size")
     window = value("MaximumBatchingWindowInSeconds", "max_batch_window")
     if service == "sqs":

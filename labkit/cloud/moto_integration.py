@@ -50,6 +50,8 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
+from . import arns
+
 if TYPE_CHECKING:
     from .session import LocalCloud
 
@@ -403,15 +405,14 @@ def install(cloud: "LocalCloud") -> None:
 
     def _check_filters(spec: dict[str, Any], source_arn: str) -> None:
         if spec.get("FilterCriteria"):
-            parts = str(source_arn).split(":")
-            filtering.validate(spec["FilterCriteria"], parts[2] if len(parts) > 2 else "")
+            filtering.validate(spec["FilterCriteria"], arns.service(str(source_arn)))
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         _check_filters(spec, spec.get("EventSourceArn", ""))
         if spec.get("EventSourceArn") and spec.get("FunctionName"):
             mapping_rules.check(self, spec["EventSourceArn"], spec)
         esm = mapping_rules.client_errors(lambda: original_create_esm(self, spec))
-        service = esm.event_source_arn.split(":")[2]
+        service = arns.service(esm.event_source_arn)
         if service == "sqs":
             sqs_backend = sqs_models.sqs_backends[self.account_id][self.region_name]
             for queue in sqs_backend.queues.values():
@@ -449,7 +450,7 @@ def _detach_stream_mapping(account_id: str, region: str, esm: Any) -> None:
     from moto.dynamodb.models import dynamodb_backends
     from moto.kinesis.models import kinesis_backends
 
-    if esm.event_source_arn.split(":")[2] == "dynamodb":
+    if arns.service(esm.event_source_arn) == "dynamodb":
         for table in dynamodb_backends[account_id][region].tables.values():
             table.lambda_event_source_mappings.pop(esm.function_arn, None)
     else:
@@ -510,8 +511,7 @@ KINESIS_SEQUENCE_STEP = 2**90 + 7_919  # ~1.2e27: consecutive AWS sequence numbe
 
 def invoked_arn_for(fn: Any, qualifier: str | None) -> str:
     """The ARN the caller used: unqualified, or with the version/alias it named."""
-    prefix, _, rest = fn.function_arn.partition(":function:")
-    base = f"{prefix}:function:{rest.split(':')[0]}"
+    base = arns.unqualified_function_arn(fn.function_arn)
     return f"{base}:{qualifier}" if qualifier else base
 
 

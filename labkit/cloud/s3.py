@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote_plus
 
+from . import arns
+
 if TYPE_CHECKING:
     from .session import LocalCloud
 
@@ -246,11 +248,11 @@ class S3Notifications:
         for n in config.cloud_function:
             targets.append((n, self.to_lambda))
         for n in config.queue:
-            targets.append((n, lambda arn, ev: sqs_backends[account_id][arn.split(":")[3]].send_message(
-                queue_name=arn.split(":")[-1], message_body=json.dumps(ev)
+            targets.append((n, lambda arn, ev: sqs_backends[account_id][arns.parse(arn).region].send_message(
+                queue_name=arns.queue_name(arn), message_body=json.dumps(ev)
             )))
         for n in config.topic:
-            targets.append((n, lambda arn, ev: sns_backends[account_id][arn.split(":")[3]].publish(
+            targets.append((n, lambda arn, ev: sns_backends[account_id][arns.parse(arn).region].publish(
                 arn=arn, message=json.dumps(ev), subject=SNS_SUBJECT
             )))
         for notification, deliver in targets:

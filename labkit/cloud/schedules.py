@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ..korean import josa
+from . import arns
 from .errors import CloudUsageError
 
 if TYPE_CHECKING:
@@ -343,7 +344,7 @@ class Schedules:
             text = text.replace(f"<{name}>", value)
         delivery = self.cloud.eventbridge
         try:
-            delivery._send(target["Arn"].split(":")[2], target["Arn"], target, text, {"id": execution_id})
+            delivery._send(arns.service(target["Arn"]), target["Arn"], target, text, {"id": execution_id})
         except Exception as exc:
             warnings.warn(f"일정 {schedule.name}의 대상 {target['Arn']}에 전달하지 못했습니다({exc}).", stacklevel=3)
             return 0

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..korean import josa
+from . import arns
 from . import moto_integration
-from .credentials import fake_aws_environment
+from .credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
 from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError, check_request_size
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
@@ -42,8 +43,6 @@ from .streams import StreamPoller
 
 __all__ = ["LocalCloud", "local_cloud", "FunctionHandle", "DEFAULT_REGION", "ACCOUNT_ID"]
 
-DEFAULT_REGION = "ap-northeast-2"
-ACCOUNT_ID = "123456789012"  # moto's default account
 PYTHON_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 ROLE_NAME = "labkit-lambda-role"
 
@@ -431,11 +430,11 @@ class LocalCloud:
 
     def deliver_to(self, target_arn: str, record: dict[str, Any], *, success: bool, source_arn: str) -> None:
         """Send an async-invocation record to a destination (SQS, SNS, Lambda, EventBridge)."""
-        service = target_arn.split(":")[2]
+        service = arns.service(target_arn)
         body = json.dumps(record)
         if service == "sqs":
             sqs = self.client("sqs")
-            sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=target_arn.rsplit(":", 1)[1])["QueueUrl"], MessageBody=body)
+            sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=arns.queue_name(target_arn))["QueueUrl"], MessageBody=body)
         elif service == "sns":
             self.client("sns").publish(TopicArn=target_arn, Message=body)
         elif service == "lambda":
@@ -463,9 +462,9 @@ class LocalCloud:
             "ErrorCode": {"DataType": "Number", "StringValue": "200"},
             "ErrorMessage": {"DataType": "String", "StringValue": error_message or "-"},
         }
-        if target_arn.split(":")[2] == "sqs":
+        if arns.service(target_arn) == "sqs":
             sqs = self.client("sqs")
-            url = sqs.get_queue_url(QueueName=target_arn.rsplit(":", 1)[1])["QueueUrl"]
+            url = sqs.get_queue_url(QueueName=arns.queue_name(target_arn))["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=attributes)
         else:
             self.client("sns").publish(TopicArn=target_arn, Message=body, MessageAttributes=attributes)

@@ -30,6 +30,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import arns
 from . import filtering
 from .errors import TooManyRequestsException
 from .execution import Invocation
@@ -161,7 +162,7 @@ class SqsPoller:
 
     def mappings(self) -> list[Any]:
         backend = self.cloud.runtime.backend
-        found = [m for m in backend.list_event_source_mappings(None, None) if m.event_source_arn.split(":")[2] == "sqs"]
+        found = [m for m in backend.list_event_source_mappings(None, None) if arns.service(m.event_source_arn) == "sqs"]
         live = {m.uuid for m in found}
         for gone in set(self._states) - live:
             del self._states[gone]
@@ -170,7 +171,7 @@ class SqsPoller:
     def _state(self, esm: Any) -> _MappingState:
         state = self._states.get(esm.uuid)
         if state is None:
-            name = esm.event_source_arn.rsplit(":", 1)[1]
+            name = arns.queue_name(esm.event_source_arn)
             url = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
             state = self._states[esm.uuid] = _MappingState(url, name)
         return state
@@ -279,7 +280,7 @@ class SqsPoller:
             state = self._states.get(esm.uuid)
             if state and state.buffer and state.window_started is not None:
                 times.append(state.window_started + float(esm.max_batch_window or 0))
-            name = esm.event_source_arn.rsplit(":", 1)[1]
+            name = arns.queue_name(esm.event_source_arn)
             visible = queue_next_visible(self.cloud.account_id, self.cloud.region, name, now)
             if visible is not None:
                 times.append(visible)

@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import arns
 from . import filtering
 from .errors import TooManyRequestsException
 from .execution import FunctionSpec, Invocation
@@ -161,7 +162,7 @@ class StreamPoller:
         backend = self.cloud.runtime.backend
         found = [
             m for m in backend.list_event_source_mappings(None, None)
-            if m.event_source_arn.split(":")[2] in ("dynamodb", "kinesis")
+            if arns.service(m.event_source_arn) in ("dynamodb", "kinesis")
         ]
         live = {m.uuid for m in found}
         for gone in set(self._states) - live:
@@ -176,10 +177,10 @@ class StreamPoller:
         """
         arn = esm.event_source_arn
         region = self.cloud.region
-        if arn.split(":")[2] == "dynamodb":
+        if arns.service(arn) == "dynamodb":
             from moto.dynamodb.models import dynamodb_backends
 
-            table_name = arn.split(":", 5)[5].split("/")[1]
+            table_name = arns.table_name(arn)
             table = dynamodb_backends[self.cloud.account_id][region].tables.get(table_name)
             shard = getattr(table, "stream_shard", None)
             if table is None or shard is None or not arn.endswith(f"/stream/{table.latest_stream_label}"):
@@ -280,7 +281,7 @@ class StreamPoller:
         patterns = filtering.patterns(esm.filter_criteria)
         if not patterns:
             return pending
-        service = esm.event_source_arn.split(":")[2]
+        service = arns.service(esm.event_source_arn)
         kept: list[_StreamRecord] = []
         first = len(pending)
         for index, record in enumerate(pending):
@@ -411,7 +412,7 @@ class StreamPoller:
         response: dict[str, Any] = {"statusCode": 200, "executedVersion": spec.version}
         if invocation is not None and invocation.function_error:
             response["functionError"] = invocation.function_error
-        kinesis = esm.event_source_arn.split(":")[2] == "kinesis"
+        kinesis = arns.service(esm.event_source_arn) == "kinesis"
         info_key = "KinesisBatchInfo" if kinesis else "DDBStreamBatchInfo"
         arrival = _iso_millis if kinesis else _iso_seconds  # as in AWS's examples of each record
         return {
