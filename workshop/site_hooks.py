@@ -19,6 +19,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from workshop import lab_fonts
 from workshop.glossary import (
     GlossaryError,
     GlossaryTooltips,
@@ -42,24 +43,35 @@ VENDOR_FILES = {
         "pretendard/dist/web/variable/woff2/PretendardVariable.woff2",
     "assets/vendor/pretendard/LICENSE.txt": "pretendard/dist/LICENSE.txt",
 }
+NANUM_DIR = "assets/vendor/nanum-gothic-coding"
 
 
 def vendor_files(config: MkDocsConfig, node_modules: Path) -> list[File]:
     """Build files for the vendored assets; PluginError (Korean) if npm packages are missing."""
-    missing = [f"node_modules/{src}" for src in VENDOR_FILES.values()
-               if not (node_modules / src).is_file()]
+    needed = [*VENDOR_FILES.values(), *(f"{lab_fonts.NANUM}/{name}" for name in (*lab_fonts.NANUM_CSS, "LICENSE"))]
+    missing = [f"node_modules/{src}" for src in needed if not (node_modules / src).is_file()]
     if missing:
         what = ("node_modules 폴더가 없습니다" if not node_modules.is_dir()
                 else "node_modules에 필요한 파일이 없습니다: " + ", ".join(missing))
         raise PluginError(
             f"사이트를 만들 수 없습니다. {what}.\n"
             "저장소 맨 위 폴더에서 `./course start`를 실행하십시오. "
-            "이 명령이 `npm ci`로 사이트에 필요한 npm 패키지(mermaid, iframe-worker, pretendard)를 설치합니다."
+            "이 명령이 `npm ci`로 사이트에 필요한 npm 패키지(mermaid, iframe-worker, pretendard, @fontsource/nanum-gothic-coding)를 설치합니다."
         )
-    return [
+    files = [
         File.generated(config, dest, abs_src_path=str(node_modules / src))
         for dest, src in VENDOR_FILES.items()
     ]
+    # The code font is the Korean monospace JupyterLab uses (workshop/lab_fonts.py): a syllable is two
+    # Latin columns wide, so Korean comments line up with the code. Only the .woff2 subsets are served.
+    nanum = node_modules / lab_fonts.NANUM
+    for css in lab_fonts.NANUM_CSS:
+        text = lab_fonts.WOFF_FALLBACK.sub("", (nanum / css).read_text(encoding="utf-8"))
+        files.append(File.generated(config, f"{NANUM_DIR}/{css}", content=text))
+    for woff2 in sorted((nanum / "files").glob("*.woff2")):
+        files.append(File.generated(config, f"{NANUM_DIR}/files/{woff2.name}", abs_src_path=str(woff2)))
+    files.append(File.generated(config, f"{NANUM_DIR}/LICENSE.txt", abs_src_path=str(nanum / "LICENSE")))
+    return files
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:

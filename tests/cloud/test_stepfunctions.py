@@ -106,7 +106,7 @@ def test_wait_execution_names_a_wrong_arn_in_korean(cloud: LocalCloud) -> None:
     sfn = cloud.client("stepfunctions")
     definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
     machine = sfn.create_state_machine(name="quick", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
-    with pytest.raises(CloudUsageError, match="실행 .*이\\(가\\) 없습니다"):
+    with pytest.raises(CloudUsageError, match="실행 .*:missing이 없습니다"):
         cloud.wait_execution(machine.replace(":stateMachine:", ":execution:") + ":missing", timeout=1)
     with pytest.raises(CloudUsageError, match="실행 ARN이 아닙니다"):
         cloud.wait_execution("not-an-arn", timeout=1)

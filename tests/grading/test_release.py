@@ -18,9 +18,9 @@ def test_committed_release_matches_solutions(lab, tmp_path):
         if generated.is_dir():
             continue
         committed = ROOT / "labs" / lab / generated.relative_to(fresh / "labs" / lab)
-        assert committed.exists(), f"{committed} 이(가) 없습니다. ./course release 로 labs/를 다시 만드십시오."
+        assert committed.exists(), f"배포본 파일이 없습니다: {committed}. ./course release 로 labs/를 다시 만드십시오."
         assert committed.read_bytes() == generated.read_bytes(), (
-            f"{committed.relative_to(ROOT)} 이(가) solutions/와 어긋났습니다. ./course release 를 실행하고 커밋하십시오."
+            f"배포본이 solutions/와 어긋났습니다: {committed.relative_to(ROOT)}. ./course release 를 실행하고 커밋하십시오."
         )
 
 

@@ -224,3 +224,27 @@ def test_every_page_passes_axe_wcag2_a_and_aa(chromium_browser, site_url: str, b
     finally:
         guarded.context.close()
     assert not found, f"axe-core(WCAG 2 A/AA, {material_scheme}) 위반:\n" + "\n".join(found)
+
+
+def test_code_blocks_draw_hangul_two_columns_wide(guarded: GuardedPage, site_url: str) -> None:
+    """Code comments in Korean line up with the code only if a syllable is exactly two Latin columns:
+    the site's code font must be a Korean monospace (the one JupyterLab uses), not a proportional fallback."""
+    guarded.page.goto(f"{site_url}/faas/event-sources.html")
+    widths = guarded.page.locator(".md-typeset pre code").first.evaluate(
+        """async (code) => {
+          const spans = ["abcdefghij", "가나다라마바사아자차"].map((text) => {
+            const span = document.createElement("span");
+            span.style.cssText = "white-space: pre; display: inline-block; position: absolute";
+            span.textContent = text;
+            code.appendChild(span);
+            return span;
+          });
+          await document.fonts.ready;  // the Hangul subset of a unicode-range font loads once it is used
+          const [latin, hangul] = spans.map((span) => span.getBoundingClientRect().width);
+          spans.forEach((span) => span.remove());
+          return {latin, hangul, font: getComputedStyle(code).fontFamily};
+        }""")
+    assert abs(widths["hangul"] - 2 * widths["latin"]) < 0.5, (
+        f"코드 블록에서 한글 10자의 폭({widths['hangul']:.1f}px)이 영문 20자의 폭({2 * widths['latin']:.1f}px)과 "
+        f"달라 한글 주석이 코드와 줄이 맞지 않습니다. 글꼴: {widths['font']}")
+    assert_offline(guarded)
