@@ -32,6 +32,8 @@ Two ways in, both through `handle()`:
 - `serve()`: a real HTTP server on 127.0.0.1 that a browser or curl can reach (werkzeug's, as
   for the moto endpoint): bodies sent with Content-Length or chunked (`curl -T -`, `requests`
   with a generator) arrive whole, and a body over API Gateway's 10 MB quota is answered 413.
+  An event over Lambda's 6 MB invoke quota (a 5 MB binary body once base64-encoded) is answered
+  500 on both API types without running the function, as when Lambda rejects the invocation.
 Only Lambda proxy integrations run (AWS_PROXY); other integration types answer 500 with a Korean
 explanation. Authorizers, API keys, usage plans, request validation and mapping templates are
 not applied. binaryMediaTypes given to create_rest_api are kept (moto drops them), and
@@ -54,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from ..korean import josa
-from .errors import CloudUsageError, TooManyRequestsException
+from .errors import CloudUsageError, RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -612,9 +614,19 @@ class ApiGateway:
         else:
             event = self.event_v1(api_id, route, request, request_id, binary_types, extended_id)
         runtime = self.cloud.runtime
+        payload = json.dumps(event).encode()
+        try:
+            # API Gateway calls Lambda's Invoke API, whose 6 MB request quota is smaller than API
+            # Gateway's own 10 MB (base64 makes a binary body a third larger). Lambda rejects the
+            # invocation and API Gateway answers 500 for both API types; the function never runs.
+            check_request_size(payload, "RequestResponse")
+        except RequestEntityTooLargeException as exc:
+            self.errors.append(f"({request_id}) RequestEntityTooLargeException: {exc}")
+            body = {"rest": {"message": "Internal server error"}, "http": {"message": "Internal Server Error"}}[kind]
+            return self._finish(api, kind, _json_response(500, body), request, request_id, extended_id)
         try:
             fn = runtime.resolve(route.function_arn)
-            invocation = runtime.invoke(fn, json.dumps(event).encode(), invoked_arn=route.function_arn)
+            invocation = runtime.invoke(fn, payload, invoked_arn=route.function_arn)
         except TooManyRequestsException:
             return self._finish(api, kind, _json_response(429, {"message": "Too Many Requests"}), request, request_id, extended_id)
         except CloudUsageError as exc:

@@ -11,7 +11,9 @@ closes the gaps that would otherwise be silently skipped or fail:
   evaluate IAM, and moto would enforce a bucket's Deny statements without their conditions);
 - `AWS::ApiGateway::RestApi` with an OpenAPI/Swagger `Body` and no `Name` (what SAM emits):
   resources, methods and Lambda proxy integrations come from the body;
-- state machines land in the executing backend (see `stepfunctions.py`).
+- state machines land in the executing backend (see `stepfunctions.py`);
+- an `AWS::S3::Bucket`'s NotificationConfiguration (what SAM's and the Serverless Framework's S3
+  events become), which moto drops, is put through S3's API.
 `deploy()` (`LocalCloud.deploy_stack`) also does what the tools would do before CloudFormation:
 - `Transform: AWS::Serverless-2016-10-31` is applied offline with aws-sam-translator, after
   packaging local `CodeUri`/`ContentUri` folders into a staging bucket (as `sam package` does);
@@ -546,6 +548,33 @@ class S3BucketPolicy(_Policy):
     TYPE = "AWS::S3::BucketPolicy"  # moto would enforce Deny statements without their conditions
 
 
+_NOTIFICATION_KINDS = (  # CloudFormation's list, its ARN key; moto's list, its ARN key
+    ("LambdaConfigurations", "Function", "CloudFunctionConfiguration", "CloudFunction"),
+    ("QueueConfigurations", "Queue", "QueueConfiguration", "Queue"),
+    ("TopicConfigurations", "Topic", "TopicConfiguration", "Topic"),
+)
+
+
+def bucket_notifications(props: dict[str, Any]) -> dict[str, Any]:
+    """An `AWS::S3::Bucket`'s NotificationConfiguration (CloudFormation's shape) in the shape
+    moto's PutBucketNotificationConfiguration takes. Empty when there is none."""
+    source = props.get("NotificationConfiguration") or {}
+    config: dict[str, Any] = {}
+    for cfn_list, cfn_arn, moto_list, moto_arn in _NOTIFICATION_KINDS:
+        items = []
+        for item in source.get(cfn_list) or []:
+            rules = ((item.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+            entry: dict[str, Any] = {moto_arn: item[cfn_arn], "Event": [item["Event"]]}
+            if rules:  # S3 takes the rule names in either case; moto matches "prefix"/"suffix"
+                entry["Filter"] = {"S3Key": {"FilterRule": [{"Name": str(r["Name"]).lower(), "Value": r["Value"]} for r in rules]}}
+            items.append(entry)
+        if items:
+            config[moto_list] = items
+    if (source.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled") in (True, "true", "True"):
+        config["EventBridgeConfiguration"] = {}
+    return config
+
+
 MODELS: tuple[type[_Model], ...] = (
     SnsSubscription, SecretsManagerSecret, ApiGatewayStage, HttpApi, HttpApiStage, HttpApiIntegration, HttpApiRoute,
     LambdaEventInvokeConfig, LambdaVersion, LambdaAlias, SchedulerSchedule, SqsQueuePolicy, SnsTopicPolicy, S3BucketPolicy,
@@ -749,6 +778,35 @@ class CloudFormation:
 
             set_(RestAPI, "create_from_cloudformation_json", classmethod(rest_api_from_cloudformation))
 
+        def patch_bucket() -> None:
+            # moto creates an AWS::S3::Bucket without its NotificationConfiguration, so the
+            # Serverless Framework's and SAM's S3 events would never fire. Put it as S3's API does
+            # (through the runtime's checks: overlapping rules are refused).
+            from moto.s3.models import FakeBucket, s3_backends
+
+            original_create = FakeBucket.create_from_cloudformation_json.__func__
+            original_update = FakeBucket.update_from_cloudformation_json.__func__
+
+            def apply(bucket: Any, cloudformation_json: Any, account_id: str) -> None:
+                config = bucket_notifications(cloudformation_json.get("Properties") or {})
+                if config or bucket.notification_configuration is not None:
+                    s3_backends[account_id]["aws"].put_bucket_notification_configuration(bucket.name, config)
+
+            def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> Any:
+                bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+                apply(bucket, cloudformation_json, account_id)
+                return bucket
+
+            def update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
+                       account_id: str, region_name: str) -> Any:
+                bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+                apply(bucket, cloudformation_json, account_id)
+                return bucket
+
+            set_(FakeBucket, "create_from_cloudformation_json", classmethod(create))
+            set_(FakeBucket, "update_from_cloudformation_json", classmethod(update))
+
         # moto.cloudformation.parsing imports every service (~2 s): patch on first use.
         when_imported("moto.cloudformation.parsing", patch_parsing)
         when_imported("moto.apigateway.models", patch_rest_api)
+        when_imported("moto.s3.models", patch_bucket)

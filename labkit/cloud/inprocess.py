@@ -106,13 +106,19 @@ class ModuleSpace:
                 spec = importlib.machinery.PathFinder.find_spec(fullname, list(search))
             else:
                 spec = importlib.machinery.PathFinder.find_spec(fullname, [self.code_dir])
-            if spec is None or spec.loader is None:
+            # A folder without __init__.py is a namespace package (spec without a loader, with
+            # search locations): Python imports it, and so does AWS (`handler: src/api.handler`).
+            namespace = spec is not None and spec.loader is None and spec.submodule_search_locations is not None
+            if spec is None or (spec.loader is None and not namespace):
                 raise ModuleNotFoundError(f"No module named '{fullname}'", name=fullname)
+            if namespace:
+                spec.submodule_search_locations = list(spec.submodule_search_locations)
             module = importlib.util.module_from_spec(spec)
             module.__dict__["__builtins__"] = self.builtins
             self.modules[fullname] = module
             try:
-                spec.loader.exec_module(module)
+                if not namespace:
+                    spec.loader.exec_module(module)
             except BaseException:
                 self.modules.pop(fullname, None)
                 raise

@@ -305,3 +305,42 @@ def test_redeploy_updates_the_stack(cloud: LocalCloud) -> None:
     second = cloud.deploy_stack(template, name="jobs")
     assert first.status == "CREATE_COMPLETE" and second.status == "UPDATE_COMPLETE"
     assert set(second.resources) == {"Queue", "Topic"}
+
+
+def test_a_buckets_notification_configuration_is_applied(cloud: LocalCloud, code_dir) -> None:
+    # What the Serverless Framework's `s3` event and SAM's S3 event both become: the bucket's own
+    # NotificationConfiguration (CloudFormation's shape). moto creates the bucket and drops it.
+    fn = cloud.deploy(code_dir(app="def handler(event, context):\n    print('KEY', event['Records'][0]['s3']['object']['key'])\n"),
+                      name="on-upload")
+    template = {
+        "Resources": {
+            "Alerts": {"Type": "AWS::SNS::Topic"},
+            "Inbox": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketName": "cfn-inbox",
+                    "NotificationConfiguration": {
+                        "LambdaConfigurations": [{
+                            "Event": "s3:ObjectCreated:*", "Function": fn.arn,
+                            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "in/"}, {"Name": "Suffix", "Value": ".jpg"}]}},
+                        }],
+                        "TopicConfigurations": [{"Event": "s3:ObjectRemoved:*", "Topic": {"Ref": "Alerts"}}],
+                    },
+                },
+            },
+        },
+    }
+    stack = cloud.deploy_stack(template, name="bucket-events")
+    assert stack.skipped == []
+    s3 = cloud.client("s3")
+    config = s3.get_bucket_notification_configuration(Bucket="cfn-inbox")
+    assert [c["LambdaFunctionArn"] for c in config["LambdaFunctionConfigurations"]] == [fn.arn]
+    assert [c["Events"] for c in config["TopicConfigurations"]] == [["s3:ObjectRemoved:*"]]
+    for key in ("in/사진 1.jpg", "in/a.png", "out/b.jpg"):
+        s3.put_object(Bucket="cfn-inbox", Key=key, Body=b"x")
+    cloud.run_until_idle()
+    assert [line for line in fn.logs() if line.startswith("KEY ")] == ["KEY in/%EC%82%AC%EC%A7%84+1.jpg"]
+    # a redeploy with the configuration removed takes it away, as CloudFormation's update does
+    del template["Resources"]["Inbox"]["Properties"]["NotificationConfiguration"]
+    cloud.deploy_stack(template, name="bucket-events")
+    assert "LambdaFunctionConfigurations" not in s3.get_bucket_notification_configuration(Bucket="cfn-inbox")

@@ -87,7 +87,8 @@ def test_every_isolation_mode_shows_a_handler_and_its_caller_the_same_runtime(cl
     arn = f"arn:aws:lambda:{cloud.region}:{cloud.account_id}:function:ctx"
     assert seen["values"] == {
         "function_name": "ctx", "function_version": "$LATEST", "memory_limit_in_mb": "256",
-        "log_group_name": "/aws/lambda/ctx", "log_stream_name": stream, "client_context": None,
+        # awslambdaric reads both names from the variables: None under SnapStart
+        "log_group_name": None if snapshot else "/aws/lambda/ctx", "log_stream_name": stream, "client_context": None,
         "tenant_id": None, "invoked_function_arn": arn,
     }
     assert seen["remaining"] == "int"
@@ -166,3 +167,15 @@ def test_every_isolation_mode_shows_a_handler_and_its_caller_the_same_runtime(cl
     reason = f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 3"
     assert result.result == {"errorType": "Runtime.ExitError", "errorMessage": reason}
     assert f"{reason}\nRuntime.ExitError" in result.log_lines
+
+
+@pytest.mark.parametrize("mode", ISOLATION_MODES)
+def test_a_path_style_handler_in_a_folder_without_init_py_loads_in_every_mode(cloud: LocalCloud, code_dir, mode: str) -> None:
+    # `handler: src/api.handler` (the Serverless Framework's usual layout): awslambdaric imports
+    # "src.api", and "src" is a namespace package (no __init__.py), which Python and AWS accept.
+    folder = code_dir(**{"src.api": "from src.helper import WORD\ndef handler(event, context):\n    return WORD\n",
+                         "src.helper": "WORD = '네임스페이스'\n"})
+    for n, handler in enumerate(("src/api.handler", "src.api.handler")):
+        fn = cloud.deploy(folder, name=f"ns-{mode}-{n}", handler=handler, isolation=mode)
+        invocation = fn.invoke()
+        assert (invocation.function_error, invocation.result) == (None, "네임스페이스"), (handler, invocation.payload)

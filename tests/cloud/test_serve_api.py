@@ -174,3 +174,17 @@ def test_serving_an_unknown_api_says_so_in_korean(cloud: LocalCloud) -> None:
     with pytest.raises(CloudUsageError) as raised:
         cloud.serve_api("nope123")
     assert str(raised.value).startswith("API nope123을 찾을 수 없습니다.") and "(를)" not in str(raised.value)
+
+
+def test_an_event_over_lambdas_invoke_quota_is_answered_500_without_calling_the_function(
+    cloud: LocalCloud, rest: str, http_api: str
+) -> None:
+    # 5 MB of binary is under API Gateway's 10 MB quota, but base64 makes the event about 6.7 MB:
+    # over Lambda's 6 MB synchronous request quota. The Lambda API rejects the invocation, and
+    # API Gateway answers 500 (not 502: the function never ran).
+    five_mb = os.urandom(5 * 1024 * 1024)
+    for base, body in ((rest, {"message": "Internal server error"}), (http_api, {"message": "Internal Server Error"})):
+        response = requests.post(f"{base}/blob", data=five_mb, headers={"Content-Type": "application/octet-stream"})
+        assert (response.status_code, response.json()) == (500, body), base
+    assert _calls(cloud) == 0
+    assert any("RequestEntityTooLargeException" in line for line in cloud.api_gateway.errors)

@@ -390,7 +390,7 @@ class LambdaContext:
         )
 
 
-_LOG_GROUP = ""
+_LOG_GROUP: str | None = None
 _LOG_STREAM: str | None = None
 _FUNCTION: tuple = (None, None, None)  # name, version, memory: read once, as the runtime does
 
@@ -711,8 +711,9 @@ def main() -> None:
         env.get("AWS_LAMBDA_FUNCTION_VERSION"),
         env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
     )
-    # SnapStart functions have neither variable; their context has no log stream name then.
-    _LOG_GROUP = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + (_FUNCTION[0] or ""))
+    # SnapStart functions have neither variable; awslambdaric's context reads both from the
+    # environment, so it has neither a log group nor a log stream name then (None).
+    _LOG_GROUP = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
     _LOG_STREAM = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
     channel = Channel(fd)
     State.channel = channel
