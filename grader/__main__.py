@@ -449,7 +449,18 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"release": cmd_release, "collect": cmd_collect, "autograde": cmd_autograde,
                "feedback": cmd_feedback, "export": cmd_export, "roster": cmd_roster, "status": cmd_status,
                "pending": cmd_pending, "score": cmd_score}[args.command]
-    return handler(args)
+    import sqlite3
+
+    from sqlalchemy.exc import DatabaseError
+
+    from .gradebook import damaged
+
+    try:
+        return handler(args)
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        # Every command reads the gradebook; where one does so without the Korean check, a damaged
+        # file must still not end in SQLAlchemy's English traceback.
+        return _fail(str(damaged(args.root, str(getattr(exc, "orig", None) or exc))))
 
 
 if __name__ == "__main__":

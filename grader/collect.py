@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,6 +63,7 @@ def collect_exchange(lab: str, root: Path = ROOT) -> list[str]:
                            f"LMS에서 받은 zip이라면 {command(f'collect {lab} --zip 파일.zip', root)} 를 쓰십시오.")
     api = nbgrader_api(root)
     prepare_exchange(Path(api.config.Exchange.root))
+    set_aside_impostors(exchange / COURSE_ID / "inbound", lab)
     before = _exchange_stamps(root, lab)
     result = api.collect(lab, update=True)
     if not result["success"]:
@@ -72,6 +74,42 @@ def collect_exchange(lab: str, root: Path = ROOT) -> list[str]:
     _secure_collected(root, lab, before)
     submitted = Path(root) / WORK_DIR / "submitted"
     return sorted(p.parent.name for p in submitted.glob(f"*/{lab}") if p.is_dir())
+
+
+IMPOSTOR_PREFIX = ".impostor+"  # a leading dot: nbgrader's `*+<lab>+*` glob no longer sees it
+
+
+def set_aside_impostors(inbound: Path, lab: str) -> list[str]:
+    """Hide from nbgrader every inbound submission whose owner is not the student it names.
+
+    `inbound/` is writable by every student (733), and nbgrader takes the student from the folder
+    name, `<student>+<lab>+<time>+<random>`: one student can make `kim+lab00+<later time>+x` and
+    collect would take it as kim's latest submission (nbgrader only logs a warning, which nobody
+    sees). Such a folder (unless the instructor's own) is renamed in place (the inbound's owner may rename it even when it cannot
+    read it) and reported; the student's own submissions are collected as usual.
+    """
+    try:
+        import pwd
+    except ImportError:  # Windows: no owners to compare (nbgrader skips its own check there too)
+        return []
+    notes = []
+    for entry in sorted(inbound.glob(f"*+{lab}+*")):
+        student, uid = entry.name.split("+", 1)[0], entry.lstat().st_uid
+        if uid == os.geteuid():
+            continue  # the instructor's own (a test run with nbgrader's --student): trusted
+        try:
+            owner = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            owner = f"uid {uid}"
+        if owner == student:
+            continue
+        entry.rename(entry.with_name(IMPOSTOR_PREFIX + entry.name))
+        notes.append(f"[경고] 교환 폴더의 제출물 {josa(entry.name, '은')} {student}의 이름으로 냈지만 "
+                     f"{josa(owner, '이')} 만든 것이라 모으지 않았습니다 (남의 이름으로 낸 제출물일 수 있습니다). "
+                     f"교환 폴더의 inbound/{IMPOSTOR_PREFIX}{entry.name}에 그대로 두었습니다.")
+    for note in notes:
+        print(note, file=sys.stderr)
+    return notes
 
 
 def _exchange_stamps(root: Path, lab: str) -> dict[str, str]:

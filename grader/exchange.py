@@ -139,7 +139,8 @@ def unrunnable_by_others(python: Path | str | None = None) -> str | None:
         if not mode & 0o001:
             return (f"다른 사용자는 이 Python({real})을 실행할 수 없습니다: {folder}의 권한이 {mode:o}입니다. "
                     "학생 계정에서 nbgrader를 쓰려면 모두가 실행할 수 있는 Python으로 .venv를 다시 만드십시오 "
-                    "(rm -rf .venv 후 COURSE_PYTHON=/usr/bin/python3 ./course test tests/labkit -q).")
+                    "(rm -rf .venv 후 COURSE_PYTHON=<Python 3.11.5 이상의 경로> ./course test tests/labkit -q). "
+                    "학생용 nbgrader를 따로 설치해도 됩니다 (강사 가이드의 \"교환 폴더와 권한\").")
     if not stat.S_IMODE(real.stat().st_mode) & 0o001:
         return f"다른 사용자는 이 Python({real})을 실행할 수 없습니다: 실행 권한이 없습니다."
     return None

@@ -184,6 +184,10 @@ def read_submission(path: Path, release: NotebookNode, lab: str, root: Path | st
     expected = set(release_ids)
     graded = {_grade_id(c) for c in release.cells if _meta(c).get("grade") or _meta(c).get("solution")}
     present = {_grade_id(c) for c in nb.cells if _grade_id(c)}
+    if graded and not (present & graded) and found is not None and found.lab == lab:
+        return Intake(None, [Note("grade_ids_lost", f"이 노트북은 {lab}의 노트북이지만 채점에 쓰는 셀 정보(nbgrader 메타데이터)가 "
+                                                    "모두 지워져 채점할 수 없습니다. 메타데이터를 지우는 도구를 거친 것 같습니다. "
+                                                    f"배포된 {lab}.ipynb를 다시 받아 답을 옮겨 적은 뒤 제출하십시오.")])
     if graded and not (present & graded):
         return Intake(None, [Note("wrong_lab", f"이 노트북에는 {lab}의 풀이 셀과 점검 셀이 하나도 없습니다. "
                                                f"다른 실습의 노트북을 낸 것 같습니다. {lab} 노트북을 제출하십시오.")])

@@ -153,3 +153,41 @@ def test_a_venv_python_behind_a_private_home_is_reported():
         assert f"c.Exchange.root = '{tmp_path}'" in student_config(COURSE_ID, tmp_path)
     finally:
         shutil.rmtree(tmp_path)
+
+
+def test_a_submission_made_in_another_students_name_is_not_collected(users, released_lab00, monkeypatch, capsys):
+    """`inbound/` is writable by every student and nbgrader takes the student from the folder name:
+    lee made `kim+lab00+<later time>+x` and collect took it as kim's latest submission, so kim was
+    graded on lee's notebook (nbgrader only logs a warning). It is set aside and reported."""
+    import nbformat
+
+    _, (kim, lee) = users
+    top = Path(tempfile.mkdtemp(prefix="gs-imp-", dir="/tmp"))
+    try:
+        course = top / "course"
+        shutil.copytree(released_lab00, course)
+        monkeypatch.setenv("COURSE_EXCHANGE", str(top / "exchange"))
+        config = course_config(course)
+        assert nbgrader_api(course, config).release_assignment("lab00")["success"]
+        inbound = Path(config.Exchange.root) / COURSE_ID / "inbound"
+
+        def submit(owner: str, name: str, stamp: str, nb) -> None:
+            folder = inbound / f"{name}+lab00+{stamp} UTC+{uuid.uuid4().hex[:12]}"
+            folder.mkdir()
+            nbformat.write(nb, folder / "lab00.ipynb")
+            (folder / "timestamp.txt").write_text(f"{stamp} UTC")
+            for path in (folder, *folder.iterdir()):
+                shutil.chown(path, owner)
+
+        submit(kim, kim, "2026-12-01 10:00:00.000000", answered(course))
+        submit(lee, lee, "2026-12-01 10:05:00.000000", answered(course, {}))
+        submit(lee, kim, "2026-12-01 11:00:00.000000", answered(course, {}))  # lee, in kim's name, later
+
+        assert collect_exchange("lab00", course) == sorted([kim, lee])
+        kims = course / "grader/work/submitted" / kim / "lab00"
+        assert (kims / "timestamp.txt").read_text().startswith("2026-12-01 10:00:00")
+        err = capsys.readouterr().err
+        assert f"{kim}의 이름으로 냈지만 {lee}" in err and "모으지 않았습니다" in err
+        assert not list(inbound.glob(f"{kim}+lab00+2026-12-01 11:00:00*"))
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

@@ -130,3 +130,24 @@ def test_the_documented_recovery_from_a_damaged_gradebook_works(course):
     assert rows(course) == {"2024001": 7.0, "2024002": 0.0}
     saved = json.loads((course / "grader/work/results/lab00/2024001.json").read_text(encoding="utf-8"))
     assert saved["score"] == 7
+
+
+def damage_pages(course):
+    """Noise over a few pages after the first ones (as `dd if=/dev/urandom seek=20 bs=1k count=16`
+    does): SQLite's quick check may pass, and the query that reads those pages fails."""
+    import random
+
+    db = course / "grader/work/gradebook.db"
+    data = bytearray(db.read_bytes())
+    data[20480:36864] = random.Random(0).randbytes(16384)
+    db.write_bytes(bytes(data[:max(len(data), 36864)]))
+
+
+@pytest.mark.parametrize("command", [["status", "lab00"], ["feedback", "lab00"], ["pending", "lab00"],
+                                     ["autograde", "lab00"], ["export"]])
+def test_every_command_on_a_gradebook_with_damaged_pages_says_so_in_korean(course, command):
+    damage_pages(course)
+    proc = grader(course, *command)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "sqlalchemy" not in proc.stderr, proc.stderr[-1500:]
+    assert "손상되어 읽을 수 없습니다" in proc.stderr and f"./course grade --root {course} release" in proc.stderr

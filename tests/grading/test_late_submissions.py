@@ -22,6 +22,10 @@ def test_a_due_date_set_after_grading_marks_and_penalises_late_work(course):
     grader(course, "export")
     rows = grades_csv(course)
     assert rows["kim"]["duedate"] == "2026-12-08 15:00:00"  # nbgrader keeps UTC
+    # ... and the submission times in the same zone as the due date: kim's 23:00 in Seoul is 14:00
+    # UTC, before 15:00 (it read 23:00, which looked 8 hours late next to the due date).
+    assert {s: r["timestamp"] for s, r in rows.items()} == {
+        "kim": "2026-12-08 14:00:00", "lee": "2026-12-08 16:30:00", "park": "2026-12-08 15:30:00"}
     assert (rows["kim"]["late"], float(rows["kim"]["score"])) == ("False", 3.0)
     for late in ("lee", "park"):
         assert rows[late]["late"] == "True"

@@ -84,6 +84,7 @@ def test_a_refused_file_keeps_its_submission_time(fresh_course):
     proc = grader(fresh_course, "autograde", "lab00", "--quiet")
     assert proc.returncode == 0, proc.stderr
     rows = {r["student_id"]: r["timestamp"] for r in exported(fresh_course)}
-    assert rows == {"2024402": "2026-12-01 10:00:00", "2024403": "2026-12-01 11:00:00"}
+    # In UTC like the due date beside it: the zip's 10:00 is Seoul time (grader/grading.toml).
+    assert rows == {"2024402": "2026-12-01 01:00:00", "2024403": "2026-12-01 02:00:00"}
     status = grader(fresh_course, "status", "lab00").stdout
     assert status.count("채점 불가(0점)") == 2

@@ -98,3 +98,16 @@ def test_grading_the_other_labs_notebook_gives_zero_and_an_export_row(all_labs, 
     with open(grades, encoding="utf-8-sig") as f:
         rows = [r for r in csv.DictReader(f) if r["student_id"] == "2024401"]
     assert [(r["assignment"], float(r["score"])) for r in rows] == [(lab, 0.0)]
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_this_labs_notebook_with_every_cells_metadata_stripped_is_not_called_another_lab(all_labs, tmp_path, lab):
+    """A tool that drops unknown metadata removes nbgrader's cell metadata too: the file is still this
+    lab's (its text says so), so the note must not tell the student it is another lab's notebook."""
+    nb = unstamped(answered(all_labs, lab=lab))
+    for cell in nb.cells:
+        cell.metadata = {}
+    got = intake(all_labs, tmp_path, lab, nb)
+    assert got.refused and [n.code for n in got.notes] == ["grade_ids_lost"]
+    text = got.notes[0].text
+    assert f"{lab}의 노트북이지만" in text and "다른 실습" not in text and f"{lab}.ipynb" in text
