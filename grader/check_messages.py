@@ -39,7 +39,6 @@ KNOWN_ERRORS = frozenset(
 # Values a visible check's message may keep when it fills them in.
 TYPE_NAMES = frozenset({"str", "bytes", "int", "float", "bool", "list", "dict", "tuple", "set", "frozenset",
                         "NoneType", "None", "True", "False", "bytearray", "Decimal"})
-SMALL_NUMBER = re.compile(r"^-?\d{1,4}$")
 MAX_MATCHED = 4000  # characters of an error value worth comparing with the cell's messages
 
 NOT_SOLVED = "아직 풀지 않았습니다: 위의 코드 셀에서 raise NotImplementedError 줄을 지우고 코드를 작성하십시오."
@@ -99,9 +98,14 @@ def templates(source: str) -> tuple[tuple[str | None, ...], ...]:
 
 
 def _fill(value: str, hidden: bool) -> str | None:
-    """What stands in a hole: nothing of a hidden check; a type name or small number of a visible one."""
+    """What stands in a hole: nothing of a hidden check; only a type name of a visible one.
+
+    Numbers are not kept either: a visible check runs after hidden ones in the same kernel, so a
+    student's function can carry a hidden input out as a number (`ord(c) - 0xAC00` is one syllable).
+    The learner saw the real value in their own notebook; the feedback says only what was expected.
+    """
     value = value.strip().strip("'\"")
-    if not hidden and (value in TYPE_NAMES or SMALL_NUMBER.match(value)):
+    if not hidden and value in TYPE_NAMES:
         return value
     return None
 
