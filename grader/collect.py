@@ -31,6 +31,7 @@ from labkit.korean import josa
 from .config import RELEASE_DIR, ROOT, WORK_DIR, nbgrader_api
 from .hints import command
 from .exchange import prepare_exchange, record_collected
+from .gradebook import read_timestamp
 
 MAX_MEMBER_BYTES = 20 * 2**20
 STUDENT_ID = re.compile(r"^[\w.\-]{1,64}$")  # \w includes Hangul
@@ -186,15 +187,6 @@ def _stamp(info: zipfile.ZipInfo) -> datetime:
     return datetime(*info.date_time)
 
 
-def _read_stamp(folder: Path) -> datetime | None:
-    from nbgrader.utils import parse_utc
-
-    try:
-        return parse_utc((folder / "timestamp.txt").read_text(encoding="utf-8").strip())
-    except (OSError, ValueError, OverflowError):
-        return None
-
-
 def _set_aside(root: Path, folder: Path, lab: str, student: str) -> Path:
     """Move `folder` under grader/work/replaced/ (nothing is deleted); return where it went."""
     dest = Path(root) / WORK_DIR / "replaced" / lab / f"{student}-{datetime.now():%Y%m%d-%H%M%S-%f}"
@@ -305,7 +297,7 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
                 data = src.read(MAX_MEMBER_BYTES + 1)
             digest = hashlib.sha256(data).hexdigest()
             stamp = _stamp(info)
-            previous = _read_stamp(dest) if target.exists() else None
+            previous = read_timestamp(dest) if target.exists() else None
             if previous is not None and target.read_bytes() == data:
                 report.unchanged.append(student)
             elif previous is not None and previous > stamp:

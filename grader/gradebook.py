@@ -140,15 +140,19 @@ def snapshot(root: Path, dest: Path, lab: str) -> Path:
     return dest
 
 
-def submitted_at(root: Path, lab: str, student: str) -> datetime | None:
-    """The submission time in `submitted/<student>/<lab>/timestamp.txt` (nbgrader's or a zip's)."""
+def read_timestamp(folder: Path) -> datetime | None:
+    """The time in a submission folder's `timestamp.txt` (nbgrader's or a zip's), as nbgrader reads it."""
     from nbgrader.utils import parse_utc
 
-    path = Path(root) / WORK_DIR / "submitted" / student / lab / "timestamp.txt"
     try:
-        return parse_utc(path.read_text(encoding="utf-8").strip())
+        return parse_utc((Path(folder) / "timestamp.txt").read_text(encoding="utf-8").strip())
     except (OSError, ValueError, OverflowError):
         return None
+
+
+def submitted_at(root: Path, lab: str, student: str) -> datetime | None:
+    """The submission time of `submitted/<student>/<lab>/`."""
+    return read_timestamp(Path(root) / WORK_DIR / "submitted" / student / lab)
 
 
 def name_students(root: Path, people: dict[str, tuple[str, str, str]], *, overwrite: bool) -> tuple[list[str], list[str]]:
