@@ -29,6 +29,7 @@ import nbformat
 from labkit.korean import josa
 
 from .config import COURSE_ID, WORK_DIR
+from .hints import command
 from .results import ERROR, ResultStore
 
 AUTOGRADED_DIR = f"{WORK_DIR}/autograded"
@@ -233,7 +234,7 @@ def give(root: Path, lab: str, student: str, grade_id: str, points: float, comme
     outcome = ResultStore(root).load(lab, student)
     if outcome is None or outcome.status == ERROR:
         raise ManualGradeError(f"{student}의 {josa(lab, '은')} 아직 채점되지 않았습니다. "
-                               f"먼저 python -m grader autograde {lab} {student} 를 실행하십시오.")
+                               f"먼저 {command(f'autograde {lab} {student}', root)} 를 실행하십시오.")
     cell = next((c for c in outcome.cells if c.grade_id == grade_id), None)
     if cell is None:
         known = ", ".join(c.grade_id for c in outcome.cells)
@@ -244,7 +245,7 @@ def give(root: Path, lab: str, student: str, grade_id: str, points: float, comme
     basis = basis_of(_autograded(root, lab, student, notebook), grade_id)
     if basis is None:
         raise ManualGradeError(f"{student}의 채점된 노트북({AUTOGRADED_DIR}/{student}/{lab}/)이 없습니다. "
-                               f"python -m grader autograde {lab} {student} --force 로 다시 채점하십시오.")
+                               f"{command(f'autograde {lab} {student} --force', root)} 로 다시 채점하십시오.")
     store = ManualStore(root)
     scores = store.load(lab, student)
     scores[grade_id] = entry = ManualScore(notebook, float(points), comment.strip(), basis, _now(), "course")
