@@ -173,7 +173,7 @@ def _wrap_answers(nb, emit: str) -> None:
 def leak_submissions(course: Path, lab: str) -> dict[str, nbformat.NotebookNode]:
     """Submissions of `lab` that try to put a hidden test's source or input into their feedback.
 
-    Each but `honest_bug` also reads frames or source, so each but that one must be flagged.
+    Each but `honest_bug` and `number_channel` also reads frames or source, so each of those must be flagged.
     """
     subs: dict[str, nbformat.NotebookNode] = {}
     if lab == "lab00":
@@ -210,6 +210,17 @@ class _Sly(str):
         nb = answered(course)
         insert_after(nb, "task2_solution", "def read_text(bucket, key):\n    return open(key, encoding='utf-8').read()")
         subs["honest_bug"] = nb
+        # No frames, no source: read_text remembers the keys it is given (the hidden test 2-2's
+        # too), and list_keys, which a later visible check prints, returns the first syllable of
+        # the last Hangul key as a number (ord - 0xAC00). The independent check got 3668 ('메') out.
+        nb = answered(course)
+        insert_after(nb, "task2_solution", "_seen = []\n_real_read_text = read_text\n"
+                                           "def read_text(bucket, key):\n    _seen.append(key)\n"
+                                           "    return _real_read_text(bucket, key)")
+        insert_after(nb, "task3_solution", "def list_keys(bucket, prefix=''):\n"
+                                           "    hangul = [k for k in _seen if any('가' <= c <= '힣' for c in k)]\n"
+                                           "    return ord(next(c for c in hangul[-1] if '가' <= c <= '힣')) - 0xAC00 if hangul else 0")
+        subs["number_channel"] = nb
     else:
         # lab01's hidden tests call requests and the offline cloud from the kernel: patch them.
         for how in ("raise", "class_name"):

@@ -9,6 +9,7 @@ lab00 and lab01 notebooks, then `feedback` writes each page (HTML and Markdown).
 """
 from __future__ import annotations
 
+import re
 import shutil
 
 import nbformat
@@ -59,6 +60,11 @@ def test_no_line_or_input_of_a_hidden_test_reaches_the_feedback(leaks):
             assert "BEGIN HIDDEN" not in text and "Traceback" not in text, (student, kind)
             assert [l for l in lines if l in text] == [], (student, kind)
             assert [i for i in inputs if i in text] == [], (student, kind)
+            # ...nor a hidden input carried out as numbers (a syllable's index, ord - 0xAC00).
+            # (Three digits or more: "0" or "12" also stand in scores and times.)
+            numbers = {str(ord(c) - 0xAC00) for i in inputs for c in i if "가" <= c <= "힣"} - {str(n) for n in range(100)}
+            words = re.sub(r"<style.*?</style>", "", text, flags=re.S)  # the embedded font is data, not text
+            assert [n for n in numbers if re.search(rf"(?<!\d){n}(?!\d)", words)] == [], (student, kind)
 
 
 def test_the_leaking_code_lost_the_hidden_points_and_the_feedback_says_why(leaks):
@@ -73,7 +79,7 @@ def test_the_leaking_code_lost_the_hidden_points_and_the_feedback_says_why(leaks
 def test_reading_frames_or_source_is_flagged_for_the_instructor(leaks):
     for student, outcome in leaks["outcomes"].items():
         codes = {n.code for n in outcome.notes}
-        if student == "honest_bug":
+        if student in ("honest_bug", "number_channel"):  # neither reads frames or source
             assert not outcome.flagged and "inspects_frames" not in codes
         else:
             assert outcome.flagged and "inspects_frames" in codes, student
