@@ -56,6 +56,12 @@ def users():
     for name in names:
         subprocess.run(["useradd", "-m", "-s", "/bin/sh", name], check=True, capture_output=True)
     try:
+        # Students run nbgrader from the course's site-packages: a course cloned under a private
+        # folder (`mktemp -d` makes it 0700) is out of their reach, as it would be on a server.
+        probe = as_user(names[0], python, "import nbgrader")
+        if probe.returncode != 0:
+            pytest.skip(f"다른 사용자가 과정의 패키지({SITE})에 들어갈 수 없어 건너뜁니다: 과정 폴더의 "
+                        "상위 폴더 가운데 다른 사용자가 지나갈 수 없는(o+x가 없는) 폴더가 있습니다.")
         yield python, names
     finally:
         for name in names:
