@@ -143,7 +143,7 @@ def exception_name(name: str) -> str | None:
 SPECIAL = {
     "KernelDied": ("kernel_died", "이 셀을 실행하다가 커널이 멈췄습니다."),
     "NotRun": ("not_run", "앞의 셀 때문에 이 셀은 실행하지 않았습니다."),
-    "CellTimeoutError": ("timeout", "셀 실행이 시간 제한을 넘어 중단했습니다."),
+    "CellTimeoutError": ("timeout", "셀이 시간 제한을 넘겨 실행을 멈췄습니다."),
 }
 
 
