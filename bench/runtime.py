@@ -251,7 +251,7 @@ def stock_moto_send(depths: tuple[int, ...], sends: int = 20) -> dict[int, float
     import boto3
     from moto import mock_aws
 
-    from labkit.cloud.credentials import fake_aws_environment
+    from labkit.cloud.core.credentials import fake_aws_environment
 
     rates = {}
     with mock.patch.dict(os.environ, fake_aws_environment("ap-northeast-2")), mock_aws():

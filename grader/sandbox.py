@@ -44,7 +44,7 @@ from traitlets import Any as AnyTrait
 from traitlets import DottedObjectName
 from traitlets import Type as TypeTrait
 
-from labkit.cloud.credentials import fake_aws_environment
+from labkit.cloud.core.credentials import fake_aws_environment
 from labkit.korean import josa
 
 from .config import Limits

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .cloud import arns
+from .cloud.core import arns
 
 __all__ = [
     "table", "queue", "mapping", "http_api", "rest_api", "s3_notifications", "schedule_rule",

@@ -28,31 +28,31 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # Public name -> the submodule that defines it. Imported on first use (PEP 562), so that
-# `import labkit.cloud` (or `labkit.cloud.clock`) in a kernel loads neither moto nor boto3;
+# `import labkit.cloud` (or `labkit.cloud.core.clock`) in a kernel loads neither moto nor boto3;
 # tests/cloud/test_import_cost.py pins it.
 _EXPORTS = {
-    "ACCOUNT_ID": "credentials",
-    "Clock": "clock",
-    "CloudUsageError": "errors",
-    "DEFAULT_REGION": "credentials",
-    "DeployError": "errors",
+    "ACCOUNT_ID": "core.credentials",
+    "Clock": "core.clock",
+    "CloudUsageError": "core.errors",
+    "DEFAULT_REGION": "core.credentials",
+    "DeployError": "core.errors",
     "ExecutionHistory": "stepfunctions",
     "ExecutionEnvironment": "execution",
     "FixedKeepAlive": "execution",
     "FunctionHandle": "session",
-    "FunctionNotFound": "errors",
+    "FunctionNotFound": "core.errors",
     "ISOLATION_MODES": "execution",
     "Invocation": "execution",
     "KeepAlivePolicy": "execution",
     "LambdaContext": "context",
     "LocalCloud": "session",
     "Report": "logs",
-    "RequestEntityTooLargeException": "errors",
+    "RequestEntityTooLargeException": "core.errors",
     "ScheduleExpressionError": "schedules",
     "SqsDelivery": "sqs",
     "Stack": "cloudformation",
     "StreamDelivery": "streams",
-    "TooManyRequestsException": "errors",
+    "TooManyRequestsException": "core.errors",
     "local_cloud": "session",
     "package": "functions",
     "parse_report": "logs",
@@ -61,11 +61,11 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from .clock import Clock
+    from .core.clock import Clock
     from .cloudformation import Stack
     from .context import LambdaContext
-    from .credentials import ACCOUNT_ID, DEFAULT_REGION
-    from .errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
+    from .core.credentials import ACCOUNT_ID, DEFAULT_REGION
+    from .core.errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
     from .execution import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy
     from .functions import package
     from .logs import Report, parse_report

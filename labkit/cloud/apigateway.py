@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from ..korean import josa
-from .errors import CloudUsageError, RequestEntityTooLargeException, TooManyRequestsException, check_request_size
+from .core.errors import CloudUsageError, RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
 if TYPE_CHECKING:
     from .session import LocalCloud

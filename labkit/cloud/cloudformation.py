@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from moto.core.common_models import CloudFormationModel
 
 from ..korean import josa
-from .errors import DeployError
+from .core.errors import DeployError
 
 if TYPE_CHECKING:
     from .session import LocalCloud

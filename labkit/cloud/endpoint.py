@@ -22,7 +22,7 @@ import socket
 import threading
 from typing import Any
 
-from .credentials import fake_aws_environment
+from .core.credentials import fake_aws_environment
 
 __all__ = ["MotoEndpoint"]
 

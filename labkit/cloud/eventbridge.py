@@ -22,7 +22,6 @@ then runs in `LocalCloud.run_until_idle()` like every async invocation.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import re
 import uuid
@@ -30,7 +29,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import arns
+from .core import arns
+from .core.timefmt import iso_seconds
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -51,20 +51,6 @@ class TargetDelivery:
     target_arn: str
     input: str
     error: str | None = None
-
-
-def _iso(value: Any) -> str:
-    """EventBridge's `time`: ISO 8601 to the second, UTC, with a Z."""
-    if isinstance(value, _dt.datetime):
-        stamp = value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
-    elif isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value)):
-        stamp = _dt.datetime.fromtimestamp(float(value), tz=_dt.timezone.utc)
-    elif isinstance(value, str) and value:
-        stamp = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=_dt.timezone.utc)
-    else:
-        stamp = _dt.datetime.now(tz=_dt.timezone.utc)
-    return stamp.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _flatten(node: dict[str, Any], prefix: str = "", out: dict[str, Any] | None = None, many: bool = False) -> dict[str, Any]:
@@ -113,7 +99,7 @@ def full_event(event: dict[str, Any]) -> dict[str, Any]:
         "detail-type": event.get("detail-type", ""),
         "source": event.get("source", ""),
         "account": event.get("account", ""),
-        "time": _iso(event.get("time")),
+        "time": iso_seconds(event.get("time")),
         "region": event.get("region", ""),
         "resources": list(event.get("resources") or []),
         "detail": event.get("detail") if event.get("detail") is not None else {},
@@ -129,7 +115,7 @@ def json_path(document: Any, path: str) -> tuple[bool, Any]:
     Returns (found, value).
     """
     if not path.startswith("$"):
-        from .errors import CloudUsageError
+        from .core.errors import CloudUsageError
 
         raise CloudUsageError(f"JSONPath {path!r}는 $로 시작해야 합니다(예: $.detail.orderId).")
     tokens = re.findall(r"\.([^.\[\]]+)|\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\]|\[\s*(\d+)\s*\]", path[1:])

@@ -44,13 +44,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from . import arns
+from .core import arns
 from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
 from .bootstrap.labkit_bootstrap import load_handler
-from .clock import Clock
+from .core.clock import Clock
 from .context import LambdaContext
-from .credentials import fake_aws_environment
-from .errors import (
+from .core.credentials import fake_aws_environment
+from .core.errors import (
     MAX_RESPONSE_BYTES,
     FunctionNotFound,
     TooManyRequestsException,
@@ -914,7 +914,7 @@ def check_isolation(isolation: str, process_modes: bool = False) -> str:
     With `process_modes`, also that this machine can run the process modes (they need fork and
     Unix sockets: Linux or macOS, or WSL on Windows).
     """
-    from .errors import CloudUsageError
+    from .core.errors import CloudUsageError
 
     if isolation not in ISOLATION_MODES:
         raise CloudUsageError(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..korean import josa
-from .errors import DeployError
+from .core.errors import DeployError
 
 __all__ = ["package", "function_source"]
 

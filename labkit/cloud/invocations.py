@@ -19,7 +19,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import TooManyRequestsException
+from .core.errors import TooManyRequestsException
+from .core.timefmt import iso_millis
 from .execution import FunctionSpec, Invocation
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class AsyncInvoker:
         spec = FunctionSpec.from_moto(fn)
         record: dict[str, Any] = {
             "version": "1.0",
-            "timestamp": _iso_now(self.cloud.clock.now()),
+            "timestamp": iso_millis(self.cloud.clock.now()),
             "requestContext": {
                 "requestId": event.request_id,
                 "functionArn": f"{spec.unqualified_arn}:{spec.version}",
@@ -160,8 +161,3 @@ class AsyncInvoker:
             message = (result.result or {}).get("errorMessage", "") if result else condition
             self.cloud.send_to_dlq(dlq, event.payload.decode(), event.request_id, str(message)[:1024])
 
-
-def _iso_now(epoch: float) -> str:
-    import datetime as _dt
-
-    return _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -81,7 +81,7 @@ def parse_report(line: str) -> Report:
     """Read a REPORT line (from this runtime or from AWS) back into a `Report`."""
     head = re.match(r"REPORT RequestId: ([\w-]+)", line)
     if not head:
-        from .errors import CloudUsageError
+        from .core.errors import CloudUsageError
 
         raise CloudUsageError(f"REPORT 줄이 아닙니다: {line[:80]!r}. 'REPORT RequestId:'로 시작하는 줄을 넘기십시오.")
     values: dict[str, Any] = {}

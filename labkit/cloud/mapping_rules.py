@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, TypeVar
 
 from ..korean import josa
-from . import arns
+from .core import arns
 
 __all__ = ["check", "client_errors"]
 

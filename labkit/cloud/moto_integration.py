@@ -50,7 +50,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
-from . import arns
+from .core import arns
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -258,7 +258,7 @@ def install(cloud: "LocalCloud") -> None:
     from moto.core.exceptions import JsonRESTError
 
     from . import filtering, mapping_rules, sqs_queues
-    from .errors import RequestEntityTooLargeException, TooManyRequestsException, check_request_size
+    from .core.errors import RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
     if _saved:
         uninstall()

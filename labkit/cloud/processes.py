@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
 from .bootstrap.labkit_bootstrap import encode_frame, take_frame
-from .errors import exit_error_payload, import_error_payload, timeout_payload
+from .core.errors import exit_error_payload, import_error_payload, timeout_payload
 from .execution import ExecutionEnvironment, FunctionSpec, day_stream_prefix, init_log_events, lambda_environment
 from .inprocess import Capture
 

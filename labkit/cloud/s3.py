@@ -31,7 +31,6 @@ exist) are kept in `failures`; AWS would have refused such a configuration when 
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import hashlib
 import json
 import secrets
@@ -41,7 +40,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote_plus
 
-from . import arns
+from .core import arns
+from .core.timefmt import iso_millis
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -141,10 +141,6 @@ class S3Notifications:
             self._sequencer = max(self._sequencer + 1, int(self.cloud.clock.now() * 1_000_000) << 8)
             return format(self._sequencer, "018X")
 
-    def _time(self) -> str:
-        now = _dt.datetime.fromtimestamp(self.cloud.clock.now(), tz=_dt.timezone.utc)
-        return now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
     def event(self, event_name: str, bucket: Any, key: Any, configuration_id: str) -> dict[str, Any]:
         """The notification event for one object and one configuration, S3's 2.1 shape."""
         request_id, host_id = _request_ids()
@@ -164,7 +160,7 @@ class S3Notifications:
                     "eventVersion": "2.3" if event_name.startswith(("s3:ObjectTagging", "s3:ObjectAcl")) else "2.1",
                     "eventSource": "aws:s3",
                     "awsRegion": bucket.region_name,
-                    "eventTime": self._time(),
+                    "eventTime": iso_millis(self.cloud.clock.now()),
                     "eventName": event_name[3:],  # s3:ObjectCreated:Put -> ObjectCreated:Put
                     "userIdentity": {"principalId": PRINCIPAL_ID},
                     "requestParameters": {"sourceIPAddress": SOURCE_IP},

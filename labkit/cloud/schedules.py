@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ..korean import josa
-from . import arns
-from .errors import CloudUsageError
+from .core import arns
+from .core.errors import CloudUsageError
+from .core.timefmt import iso_seconds
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -218,10 +219,6 @@ class _Track:
     fired: list[float] = field(default_factory=list)
 
 
-def _iso(epoch: float) -> str:
-    return _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class Schedules:
     """Fires scheduled EventBridge rules and EventBridge Scheduler schedules for one local cloud."""
 
@@ -244,7 +241,7 @@ class Schedules:
         for arn, track in self._tracks.items():
             if arn == arn_or_name or arn.rsplit("/", 1)[-1] == arn_or_name:
                 t = track.expression.next_after(max(track.last, self.cloud.clock.now()), track.anchor, self._tz(arn))
-                return None if t is None else _iso(t)
+                return None if t is None else iso_seconds(t)
         return None
 
     def _tz(self, arn: str) -> str:
@@ -320,24 +317,24 @@ class Schedules:
             "detail-type": "Scheduled Event",
             "source": "aws.events",
             "account": self.cloud.account_id,
-            "time": _iso(t),
+            "time": iso_seconds(t),
             "region": self.cloud.region,
             "resources": [rule.arn],
             "detail": {},
         }
 
     def _fire_rule(self, rule: Any, t: float) -> int:
-        self.fired.append((rule.arn, _iso(t)))
+        self.fired.append((rule.arn, iso_seconds(t)))
         return self.cloud.eventbridge.deliver(rule, self.scheduled_event(rule, t), match=False)
 
     def _fire_schedule(self, schedule: Any, t: float, track: _Track) -> int:
-        self.fired.append((schedule.arn, _iso(t)))
+        self.fired.append((schedule.arn, iso_seconds(t)))
         target = schedule.target
         execution_id = str(uuid.uuid4())
         text = target.get("Input") or "{}"
         for name, value in {
             "aws.scheduler.schedule-arn": schedule.arn,
-            "aws.scheduler.scheduled-time": _iso(t),
+            "aws.scheduler.scheduled-time": iso_seconds(t),
             "aws.scheduler.execution-id": execution_id,
             "aws.scheduler.attempt-number": "1",
         }.items():

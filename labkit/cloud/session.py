@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..korean import josa
-from . import arns
+from .core import arns
 from . import moto_integration
-from .credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
-from .clock import Clock, Timers
-from .errors import CloudUsageError, DeployError, check_request_size
+from .core.credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
+from .core.clock import Clock, Timers
+from .core.errors import CloudUsageError, DeployError, check_request_size
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack

@@ -30,9 +30,9 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import arns
+from .core import arns
 from . import filtering
-from .errors import TooManyRequestsException
+from .core.errors import TooManyRequestsException
 from .execution import Invocation
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..korean import josa
-from .errors import CloudUsageError
+from .core.errors import CloudUsageError
 
 if TYPE_CHECKING:
     from .session import LocalCloud

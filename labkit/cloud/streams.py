@@ -33,9 +33,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import arns
+from .core import arns
 from . import filtering
-from .errors import TooManyRequestsException
+from .core.errors import TooManyRequestsException
+from .core.timefmt import iso_millis, iso_seconds
 from .execution import FunctionSpec, Invocation
 
 if TYPE_CHECKING:
@@ -99,14 +100,6 @@ def _epoch(value: Any) -> float:
             value = value.replace(tzinfo=_dt.timezone.utc)
         return value.timestamp()
     return float(value)
-
-
-def _iso_seconds(epoch: float) -> str:
-    return _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _iso_millis(epoch: float) -> str:
-    return _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def dynamodb_lambda_record(stream_record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
@@ -414,7 +407,7 @@ class StreamPoller:
             response["functionError"] = invocation.function_error
         kinesis = arns.service(esm.event_source_arn) == "kinesis"
         info_key = "KinesisBatchInfo" if kinesis else "DDBStreamBatchInfo"
-        arrival = _iso_millis if kinesis else _iso_seconds  # as in AWS's examples of each record
+        arrival = iso_millis if kinesis else iso_seconds  # as in AWS's examples of each record
         return {
             "requestContext": {
                 "requestId": invocation.request_id if invocation is not None else str(uuid.uuid4()),
@@ -424,7 +417,7 @@ class StreamPoller:
             },
             "responseContext": response,
             "version": "1.0",
-            "timestamp": _iso_millis(self.cloud.clock.now()),
+            "timestamp": iso_millis(self.cloud.clock.now()),
             info_key: {
                 "shardId": shard_id,
                 "startSequenceNumber": sequences[0],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from labkit.cloud import arns
+from labkit.cloud.core import arns
 
 
 def handler(event, context):

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from labkit.cloud import CloudUsageError, LocalCloud
-from labkit.cloud.clock import Clock, Timers
+from labkit.cloud.core.clock import Clock, Timers
 from labkit.cloud.inprocess import InvocationTimeout, LayeredEnviron, ModuleSpace, Watchdog, current
 
 

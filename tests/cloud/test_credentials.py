@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grader.config import Limits
 from grader.sandbox import Sandbox
-from labkit.cloud.credentials import DEFAULT_REGION, fake_aws_environment
+from labkit.cloud.core.credentials import DEFAULT_REGION, fake_aws_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,8 +25,8 @@ def _loaded_after(statement: str) -> list[str]:
 
 @pytest.mark.parametrize("statement", [
     "import labkit.cloud",
-    "import labkit.cloud.clock",
-    "import labkit.cloud.credentials",
+    "import labkit.cloud.core.clock",
+    "import labkit.cloud.core.credentials",
     "from labkit.cloud import Clock, LambdaContext, CloudUsageError, DEFAULT_REGION",
 ])
 def test_public_imports_load_no_moto_or_boto3(statement: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit.cloud import LocalCloud, RequestEntityTooLargeException
-from labkit.cloud.errors import MAX_ASYNC_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_SYNC_REQUEST_BYTES
+from labkit.cloud.core.errors import MAX_ASYNC_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_SYNC_REQUEST_BYTES
 
 ECHO_SIZE = """
 def handler(event, context):

@@ -13,9 +13,9 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from ..korean import josa
-from .bootstrap.labkit_bootstrap import error_payload as _runtime_error_payload
-from .bootstrap.labkit_bootstrap import fault_payload
+from ...korean import josa
+from ..bootstrap.labkit_bootstrap import error_payload as _runtime_error_payload
+from ..bootstrap.labkit_bootstrap import fault_payload
 
 __all__ = [
     "CloudUsageError",
