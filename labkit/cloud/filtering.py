@@ -1,7 +1,7 @@
 """Lambda event filtering (FilterCriteria) for the SQS, DynamoDB Streams and Kinesis pollers.
 
 Lambda filters with EventBridge's pattern syntax, so the matching itself is the one
-`eventbridge.pattern_matches` (moto's EventPattern). What is Lambda's own, and so lives here:
+`core.patterns.pattern_matches` (moto's EventPattern). What is Lambda's own, and so lives here:
 - up to 5 patterns per mapping (AWS's default quota), ORed: a record is delivered if any matches;
 - what a pattern is matched against: the SQS record with `body` parsed when it is a JSON object,
   the Kinesis record with the `kinesis` fields at the top level and `data` base64-decoded and
@@ -20,7 +20,7 @@ import base64
 import json
 from typing import Any
 
-from .eventbridge import pattern_matches
+from .core.patterns import pattern_matches
 
 __all__ = ["MAX_FILTERS", "MAX_PATTERN_LENGTH", "patterns", "validate", "record_matches"]
 

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit.cloud import LocalCloud
-from labkit.cloud.eventbridge import pattern_matches
+from labkit.cloud.core.patterns import pattern_matches
 from labkit.cloud.filtering import record_matches
 
 RECORDER = """
