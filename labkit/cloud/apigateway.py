@@ -59,7 +59,7 @@ from ..korean import josa
 from .core.errors import CloudUsageError, RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["ApiGateway", "ApiResponse", "ApiRequest"]
 
@@ -215,8 +215,8 @@ def _media_matches(content_type: str | None, patterns: list[str]) -> bool:
 class ApiGateway:
     """Routes API Gateway requests to Lambda for one local cloud."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
         self.errors: list[str] = []  # what API Gateway would write to its execution log
         self._servers: dict[tuple[str, int], Any] = {}  # werkzeug servers started by serve()
 
@@ -226,7 +226,7 @@ class ApiGateway:
         """The execute-api URL of an API's stage (for `requests`, inside the notebook)."""
         kind, api = self._api(api_id)
         stage = self._default_stage(kind, api, stage)
-        base = f"https://{api_id}.execute-api.{self.cloud.region}.amazonaws.com"
+        base = f"https://{api_id}.execute-api.{self.ctx.region}.amazonaws.com"
         return base if stage == "$default" else f"{base}/{stage}"
 
     def serve(self, api_id: str, stage: str | None = None, port: int = 0) -> str:
@@ -255,13 +255,13 @@ class ApiGateway:
 
         from moto.apigatewayv2.models import apigatewayv2_backends
 
-        http = apigatewayv2_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
+        http = apigatewayv2_backends[self.ctx.account_id][self.ctx.region].apis.get(api_id)
         if http is not None and http.protocol_type == "HTTP":
             return "http", http
         if "moto.apigateway.models" in sys.modules:  # no REST API exists before moto imports it (slow)
             from moto.apigateway.models import apigateway_backends
 
-            rest = apigateway_backends[self.cloud.account_id][self.cloud.region].apis.get(api_id)
+            rest = apigateway_backends[self.ctx.account_id][self.ctx.region].apis.get(api_id)
             if rest is not None:
                 return "rest", rest
         raise CloudUsageError(f"API {josa(api_id, '을')} 찾을 수 없습니다. create_rest_api 또는 apigatewayv2 create_api가 돌려준 id를 쓰십시오.")
@@ -362,9 +362,9 @@ class ApiGateway:
     def _context_common(self, api_id: str, request: ApiRequest, request_id: str, now: float) -> dict[str, Any]:
         moment = _dt.datetime.fromtimestamp(now, tz=_dt.timezone.utc)
         return {
-            "accountId": self.cloud.account_id,
+            "accountId": self.ctx.account_id,
             "apiId": api_id,
-            "domainName": f"{api_id}.execute-api.{self.cloud.region}.amazonaws.com",
+            "domainName": f"{api_id}.execute-api.{self.ctx.region}.amazonaws.com",
             "domainPrefix": api_id,
             "requestId": request_id,
             "_time": f"{moment:%d}/{_MONTHS[moment.month - 1]}/{moment:%Y:%H:%M:%S} +0000",
@@ -376,8 +376,8 @@ class ApiGateway:
         headers = list(request.headers)
         names = {k.lower() for k, _ in headers}
         if "host" not in names:
-            headers.append(("Host", f"{api_id}.execute-api.{self.cloud.region}.amazonaws.com"))
-        trace = f"Root=1-{int(self.cloud.clock.now()):08x}-{secrets.token_hex(12)}"
+            headers.append(("Host", f"{api_id}.execute-api.{self.ctx.region}.amazonaws.com"))
+        trace = f"Root=1-{int(self.ctx.clock.now()):08x}-{secrets.token_hex(12)}"
         headers += [
             ("X-Amzn-Trace-Id", trace),
             ("X-Forwarded-For", request.source_ip),
@@ -396,7 +396,7 @@ class ApiGateway:
         APIs lowercase every header name. REST passes `path`, `pathParameters` and
         `requestContext.path` still percent-encoded; HTTP APIs decode them.
         """
-        now = self.cloud.clock.now()
+        now = self.ctx.clock.now()
         headers = self._gateway_headers(api_id, request)
         if route.kind == "rest":
             headers = [(k, v) for k, v in headers if k.lower() not in ("connection", "content-length")]
@@ -471,7 +471,7 @@ class ApiGateway:
 
     def event_v2(self, api_id: str, route: _Route, request: ApiRequest, request_id: str) -> dict[str, Any]:
         """A payload 2.0 event (HTTP APIs)."""
-        now = self.cloud.clock.now()
+        now = self.ctx.clock.now()
         headers: dict[str, str] = {}
         cookies: list[str] = []
         for name, value in self._gateway_headers(api_id, request):
@@ -613,7 +613,7 @@ class ApiGateway:
             event = self.event_v2(api_id, route, request, request_id)
         else:
             event = self.event_v1(api_id, route, request, request_id, binary_types, extended_id)
-        runtime = self.cloud.runtime
+        runtime = self.ctx.runtime
         payload = json.dumps(event).encode()
         try:
             # API Gateway calls Lambda's Invoke API, whose 6 MB request quota is smaller than API

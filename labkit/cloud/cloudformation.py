@@ -40,7 +40,7 @@ from ..korean import josa
 from .core.errors import DeployError
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["CloudFormation", "Stack", "load_template"]
 
@@ -594,22 +594,22 @@ class _NoManagedPolicies:
 class CloudFormation:
     """Template deployment for one local cloud."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
 
     # ---- code artifacts
 
     @property
     def artifact_bucket(self) -> str:
-        return f"labkit-artifacts-{self.cloud.account_id}-{self.cloud.region}"
+        return f"labkit-artifacts-{self.ctx.account_id}-{self.ctx.region}"
 
     def _upload(self, key: str, data: bytes) -> tuple[str, str]:
-        s3 = self.cloud.client("s3")
+        s3 = self.ctx.client("s3")
         bucket = self.artifact_bucket
         try:
             s3.head_bucket(Bucket=bucket)
         except Exception:
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self.cloud.region})
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self.ctx.region})
         s3.put_object(Bucket=bucket, Key=key, Body=data)
         return bucket, key
 
@@ -717,7 +717,7 @@ class CloudFormation:
                 "오프라인 클라우드가 만들 수 없는 리소스는 건너뜁니다(AWS에서는 만들어집니다): " + ", ".join(skipped),
                 stacklevel=3,
             )
-        cfn = self.cloud.client("cloudformation")
+        cfn = self.ctx.client("cloudformation")
         args: dict[str, Any] = {
             "StackName": name,
             "TemplateBody": json.dumps(document),

@@ -30,15 +30,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from .core import arns
-from .core.patterns import pattern_matches
+from .core.patterns import ENABLED_STATES, pattern_matches
+from .core.targets import eventbridge_dlq_attributes
 from .core.timefmt import iso_seconds
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["EventBridgeDelivery", "TargetDelivery", "transform_input", "json_path", "full_event"]
 
-ENABLED_STATES = ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 _MOTO_TARGETS = ("logs", "events")  # delivered by moto's own Rule.send_to_targets
 
@@ -145,8 +145,8 @@ def transform_input(template: str, paths: dict[str, str], event: dict[str, Any],
 class EventBridgeDelivery:
     """Rule -> target delivery for one local cloud."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
         self.deliveries: list[TargetDelivery] = []
         self.failures: list[TargetDelivery] = []
         self._original_send: Callable[..., None] | None = None
@@ -192,7 +192,7 @@ class EventBridgeDelivery:
             record = TargetDelivery(rule.arn, target.get("Id", ""), arn, "")
             try:
                 record.input = self.target_input(rule, target, full)
-                self._send(service, arn, target, record.input, full)
+                self.ctx.send(arn, record.input, **self.send_options(target, full))
                 reached += 1
             except Exception as exc:
                 record.error = str(exc)
@@ -208,55 +208,33 @@ class EventBridgeDelivery:
         finally:
             rule.targets = saved
 
-    def _send(self, service: str, arn: str, target: dict[str, Any], text: str, event: dict[str, Any]) -> None:
-        cloud = self.cloud
-        region = arns.parse(arn).region or cloud.region
-        if service == "lambda":
-            try:
-                payload = json.loads(text)
-            except ValueError as exc:
-                raise ValueError(f"Lambda 대상의 입력이 JSON이 아닙니다: {text[:80]!r}") from exc
-            fn = cloud.runtime.resolve(arn)
-            cloud.async_invoker.enqueue(fn, json.dumps(payload).encode(), arn)
-        elif service == "sqs":
-            from moto.sqs.models import sqs_backends
+    def send_options(self, target: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """`ctx.send` options for one target: FIFO group and deduplication id, Kinesis partition key."""
+        key_path = (target.get("KinesisParameters") or {}).get("PartitionKeyPath")
+        found, key = json_path(event, key_path) if key_path else (False, None)
+        return {
+            "group_id": (target.get("SqsParameters") or {}).get("MessageGroupId"),
+            "deduplication_id": event["id"],
+            "partition_key": str(key) if found else event["id"],
+        }
 
-            group = (target.get("SqsParameters") or {}).get("MessageGroupId")
-            kwargs: dict[str, Any] = {}
-            if arn.endswith(".fifo"):
-                kwargs = {"group_id": group, "deduplication_id": event["id"]}
-            sqs_backends[cloud.account_id][region].send_message(queue_name=arns.queue_name(arn), message_body=text, **kwargs)
-        elif service == "sns":
-            from moto.sns.models import sns_backends
+    def fire(self, rule_arn: str, event: dict[str, Any]) -> int:
+        """Hand `event` to every target of the rule `rule_arn`, whatever its pattern (a schedule's occurrence).
 
-            sns_backends[cloud.account_id][region].publish(message=text, arn=arn)
-        elif service == "kinesis":
-            key_path = (target.get("KinesisParameters") or {}).get("PartitionKeyPath")
-            found, key = json_path(event, key_path) if key_path else (False, None)
-            cloud.client("kinesis").put_record(
-                StreamARN=arn, Data=text.encode(), PartitionKey=str(key) if found else event["id"]
-            )
-        elif service == "states":
-            cloud.client("stepfunctions").start_execution(stateMachineArn=arn, input=text)
-        else:
-            raise ValueError(f"{service} 대상은 오프라인 클라우드가 지원하지 않습니다")
+        What `ctx.send(rule_arn, ...)` does; returns how many targets were reached.
+        """
+        from moto.events.models import events_backends
+
+        fields = arns.parse(rule_arn)
+        bus, _, name = fields.resource.removeprefix("rule/").rpartition("/")
+        rule = events_backends[fields.account][fields.region].describe_rule(name, bus or None)
+        return self.deliver(rule, event, match=False)
 
     def _failed(self, rule: Any, target: dict[str, Any], record: TargetDelivery, event: dict[str, Any]) -> None:
         self.failures.append(record)
         dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
         if dlq:
-            from moto.sqs.models import sqs_backends
-
-            attributes = {
-                "ERROR_CODE": {"DataType": "String", "StringValue": "SDK_CLIENT_ERROR"},
-                "ERROR_MESSAGE": {"DataType": "String", "StringValue": (record.error or "-")[:256]},
-                "RULE_ARN": {"DataType": "String", "StringValue": rule.arn},
-                "TARGET_ARN": {"DataType": "String", "StringValue": record.target_arn},
-            }
-            region = arns.parse(dlq).region
-            sqs_backends[self.cloud.account_id][region].send_message(
-                queue_name=arns.queue_name(dlq), message_body=json.dumps(event), message_attributes=attributes
-            )
+            self.ctx.send(dlq, json.dumps(event), attributes=eventbridge_dlq_attributes(record.error, rule.arn, record.target_arn))
             return
         warnings.warn(
             f"EventBridge 규칙 {rule.name}의 대상 {record.target_arn}에 이벤트를 전달하지 못했습니다({record.error}). "
@@ -270,7 +248,7 @@ class EventBridgeDelivery:
         import moto.events.models as events_models
 
         delivery = self
-        clock = self.cloud.clock
+        clock = self.ctx.clock
         real_unix_time = events_models.unix_time
         real_unix_time_millis = events_models.unix_time_millis
         self._original_send = events_models.Rule.send_to_targets

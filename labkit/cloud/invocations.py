@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .core.errors import TooManyRequestsException
+from .core.targets import invocation_result, lambda_dlq_attributes
 from .core.timefmt import iso_millis
 from .execution import FunctionSpec, Invocation
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["AsyncInvoker", "AsyncEvent", "RETRY_DELAYS"]
 
@@ -52,8 +53,8 @@ class AsyncEvent:
 class AsyncInvoker:
     """Lambda's queue for Event invocations."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
         self.ready: deque[AsyncEvent] = deque()
         self.finished: list[AsyncEvent] = []
 
@@ -64,7 +65,7 @@ class AsyncInvoker:
             version=spec.version,
             invoked_arn=invoked_arn or spec.unqualified_arn,
             payload=payload or b"{}",
-            enqueued_at=self.cloud.clock.now(),
+            enqueued_at=self.ctx.clock.now(),
         )
         self.ready.append(event)
         return event
@@ -83,12 +84,12 @@ class AsyncInvoker:
     # ---- one attempt
 
     def _config(self, fn: Any) -> dict[str, Any]:
-        latest = self.cloud.runtime.resolve(fn.function_name)
+        latest = self.ctx.runtime.resolve(fn.function_name)
         configs = getattr(latest, "event_invoke_config", None) or []
         return dict(configs[-1].config) if configs else {}
 
     def _attempt(self, event: AsyncEvent) -> None:
-        runtime = self.cloud.runtime
+        runtime = self.ctx.runtime
         try:
             fn = runtime.resolve(event.function_name, event.version)
         except Exception:
@@ -96,7 +97,7 @@ class AsyncInvoker:
         config = self._config(fn)
         max_age = float(config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE))
         max_retries = int(config.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES))
-        age = self.cloud.clock.now() - event.enqueued_at
+        age = self.ctx.clock.now() - event.enqueued_at
         if age > max_age:
             self._fail(fn, event, config, "EventAgeExceeded", None)
             return
@@ -118,7 +119,7 @@ class AsyncInvoker:
             self._fail(fn, event, config, "RetriesExhausted", result)
 
     def _later(self, event: AsyncEvent, delay: float) -> None:
-        self.cloud.timers.call_later(
+        self.ctx.timers.call_later(
             delay, lambda: self.ready.append(event), label=f"async retry {event.function_name} {event.request_id}"
         )
 
@@ -128,7 +129,7 @@ class AsyncInvoker:
         spec = FunctionSpec.from_moto(fn)
         record: dict[str, Any] = {
             "version": "1.0",
-            "timestamp": iso_millis(self.cloud.clock.now()),
+            "timestamp": iso_millis(self.ctx.clock.now()),
             "requestContext": {
                 "requestId": event.request_id,
                 "functionArn": f"{spec.unqualified_arn}:{spec.version}",
@@ -148,16 +149,16 @@ class AsyncInvoker:
         self.finished.append(event)
         target = config.get("DestinationConfig", {}).get("OnSuccess", {}).get("Destination")
         if target:
-            self.cloud.deliver_to(target, self._record(fn, event, "Success", result), success=True, source_arn=fn.function_arn)
+            self.ctx.send(target, json.dumps(self._record(fn, event, "Success", result)), **invocation_result(True, fn.function_arn))
 
     def _fail(self, fn: Any, event: AsyncEvent, config: dict[str, Any], condition: str, result: Invocation | None) -> None:
         self.finished.append(event)
         target = config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         if target:
-            self.cloud.deliver_to(target, self._record(fn, event, condition, result), success=False, source_arn=fn.function_arn)
+            self.ctx.send(target, json.dumps(self._record(fn, event, condition, result)), **invocation_result(False, fn.function_arn))
             return
         dlq = (getattr(fn, "dead_letter_config", None) or {}).get("TargetArn")
         if dlq:
             message = (result.result or {}).get("errorMessage", "") if result else condition
-            self.cloud.send_to_dlq(dlq, event.payload.decode(), event.request_id, str(message)[:1024])
+            self.ctx.send(dlq, event.payload.decode(), attributes=lambda_dlq_attributes(event.request_id, str(message)[:1024]))
 

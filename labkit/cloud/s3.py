@@ -44,7 +44,7 @@ from .core import arns
 from .core.timefmt import iso_millis
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["S3Notifications", "S3DeliveryFailure", "encode_key", "SOURCE_IP", "PRINCIPAL_ID"]
 
@@ -127,8 +127,8 @@ def _request_ids() -> tuple[str, str]:
 class S3Notifications:
     """Builds S3's events and hands them to each destination, for one local cloud."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
         self.failures: list[S3DeliveryFailure] = []
         self._sequencer = 0
         self._lock = threading.Lock()
@@ -138,7 +138,7 @@ class S3Notifications:
     def next_sequencer(self) -> str:
         """An increasing hex sequencer (S3 compares them as strings of equal length)."""
         with self._lock:
-            self._sequencer = max(self._sequencer + 1, int(self.cloud.clock.now() * 1_000_000) << 8)
+            self._sequencer = max(self._sequencer + 1, int(self.ctx.clock.now() * 1_000_000) << 8)
             return format(self._sequencer, "018X")
 
     def event(self, event_name: str, bucket: Any, key: Any, configuration_id: str) -> dict[str, Any]:
@@ -160,7 +160,7 @@ class S3Notifications:
                     "eventVersion": "2.3" if event_name.startswith(("s3:ObjectTagging", "s3:ObjectAcl")) else "2.1",
                     "eventSource": "aws:s3",
                     "awsRegion": bucket.region_name,
-                    "eventTime": iso_millis(self.cloud.clock.now()),
+                    "eventTime": iso_millis(self.ctx.clock.now()),
                     "eventName": event_name[3:],  # s3:ObjectCreated:Put -> ObjectCreated:Put
                     "userIdentity": {"principalId": PRINCIPAL_ID},
                     "requestParameters": {"sourceIPAddress": SOURCE_IP},
@@ -193,7 +193,7 @@ class S3Notifications:
             "bucket": {"name": bucket.name},
             "object": obj,
             "request-id": request_id,
-            "requester": self.cloud.account_id,
+            "requester": self.ctx.account_id,
             "source-ip-address": SOURCE_IP,
             "reason": _REASONS.get(event_name, event_name.split(":")[1]),
         }
@@ -219,16 +219,8 @@ class S3Notifications:
             stacklevel=3,
         )
 
-    def to_lambda(self, function_arn: str, event: dict[str, Any]) -> None:
-        """S3 invokes Lambda asynchronously: the event joins the function's async queue."""
-        fn = self.cloud.runtime.resolve(function_arn)
-        self.cloud.async_invoker.enqueue(fn, json.dumps(event).encode(), function_arn)
-
     def send(self, account_id: str, event_name: str, bucket: Any, key: Any) -> None:
         """moto's `send_event`, with AWS's shapes and failures recorded instead of swallowed."""
-        from moto.sns.models import sns_backends
-        from moto.sqs.models import sqs_backends
-
         config = bucket.notification_configuration
         if config is None or key is None:
             return
@@ -240,27 +232,19 @@ class S3Notifications:
         deleted_version = getattr(_api, "deleting_version", None)
         if name == "s3:ObjectRemoved:Delete" and deleted_version is not None:
             key = deleted_version  # moto names the key's newest version; S3 the one deleted
-        targets: list[tuple[Any, Callable[[str, dict[str, Any]], None]]] = []
-        for n in config.cloud_function:
-            targets.append((n, self.to_lambda))
-        for n in config.queue:
-            targets.append((n, lambda arn, ev: sqs_backends[account_id][arns.parse(arn).region].send_message(
-                queue_name=arns.queue_name(arn), message_body=json.dumps(ev)
-            )))
-        for n in config.topic:
-            targets.append((n, lambda arn, ev: sns_backends[account_id][arns.parse(arn).region].publish(
-                arn=arn, message=json.dumps(ev), subject=SNS_SUBJECT
-            )))
-        for notification, deliver in targets:
+        # Lambda is invoked asynchronously (its async queue); SNS gets S3's subject; SQS the event as the body
+        for notification in [*config.cloud_function, *config.queue, *config.topic]:
             if not notification.matches(name, key.name):
                 continue
             try:
-                deliver(notification.arn, self.event(name, bucket, key, notification.id))
+                self.ctx.send(notification.arn, json.dumps(self.event(name, bucket, key, notification.id)), subject=SNS_SUBJECT)
             except Exception as exc:  # AWS would have refused the configuration
                 self._failed(bucket.name, key.name, name, notification.arn, exc)
         if config.event_bridge is not None:
             try:
-                self.cloud.client("events").put_events(Entries=[self.eventbridge_entry(name, bucket, key)])
+                entry = self.eventbridge_entry(name, bucket, key)
+                bus = arns.build("events", bucket.region_name, account_id, "event-bus/default")
+                self.ctx.send(bus, entry["Detail"], source=entry["Source"], detail_type=entry["DetailType"], resources=entry["Resources"])
             except Exception as exc:
                 self._failed(bucket.name, key.name, name, "EventBridge", exc)
 

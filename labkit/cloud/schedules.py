@@ -26,6 +26,7 @@ while a rule or schedule was disabled do not fire later.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 import uuid
 import warnings
@@ -35,10 +36,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from ..korean import josa
 from .core import arns
 from .core.errors import CloudUsageError
+from .core.patterns import ENABLED_STATES
 from .core.timefmt import iso_seconds
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["Schedules", "ScheduleExpression", "parse_schedule", "ScheduleExpressionError", "MAX_FIRES_PER_RUN"]
 
@@ -222,8 +224,8 @@ class _Track:
 class Schedules:
     """Fires scheduled EventBridge rules and EventBridge Scheduler schedules for one local cloud."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
         self._tracks: dict[str, _Track] = {}
         self.fired: list[tuple[str, str]] = []  # (rule or schedule ARN, ISO time), in firing order
 
@@ -232,7 +234,7 @@ class Schedules:
     def _track(self, arn: str, text: str, *, allow_at: bool, now: float | None = None) -> _Track:
         track = self._tracks.get(arn)
         if track is None or track.expression.text != text:
-            now = self.cloud.clock.now() if now is None else now
+            now = self.ctx.clock.now() if now is None else now
             track = self._tracks[arn] = _Track(parse_schedule(text, allow_at=allow_at), now, now)
         return track
 
@@ -240,7 +242,7 @@ class Schedules:
         """When a rule or schedule (by ARN, or a rule by name) fires next, ISO 8601 UTC."""
         for arn, track in self._tracks.items():
             if arn == arn_or_name or arn.rsplit("/", 1)[-1] == arn_or_name:
-                t = track.expression.next_after(max(track.last, self.cloud.clock.now()), track.anchor, self._tz(arn))
+                t = track.expression.next_after(max(track.last, self.ctx.clock.now()), track.anchor, self._tz(arn))
                 return None if t is None else iso_seconds(t)
         return None
 
@@ -251,17 +253,17 @@ class Schedules:
     def _rules(self) -> list[Any]:
         from moto.events.models import events_backends
 
-        backend = events_backends[self.cloud.account_id][self.cloud.region]
+        backend = events_backends[self.ctx.account_id][self.ctx.region]
         return [r for bus in backend.event_buses.values() for r in bus.rules.values() if r.scheduled_expression]
 
     def _schedules(self) -> list[Any]:
         from moto.scheduler.models import scheduler_backends
 
-        backend = scheduler_backends[self.cloud.account_id][self.cloud.region]
+        backend = scheduler_backends[self.ctx.account_id][self.ctx.region]
         return [s for group in backend.schedule_groups.values() for s in group.schedules.values()]
 
     def _schedule_by_arn(self, arn: str) -> Any:
-        if ":scheduler:" not in arn:
+        if arns.service(arn) != "scheduler":
             return None
         return next((s for s in self._schedules() if s.arn == arn), None)
 
@@ -269,7 +271,7 @@ class Schedules:
 
     def poll(self) -> int:
         """Fire every occurrence due by now; returns how many targets were reached."""
-        now = self.cloud.clock.now()
+        now = self.ctx.clock.now()
         live = set()
         # After a large clock.advance several schedules have occurrences waiting: fire them all in
         # time order, as they would have fired on AWS, not schedule by schedule.
@@ -277,7 +279,7 @@ class Schedules:
         for rule in self._rules():
             live.add(rule.arn)
             track = self._track(rule.arn, rule.scheduled_expression, allow_at=False)
-            for t in self._due(rule.arn, track, now, rule.state in ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")):
+            for t in self._due(rule.arn, track, now, rule.state in ENABLED_STATES):
                 due.append((t, len(due), lambda rule=rule, t=t: self._fire_rule(rule, t)))
         for schedule in self._schedules():
             live.add(schedule.arn)
@@ -316,16 +318,16 @@ class Schedules:
             "id": str(uuid.uuid4()),
             "detail-type": "Scheduled Event",
             "source": "aws.events",
-            "account": self.cloud.account_id,
+            "account": self.ctx.account_id,
             "time": iso_seconds(t),
-            "region": self.cloud.region,
+            "region": self.ctx.region,
             "resources": [rule.arn],
             "detail": {},
         }
 
     def _fire_rule(self, rule: Any, t: float) -> int:
         self.fired.append((rule.arn, iso_seconds(t)))
-        return self.cloud.eventbridge.deliver(rule, self.scheduled_event(rule, t), match=False)
+        return self.ctx.send(rule.arn, json.dumps(self.scheduled_event(rule, t)))  # EventBridge hands it to the targets
 
     def _fire_schedule(self, schedule: Any, t: float, track: _Track) -> int:
         self.fired.append((schedule.arn, iso_seconds(t)))
@@ -339,16 +341,20 @@ class Schedules:
             "aws.scheduler.attempt-number": "1",
         }.items():
             text = text.replace(f"<{name}>", value)
-        delivery = self.cloud.eventbridge
+        options = {
+            "group_id": (target.get("SqsParameters") or {}).get("MessageGroupId"),
+            "deduplication_id": execution_id,
+            "partition_key": (target.get("KinesisParameters") or {}).get("PartitionKey") or execution_id,
+        }
         try:
-            delivery._send(arns.service(target["Arn"]), target["Arn"], target, text, {"id": execution_id})
+            self.ctx.send(target["Arn"], text, **options)
         except Exception as exc:
             warnings.warn(f"일정 {schedule.name}의 대상 {target['Arn']}에 전달하지 못했습니다({exc}).", stacklevel=3)
             return 0
         if track.expression.kind == "at" and (schedule.action_after_completion or "NONE") == "DELETE":
             from moto.scheduler.models import scheduler_backends
 
-            scheduler_backends[self.cloud.account_id][self.cloud.region].delete_schedule(schedule.group_name, schedule.name)
+            scheduler_backends[self.ctx.account_id][self.ctx.region].delete_schedule(schedule.group_name, schedule.name)
         return 1
 
     # ---- moto patches

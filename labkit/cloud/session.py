@@ -20,11 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..korean import josa
-from .core import arns
 from . import moto_integration
 from .core.credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
-from .core.clock import Clock, Timers
+from .core.context import CloudContext
 from .core.errors import CloudUsageError, DeployError, check_request_size
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
 from .apigateway import ApiGateway
@@ -94,27 +92,30 @@ class LocalCloud:
         start: bool = True,
     ) -> None:
         """`isolation` is the default for every function (see `deploy`)."""
-        self.region = region
         self.isolation = check_isolation(isolation, process_modes=True)
-        self.account_id = ACCOUNT_ID
-        self.clock = Clock()
-        self.timers = Timers(self.clock)
+        self.ctx = ctx = CloudContext(region, ACCOUNT_ID)
+        self.region = ctx.region
+        self.account_id = ctx.account_id
+        self.clock = ctx.clock
+        self.timers = ctx.timers
         self._keep_alive = FixedKeepAlive(float(keep_alive)) if isinstance(keep_alive, (int, float)) else keep_alive
-        self.runtime: LambdaRuntime | None = None  # type: ignore[assignment]
-        self.async_invoker = AsyncInvoker(self)
-        self.sqs_poller = SqsPoller(self)
-        self.stream_poller = StreamPoller(self)
-        self.s3_notifications = S3Notifications(self)
-        self.sns_delivery = SnsDelivery(self)
-        self.eventbridge = EventBridgeDelivery(self)
-        self.schedules = Schedules(self)
-        self.api_gateway = ApiGateway(self)
-        self.stepfunctions = StepFunctions(self)
-        self.cloudformation = CloudFormation(self)
+        # Every service gets the context, none the facade: they reach each other only through
+        # ctx.send (core/targets.py) and ctx.async_invoke, wired here.
+        self.async_invoker = AsyncInvoker(ctx)
+        self.sqs_poller = SqsPoller(ctx)
+        self.stream_poller = StreamPoller(ctx)
+        self.s3_notifications = S3Notifications(ctx)
+        self.sns_delivery = SnsDelivery(ctx)
+        self.eventbridge = EventBridgeDelivery(ctx)
+        self.schedules = Schedules(ctx)
+        self.api_gateway = ApiGateway(ctx)
+        self.stepfunctions = StepFunctions(ctx)
+        self.cloudformation = CloudFormation(ctx)
+        ctx.attach_async_queue(self.async_invoker.enqueue)
+        ctx.targets.on_rule(self.eventbridge.fire)
         self._hooks = HostHooks()
         self._mock: Any = None
         self._saved_env: dict[str, str] | None = None
-        self._clients: dict[str, Any] = {}
         self._role_arn: str | None = None
         if start:
             self.start()
@@ -124,6 +125,11 @@ class LocalCloud:
     @property
     def running(self) -> bool:
         return self._mock is not None
+
+    @property
+    def runtime(self) -> LambdaRuntime:
+        """The Lambda runtime (made by `start()`; before that a CloudUsageError says to call it)."""
+        return self.ctx.runtime
 
     def start(self) -> "LocalCloud":
         """Start moto and the runtime; stops any other running LocalCloud first."""
@@ -141,8 +147,9 @@ class LocalCloud:
         os.environ.update(fake_aws_environment(self.region))
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        self.runtime = LambdaRuntime(self.clock, self.account_id, self.region, self._keep_alive)
-        self.runtime.default_isolation = self.isolation
+        runtime = LambdaRuntime(self.clock, self.account_id, self.region, self._keep_alive)
+        runtime.default_isolation = self.isolation
+        self.ctx.attach_runtime(runtime)
         moto_integration.install(self)
         self._hooks.install()
         _active_cloud = self
@@ -156,11 +163,11 @@ class LocalCloud:
         self.api_gateway.close()
         self._hooks.uninstall()
         moto_integration.uninstall()
-        if self.runtime is not None:
-            self.runtime.close()
+        if self.ctx.started:
+            self.ctx.runtime.close()
         self._mock.stop()
         self._mock = None
-        self._clients.clear()
+        self.ctx.clear_clients()
         self.timers.clear()
         if self._saved_env is not None:
             os.environ.clear()
@@ -183,14 +190,8 @@ class LocalCloud:
 
     def client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for this cloud (cached per service when no options are given)."""
-        import boto3
-
         self._require_running()
-        if kwargs:
-            return boto3.client(service, region_name=self.region, **kwargs)
-        if service not in self._clients:
-            self._clients[service] = boto3.client(service, region_name=self.region)
-        return self._clients[service]
+        return self.ctx.client(service, **kwargs)
 
     def _role(self) -> str:
         if self._role_arn is None:
@@ -302,7 +303,8 @@ class LocalCloud:
         event over the payload quota (6 MB, Event 1 MB) `RequestEntityTooLargeException`.
         """
         self._require_running()
-        fn = self.runtime.resolve(name, qualifier)
+        runtime = self.ctx.runtime
+        fn = runtime.resolve(name, qualifier)
         try:
             payload = json.dumps({} if event is None else event).encode()
         except (TypeError, ValueError) as exc:
@@ -324,7 +326,7 @@ class LocalCloud:
             raise CloudUsageError(
                 f"invocation_type={invocation_type!r}는 없는 호출 유형입니다. 'RequestResponse', 'Event', 'DryRun' 중 하나를 쓰십시오."
             )
-        return self.runtime.invoke(fn, payload, invoked_arn=invoked_arn)
+        return runtime.invoke(fn, payload, invoked_arn=invoked_arn)
 
     def set_provisioned_concurrency(self, name: str, qualifier: str, count: int) -> None:
         """Keep `count` instances of a version or alias initialised (INIT runs now, not on invoke).
@@ -427,47 +429,6 @@ class LocalCloud:
             self.clock.advance(max(0.0, min(upcoming) - self.clock.now()))
         self.runtime.reclaim_idle()
         return total
-
-    def deliver_to(self, target_arn: str, record: dict[str, Any], *, success: bool, source_arn: str) -> None:
-        """Send an async-invocation record to a destination (SQS, SNS, Lambda, EventBridge)."""
-        service = arns.service(target_arn)
-        body = json.dumps(record)
-        if service == "sqs":
-            sqs = self.client("sqs")
-            sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=arns.queue_name(target_arn))["QueueUrl"], MessageBody=body)
-        elif service == "sns":
-            self.client("sns").publish(TopicArn=target_arn, Message=body)
-        elif service == "lambda":
-            self.async_invoker.enqueue(self.runtime.resolve(target_arn), body.encode())
-        elif service == "events":
-            outcome = "Success" if success else "Failure"
-            self.client("events").put_events(
-                Entries=[
-                    {
-                        "Source": "lambda",
-                        "DetailType": f"Lambda Function Invocation Result - {outcome}",
-                        "Detail": body,
-                        "EventBusName": target_arn,
-                        "Resources": [source_arn],
-                    }
-                ]
-            )
-        else:
-            raise CloudUsageError(f"대상 {josa(target_arn, '은')} 지원하지 않는 목적지입니다. SQS, SNS, Lambda, EventBridge ARN을 쓰십시오.")
-
-    def send_to_dlq(self, target_arn: str, body: str, request_id: str, error_message: str) -> None:
-        """Dead-letter an async event the way Lambda does (original payload + error attributes)."""
-        attributes = {
-            "RequestID": {"DataType": "String", "StringValue": request_id},
-            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-            "ErrorMessage": {"DataType": "String", "StringValue": error_message or "-"},
-        }
-        if arns.service(target_arn) == "sqs":
-            sqs = self.client("sqs")
-            url = sqs.get_queue_url(QueueName=arns.queue_name(target_arn))["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=attributes)
-        else:
-            self.client("sns").publish(TopicArn=target_arn, Message=body, MessageAttributes=attributes)
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["SnsDelivery", "SnsFailure"]
 
@@ -72,8 +72,8 @@ def sign(subscription: Any, message: str, message_id: str, subject: str | None, 
 class SnsDelivery:
     """SNS's Lambda deliveries for one local cloud."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
         self.failures: list[SnsFailure] = []
 
     def envelope(
@@ -112,21 +112,21 @@ class SnsDelivery:
     ) -> None:
         event = self.envelope(subscription, message, message_id, subject, message_attributes)
         try:
-            fn = self.cloud.runtime.resolve(subscription.endpoint)
+            fn = self.ctx.runtime.resolve(subscription.endpoint)
         except Exception as exc:  # SNS would retry, then drop (or redrive) the message
             self.failures.append(SnsFailure(subscription.arn, message_id, str(exc)))
             warnings.warn(
                 f"SNS 메시지 {message_id}를 구독 {subscription.arn}의 함수에 전달하지 못했습니다({exc}).", stacklevel=4
             )
             return
-        self.cloud.async_invoker.enqueue(fn, json.dumps(event).encode(), subscription.endpoint)
+        self.ctx.async_invoke(fn, json.dumps(event).encode(), subscription.endpoint)
 
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
         import moto.sns.models as sns_models
         from moto.core.utils import iso_8601_datetime_with_milliseconds
 
         delivery = self
-        clock = self.cloud.clock
+        clock = self.ctx.clock
         Subscription = sns_models.Subscription
         original_publish = Subscription.publish
         original_post_data = Subscription.get_post_data

@@ -36,7 +36,7 @@ from .core.errors import TooManyRequestsException
 from .execution import Invocation
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["SqsPoller", "SqsDelivery", "sqs_record"]
 
@@ -147,8 +147,8 @@ def failed_item_ids(response: Any, message_ids: list[str]) -> list[str]:
 class SqsPoller:
     """The poller behind every SQS event-source mapping of one local cloud."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
         self._states: dict[str, _MappingState] = {}
         self.deliveries: list[SqsDelivery] = []
         self.filtered_ids: list[str] = []  # messages deleted because no FilterCriteria pattern matched
@@ -157,11 +157,11 @@ class SqsPoller:
     @property
     def sqs(self) -> Any:
         if self._sqs is None:
-            self._sqs = self.cloud.client("sqs")
+            self._sqs = self.ctx.client("sqs")
         return self._sqs
 
     def mappings(self) -> list[Any]:
-        backend = self.cloud.runtime.backend
+        backend = self.ctx.runtime.backend
         found = [m for m in backend.list_event_source_mappings(None, None) if arns.service(m.event_source_arn) == "sqs"]
         live = {m.uuid for m in found}
         for gone in set(self._states) - live:
@@ -179,7 +179,7 @@ class SqsPoller:
     def _backend(self) -> Any:
         from moto.sqs.models import sqs_backends
 
-        return sqs_backends[self.cloud.account_id][self.cloud.region]
+        return sqs_backends[self.ctx.account_id][self.ctx.region]
 
     def _receive(self, state: _MappingState, count: int) -> list[dict[str, Any]]:
         """ReceiveMessage(AttributeNames=["All"], MessageAttributeNames=["All"]) straight from moto's
@@ -216,7 +216,7 @@ class SqsPoller:
             if not messages:
                 continue
             if state.window_started is None:
-                state.window_started = self.cloud.clock.now()
+                state.window_started = self.ctx.clock.now()
             state.buffer.extend(messages)
 
     def _filter(self, esm: Any, state: _MappingState, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -224,7 +224,7 @@ class SqsPoller:
         patterns = filtering.patterns(esm.filter_criteria)
         if not patterns:
             return messages
-        region = self.cloud.region
+        region = self.ctx.region
         kept, dropped = [], []
         for message in messages:
             record = sqs_record(message, esm.event_source_arn, region)
@@ -246,11 +246,11 @@ class SqsPoller:
         window = float(esm.max_batch_window or 0)
         if len(state.buffer) >= esm.batch_size or window == 0:
             return True
-        return state.window_started is not None and self.cloud.clock.now() >= state.window_started + window
+        return state.window_started is not None and self.ctx.clock.now() >= state.window_started + window
 
     def _deliver(self, esm: Any, state: _MappingState, batch: list[dict[str, Any]]) -> None:
-        runtime = self.cloud.runtime
-        region = self.cloud.region
+        runtime = self.ctx.runtime
+        region = self.ctx.region
         event = {"Records": [sqs_record(m, esm.event_source_arn, region) for m in batch]}
         ids = [m["MessageId"] for m in batch]
         delivery = SqsDelivery(esm.uuid, ids, None)
@@ -273,7 +273,7 @@ class SqsPoller:
         from .moto_integration import queue_next_visible
 
         times: list[float] = []
-        now = self.cloud.clock.now()
+        now = self.ctx.clock.now()
         for esm in self.mappings():
             if not esm.enabled:
                 continue
@@ -281,7 +281,7 @@ class SqsPoller:
             if state and state.buffer and state.window_started is not None:
                 times.append(state.window_started + float(esm.max_batch_window or 0))
             name = arns.queue_name(esm.event_source_arn)
-            visible = queue_next_visible(self.cloud.account_id, self.cloud.region, name, now)
+            visible = queue_next_visible(self.ctx.account_id, self.ctx.region, name, now)
             if visible is not None:
                 times.append(visible)
         return min(times) if times else None

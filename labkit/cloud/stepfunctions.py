@@ -35,7 +35,7 @@ from ..korean import josa
 from .core.errors import CloudUsageError
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["StepFunctions", "ExecutionHistory", "HistoryRow"]
 
@@ -192,19 +192,19 @@ def _rows(events: list[dict[str, Any]]) -> list[HistoryRow]:
 class StepFunctions:
     """Step Functions in the local cloud."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
         self.time_scale = 0.0  # real seconds slept per second of Wait/Retry (1.0 = real time)
 
     @property
     def backend(self) -> Any:
         from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-        return stepfunctions_parser_backends[self.cloud.account_id][self.cloud.region]
+        return stepfunctions_parser_backends[self.ctx.account_id][self.ctx.region]
 
     def wait(self, execution_arn: str, timeout: float = 30.0) -> ExecutionHistory:
         """Wait (real time, at most `timeout` s) until the execution ends; return its history."""
-        client = self.cloud.client("stepfunctions")
+        client = self.ctx.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -277,7 +277,7 @@ class StepFunctions:
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
         sfn = self
-        clock = self.cloud.clock
+        clock = self.ctx.clock
 
         # ---- names
         original_start = StepFunctionsParserBackend.start_execution

@@ -36,11 +36,12 @@ from typing import TYPE_CHECKING, Any, Callable
 from .core import arns
 from . import filtering
 from .core.errors import TooManyRequestsException
+from .core.targets import invocation_result
 from .core.timefmt import iso_millis, iso_seconds
 from .execution import FunctionSpec, Invocation
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .core.context import CloudContext
 
 __all__ = ["StreamPoller", "StreamDelivery", "dynamodb_lambda_record", "kinesis_lambda_record"]
 
@@ -144,15 +145,15 @@ def kinesis_lambda_record(
 class StreamPoller:
     """The poller behind every DynamoDB Streams and Kinesis event-source mapping of one cloud."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
-        self.cloud = cloud
+    def __init__(self, ctx: "CloudContext") -> None:
+        self.ctx = ctx
         self._states: dict[str, _MappingState] = {}
         self.deliveries: list[StreamDelivery] = []
 
     # ---- moto lookups
 
     def mappings(self) -> list[Any]:
-        backend = self.cloud.runtime.backend
+        backend = self.ctx.runtime.backend
         found = [
             m for m in backend.list_event_source_mappings(None, None)
             if arns.service(m.event_source_arn) in ("dynamodb", "kinesis")
@@ -169,12 +170,12 @@ class StreamPoller:
         nothing per poll once it has been delivered.
         """
         arn = esm.event_source_arn
-        region = self.cloud.region
+        region = self.ctx.region
         if arns.service(arn) == "dynamodb":
             from moto.dynamodb.models import dynamodb_backends
 
             table_name = arns.table_name(arn)
-            table = dynamodb_backends[self.cloud.account_id][region].tables.get(table_name)
+            table = dynamodb_backends[self.ctx.account_id][region].tables.get(table_name)
             shard = getattr(table, "stream_shard", None)
             if table is None or shard is None or not arn.endswith(f"/stream/{table.latest_stream_label}"):
                 return None
@@ -194,7 +195,7 @@ class StreamPoller:
             return [(shard.id, _ShardRecords(ddb_after, lambda: start + len(items) - 1 if items else 0))]
         from moto.kinesis.models import kinesis_backends
 
-        stream = next((s for s in kinesis_backends[self.cloud.account_id][region].streams.values() if s.arn == arn), None)
+        stream = next((s for s in kinesis_backends[self.ctx.account_id][region].streams.values() if s.arn == arn), None)
         if stream is None:
             return None
         role = getattr(self._function(esm), "role", "") or ""
@@ -212,13 +213,13 @@ class StreamPoller:
         return out
 
     def _function(self, esm: Any) -> Any:
-        return self.cloud.runtime.resolve(esm.function_arn)
+        return self.ctx.runtime.resolve(esm.function_arn)
 
     # ---- mapping lifecycle
 
     def register(self, esm: Any) -> None:
         """Fix a new mapping's starting point now (LATEST means: as of the mapping's creation)."""
-        state = self._states.setdefault(esm.uuid, _MappingState(created_at=self.cloud.clock.now()))
+        state = self._states.setdefault(esm.uuid, _MappingState(created_at=self.ctx.clock.now()))
         for shard_id, records in self._shards(esm) or []:
             state.initial_checkpoint[shard_id] = self._start(esm, records)
 
@@ -252,7 +253,7 @@ class StreamPoller:
         for esm in self.mappings():
             if not esm.enabled:
                 continue  # the checkpoint stays: enabling again resumes from it
-            state = self._states.setdefault(esm.uuid, _MappingState(created_at=self.cloud.clock.now()))
+            state = self._states.setdefault(esm.uuid, _MappingState(created_at=self.ctx.clock.now()))
             shards = self._shards(esm)
             if shards is None:
                 continue
@@ -287,7 +288,7 @@ class StreamPoller:
 
     def _step(self, esm: Any, shard_id: str, shard: _ShardState, records: "_ShardRecords") -> bool:
         """Deliver at most one batch from one shard; True if a function ran."""
-        now = self.cloud.clock.now()
+        now = self.ctx.clock.now()
         if shard.retry_at is not None and now < shard.retry_at:
             return False
         pending = self._pending(esm, shard, records)
@@ -321,7 +322,7 @@ class StreamPoller:
         return batch
 
     def _invoke(self, esm: Any, shard_id: str, shard: _ShardState, batch: list[_StreamRecord]) -> None:
-        runtime = self.cloud.runtime
+        runtime = self.ctx.runtime
         sequences = [str(r.sequence) for r in batch]
         event = {"Records": [r.lambda_record for r in batch]}
         try:
@@ -329,7 +330,7 @@ class StreamPoller:
             invocation = runtime.invoke(fn, json.dumps(event).encode(), invoked_arn=esm.function_arn)
         except TooManyRequestsException:
             self.deliveries.append(StreamDelivery(esm.uuid, shard_id, sequences, None, "throttled"))
-            shard.retry_at = self.cloud.clock.now() + RETRY_BASE_SECONDS
+            shard.retry_at = self.ctx.clock.now() + RETRY_BASE_SECONDS
             return
         if invocation.ok:
             failed_from = None
@@ -364,7 +365,7 @@ class StreamPoller:
             half = len(batch) // 2
             rest = shard.sizes[1:] if shard.sizes else []
             shard.sizes = [half, len(batch) - half, *rest]
-            shard.retry_at = self.cloud.clock.now()  # splitting does not use the retry quota
+            shard.retry_at = self.ctx.clock.now()  # splitting does not use the retry quota
             return
         shard.attempts += 1
         max_retries = _setting(esm.max_retry_attempts)
@@ -376,7 +377,7 @@ class StreamPoller:
         else:
             shard.sizes = [len(batch)]  # a retry is the same batch, not a bigger one
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (shard.attempts - 1))
-        shard.retry_at = self.cloud.clock.now() + delay
+        shard.retry_at = self.ctx.clock.now() + delay
 
     def _discard(
         self, esm: Any, shard_id: str, shard: _ShardState, batch: list[_StreamRecord], condition: str, invocation: Invocation | None
@@ -388,7 +389,7 @@ class StreamPoller:
         target = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
         if target:
             record = self._failure_record(esm, shard_id, batch, sequences, condition, invocation, attempts)
-            self.cloud.deliver_to(target, record, success=False, source_arn=esm.function_arn)
+            self.ctx.send(target, json.dumps(record), **invocation_result(False, esm.function_arn))
 
     def _failure_record(
         self,
@@ -417,7 +418,7 @@ class StreamPoller:
             },
             "responseContext": response,
             "version": "1.0",
-            "timestamp": iso_millis(self.cloud.clock.now()),
+            "timestamp": iso_millis(self.ctx.clock.now()),
             info_key: {
                 "shardId": shard_id,
                 "startSequenceNumber": sequences[0],

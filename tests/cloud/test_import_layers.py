@@ -1,8 +1,12 @@
-"""Import-layer contract of labkit.cloud: services never import the `LocalCloud` facade.
+"""Import-layer contract of labkit.cloud (issue 12).
 
-`session.py` wires the services together; a service that imports it can reach every other
-service through it (issue 12). Only the package `__init__` imports the facade. The exceptions
-below are listed with their reason and must shrink: an entry that is no longer needed fails too.
+- `core/` is the leaf layer: it imports nothing of labkit.cloud outside `core/`, at run time, lazily
+  or for types;
+- a service never imports the `LocalCloud` facade nor another service: it is handed a
+  `CloudContext` and reaches other services through `ctx.send` / `ctx.async_invoke`;
+- only the package `__init__` imports the facade.
+The exceptions below are listed with their reason and must shrink: an entry that is no longer
+needed fails too.
 """
 from __future__ import annotations
 
@@ -14,12 +18,18 @@ import labkit.cloud
 PACKAGE = Path(labkit.cloud.__file__).parent
 FACADE = "labkit.cloud.session"
 
-# Type-only imports (`if TYPE_CHECKING:`) for the annotation of `self.cloud`: each of these
-# services is still handed the whole LocalCloud. Issue 12's narrow context object removes them.
+# Type-only imports (`if TYPE_CHECKING:`) of the facade.
 TYPE_ONLY_EXCEPTIONS = {
-    name: "annotates the LocalCloud it is handed; to go with issue 12's context object"
-    for name in ("apigateway", "cloudformation", "eventbridge", "invocations", "moto_integration", "s3",
-                 "schedules", "sns", "sqs", "stepfunctions", "streams")
+    "moto_integration": "install(cloud) is handed the LocalCloud; the patch registry's own move (labkit/cloud/moto/) ends it",
+}
+
+# The services: each is built with a CloudContext and imports no other one (nor the facade).
+SERVICES = ("apigateway", "cloudformation", "eventbridge", "invocations", "s3", "schedules", "sns", "sqs",
+            "stepfunctions", "streams")
+
+# Imports of core/ modules that leave core/ (any kind), with the reason.
+CORE_EXCEPTIONS = {
+    ("core.errors", "labkit.cloud.bootstrap.labkit_bootstrap"): "the Lambda-payload half of errors.py, moving to awslambda/",
 }
 
 
@@ -87,3 +97,80 @@ def test_the_scan_sees_each_import_form(tmp_path: Path) -> None:
         assert FACADE in _targets(node, module, False), source
     (node,) = ast.parse("from .sessions import LocalCloud").body
     assert FACADE not in _targets(node, "labkit.cloud.x", False)
+
+
+def imports_in(short: str) -> list[tuple[str, str]]:
+    """(imported module, "runtime" | "lazy" | "type") for every import in labkit.cloud.<short>."""
+    path = PACKAGE / (short.replace(".", "/") + ".py")
+    if not path.exists():
+        path = PACKAGE / short.replace(".", "/") / "__init__.py"
+    module = _module_name(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typed = _type_checking_nodes(tree)
+    top = {id(node) for node in tree.body}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            kind = "type" if id(node) in typed else "runtime" if id(node) in top else "lazy"
+            for target in _targets(node, module, path.name == "__init__.py"):
+                found.append((target, kind))
+    return found
+
+
+def _cloud_modules(targets: list[tuple[str, str]]) -> set[str]:
+    """The labkit.cloud modules among import targets (a `from .core import arns` names both)."""
+    names = set()
+    for target, _ in targets:
+        if target.startswith("labkit.cloud.") and _exists(target):
+            names.add(target)
+    return names
+
+
+def _exists(module: str) -> bool:
+    rel = module.removeprefix("labkit.cloud.").replace(".", "/")
+    return (PACKAGE / f"{rel}.py").exists() or (PACKAGE / rel / "__init__.py").exists()
+
+
+def test_core_imports_nothing_above_it() -> None:
+    core = sorted(_module_name(p).removeprefix("labkit.cloud.") for p in (PACKAGE / "core").glob("*.py"))
+    assert "core.context" in core and "core.targets" in core
+    outside = {
+        (name, target)
+        for name in core
+        for target in _cloud_modules(imports_in(name))
+        if not target.startswith("labkit.cloud.core")
+    }
+    assert outside == set(CORE_EXCEPTIONS), "core/ is the leaf layer: move what it needs into core/, or update CORE_EXCEPTIONS"
+
+
+def test_no_service_imports_another_service_or_the_facade() -> None:
+    crossing = {}
+    for name in SERVICES:
+        others = {f"labkit.cloud.{other}" for other in SERVICES if other != name} | {FACADE}
+        hits = sorted(t for t, kind in imports_in(name) if t in others and kind != "type")
+        if hits:
+            crossing[name] = hits
+    assert crossing == {}, "a service reaches other services through ctx.send / ctx.async_invoke, never by importing them"
+
+
+def test_every_service_is_built_with_a_cloud_context() -> None:
+    for name in SERVICES:
+        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        inits = [
+            node for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and node.name == "__init__" and len(node.args.args) == 2
+            and node.args.args[1].arg in ("ctx", "cloud")
+        ]
+        assert inits, name
+        for init in inits:
+            arg = init.args.args[1]
+            assert arg.arg == "ctx" and "CloudContext" in ast.unparse(arg.annotation), f"{name}: {ast.unparse(init.args)}"
+
+
+def test_the_layer_scan_sees_a_crossing(tmp_path: Path) -> None:
+    (node,) = ast.parse("from ..eventbridge import pattern_matches").body
+    assert "labkit.cloud.eventbridge" in _targets(node, "labkit.cloud.core.patterns", False)
+    (node,) = ast.parse("from .core import arns").body
+    assert _cloud_modules([(t, "runtime") for t in _targets(node, "labkit.cloud.sqs", False)]) == {
+        "labkit.cloud.core", "labkit.cloud.core.arns"
+    }

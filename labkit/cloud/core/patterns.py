@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["pattern_matches"]
+__all__ = ["pattern_matches", "ENABLED_STATES"]
+
+# The rule states in which a rule matches events and its schedule fires (EventBridge and schedules).
+ENABLED_STATES = ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
 
 
 def _flatten(node: dict[str, Any], prefix: str = "", out: dict[str, Any] | None = None, many: bool = False) -> dict[str, Any]:
