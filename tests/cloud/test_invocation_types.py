@@ -91,6 +91,23 @@ def test_success_destination(cloud: LocalCloud, code_dir) -> None:
     assert record["responsePayload"] == {"ok": {"x": 1}}
 
 
+def test_a_destination_in_another_region_gets_the_record_there(cloud: LocalCloud, code_dir) -> None:
+    """The destination's ARN names its region; the record goes there, not to the cloud's region."""
+    import boto3
+
+    away = boto3.client("sqs", region_name="us-east-1")
+    url = away.create_queue(QueueName="done")["QueueUrl"]
+    arn = away.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    cloud.deploy(code_dir(app=OK), name="fine")
+    cloud.client("lambda").put_function_event_invoke_config(
+        FunctionName="fine", DestinationConfig={"OnSuccess": {"Destination": arn}}
+    )
+    cloud.invoke("fine", {"x": 1}, invocation_type="Event")
+    cloud.run_until_idle()
+    (message,) = away.receive_message(QueueUrl=url).get("Messages", [])
+    assert json.loads(message["Body"])["requestContext"]["condition"] == "Success"
+
+
 def test_versions_and_aliases_honour_qualifier(cloud: LocalCloud, code_dir) -> None:
     lam = cloud.client("lambda")
     cloud.deploy(code_dir(app="def handler(e, c):\n    return ['v1', c.invoked_function_arn]\n"), name="ver")

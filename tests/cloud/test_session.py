@@ -10,7 +10,7 @@ import types
 import boto3
 import pytest
 
-from labkit.cloud import DeployError, LocalCloud, local_cloud, package
+from labkit.cloud import CloudUsageError, DeployError, LocalCloud, local_cloud, package
 from labkit.cloud.functions import function_source
 
 
@@ -62,6 +62,22 @@ def test_a_second_cloud_replaces_the_first() -> None:
         second = LocalCloud()
     assert not first.running and second.running
     second.stop()
+
+
+def test_a_cloud_not_yet_started_says_to_call_start() -> None:
+    """The runtime is made by start(): before it, a Korean CloudUsageError, not an AttributeError on None."""
+    cloud = LocalCloud(start=False)
+    calls = {
+        "function": lambda: cloud.function("x"),
+        "instances": lambda: cloud.instances("x"),
+        "set_provisioned_concurrency": lambda: cloud.set_provisioned_concurrency("x", "1", 1),
+        "runtime": lambda: cloud.runtime,
+    }
+    for name, call in calls.items():
+        with pytest.raises(CloudUsageError, match=r"cloud\.start\(\)") as raised:
+            call()
+        assert "시작" in str(raised.value), name
+    assert not cloud.running
 
 
 def test_deploy_a_notebook_function_and_invoke_it(cloud: LocalCloud) -> None:

@@ -69,7 +69,8 @@ class CloudContext:
         import boto3
 
         if kwargs:
-            return boto3.client(service, region_name=self.region, **kwargs)
+            kwargs.setdefault("region_name", self.region)
+            return boto3.client(service, **kwargs)
         client = self._clients.get(service)
         if client is None:
             client = self._clients[service] = boto3.client(service, region_name=self.region)

@@ -161,7 +161,7 @@ class Targets:
     ) -> int:
         if fields.resource.startswith("rule/"):
             if self._rule_handler is None:
-                raise CloudUsageError(f"규칙 {josa(arn, '에')} 이벤트를 넘길 EventBridge가 연결되어 있지 않습니다.")
+                raise CloudUsageError(f"규칙 {arn}에 이벤트를 넘길 EventBridge가 연결되어 있지 않습니다. LocalCloud가 만든 컨텍스트를 쓰십시오.")
             return self._rule_handler(arn, json.loads(body))
         from moto.events.models import events_backends
 
