@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .core.errors import TooManyRequestsException
+from .core.retries import (
+    ASYNC_DEFAULT_MAX_AGE, ASYNC_DEFAULT_MAX_RETRIES, ASYNC_RETRY_DELAYS, ASYNC_THROTTLE_BACKOFF, doubling,
+)
 from .core.targets import invocation_result, lambda_dlq_attributes
 from .core.timefmt import iso_millis
 from .execution import FunctionSpec, Invocation
@@ -29,10 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncInvoker", "AsyncEvent", "RETRY_DELAYS"]
 
-RETRY_DELAYS = (60.0, 120.0)  # after the 1st and 2nd failed attempt
-DEFAULT_MAX_RETRIES = 2
-DEFAULT_MAX_AGE = 21_600.0
-_THROTTLE_BACKOFF = (1.0, 300.0)  # first delay, ceiling
+RETRY_DELAYS = ASYNC_RETRY_DELAYS
 
 
 @dataclass
@@ -95,8 +95,8 @@ class AsyncInvoker:
         except Exception:
             return  # the function was deleted: AWS drops the event too
         config = self._config(fn)
-        max_age = float(config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE))
-        max_retries = int(config.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES))
+        max_age = float(config.get("MaximumEventAgeInSeconds", ASYNC_DEFAULT_MAX_AGE))
+        max_retries = int(config.get("MaximumRetryAttempts", ASYNC_DEFAULT_MAX_RETRIES))
         age = self.ctx.clock.now() - event.enqueued_at
         if age > max_age:
             self._fail(fn, event, config, "EventAgeExceeded", None)
@@ -104,8 +104,7 @@ class AsyncInvoker:
         try:
             result = runtime.invoke(fn, event.payload, invoked_arn=event.invoked_arn, request_id=event.request_id)
         except TooManyRequestsException:
-            first, ceiling = _THROTTLE_BACKOFF
-            delay = min(ceiling, first * 2**event.throttles)
+            delay = doubling(ASYNC_THROTTLE_BACKOFF, event.throttles)
             event.throttles += 1
             self._later(event, delay)
             return

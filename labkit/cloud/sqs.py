@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from .core import arns
 from . import filtering
+from .batch_failures import failed_item_ids
 from .core.errors import TooManyRequestsException
 from .execution import Invocation
 
@@ -120,28 +121,6 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
     if "MD5OfMessageAttributes" in message:
         record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
     return record
-
-
-def failed_item_ids(response: Any, message_ids: list[str]) -> list[str]:
-    """Which records to keep, from a ReportBatchItemFailures response (AWS's rules).
-
-    An empty or null response or list means every record succeeded; an item without a
-    non-empty itemIdentifier naming a record of the batch fails the whole batch.
-    """
-    if response is None or response == {} or response == "":
-        return []
-    if not isinstance(response, dict):
-        return list(message_ids)
-    failures = response.get("batchItemFailures")
-    if not failures:
-        return []
-    failed: list[str] = []
-    for item in failures:
-        ident = item.get("itemIdentifier") if isinstance(item, dict) else None
-        if not ident or ident not in message_ids:
-            return list(message_ids)
-        failed.append(ident)
-    return failed
 
 
 class SqsPoller:

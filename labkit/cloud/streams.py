@@ -35,7 +35,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .core import arns
 from . import filtering
+from .batch_failures import first_failed
 from .core.errors import TooManyRequestsException
+from .core.retries import STREAM_RETRY_BACKOFF, doubling
 from .core.targets import invocation_result
 from .core.timefmt import iso_millis, iso_seconds
 from .execution import FunctionSpec, Invocation
@@ -46,8 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["StreamPoller", "StreamDelivery", "dynamodb_lambda_record", "kinesis_lambda_record"]
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
-RETRY_BASE_SECONDS = 1.0
-RETRY_MAX_SECONDS = 60.0
 
 
 @dataclass
@@ -330,12 +330,12 @@ class StreamPoller:
             invocation = runtime.invoke(fn, json.dumps(event).encode(), invoked_arn=esm.function_arn)
         except TooManyRequestsException:
             self.deliveries.append(StreamDelivery(esm.uuid, shard_id, sequences, None, "throttled"))
-            shard.retry_at = self.ctx.clock.now() + RETRY_BASE_SECONDS
+            shard.retry_at = self.ctx.clock.now() + doubling(STREAM_RETRY_BACKOFF, 0)
             return
         if invocation.ok:
             failed_from = None
             if "ReportBatchItemFailures" in (esm.function_response_types or []):
-                failed_from = _first_failed(invocation.result, sequences)
+                failed_from = first_failed(invocation.result, sequences)
             if failed_from is None:
                 self.deliveries.append(StreamDelivery(esm.uuid, shard_id, sequences, invocation, "ok"))
                 self._advance(shard, batch[-1].sequence)
@@ -376,7 +376,7 @@ class StreamPoller:
             shard.sizes[0] = len(batch)
         else:
             shard.sizes = [len(batch)]  # a retry is the same batch, not a bigger one
-        delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (shard.attempts - 1))
+        delay = doubling(STREAM_RETRY_BACKOFF, shard.attempts - 1)
         shard.retry_at = self.ctx.clock.now() + delay
 
     def _discard(
@@ -475,26 +475,3 @@ def _snapshot(records: _ShardRecords, checkpoint: int) -> _ShardRecords:
 
 def _setting(value: Any) -> int:
     return -1 if value is None else int(value)
-
-
-def _first_failed(response: Any, sequences: list[str]) -> str | None:
-    """The lowest failed sequence number of a ReportBatchItemFailures response (None: all done).
-
-    As for SQS, an empty or null response means success; a malformed item (no identifier, or one
-    not in the batch) fails the whole batch, i.e. the retry starts at its first record.
-    """
-    if response is None or response == {} or response == "":
-        return None
-    if not isinstance(response, dict):
-        return sequences[0]
-    failures = response.get("batchItemFailures")
-    if not failures:
-        return None
-    failed: list[int] = []
-    for item in failures:
-        ident = item.get("itemIdentifier") if isinstance(item, dict) else None
-        if not ident or str(ident) not in sequences:
-            return sequences[0]
-        failed.append(sequences.index(str(ident)))
-    return sequences[min(failed)]
-
