@@ -39,13 +39,13 @@ _EXPORTS = {
     "ExecutionHistory": "stepfunctions",
     "ExecutionEnvironment": "execution",
     "FixedKeepAlive": "execution",
-    "FunctionHandle": "session",
+    "FunctionHandle": "localcloud",
     "FunctionNotFound": "core.errors",
     "ISOLATION_MODES": "execution",
     "Invocation": "execution",
     "KeepAlivePolicy": "execution",
     "LambdaContext": "context",
-    "LocalCloud": "session",
+    "LocalCloud": "localcloud",
     "Report": "logs",
     "RequestEntityTooLargeException": "core.errors",
     "ScheduleExpressionError": "schedules",
@@ -53,7 +53,7 @@ _EXPORTS = {
     "Stack": "cloudformation",
     "StreamDelivery": "streams",
     "TooManyRequestsException": "core.errors",
-    "local_cloud": "session",
+    "local_cloud": "localcloud",
     "package": "functions",
     "parse_report": "logs",
 }
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     from .functions import package
     from .logs import Report, parse_report
     from .schedules import ScheduleExpressionError
-    from .session import FunctionHandle, LocalCloud, local_cloud
+    from .localcloud import FunctionHandle, LocalCloud, local_cloud
     from .sqs import SqsDelivery
     from .stepfunctions import ExecutionHistory
     from .streams import StreamDelivery

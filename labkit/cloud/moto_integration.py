@@ -53,7 +53,7 @@ from urllib.parse import unquote
 from .core import arns
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from .localcloud import LocalCloud
 
 __all__ = ["MOTO_VERSION", "PATCHES", "install", "uninstall", "queue_next_visible", "check", "when_imported"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import labkit.cloud
 
 PACKAGE = Path(labkit.cloud.__file__).parent
-FACADE = "labkit.cloud.session"
+FACADE = "labkit.cloud.localcloud"
 
 # Type-only imports (`if TYPE_CHECKING:`) of the facade.
 TYPE_ONLY_EXCEPTIONS = {
@@ -86,16 +86,16 @@ def test_type_only_imports_of_the_facade_are_the_listed_exceptions() -> None:
 
 def test_the_scan_sees_each_import_form(tmp_path: Path) -> None:
     forms = {
-        "from .session import LocalCloud": "labkit.cloud.x",
-        "from . import session": "labkit.cloud.x",
-        "import labkit.cloud.session": "labkit.cloud.x",
-        "from labkit.cloud.session import LocalCloud": "labkit.cloud.x",
-        "from ..session import LocalCloud": "labkit.cloud.bootstrap.x",
+        "from .localcloud import LocalCloud": "labkit.cloud.x",
+        "from . import localcloud": "labkit.cloud.x",
+        "import labkit.cloud.localcloud": "labkit.cloud.x",
+        "from labkit.cloud.localcloud import LocalCloud": "labkit.cloud.x",
+        "from ..localcloud import LocalCloud": "labkit.cloud.bootstrap.x",
     }
     for source, module in forms.items():
         (node,) = ast.parse(source).body
         assert FACADE in _targets(node, module, False), source
-    (node,) = ast.parse("from .sessions import LocalCloud").body
+    (node,) = ast.parse("from .localclouds import LocalCloud").body
     assert FACADE not in _targets(node, "labkit.cloud.x", False)
 
 
@@ -174,3 +174,16 @@ def test_the_layer_scan_sees_a_crossing(tmp_path: Path) -> None:
     assert _cloud_modules([(t, "runtime") for t in _targets(node, "labkit.cloud.sqs", False)]) == {
         "labkit.cloud.core", "labkit.cloud.core.arns"
     }
+
+
+def test_no_submodule_shadows_a_public_name() -> None:
+    """Importing labkit.cloud.<x> sets the package attribute <x> to the module: a submodule named
+    like a public name (`local_cloud.py` beside `local_cloud()`) would replace that name."""
+    import importlib
+
+    import labkit.cloud as package
+
+    modules = {p.stem for p in PACKAGE.glob("*.py")} | {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert modules & set(package.__all__) == set()
+    importlib.import_module("labkit.cloud.localcloud")
+    assert callable(package.local_cloud) and not isinstance(package.local_cloud, type(package))

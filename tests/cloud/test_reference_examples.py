@@ -21,7 +21,7 @@ from typing import Any, Callable
 import pytest
 
 from labkit.cloud import LocalCloud
-from labkit.cloud import session as _session
+from labkit.cloud import localcloud as _localcloud
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "runtime.md"
 _BLOCK = re.compile(
@@ -279,8 +279,8 @@ def _stop_clouds(*clouds: Any) -> None:
     for cloud in clouds:
         if isinstance(cloud, LocalCloud):
             cloud.stop()
-    if _session._active_cloud is not None:
-        _session._active_cloud.stop()
+    if _localcloud._active_cloud is not None:
+        _localcloud._active_cloud.stop()
 
 
 @pytest.mark.parametrize("title", sorted(EXAMPLES))

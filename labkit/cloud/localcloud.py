@@ -5,8 +5,13 @@ Starting a `LocalCloud`:
   AWS_* variable (profiles, endpoint URLs, real keys, config and credentials files), so real
   AWS credentials on the machine are never used and no request can leave for a real endpoint;
 - starts moto's in-memory AWS (`mock_aws`) with Step Functions executing for real;
-- installs the Lambda runtime (`execution.py`) into moto and the clock (`clock.py`).
+- installs the Lambda runtime (`execution.py`) into moto and the clock (`core/clock.py`).
 Stopping undoes all of it and restores the environment exactly.
+
+`LocalCloud` is a facade: it builds one `CloudContext` (core/context.py), hands it to every
+service (pollers, notifications, rules, schedules, API Gateway, Step Functions, CloudFormation)
+and wires what crosses between them (the async queue, EventBridge rules as `ctx.send` targets).
+The services never see the facade, nor each other.
 """
 
 from __future__ import annotations
