@@ -37,7 +37,7 @@ from .core.timefmt import iso_seconds
 if TYPE_CHECKING:
     from .core.context import CloudContext
 
-__all__ = ["EventBridgeDelivery", "TargetDelivery", "transform_input", "json_path", "full_event"]
+__all__ = ["EventBridgeRules", "TargetDelivery", "transform_input", "json_path", "full_event"]
 
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 _MOTO_TARGETS = ("logs", "events")  # delivered by moto's own Rule.send_to_targets
@@ -142,8 +142,8 @@ def transform_input(template: str, paths: dict[str, str], event: dict[str, Any],
     return "".join(out)
 
 
-class EventBridgeDelivery:
-    """Rule -> target delivery for one local cloud."""
+class EventBridgeRules:
+    """EventBridge rules for one cloud: match an event, build each target's input, send it (ctx.send)."""
 
     def __init__(self, ctx: "CloudContext") -> None:
         self.ctx = ctx

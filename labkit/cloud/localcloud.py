@@ -32,14 +32,14 @@ from .core.errors import CloudUsageError, DeployError, check_request_size
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
-from .eventbridge import EventBridgeDelivery
+from .eventbridge import EventBridgeRules
 from .functions import package
 from .inprocess import HostHooks
 from .invocations import AsyncInvoker
 from .logs import Report, parse_report, read_log_events
 from .s3 import S3Notifications
 from .schedules import Schedules
-from .sns import SnsDelivery
+from .sns import SnsNotifications
 from .stepfunctions import ExecutionHistory, StepFunctions
 from .sqs import SqsPoller
 from .streams import StreamPoller
@@ -110,8 +110,8 @@ class LocalCloud:
         self.sqs_poller = SqsPoller(ctx)
         self.stream_poller = StreamPoller(ctx)
         self.s3_notifications = S3Notifications(ctx)
-        self.sns_delivery = SnsDelivery(ctx)
-        self.eventbridge = EventBridgeDelivery(ctx)
+        self.sns_delivery = SnsNotifications(ctx)
+        self.eventbridge = EventBridgeRules(ctx)
         self.schedules = Schedules(ctx)
         self.api_gateway = ApiGateway(ctx)
         self.stepfunctions = StepFunctions(ctx)

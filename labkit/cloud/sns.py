@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     from .core.context import CloudContext
 
-__all__ = ["SnsDelivery", "SnsFailure"]
+__all__ = ["SnsNotifications", "SnsFailure"]
 
 
 @dataclass
@@ -69,8 +69,8 @@ def sign(subscription: Any, message: str, message_id: str, subject: str | None, 
     return base64.b64encode(signature).decode()
 
 
-class SnsDelivery:
-    """SNS's Lambda deliveries for one local cloud."""
+class SnsNotifications:
+    """SNS -> Lambda subscriptions for one cloud: the envelope, the async invocation, the failures."""
 
     def __init__(self, ctx: "CloudContext") -> None:
         self.ctx = ctx
