@@ -172,7 +172,7 @@ class EventBridgeRules:
     def deliver(self, rule: Any, event: dict[str, Any], *, match: bool = True) -> int:
         """Send `event` (moto's internal form or a full event) to every target of `rule`.
 
-        `match=False` skips the pattern and state checks (schedules fire their rule directly).
+        `match=False` skips the pattern and state checks (`fire`: a schedule's occurrence sent to the rule ARN).
         Returns how many targets were reached.
         """
         if match:
