@@ -27,6 +27,7 @@ def _loaded_after(statement: str) -> list[str]:
     "import labkit.cloud",
     "import labkit.cloud.core.clock",
     "import labkit.cloud.core.credentials",
+    "import labkit.cloud.core.patterns, labkit.cloud.core.timefmt, labkit.cloud.core.retries",
     "from labkit.cloud import Clock, LambdaContext, CloudUsageError, DEFAULT_REGION",
 ])
 def test_public_imports_load_no_moto_or_boto3(statement: str) -> None:
