@@ -712,7 +712,7 @@ class ApiGateway:
         import responses
         from moto.core.models import responses_mock
 
-        from .moto_integration import when_imported
+        from .moto.patching import when_imported
 
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
             responses_mock.add(

@@ -763,7 +763,7 @@ class CloudFormation:
     # ---- moto patches
 
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
-        from .moto_integration import when_imported
+        from .moto.patching import when_imported
 
         def patch_parsing() -> None:
             import moto.cloudformation.parsing as parsing

@@ -37,25 +37,24 @@ What each patch is for:
   and track schedules (schedules.py); API Gateway's execute-api router, binaryMediaTypes and HTTP
   API quick create (apigateway.py); the Step Functions interpreter's names, waits and history
   time (stepfunctions.py); CloudFormation's resource model map (cloudformation.py).
-- Modules that are slow to import (API Gateway, the Step Functions interpreter, CloudFormation's
-  parser) are patched by `when_imported` the moment moto first imports them, not at start.
+- The ledger (`set_`/`uninstall`) and `when_imported`, for modules patched the moment moto first
+  imports them, are in `moto/patching.py`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.abc
-import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from . import arns
+from .moto import patching
 
 if TYPE_CHECKING:
     from .session import LocalCloud
 
-__all__ = ["MOTO_VERSION", "PATCHES", "install", "uninstall", "queue_next_visible", "check", "when_imported"]
+__all__ = ["MOTO_VERSION", "PATCHES", "install", "queue_next_visible", "check"]
 
 MOTO_VERSION = "5.2.5"
 
@@ -199,7 +198,6 @@ _INSTANCE_ATTRS = {
     "_filter_policy_matcher", "scheduled_expression", "binaryMediaTypes",
 }
 
-_saved: list[tuple[Any, str, Any]] = []
 _INVOKE_REQUEST_ID = "x-amzn-RequestId"  # set by the Invoke patch, kept by LambdaResponse._enrich_response
 _request = threading.local()  # the qualifier the current Invoke API call named
 
@@ -226,17 +224,6 @@ def check() -> list[str]:
     return problems
 
 
-_INHERITED = object()  # a class patched with a name it only inherits: uninstall deletes it again
-
-
-def _set(owner: Any, name: str, value: Any) -> None:
-    if isinstance(owner, type):
-        _saved.append((owner, name, owner.__dict__.get(name, _INHERITED)))
-    else:
-        _saved.append((owner, name, getattr(owner, name)))
-    setattr(owner, name, value)
-
-
 def _header(headers: Any, name: str) -> str | None:
     if not headers:
         return None
@@ -260,8 +247,7 @@ def install(cloud: "LocalCloud") -> None:
     from . import filtering, mapping_rules, sqs_queues
     from .errors import RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
-    if _saved:
-        uninstall()
+    patching.uninstall()
     LambdaFunction = lambda_models.LambdaFunction
     clock = cloud.clock
 
@@ -274,9 +260,9 @@ def install(cloud: "LocalCloud") -> None:
     def unix_time_millis(dt: Any = None) -> float:
         return unix_time(dt) * 1000.0
 
-    _set(sqs_models, "unix_time", unix_time)
-    _set(sqs_models, "unix_time_millis", unix_time_millis)
-    _set(logs_models, "utcnow", clock.utcnow)
+    patching.set_(sqs_models, "unix_time", unix_time)
+    patching.set_(sqs_models, "unix_time_millis", unix_time_millis)
+    patching.set_(logs_models, "utcnow", clock.utcnow)
     epoch = _dt.datetime(1970, 1, 1)
 
     def logs_unix_time_millis(dt: Any = None) -> float:
@@ -287,7 +273,7 @@ def install(cloud: "LocalCloud") -> None:
         delta = dt - epoch
         return ((delta.days * 86400) + (delta.seconds + (delta.microseconds / 1e6))) * 1000.0
 
-    _set(logs_models, "unix_time_millis", logs_unix_time_millis)
+    patching.set_(logs_models, "unix_time_millis", logs_unix_time_millis)
 
     # ---- dead-letter config, which moto drops
     original_init = LambdaFunction.__init__
@@ -310,9 +296,9 @@ def install(cloud: "LocalCloud") -> None:
             config["DeadLetterConfig"] = dlq
         return config
 
-    _set(LambdaFunction, "__init__", init)
-    _set(LambdaFunction, "update_configuration", update_configuration)
-    _set(LambdaFunction, "get_configuration", get_configuration)
+    patching.set_(LambdaFunction, "__init__", init)
+    patching.set_(LambdaFunction, "update_configuration", update_configuration)
+    patching.set_(LambdaFunction, "get_configuration", get_configuration)
 
     # ---- running handlers
     def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
@@ -362,8 +348,8 @@ def install(cloud: "LocalCloud") -> None:
         result = cloud.runtime.invoke(self, json.dumps(event if event is not None else {}).encode())
         return result.payload.decode(), not result.ok, "\n".join(result.log_lines)
 
-    _set(LambdaFunction, "invoke", invoke)
-    _set(LambdaFunction, "_invoke_lambda", invoke_lambda)
+    patching.set_(LambdaFunction, "invoke", invoke)
+    patching.set_(LambdaFunction, "_invoke_lambda", invoke_lambda)
 
     def response_invoke(self: Any) -> tuple[int, dict[str, str], str | bytes]:
         function_name = unquote(self.path.rsplit("/", 2)[-2])
@@ -384,7 +370,7 @@ def install(cloud: "LocalCloud") -> None:
         response_headers["status"] = str(status)
         return status, response_headers, payload or b""
 
-    _set(lambda_responses.LambdaResponse, "invoke", response_invoke)
+    patching.set_(lambda_responses.LambdaResponse, "invoke", response_invoke)
     base_enrich = lambda_responses.LambdaResponse._enrich_response  # BaseResponse's staticmethod
 
     def enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
@@ -396,7 +382,7 @@ def install(cloud: "LocalCloud") -> None:
             headers["x-amzn-requestid"] = ours
         return headers, body
 
-    _set(lambda_responses.LambdaResponse, "_enrich_response", staticmethod(enrich_response))
+    patching.set_(lambda_responses.LambdaResponse, "_enrich_response", staticmethod(enrich_response))
 
     # ---- SQS mappings: the runtime's poller, not moto's send_message path
     original_create_esm = lambda_models.LambdaBackend.create_event_source_mapping
@@ -423,7 +409,7 @@ def install(cloud: "LocalCloud") -> None:
             cloud.stream_poller.register(esm)
         return esm
 
-    _set(lambda_models.LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+    patching.set_(lambda_models.LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
 
     def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
         esm = self.get_event_source_mapping(uuid)
@@ -432,17 +418,17 @@ def install(cloud: "LocalCloud") -> None:
             mapping_rules.check(self, esm.event_source_arn, spec, esm)
         return mapping_rules.client_errors(lambda: original_update_esm(self, uuid, spec))
 
-    _set(lambda_models.LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
+    patching.set_(lambda_models.LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
 
-    sqs_queues.install(_set)
+    sqs_queues.install(patching.set_)
     _install_streams(cloud)
-    cloud.s3_notifications.install(_set)
-    cloud.sns_delivery.install(_set)
-    cloud.eventbridge.install(_set)
-    cloud.schedules.install(_set)
-    cloud.api_gateway.install(_set)
-    cloud.stepfunctions.install(_set)
-    cloud.cloudformation.install(_set)
+    cloud.s3_notifications.install(patching.set_)
+    cloud.sns_delivery.install(patching.set_)
+    cloud.eventbridge.install(patching.set_)
+    cloud.schedules.install(patching.set_)
+    cloud.api_gateway.install(patching.set_)
+    cloud.stepfunctions.install(patching.set_)
+    cloud.cloudformation.install(patching.set_)
 
 
 def _detach_stream_mapping(account_id: str, region: str, esm: Any) -> None:
@@ -472,15 +458,15 @@ def _install_streams(cloud: "LocalCloud") -> None:
     import moto.dynamodb.models.table as table_models
     import moto.kinesis.models as kinesis_models
 
-    _set(table_models, "utcnow", cloud.clock.utcnow)
-    _set(kinesis_models, "utcnow", cloud.clock.utcnow)
+    patching.set_(table_models, "utcnow", cloud.clock.utcnow)
+    patching.set_(kinesis_models, "utcnow", cloud.clock.utcnow)
     original_record_init = table_models.StreamRecord.__init__
 
     def stream_record_init(self: Any, table: Any, *args: Any, **kwargs: Any) -> None:
         original_record_init(self, table, *args, **kwargs)
         self.record["awsRegion"] = table.region_name
 
-    _set(table_models.StreamRecord, "__init__", stream_record_init)
+    patching.set_(table_models.StreamRecord, "__init__", stream_record_init)
     original_set_stream = table_models.Table.set_stream_specification
 
     def set_stream_specification(self: Any, streams: Any) -> None:
@@ -490,7 +476,7 @@ def _install_streams(cloud: "LocalCloud") -> None:
         if label and label != before:  # a new stream: moto's isoformat() has µs (or no fraction)
             self.latest_stream_label = _dt.datetime.fromisoformat(label).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
-    _set(table_models.Table, "set_stream_specification", set_stream_specification)
+    patching.set_(table_models.Table, "set_stream_specification", set_stream_specification)
 
     def put_record(self: Any, partition_key: str, data: str, explicit_hash_key: str) -> str:
         """moto's Shard.put_record with AWS-sized sequence numbers: still ints that only grow
@@ -503,7 +489,7 @@ def _install_streams(cloud: "LocalCloud") -> None:
         self.records[sequence_number] = kinesis_models.Record(partition_key, data, sequence_number, explicit_hash_key)
         return str(sequence_number)
 
-    _set(kinesis_models.Shard, "put_record", put_record)
+    patching.set_(kinesis_models.Shard, "put_record", put_record)
 
 
 KINESIS_SEQUENCE_STEP = 2**90 + 7_919  # ~1.2e27: consecutive AWS sequence numbers differ from the 28th digit on
@@ -513,68 +499,6 @@ def invoked_arn_for(fn: Any, qualifier: str | None) -> str:
     """The ARN the caller used: unqualified, or with the version/alias it named."""
     base = arns.unqualified_function_arn(fn.function_arn)
     return f"{base}:{qualifier}" if qualifier else base
-
-
-def uninstall() -> None:
-    """Put every patched name back (and forget patches still waiting for their module)."""
-    _watcher.pending.clear()
-    if _watcher in sys.meta_path:
-        sys.meta_path.remove(_watcher)
-    while _saved:
-        owner, name, value = _saved.pop()
-        if value is _INHERITED:
-            delattr(owner, name)
-        else:
-            setattr(owner, name, value)
-
-
-class _ImportWatcher(importlib.abc.MetaPathFinder):
-    """Runs a patch right after a moto module is first imported.
-
-    moto imports a service's modules only when the service is first used, and two of them are
-    slow to import (API Gateway ~2.5 s through openapi-spec-validator, the Step Functions
-    interpreter ~1 s). Patching them at start would make every `LocalCloud()` pay that, so
-    their patches wait here for the import instead.
-    """
-
-    def __init__(self) -> None:
-        self.pending: dict[str, list[Callable[[], None]]] = {}
-
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname not in self.pending:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        loader = spec.loader
-        original_exec = loader.exec_module
-        callbacks = self.pending.pop(fullname)
-
-        def exec_module(module: Any) -> None:
-            original_exec(module)
-            for callback in callbacks:
-                callback()
-
-        loader.exec_module = exec_module  # this loader instance serves this one module
-        return spec
-
-
-_watcher = _ImportWatcher()
-
-
-def when_imported(module_name: str, patch: Callable[[], None]) -> None:
-    """Run `patch` now if `module_name` is imported, else right after its first import."""
-    if module_name in sys.modules:
-        patch()
-        return
-    _watcher.pending.setdefault(module_name, []).append(patch)
-    if _watcher not in sys.meta_path:
-        sys.meta_path.insert(0, _watcher)
 
 
 def queue_next_visible(account_id: str, region: str, queue_name: str, now: float) -> float | None:

@@ -34,6 +34,7 @@ from .functions import package
 from .inprocess import HostHooks
 from .invocations import AsyncInvoker
 from .logs import Report, parse_report, read_log_events
+from .moto import patching
 from .s3 import S3Notifications
 from .schedules import Schedules
 from .sns import SnsDelivery
@@ -155,7 +156,7 @@ class LocalCloud:
             return
         self.api_gateway.close()
         self._hooks.uninstall()
-        moto_integration.uninstall()
+        patching.uninstall()
         if self.runtime is not None:
             self.runtime.close()
         self._mock.stop()

@@ -259,7 +259,7 @@ class StepFunctions:
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
         import logging
 
-        from .moto_integration import when_imported
+        from .moto.patching import when_imported
 
         # The interpreter takes ~1 s to import: patch it when a lab first uses Step Functions.
         when_imported("moto.stepfunctions.parser.models", lambda: self._patch_interpreter(set_))
