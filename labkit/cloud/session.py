@@ -12,6 +12,7 @@ Stopping undoes all of it and restores the environment exactly.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -21,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..korean import josa
-from . import arns
-from . import moto_integration
+from . import arns, sqs, sqs_queues, streams
+from .awslambda import patches as lambda_patches
+from .awslambda.patches import invoked_arn_for
 from .credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
 from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError, check_request_size
@@ -144,7 +146,20 @@ class LocalCloud:
         self._mock.start()
         self.runtime = LambdaRuntime(self.clock, self.account_id, self.region, self._keep_alive)
         self.runtime.default_isolation = self.isolation
-        moto_integration.install(self)
+        patching.install((  # each service's patches, declared beside it (labkit/cloud/moto/registry.py)
+            functools.partial(lambda_patches.install, clock=self.clock, runtime=self.runtime,
+                              async_invoke=self.async_invoker.enqueue),
+            functools.partial(sqs.install, now=self.clock.now),
+            sqs_queues.install,
+            functools.partial(streams.install, utcnow=self.clock.utcnow, register=self.stream_poller.register),
+            self.s3_notifications.install,
+            self.sns_delivery.install,
+            self.eventbridge.install,
+            self.schedules.install,
+            self.api_gateway.install,
+            self.stepfunctions.install,
+            self.cloudformation.install,
+        ))
         self._hooks.install()
         _active_cloud = self
         return self
@@ -315,7 +330,7 @@ class LocalCloud:
             check_request_size(payload, invocation_type)
         if qualifier is None and not name.startswith("arn:") and ":" in name:
             qualifier = name.split(":", 1)[1]  # "name:alias" names a qualifier, as in the API
-        invoked_arn = moto_integration.invoked_arn_for(fn, qualifier)
+        invoked_arn = invoked_arn_for(fn, qualifier)
         if invocation_type == "Event":
             queued = self.async_invoker.enqueue(fn, payload, invoked_arn)
             return Invocation(queued.request_id, fn.function_name, str(fn.version), b"", status_code=202)

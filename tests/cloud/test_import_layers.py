@@ -18,7 +18,7 @@ FACADE = "labkit.cloud.session"
 # services is still handed the whole LocalCloud. Issue 12's narrow context object removes them.
 TYPE_ONLY_EXCEPTIONS = {
     name: "annotates the LocalCloud it is handed; to go with issue 12's context object"
-    for name in ("apigateway", "cloudformation", "eventbridge", "invocations", "moto_integration", "s3",
+    for name in ("apigateway", "cloudformation", "eventbridge", "invocations", "s3",
                  "schedules", "sns", "sqs", "stepfunctions", "streams")
 }
 
