@@ -26,9 +26,9 @@ closes the gaps that would otherwise be silently skipped or fail:
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import string
+import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,7 @@ from moto.core.common_models import CloudFormationModel
 
 from ..korean import josa
 from .errors import DeployError
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -810,3 +811,17 @@ class CloudFormation:
         when_imported("moto.cloudformation.parsing", patch_parsing)
         when_imported("moto.apigateway.models", patch_rest_api)
         when_imported("moto.s3.models", patch_bucket)
+
+
+# moto's private names `CloudFormation.install` patches or reads (on moto's import of them).
+PATCHES = (
+    MotoName("moto.s3.models:FakeBucket", "create_from_cloudformation_json",
+        "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
+    MotoName("moto.s3.models:FakeBucket", "update_from_cloudformation_json",
+        "(original_resource, new_resource_name, cloudformation_json, account_id, region_name)"),
+    MotoName("moto.apigateway.models:RestAPI", "create_from_cloudformation_json",
+        "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
+    MotoName("moto.cloudformation.parsing", "get_model_map", "()"),
+    MotoName("moto.cloudformation.parsing", "get_model_list", "()"),
+    MotoName("moto.cloudformation.parsing", "NULL_MODELS"),
+)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import arns
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -339,3 +340,15 @@ class EventBridgeDelivery:
             delivery.deliver(self, original_event)
 
         set_(events_models.Rule, "send_to_targets", send_to_targets)
+
+
+# moto's private names `EventBridgeDelivery.install` patches or reads (filtering.py reads the pattern engine).
+PATCHES = (
+    MotoName("moto.events.models", "unix_time", "(dt=None)"),
+    MotoName("moto.events.models", "unix_time_millis", "(dt=None)"),
+    MotoName("moto.events.models:Rule", "send_to_targets", "(self, original_event, transform_input=True)"),
+    MotoName("moto.events.models:EventPattern", "get_pattern", "(self)"),
+    MotoName("moto.events.models:EventPattern", "_does_event_match", "(self, event_flat, pattern_node, prefix='')"),
+    MotoName("moto.events.models:EventPatternParser", "parse", "(self)"),
+    MotoName("moto.events.models", "events_backends"),
+)

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from ..korean import josa
 from . import arns
 from .errors import CloudUsageError
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -415,3 +416,20 @@ def _in_window(schedule: Any, t: float) -> bool:
     start, end = epoch(schedule.start_date), epoch(schedule.end_date)
     return (start is None or t >= start) and (end is None or t <= end)
 
+
+# moto's private names `Schedules.install` patches or reads.
+PATCHES = (
+    MotoName("moto.events.models:EventsBackend", "put_rule",
+        "(self, name, description=None, event_bus_arn=None, event_pattern=None, role_arn=None, "
+        "scheduled_expression=None, state=None, managed_by=None, tags=None)"),
+    MotoName("moto.events.models:Rule", "scheduled_expression", instance=True),
+    MotoName("moto.scheduler.models:EventBridgeSchedulerBackend", "create_schedule",
+        "(self, description, end_date, flexible_time_window, group_name, kms_key_arn, name, "
+        "schedule_expression, schedule_expression_timezone, start_date, state, target, "
+        "action_after_completion)"),
+    MotoName("moto.scheduler.models:EventBridgeSchedulerBackend", "update_schedule",
+        "(self, description, end_date, flexible_time_window, group_name, kms_key_arn, name, "
+        "schedule_expression, schedule_expression_timezone, start_date, state, target)"),
+    MotoName("moto.scheduler.models:EventBridgeSchedulerBackend", "delete_schedule", "(self, group_name, name)"),
+    MotoName("moto.scheduler.models", "scheduler_backends"),
+)

@@ -34,6 +34,7 @@ from . import arns
 from . import filtering
 from .errors import TooManyRequestsException
 from .execution import Invocation
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -332,3 +333,17 @@ def install(set_: Callable[[Any, str, Any], None], *, now: Callable[[], float]) 
         return esm
 
     set_(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+
+
+PATCHES = (
+    MotoName("moto.sqs.models:Queue", "visibility_timeout", instance=True),
+    MotoName("moto.sqs.models", "unix_time", "(dt=None)"),
+    MotoName("moto.sqs.models", "unix_time_millis", "(dt=None)"),
+    MotoName("moto.sqs.models", "sqs_backends"),
+    MotoName("moto.sqs.models:Queue", "lambda_event_source_mappings", instance=True),
+    MotoName("moto.sqs.models:Queue", "_messages", instance=True),
+    MotoName("moto.sqs.models:Message", "visible_at", instance=True),
+    MotoName("moto.sqs.models:Message", "delayed_until", instance=True),
+    MotoName("moto.sqs.models:SQSBackend", "get_queue", "(self, queue_name)"),
+    MotoName("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)"),
+)

@@ -37,6 +37,7 @@ from . import arns
 from . import filtering
 from .errors import TooManyRequestsException
 from .execution import FunctionSpec, Invocation
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -583,3 +584,23 @@ def install(
         return esm
 
     set_(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+
+
+PATCHES = (
+    MotoName("moto.dynamodb.models.table", "utcnow", "()"),
+    MotoName("moto.dynamodb.models.table:StreamRecord", "__init__",
+        "(self, table, stream_type, event_name, old, new, seq)"),
+    MotoName("moto.dynamodb.models.table:StreamShard", "items", instance=True),
+    MotoName("moto.dynamodb.models.table:Table", "lambda_event_source_mappings", instance=True),
+    MotoName("moto.dynamodb.models", "dynamodb_backends"),
+    MotoName("moto.dynamodb.models.table:Table", "set_stream_specification", "(self, streams)"),
+    MotoName("moto.dynamodb.models.table:Table", "latest_stream_label", instance=True),
+    MotoName("moto.kinesis.models", "utcnow", "()"),
+    MotoName("moto.kinesis.models:Shard", "put_record", "(self, partition_key, data, explicit_hash_key)"),
+    MotoName("moto.kinesis.models:Shard", "get_max_sequence_number", "(self)"),
+    MotoName("moto.kinesis.models", "Record", "(partition_key, data, sequence_number, explicit_hash_key)"),
+    MotoName("moto.kinesis.models:Stream", "lambda_event_source_mappings", instance=True),
+    MotoName("moto.kinesis.models:Shard", "records", instance=True),
+    MotoName("moto.kinesis.models", "kinesis_backends"),
+    MotoName("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)"),
+)

@@ -1,6 +1,6 @@
 """The moto pin self-test: fails loudly when moto changes under the runtime.
 
-labkit.cloud replaces private names inside moto (listed in moto_integration.PATCHES). An
+labkit.cloud replaces private names inside moto (each declared in a `PATCHES` beside its service; labkit.cloud.moto.registry builds the registry). An
 upgrade that renames one of them would otherwise break labs silently, so this test checks the
 version, every name, and that each path where moto itself invokes a function reaches the real
 handler.
@@ -17,21 +17,21 @@ import moto
 import pytest
 
 from labkit.cloud import LocalCloud
-from labkit.cloud import moto_integration
+from labkit.cloud.moto import registry
 
 RECORDER = "import json\ndef handler(event, context):\n    print('SEEN ' + json.dumps(event))\n    return {'ok': True}\n"
 
 
 def test_moto_version_is_the_pinned_one() -> None:
-    assert moto.__version__ == moto_integration.MOTO_VERSION, (
-        f"moto {moto.__version__} is installed but labkit.cloud patches moto {moto_integration.MOTO_VERSION} "
-        "internals. Re-check every name in labkit/cloud/moto_integration.py PATCHES against the new "
+    assert moto.__version__ == registry.MOTO_VERSION, (
+        f"moto {moto.__version__} is installed but labkit.cloud patches moto {registry.MOTO_VERSION} "
+        "internals. Re-check every name in the services' PATCHES (labkit/cloud/moto/registry.py) against the new "
         "moto, then update MOTO_VERSION and the pin in pyproject.toml together."
     )
 
 
 def test_every_private_name_still_exists() -> None:
-    problems = moto_integration.check()
+    problems = registry.check()
     assert problems == [], "moto internals changed:\n" + "\n".join(problems)
 
 

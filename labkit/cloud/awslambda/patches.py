@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
 from .. import arns
+from ..moto.registry import MotoName
 
 if TYPE_CHECKING:
     from ..clock import Clock
     from ..execution import LambdaRuntime
 
-__all__ = ["install", "invoked_arn_for"]
+__all__ = ["install", "invoked_arn_for", "PATCHES"]
 
 _INVOKE_REQUEST_ID = "x-amzn-RequestId"  # set by the Invoke patch, kept by LambdaResponse._enrich_response
 _request = threading.local()  # the qualifier the current Invoke API call named
@@ -214,3 +215,24 @@ def install(
         return mapping_rules.client_errors(lambda: original_update_esm(self, uuid, spec))
 
     set_(lambda_models.LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
+
+
+# moto's private names used above, by the runtime (execution.py: lambda_backends, get_function),
+# mapping_rules.py/filtering.py (InvalidParameterValueException) and logs.py (logs_backends).
+PATCHES = (
+    MotoName("moto.awslambda.models:LambdaFunction", "invoke", "(self, body, request_headers, response_headers)"),
+    MotoName("moto.awslambda.models:LambdaFunction", "_invoke_lambda", "(self, event=None)"),
+    MotoName("moto.awslambda.models:LambdaFunction", "__init__", "(self, account_id, spec, region, version=1)"),
+    MotoName("moto.awslambda.models:LambdaFunction", "update_configuration", "(self, config_updates)"),
+    MotoName("moto.awslambda.models:LambdaFunction", "get_configuration", "(self, on_create=False)"),
+    MotoName("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)"),
+    MotoName("moto.awslambda.models:LambdaBackend", "update_event_source_mapping", "(self, uuid, spec)"),
+    MotoName("moto.awslambda.models", "lambda_backends"),
+    MotoName("moto.awslambda.models:LambdaBackend", "get_function", "(self, function_name_or_arn, qualifier=None)"),
+    MotoName("moto.awslambda.exceptions", "InvalidParameterValueException", "(message)"),
+    MotoName("moto.awslambda.responses:LambdaResponse", "invoke", "(self)"),
+    MotoName("moto.awslambda.responses:LambdaResponse", "_enrich_response", "(headers, body)"),
+    MotoName("moto.logs.models", "utcnow", "()"),
+    MotoName("moto.logs.models", "unix_time_millis", "(dt=None)"),
+    MotoName("moto.logs.models", "logs_backends"),
+)
