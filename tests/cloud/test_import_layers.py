@@ -87,3 +87,19 @@ def test_the_scan_sees_each_import_form(tmp_path: Path) -> None:
         assert FACADE in _targets(node, module, False), source
     (node,) = ast.parse("from .sessions import LocalCloud").body
     assert FACADE not in _targets(node, "labkit.cloud.x", False)
+
+
+def test_the_patch_mechanism_imports_nothing_above_it() -> None:
+    """labkit/cloud/moto is the ledger, hook and registry: every service imports it, it imports no
+    labkit module (the registry names the declaring modules as strings and imports them in check())."""
+    found = {}
+    for path in sorted((PACKAGE / "moto").rglob("*.py")):
+        module = _module_name(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                targets = _targets(node, module, path.name == "__init__.py")
+                above = [t for t in targets if t.startswith("labkit") and not t.startswith("labkit.cloud.moto")]
+                if above:
+                    found[module] = above
+    assert found == {}
+    assert (PACKAGE / "moto" / "patching.py").exists()  # the scan looked at the package
