@@ -26,8 +26,6 @@ closes the gaps that would otherwise be silently skipped or fail:
 from __future__ import annotations
 
 import hashlib
-import secrets
-import string
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -189,29 +187,26 @@ class SnsSubscription(_Model):
 
 
 def _generate_secret(spec: dict[str, Any]) -> str:
-    """GenerateSecretString, as Secrets Manager's GetRandomPassword defaults it."""
-    length = int(spec.get("PasswordLength", 32))
-    pools = []
-    if not spec.get("ExcludeLowercase"):
-        pools.append(string.ascii_lowercase)
-    if not spec.get("ExcludeUppercase"):
-        pools.append(string.ascii_uppercase)
-    if not spec.get("ExcludeNumbers"):
-        pools.append(string.digits)
-    if not spec.get("ExcludePunctuation"):
-        pools.append("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-    if spec.get("IncludeSpace"):
-        pools.append(" ")
-    excluded = set(spec.get("ExcludeCharacters", ""))
-    pools = ["".join(c for c in pool if c not in excluded) for pool in pools]
-    pools = [pool for pool in pools if pool]
-    alphabet = "".join(pools)
-    if not alphabet:
-        raise DeployError("GenerateSecretString이 모든 문자를 제외합니다. Exclude* 설정을 확인하십시오.")
-    chars = [secrets.choice(pool) for pool in pools] if spec.get("RequireEachIncludedType", True) else []
-    chars += [secrets.choice(alphabet) for _ in range(max(0, length - len(chars)))]
-    secrets.SystemRandom().shuffle(chars)
-    password = "".join(chars[:length])
+    """GenerateSecretString: Secrets Manager's GetRandomPassword (moto's, with its defaults and
+    its seedable random), merged into SecretStringTemplate under GenerateStringKey."""
+    from moto.secretsmanager.utils import random_password
+
+    try:
+        password = random_password(
+            password_length=int(spec.get("PasswordLength", 32)),
+            exclude_characters=spec.get("ExcludeCharacters", ""),
+            exclude_numbers=bool(spec.get("ExcludeNumbers")),
+            exclude_punctuation=bool(spec.get("ExcludePunctuation")),
+            exclude_uppercase=bool(spec.get("ExcludeUppercase")),
+            exclude_lowercase=bool(spec.get("ExcludeLowercase")),
+            include_space=bool(spec.get("IncludeSpace")),
+            require_each_included_type=bool(spec.get("RequireEachIncludedType", True)),
+        )
+    except IndexError:  # an empty alphabet: nothing left to draw from
+        raise DeployError(
+            "GenerateSecretString이 모든 문자를 제외합니다(RequireEachIncludedType이면 포함하는 종류마다 한 글자는 남아야 합니다). "
+            "Exclude* 설정을 확인하십시오."
+        ) from None
     template, key = spec.get("SecretStringTemplate"), spec.get("GenerateStringKey")
     if template and key:
         document = json.loads(template)
@@ -824,4 +819,7 @@ PATCHES = (
     MotoName("moto.cloudformation.parsing", "get_model_map", "()"),
     MotoName("moto.cloudformation.parsing", "get_model_list", "()"),
     MotoName("moto.cloudformation.parsing", "NULL_MODELS"),
+    MotoName("moto.secretsmanager.utils", "random_password",
+        "(password_length, exclude_characters, exclude_numbers, exclude_punctuation, exclude_uppercase, "
+        "exclude_lowercase, include_space, require_each_included_type)"),
 )
