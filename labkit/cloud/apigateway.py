@@ -57,6 +57,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from ..korean import josa
 from .core.errors import CloudUsageError, RequestEntityTooLargeException, TooManyRequestsException, check_request_size
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .core.context import CloudContext
@@ -712,7 +713,7 @@ class ApiGateway:
         import responses
         from moto.core.models import responses_mock
 
-        from .moto_integration import when_imported
+        from .moto.patching import when_imported
 
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
             responses_mock.add(
@@ -840,3 +841,16 @@ def _wsgi_app(gateway: ApiGateway, api_id: str) -> Callable[..., Any]:
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [response.body]
 
     return app
+
+
+# moto's private names `ApiGateway.install` patches or reads (the first two on moto's import of them).
+PATCHES = (
+    MotoName("moto.apigateway.models:RestAPI", "update_integration_mocks", "(self, stage_name)"),
+    MotoName("moto.apigateway.models:RestAPI", "apply_patch_operations", "(self, patch_operations)"),
+    MotoName("moto.apigateway.models", "apigateway_backends"),
+    MotoName("moto.apigatewayv2.models", "apigatewayv2_backends"),
+    MotoName("moto.apigatewayv2.responses:ApiGatewayV2Response", "create_api", "(self)"),
+    MotoName("moto.apigateway.responses:APIGatewayResponse", "create_rest_api", "(self)"),
+    MotoName("moto.apigateway.models:RestAPI", "binaryMediaTypes", instance=True),
+    MotoName("moto.core.models", "responses_mock"),
+)

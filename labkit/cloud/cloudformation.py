@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
-import string
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +36,7 @@ from moto.core.common_models import CloudFormationModel
 
 from ..korean import josa
 from .core.errors import DeployError
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .core.context import CloudContext
@@ -188,29 +187,26 @@ class SnsSubscription(_Model):
 
 
 def _generate_secret(spec: dict[str, Any]) -> str:
-    """GenerateSecretString, as Secrets Manager's GetRandomPassword defaults it."""
-    length = int(spec.get("PasswordLength", 32))
-    pools = []
-    if not spec.get("ExcludeLowercase"):
-        pools.append(string.ascii_lowercase)
-    if not spec.get("ExcludeUppercase"):
-        pools.append(string.ascii_uppercase)
-    if not spec.get("ExcludeNumbers"):
-        pools.append(string.digits)
-    if not spec.get("ExcludePunctuation"):
-        pools.append("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-    if spec.get("IncludeSpace"):
-        pools.append(" ")
-    excluded = set(spec.get("ExcludeCharacters", ""))
-    pools = ["".join(c for c in pool if c not in excluded) for pool in pools]
-    pools = [pool for pool in pools if pool]
-    alphabet = "".join(pools)
-    if not alphabet:
-        raise DeployError("GenerateSecretString이 모든 문자를 제외합니다. Exclude* 설정을 확인하십시오.")
-    chars = [secrets.choice(pool) for pool in pools] if spec.get("RequireEachIncludedType", True) else []
-    chars += [secrets.choice(alphabet) for _ in range(max(0, length - len(chars)))]
-    secrets.SystemRandom().shuffle(chars)
-    password = "".join(chars[:length])
+    """GenerateSecretString: Secrets Manager's GetRandomPassword (moto's, with its defaults and
+    its seedable random), merged into SecretStringTemplate under GenerateStringKey."""
+    from moto.secretsmanager.utils import random_password
+
+    try:
+        password = random_password(
+            password_length=int(spec.get("PasswordLength", 32)),
+            exclude_characters=spec.get("ExcludeCharacters", ""),
+            exclude_numbers=bool(spec.get("ExcludeNumbers")),
+            exclude_punctuation=bool(spec.get("ExcludePunctuation")),
+            exclude_uppercase=bool(spec.get("ExcludeUppercase")),
+            exclude_lowercase=bool(spec.get("ExcludeLowercase")),
+            include_space=bool(spec.get("IncludeSpace")),
+            require_each_included_type=bool(spec.get("RequireEachIncludedType", True)),
+        )
+    except IndexError:  # an empty alphabet: nothing left to draw from
+        raise DeployError(
+            "GenerateSecretString이 모든 문자를 제외합니다(RequireEachIncludedType이면 포함하는 종류마다 한 글자는 남아야 합니다). "
+            "Exclude* 설정을 확인하십시오."
+        ) from None
     template, key = spec.get("SecretStringTemplate"), spec.get("GenerateStringKey")
     if template and key:
         document = json.loads(template)
@@ -763,7 +759,7 @@ class CloudFormation:
     # ---- moto patches
 
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
-        from .moto_integration import when_imported
+        from .moto.patching import when_imported
 
         def patch_parsing() -> None:
             import moto.cloudformation.parsing as parsing
@@ -810,3 +806,20 @@ class CloudFormation:
         when_imported("moto.cloudformation.parsing", patch_parsing)
         when_imported("moto.apigateway.models", patch_rest_api)
         when_imported("moto.s3.models", patch_bucket)
+
+
+# moto's private names `CloudFormation.install` patches or reads (on moto's import of them).
+PATCHES = (
+    MotoName("moto.s3.models:FakeBucket", "create_from_cloudformation_json",
+        "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
+    MotoName("moto.s3.models:FakeBucket", "update_from_cloudformation_json",
+        "(original_resource, new_resource_name, cloudformation_json, account_id, region_name)"),
+    MotoName("moto.apigateway.models:RestAPI", "create_from_cloudformation_json",
+        "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
+    MotoName("moto.cloudformation.parsing", "get_model_map", "()"),
+    MotoName("moto.cloudformation.parsing", "get_model_list", "()"),
+    MotoName("moto.cloudformation.parsing", "NULL_MODELS"),
+    MotoName("moto.secretsmanager.utils", "random_password",
+        "(password_length, exclude_characters, exclude_numbers, exclude_punctuation, exclude_uppercase, "
+        "exclude_lowercase, include_space, require_each_included_type)"),
+)

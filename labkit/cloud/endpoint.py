@@ -23,6 +23,7 @@ import threading
 from typing import Any
 
 from .core.credentials import fake_aws_environment
+from .moto.registry import MotoName
 
 __all__ = ["MotoEndpoint"]
 
@@ -100,3 +101,11 @@ class MotoEndpoint:
     def child_environment(self, region: str) -> dict[str, str]:
         """What a handler process needs to reach this endpoint, with fake credentials only."""
         return {"AWS_ENDPOINT_URL": self.url, **fake_aws_environment(region)}
+
+
+# moto's private names this module reads: the moto server's WSGI app and request handler.
+PATCHES = (
+    MotoName("moto.moto_server.werkzeug_app", "DomainDispatcherApplication", "(create_app)"),
+    MotoName("moto.moto_server.werkzeug_app", "create_backend_app", "(service)"),
+    MotoName("moto.moto_server.werkzeug_app", "MotoRequestHandler", "(request, client_address, server)"),
+)

@@ -33,6 +33,7 @@ from .core import arns
 from .core.patterns import ENABLED_STATES, pattern_matches
 from .core.targets import eventbridge_dlq_attributes
 from .core.timefmt import iso_seconds
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .core.context import CloudContext
@@ -266,3 +267,15 @@ class EventBridgeRules:
             delivery.deliver(self, original_event)
 
         set_(events_models.Rule, "send_to_targets", send_to_targets)
+
+
+# moto's private names `EventBridgeDelivery.install` patches or reads (filtering.py reads the pattern engine).
+PATCHES = (
+    MotoName("moto.events.models", "unix_time", "(dt=None)"),
+    MotoName("moto.events.models", "unix_time_millis", "(dt=None)"),
+    MotoName("moto.events.models:Rule", "send_to_targets", "(self, original_event, transform_input=True)"),
+    MotoName("moto.events.models:EventPattern", "get_pattern", "(self)"),
+    MotoName("moto.events.models:EventPattern", "_does_event_match", "(self, event_flat, pattern_node, prefix='')"),
+    MotoName("moto.events.models:EventPatternParser", "parse", "(self)"),
+    MotoName("moto.events.models", "events_backends"),
+)

@@ -17,6 +17,7 @@ The services never see the facade, nor each other.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -25,7 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import moto_integration
+from . import sqs, sqs_queues, streams
+from .awslambda import patches as lambda_patches
+from .awslambda.patches import invoked_arn_for
 from .core.credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
 from .core.context import CloudContext
 from .core.errors import CloudUsageError, DeployError, check_request_size
@@ -37,6 +40,7 @@ from .functions import package
 from .inprocess import HostHooks
 from .invocations import AsyncInvoker
 from .logs import Report, parse_report, read_log_events
+from .moto import patching
 from .s3 import S3Notifications
 from .schedules import Schedules
 from .sns import SnsNotifications
@@ -155,7 +159,20 @@ class LocalCloud:
         runtime = LambdaRuntime(self.clock, self.account_id, self.region, self._keep_alive)
         runtime.default_isolation = self.isolation
         self.ctx.attach_runtime(runtime)
-        moto_integration.install(self)
+        patching.install((  # each service's patches, declared beside it (labkit/cloud/moto/registry.py)
+            functools.partial(lambda_patches.install, clock=self.clock, runtime=runtime,
+                              async_invoke=self.async_invoker.enqueue),
+            functools.partial(sqs.install, now=self.clock.now),
+            sqs_queues.install,
+            functools.partial(streams.install, utcnow=self.clock.utcnow, register=self.stream_poller.register),
+            self.s3_notifications.install,
+            self.sns_delivery.install,
+            self.eventbridge.install,
+            self.schedules.install,
+            self.api_gateway.install,
+            self.stepfunctions.install,
+            self.cloudformation.install,
+        ))
         self._hooks.install()
         _active_cloud = self
         return self
@@ -167,7 +184,7 @@ class LocalCloud:
             return
         self.api_gateway.close()
         self._hooks.uninstall()
-        moto_integration.uninstall()
+        patching.uninstall()
         if self.ctx.started:
             self.ctx.runtime.close()
         self._mock.stop()
@@ -321,7 +338,7 @@ class LocalCloud:
             check_request_size(payload, invocation_type)
         if qualifier is None and not name.startswith("arn:") and ":" in name:
             qualifier = name.split(":", 1)[1]  # "name:alias" names a qualifier, as in the API
-        invoked_arn = moto_integration.invoked_arn_for(fn, qualifier)
+        invoked_arn = invoked_arn_for(fn, qualifier)
         if invocation_type == "Event":
             queued = self.async_invoker.enqueue(fn, payload, invoked_arn)
             return Invocation(queued.request_id, fn.function_name, str(fn.version), b"", status_code=202)

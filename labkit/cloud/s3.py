@@ -42,6 +42,7 @@ from urllib.parse import quote_plus
 
 from .core import arns
 from .core.timefmt import iso_millis
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .core.context import CloudContext
@@ -339,3 +340,22 @@ class S3Notifications:
             return {**original_test_event(bucket_name), "RequestId": request_id, "HostId": host_id}
 
         set_(s3_notifications, "_get_test_event", get_test_event)
+
+
+# moto's private names `S3Notifications.install` patches or reads.
+PATCHES = (
+    MotoName("moto.s3.notifications", "send_event", "(account_id, event_name, bucket, key)"),
+    MotoName("moto.s3.notifications", "_detail_type", "(event_name)"),
+    MotoName("moto.s3.models:Notification", "matches", "(self, event_name, key_name)"),
+    MotoName("moto.s3.models:S3Backend", "_set_delete_marker", "(self, bucket_name, key_name)"),
+    MotoName("moto.s3.models:S3Backend", "delete_object",
+        "(self, bucket_name, key_name, version_id=None, bypass=False)"),
+    MotoName("moto.s3.models", "FakeDeleteMarker", "(key)"),
+    MotoName("moto.s3.models:S3Backend", "put_bucket_notification_configuration",
+        "(self, bucket_name, notification_config)"),
+    MotoName("moto.s3.exceptions", "InvalidArgumentError", "(message, name, value)"),
+    MotoName("moto.s3.responses:S3Response", "put_object_tagging", "(self)"),
+    MotoName("moto.s3.models:S3Backend", "complete_multipart_upload", "(self, bucket_name, multipart_id, body)"),
+    MotoName("moto.s3.notifications", "_get_test_event", "(bucket_name)"),
+    MotoName("moto.sns.models", "sns_backends"),
+)

@@ -38,6 +38,7 @@ from .core import arns
 from .core.errors import CloudUsageError
 from .core.patterns import ENABLED_STATES
 from .core.timefmt import iso_seconds
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .core.context import CloudContext
@@ -418,3 +419,20 @@ def _in_window(schedule: Any, t: float) -> bool:
     start, end = epoch(schedule.start_date), epoch(schedule.end_date)
     return (start is None or t >= start) and (end is None or t <= end)
 
+
+# moto's private names `Schedules.install` patches or reads.
+PATCHES = (
+    MotoName("moto.events.models:EventsBackend", "put_rule",
+        "(self, name, description=None, event_bus_arn=None, event_pattern=None, role_arn=None, "
+        "scheduled_expression=None, state=None, managed_by=None, tags=None)"),
+    MotoName("moto.events.models:Rule", "scheduled_expression", instance=True),
+    MotoName("moto.scheduler.models:EventBridgeSchedulerBackend", "create_schedule",
+        "(self, description, end_date, flexible_time_window, group_name, kms_key_arn, name, "
+        "schedule_expression, schedule_expression_timezone, start_date, state, target, "
+        "action_after_completion)"),
+    MotoName("moto.scheduler.models:EventBridgeSchedulerBackend", "update_schedule",
+        "(self, description, end_date, flexible_time_window, group_name, kms_key_arn, name, "
+        "schedule_expression, schedule_expression_timezone, start_date, state, target)"),
+    MotoName("moto.scheduler.models:EventBridgeSchedulerBackend", "delete_schedule", "(self, group_name, name)"),
+    MotoName("moto.scheduler.models", "scheduler_backends"),
+)

@@ -26,6 +26,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from .moto.registry import MotoName
+
 if TYPE_CHECKING:
     from .core.context import CloudContext
 
@@ -174,3 +176,17 @@ class SnsNotifications:
             return None
 
         set_(Subscription, "publish", publish)
+
+
+# moto's private names `SnsDelivery.install` patches or reads.
+PATCHES = (
+    MotoName("moto.sns.models", "iso_8601_datetime_with_milliseconds", "(value=None)"),
+    MotoName("moto.sns.models:Subscription", "publish",
+        "(self, message, message_id, subject=None, message_attributes=None, group_id=None, "
+        "deduplication_id=None, message_structure=None)"),
+    MotoName("moto.sns.models:Subscription", "get_post_data",
+        "(self, message, message_id, subject, message_attributes=None)"),
+    MotoName("moto.sns.models:Subscription", "_parse_message_structure", "(self, message, protocol)"),
+    MotoName("moto.sns.models:Subscription", "_filter_policy_matcher", instance=True),
+    MotoName("moto.sns.models:Subscription", "private_key", "(self)"),
+)

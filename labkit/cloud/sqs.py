@@ -15,7 +15,7 @@ What Lambda's SQS poller does, and so what this one does:
   without invoking the function (Lambda does this; see filtering.py for what is matched);
 - disabled mappings are not polled; deleted mappings are forgotten.
 
-moto would deliver synchronously inside send_message, one record at a time; `moto_integration`
+moto would deliver synchronously inside send_message, one record at a time; `install` below
 detaches every SQS mapping from that path so this poller is the only consumer. It receives and
 deletes through moto's SQS backend (ReceiveMessage and DeleteMessageBatch without the boto3 round
 trip), which with `sqs_queues.py` keeps a delivery's cost flat in the queue's depth. Polling happens
@@ -28,13 +28,14 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .core import arns
 from . import filtering
 from .batch_failures import failed_item_ids
 from .core.errors import TooManyRequestsException
 from .execution import Invocation
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .core.context import CloudContext
@@ -249,8 +250,6 @@ class SqsPoller:
 
     def next_due(self) -> float | None:
         """When the next message of a polled queue becomes visible or a batching window closes."""
-        from .moto_integration import queue_next_visible
-
         times: list[float] = []
         now = self.ctx.clock.now()
         for esm in self.mappings():
@@ -264,3 +263,66 @@ class SqsPoller:
             if visible is not None:
                 times.append(visible)
         return min(times) if times else None
+
+
+# --------------------------------------------------------------------------- moto patches
+
+
+def queue_next_visible(account_id: str, region: str, queue_name: str, now: float) -> float | None:
+    """When the next message in a queue becomes receivable (None if none is waiting)."""
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[account_id][region].queues.get(queue_name)
+    if queue is None:
+        return None
+    upcoming = []
+    for message in list(queue._messages):
+        # moto treats a message as visible only strictly after visible_at (ms).
+        ready = max(message.visible_at, message.delayed_until) / 1000.0 + 0.001
+        if ready > now:
+            upcoming.append(ready)
+    return min(upcoming) if upcoming else None
+
+
+def install(set_: Callable[[Any, str, Any], None], *, now: Callable[[], float]) -> None:
+    """SQS on the runtime's clock, `now` (visibility timeouts expire when a lab advances time), and
+    every new SQS mapping detached from moto's delivery inside send_message (the poller delivers).
+    The queues' own patches are in sqs_queues.py."""
+    import moto.sqs.models as sqs_models
+    from moto.awslambda.models import LambdaBackend
+
+    real_unix_time = sqs_models.unix_time
+
+    def unix_time(dt: Any = None) -> float:
+        return now() if dt is None else real_unix_time(dt)
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return unix_time(dt) * 1000.0
+
+    set_(sqs_models, "unix_time", unix_time)
+    set_(sqs_models, "unix_time_millis", unix_time_millis)
+    original_create_esm = LambdaBackend.create_event_source_mapping  # Lambda's checks (awslambda/patches.py)
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        esm = original_create_esm(self, spec)
+        if arns.service(esm.event_source_arn) == "sqs":
+            for queue in sqs_models.sqs_backends[self.account_id][self.region_name].queues.values():
+                if queue.queue_arn == esm.event_source_arn:
+                    queue.lambda_event_source_mappings.pop(esm.function_arn, None)
+        return esm
+
+    set_(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+
+
+PATCHES = (
+    MotoName("moto.sqs.models:Queue", "visibility_timeout", instance=True),
+    MotoName("moto.sqs.models", "unix_time", "(dt=None)"),
+    MotoName("moto.sqs.models", "unix_time_millis", "(dt=None)"),
+    MotoName("moto.sqs.models", "sqs_backends"),
+    MotoName("moto.sqs.models:Queue", "lambda_event_source_mappings", instance=True),
+    MotoName("moto.sqs.models:Queue", "_messages", instance=True),
+    MotoName("moto.sqs.models:Message", "visible_at", instance=True),
+    MotoName("moto.sqs.models:Message", "delayed_until", instance=True),
+    MotoName("moto.sqs.models:SQSBackend", "get_queue", "(self, queue_name)"),
+    MotoName("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)"),
+)

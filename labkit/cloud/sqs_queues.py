@@ -34,6 +34,8 @@ import random
 import string
 from typing import Any, Callable
 
+from .moto.registry import MotoName
+
 __all__ = ["install", "FIFO_SEQUENCE_STEP", "RECEIPTS"]
 
 FIFO_SEQUENCE_STEP = 65_536  # far apart, as AWS's FIFO sequence numbers are
@@ -112,7 +114,7 @@ def _take(backend: Any, queue: Any, queue_name: str, count: int, visibility_time
 
 
 def install(set_: Callable[[Any, str, Any], None]) -> None:
-    """Patch moto's SQS queues (through `moto_integration._set`, so stopping the cloud undoes it)."""
+    """Patch moto's SQS queues (through the patch ledger, `moto/patching.py`, so stopping the cloud undoes it)."""
     import moto.sqs.models as sqs_models
     from moto.moto_api._internal import mock_random
 
@@ -249,3 +251,42 @@ def install(set_: Callable[[Any, str, Any], None]) -> None:
             self._messages_lock.notify_all()
 
     set_(Queue, "add_message", add_message)
+
+
+# moto's private names install() patches or reads (through the queue helpers above).
+PATCHES = (
+    MotoName("moto.sqs.models:SQSBackend", "send_message",
+        "(self, queue_name, message_body, message_attributes=None, delay_seconds=None, deduplication_id=None,"
+        " group_id=None, system_attributes=None, validate_group_id=True)"),
+    MotoName("moto.sqs.models:SQSBackend", "_validate_message",
+        "(self, queue, message_body, delay_seconds, deduplication_id=None, group_id=None, "
+        "validate_group_id=True)"),
+    MotoName("moto.sqs.models:SQSBackend", "receive_message",
+        "(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None)"),
+    MotoName("moto.sqs.models:SQSBackend", "is_message_valid_based_on_retention_period",
+        "(self, queue_name, message)"),
+    MotoName("moto.sqs.models:Queue", "add_message", "(self, message)"),
+    MotoName("moto.sqs.models:Queue", "delete_message", "(self, receipt_handle)"),
+    MotoName("moto.sqs.models:Queue", "pending_messages"),
+    MotoName("moto.sqs.models:Queue", "deleted_messages", instance=True),
+    MotoName("moto.sqs.models:Queue", "_messages_lock", instance=True),
+    MotoName("moto.sqs.models:Queue", "dead_letter_queue", instance=True),
+    MotoName("moto.sqs.models:Queue", "wait_for_messages", "(self, timeout)"),
+    MotoName("moto.sqs.models:Queue", "fifo_queue", instance=True),
+    MotoName("moto.sqs.models", "Message", "(message_id, body, system_attributes=None)"),
+    MotoName("moto.sqs.models:Message", "mark_received", "(self, visibility_timeout=None)"),
+    MotoName("moto.sqs.models:Message", "all_receipt_handles"),
+    MotoName("moto.sqs.models:Message", "_old_receipt_handles", instance=True),
+    MotoName("moto.sqs.models:Message", "instances_tracked"),
+    MotoName("moto.sqs.models:Message", "sequence_number", instance=True),
+    MotoName("moto.sqs.models:Message", "group_id", instance=True),
+    MotoName("moto.sqs.models:Message", "body_md5"),
+    MotoName("moto.sqs.models:Message", "attribute_md5"),
+    MotoName("moto.sqs.models:SQSBackend", "delete_message_batch", "(self, queue_name, receipts)"),
+    MotoName("moto.sqs.models", "_filter_message_attributes", "(message, input_message_attributes)"),
+    MotoName("moto.sqs.models", "generate_receipt_handle", "()"),
+    MotoName("moto.sqs.models", "MAXIMUM_MESSAGE_DELAY"),
+    MotoName("moto.sqs.models", "DEDUPLICATION_TIME_IN_SECONDS"),
+    MotoName("moto.sqs.models", "MissingParameter", "(parameter)"),
+    MotoName("moto.sqs.models", "InvalidParameterValue", "(message)"),
+)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..korean import josa
 from .core.errors import CloudUsageError
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .core.context import CloudContext
@@ -259,7 +260,7 @@ class StepFunctions:
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
         import logging
 
-        from .moto_integration import when_imported
+        from .moto.patching import when_imported
 
         # The interpreter takes ~1 s to import: patch it when a lab first uses Step Functions.
         when_imported("moto.stepfunctions.parser.models", lambda: self._patch_interpreter(set_))
@@ -397,3 +398,29 @@ class StepFunctions:
         set_(StateMachine, "create_from_cloudformation_json", classmethod(cfn_create))
         set_(StateMachine, "delete_from_cloudformation_json", classmethod(cfn_delete))
         set_(StateMachine, "update_from_cloudformation_json", classmethod(cfn_update))
+
+
+# moto's private names `StepFunctions.install` patches or reads (all but the logger on moto's import of them).
+PATCHES = (
+    MotoName("moto.stepfunctions.parser.models:StepFunctionsParserBackend", "start_execution",
+        "(self, state_machine_arn, name=None, execution_input=None, trace_header=None)"),
+    MotoName("moto.stepfunctions.parser.models", "stepfunctions_parser_backends"),
+    MotoName("moto.stepfunctions.parser.asl.eval.event.event_manager:EventManager", "add_event",
+        "(self, context, event_type, event_details=None, timestamp=None, update_source_event_id=True)"),
+    MotoName("moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils", "_invoke_lambda_function",
+        "(parameters, region, state_credentials)"),
+    MotoName("moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils", "execute_lambda_function_integration",
+        "(env, parameters, region, state_credentials)"),
+    MotoName("moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function:WaitFunction", "_wait_interval",
+        "(self, env, wait_seconds)"),
+    MotoName("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "time"),
+    MotoName("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl:RetrierDecl", "_eval_body",
+        "(self, env)"),
+    MotoName("moto.stepfunctions.models:StateMachine", "create_from_cloudformation_json",
+        "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
+    MotoName("moto.stepfunctions.models:StateMachine", "delete_from_cloudformation_json",
+        "(resource_name, cloudformation_json, account_id, region_name)"),
+    MotoName("moto.stepfunctions.models:StateMachine", "update_from_cloudformation_json",
+        "(original_resource, new_resource_name, cloudformation_json, account_id, region_name)"),
+    MotoName("moto.stepfunctions.utils", "cfn_to_api_tags", "(cfn_tags_entry)"),
+)

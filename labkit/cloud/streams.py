@@ -19,7 +19,7 @@ What Lambda's stream poller does, and so what this one does:
   and resume from it when enabled again; deleted mappings are forgotten.
 
 moto would deliver synchronously inside each write, one record per event, empty the DynamoDB
-shard after delivery, and keep only the last Kinesis mapping per stream. `moto_integration`
+shard after delivery, and keep only the last Kinesis mapping per stream. `install` below
 detaches stream mappings from those paths, so this poller is the only consumer. Delivery happens
 only in `LocalCloud.run_until_idle()`; retry delays are on the runtime's clock. AWS's exact retry
 back-off is not published: here it is 1 s, doubling per failed attempt, at most 60 s.
@@ -41,6 +41,7 @@ from .core.retries import STREAM_RETRY_BACKOFF, doubling
 from .core.targets import invocation_result
 from .core.timefmt import iso_millis, iso_seconds
 from .execution import FunctionSpec, Invocation
+from .moto.registry import MotoName
 
 if TYPE_CHECKING:
     from .core.context import CloudContext
@@ -475,3 +476,104 @@ def _snapshot(records: _ShardRecords, checkpoint: int) -> _ShardRecords:
 
 def _setting(value: Any) -> int:
     return -1 if value is None else int(value)
+
+
+
+# --------------------------------------------------------------------------- moto patches
+
+KINESIS_SEQUENCE_STEP = 2**90 + 7_919  # ~1.2e27: consecutive AWS sequence numbers differ from the 28th digit on
+
+
+def _detach_stream_mapping(account_id: str, region: str, esm: Any) -> None:
+    """Take a stream mapping out of moto's synchronous delivery (the stream poller delivers)."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.kinesis.models import kinesis_backends
+
+    if arns.service(esm.event_source_arn) == "dynamodb":
+        for table in dynamodb_backends[account_id][region].tables.values():
+            table.lambda_event_source_mappings.pop(esm.function_arn, None)
+    else:
+        for stream in kinesis_backends[account_id][region].streams.values():
+            if stream.arn == esm.event_source_arn:
+                stream.lambda_event_source_mappings.pop(esm.event_source_arn, None)
+
+
+def install(
+    set_: Callable[[Any, str, Any], None], *, utcnow: Callable[[], _dt.datetime], register: Callable[[Any], None]
+) -> None:
+    """Stream records on the runtime's clock (`utcnow`), in the cloud's region, with AWS-shaped ids; every
+    new stream mapping detached from moto's delivery and handed to the poller's `register`.
+
+    moto stamps DynamoDB stream records and Kinesis records with the wall clock, every DynamoDB
+    stream record with awsRegion "us-east-1", labels a stream with microseconds
+    (`2026-11-24T23:36:13.758538`; AWS: milliseconds, `2016-12-01T00:00:00.000`) and numbers
+    Kinesis records 1, 2, 3 (AWS: 56-digit sequence numbers).
+    """
+    import hashlib
+
+    import moto.dynamodb.models.table as table_models
+    import moto.kinesis.models as kinesis_models
+    from moto.awslambda.models import LambdaBackend
+
+    set_(table_models, "utcnow", utcnow)
+    set_(kinesis_models, "utcnow", utcnow)
+    original_record_init = table_models.StreamRecord.__init__
+
+    def stream_record_init(self: Any, table: Any, *args: Any, **kwargs: Any) -> None:
+        original_record_init(self, table, *args, **kwargs)
+        self.record["awsRegion"] = table.region_name
+
+    set_(table_models.StreamRecord, "__init__", stream_record_init)
+    original_set_stream = table_models.Table.set_stream_specification
+
+    def set_stream_specification(self: Any, streams: Any) -> None:
+        before = getattr(self, "latest_stream_label", None)
+        original_set_stream(self, streams)
+        label = self.latest_stream_label
+        if label and label != before:  # a new stream: moto's isoformat() has µs (or no fraction)
+            self.latest_stream_label = _dt.datetime.fromisoformat(label).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+    set_(table_models.Table, "set_stream_specification", set_stream_specification)
+
+    def put_record(self: Any, partition_key: str, data: str, explicit_hash_key: str) -> str:
+        """moto's Shard.put_record with AWS-sized sequence numbers: still ints that only grow
+        (moto's shard iterators compare them as ints), 56 digits, far apart as AWS's are."""
+        if self.records:
+            sequence_number = self.get_max_sequence_number() + KINESIS_SEQUENCE_STEP
+        else:
+            digest = int(hashlib.sha256(f"{id(self)}:{self.shard_id}".encode()).hexdigest(), 16)
+            sequence_number = int(f"49{digest % (9 * 10**53):054d}")
+        self.records[sequence_number] = kinesis_models.Record(partition_key, data, sequence_number, explicit_hash_key)
+        return str(sequence_number)
+
+    set_(kinesis_models.Shard, "put_record", put_record)
+    original_create_esm = LambdaBackend.create_event_source_mapping  # Lambda's checks, then sqs.py's
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        esm = original_create_esm(self, spec)
+        if arns.service(esm.event_source_arn) in ("dynamodb", "kinesis"):
+            _detach_stream_mapping(self.account_id, self.region_name, esm)
+            register(esm)
+        return esm
+
+    set_(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+
+
+PATCHES = (
+    MotoName("moto.dynamodb.models.table", "utcnow", "()"),
+    MotoName("moto.dynamodb.models.table:StreamRecord", "__init__",
+        "(self, table, stream_type, event_name, old, new, seq)"),
+    MotoName("moto.dynamodb.models.table:StreamShard", "items", instance=True),
+    MotoName("moto.dynamodb.models.table:Table", "lambda_event_source_mappings", instance=True),
+    MotoName("moto.dynamodb.models", "dynamodb_backends"),
+    MotoName("moto.dynamodb.models.table:Table", "set_stream_specification", "(self, streams)"),
+    MotoName("moto.dynamodb.models.table:Table", "latest_stream_label", instance=True),
+    MotoName("moto.kinesis.models", "utcnow", "()"),
+    MotoName("moto.kinesis.models:Shard", "put_record", "(self, partition_key, data, explicit_hash_key)"),
+    MotoName("moto.kinesis.models:Shard", "get_max_sequence_number", "(self)"),
+    MotoName("moto.kinesis.models", "Record", "(partition_key, data, sequence_number, explicit_hash_key)"),
+    MotoName("moto.kinesis.models:Stream", "lambda_event_source_mappings", instance=True),
+    MotoName("moto.kinesis.models:Shard", "records", instance=True),
+    MotoName("moto.kinesis.models", "kinesis_backends"),
+    MotoName("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)"),
+)

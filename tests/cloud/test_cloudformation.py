@@ -113,6 +113,38 @@ def test_sns_subscription_and_secret_are_created_not_skipped(cloud: LocalCloud, 
     assert not set(secret["password"]) & set('"@/\\')
 
 
+def _secret_template(name: str, **options: object) -> dict:
+    generate = {"SecretStringTemplate": '{"username": "admin"}', "GenerateStringKey": "password", **options}
+    return {"Resources": {"Secret": {"Type": "AWS::SecretsManager::Secret",
+                                     "Properties": {"Name": name, "GenerateSecretString": generate}}}}
+
+
+def test_generated_secret_is_secrets_manager_s_random_password(cloud: LocalCloud) -> None:
+    """GenerateSecretString draws as GetRandomPassword does, from moto's seedable random: after
+    the same moto seed (`/moto-api/seed`) the same stack gets the same secret, as every other id."""
+    secrets = cloud.client("secretsmanager")
+
+    def deployed(seed: int, name: str, **options: object) -> dict:
+        requests.post(f"http://motoapi.amazonaws.com/moto-api/seed?a={seed}")
+        stack = cloud.deploy_stack(_secret_template("lab/db", **options), name=name)
+        value = json.loads(secrets.get_secret_value(SecretId=stack["Secret"])["SecretString"])
+        cloud.client("cloudformation").delete_stack(StackName=name)
+        return value
+
+    options = {"PasswordLength": 24, "ExcludeCharacters": '"@/\\', "ExcludeNumbers": True}
+    first, again = deployed(7, "one", **options), deployed(7, "one", **options)
+    assert first == again and first["username"] == "admin"
+    password = first["password"]
+    assert len(password) == 24 and not set(password) & set('"@/\\0123456789')
+    assert {"lower", "upper", "punctuation"} == {
+        "lower" if c.islower() else "upper" if c.isupper() else "punctuation" for c in password
+    }  # RequireEachIncludedType, AWS's default
+    assert deployed(8, "one", **options) != first
+    with pytest.raises(DeployError, match="GenerateSecretString이 모든 문자를 제외합니다"):
+        cloud.deploy_stack(_secret_template("lab/none", ExcludeLowercase=True, ExcludeUppercase=True,
+                                            ExcludeNumbers=True, ExcludePunctuation=True), name="none")
+
+
 def test_rest_api_with_body_and_no_name_and_explicit_stage(cloud: LocalCloud, code_dir) -> None:
     fn = cloud.deploy(code_dir(app=APP), name="items")
     uri = f"arn:aws:apigateway:{cloud.region}:lambda:path/2015-03-31/functions/{fn.arn}/invocations"

@@ -20,7 +20,6 @@ FACADE = "labkit.cloud.localcloud"
 
 # Type-only imports (`if TYPE_CHECKING:`) of the facade.
 TYPE_ONLY_EXCEPTIONS = {
-    "moto_integration": "install(cloud) is handed the LocalCloud; the patch registry's own move (labkit/cloud/moto/) ends it",
 }
 
 # The services: each is built with a CloudContext and imports no other one (nor the facade).
@@ -187,3 +186,19 @@ def test_no_submodule_shadows_a_public_name() -> None:
     assert modules & set(package.__all__) == set()
     importlib.import_module("labkit.cloud.localcloud")
     assert callable(package.local_cloud) and not isinstance(package.local_cloud, type(package))
+
+
+def test_the_patch_mechanism_imports_nothing_above_it() -> None:
+    """labkit/cloud/moto is the ledger, hook and registry: every service imports it, it imports no
+    labkit module (the registry names the declaring modules as strings and imports them in check())."""
+    found = {}
+    for path in sorted((PACKAGE / "moto").rglob("*.py")):
+        module = _module_name(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                targets = _targets(node, module, path.name == "__init__.py")
+                above = [t for t in targets if t.startswith("labkit") and not t.startswith("labkit.cloud.moto")]
+                if above:
+                    found[module] = above
+    assert found == {}
+    assert (PACKAGE / "moto" / "patching.py").exists()  # the scan looked at the package

@@ -1,6 +1,6 @@
 """The moto pin self-test: fails loudly when moto changes under the runtime.
 
-labkit.cloud replaces private names inside moto (listed in moto_integration.PATCHES). An
+labkit.cloud replaces private names inside moto (each declared in a `PATCHES` beside its service; labkit.cloud.moto.registry builds the registry). An
 upgrade that renames one of them would otherwise break labs silently, so this test checks the
 version, every name, and that each path where moto itself invokes a function reaches the real
 handler.
@@ -17,21 +17,21 @@ import moto
 import pytest
 
 from labkit.cloud import LocalCloud
-from labkit.cloud import moto_integration
+from labkit.cloud.moto import patching, registry
 
 RECORDER = "import json\ndef handler(event, context):\n    print('SEEN ' + json.dumps(event))\n    return {'ok': True}\n"
 
 
 def test_moto_version_is_the_pinned_one() -> None:
-    assert moto.__version__ == moto_integration.MOTO_VERSION, (
-        f"moto {moto.__version__} is installed but labkit.cloud patches moto {moto_integration.MOTO_VERSION} "
-        "internals. Re-check every name in labkit/cloud/moto_integration.py PATCHES against the new "
+    assert moto.__version__ == registry.MOTO_VERSION, (
+        f"moto {moto.__version__} is installed but labkit.cloud patches moto {registry.MOTO_VERSION} "
+        "internals. Re-check every name in the services' PATCHES (labkit/cloud/moto/registry.py) against the new "
         "moto, then update MOTO_VERSION and the pin in pyproject.toml together."
     )
 
 
 def test_every_private_name_still_exists() -> None:
-    problems = moto_integration.check()
+    problems = registry.check()
     assert problems == [], "moto internals changed:\n" + "\n".join(problems)
 
 
@@ -213,3 +213,133 @@ def test_slow_services_are_patched_on_first_import_not_at_start(tmp_path) -> Non
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert float(result.stdout.strip()) < 2.0  # starting a cloud stays quick
+
+
+# ---- the registry: built from the services' declarations, complete, with call signatures
+
+LAZY_MODULES = (
+    "moto.apigateway.models", "moto.apigateway.responses", "moto.apigatewayv2.responses",
+    "moto.stepfunctions.parser.models", "moto.stepfunctions.models", "moto.cloudformation.parsing",
+)
+
+
+def _undeclared(ledger: list, declared: set[tuple[str, str]]) -> list[str]:
+    """Ledger entries of moto's objects that no module's PATCHES declares."""
+    missing = []
+    for owner, name, _ in ledger:
+        key = patching.key(owner)
+        if key is not None and (key, name) not in declared:
+            missing.append(f"{key}.{name}")
+    return missing
+
+
+def _patched_cloud() -> LocalCloud:
+    """A running cloud with every lazily patched module imported (so its patches are in the ledger)."""
+    import importlib
+
+    cloud = LocalCloud()
+    for module in LAZY_MODULES:
+        importlib.import_module(module)
+    return cloud
+
+
+def test_every_patch_in_the_ledger_is_declared() -> None:
+    declared = set(registry.registry())
+    cloud = _patched_cloud()
+    try:
+        ledger = patching.ledger()
+    finally:
+        cloud.stop()
+    assert len(ledger) >= 60
+    owners = {patching.key(owner).split(":")[0] for owner, _, _ in ledger if patching.key(owner)}
+    assert set(LAZY_MODULES) <= owners  # the lazily patched modules' patches are in the ledger too
+    assert _undeclared(ledger, declared) == [], "declare these in the PATCHES beside the install that patches them"
+    # the one patch that is not moto's: the interpreter's logger level
+    assert [(type(o).__name__, n) for o, n, _ in ledger if patching.key(o) is None] == [("Logger", "level")]
+    # and the check can fail: a declaration left out is reported
+    dropped = ("moto.cloudformation.parsing", "get_model_map")
+    assert _undeclared(ledger, declared - {dropped}) == ["moto.cloudformation.parsing.get_model_map"]
+
+
+def test_a_changed_signature_or_name_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit.cloud import sns
+    from labkit.cloud.moto.registry import MotoName
+
+    assert registry.check() == []
+    changed = [
+        d._replace(signature="(self, message_id, message, subject=None)") if d.name == "publish" else d
+        for d in sns.PATCHES
+    ]
+    monkeypatch.setattr(sns, "PATCHES", (*changed, MotoName("moto.sns.models:Subscription", "no_such_method", "()")))
+    problems = registry.check()
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("moto.sns.models.Subscription.publish has the signature (self, message, message_id, ")
+    assert "labkit.cloud.sns was written for (self, message_id, message, subject=None)" in problems[0]
+    assert problems[1] == "moto.sns.models.Subscription.no_such_method is missing (declared in labkit.cloud.sns)"
+
+
+def test_check_compares_moto_s_originals_while_a_cloud_runs() -> None:
+    cloud = _patched_cloud()
+    try:
+        assert registry.check() == []  # not the signatures of labkit's wrappers
+    finally:
+        cloud.stop()
+
+
+def _own_value(owner: object, name: str) -> object:
+    return owner.__dict__.get(name, "<inherited>") if isinstance(owner, type) else getattr(owner, name)
+
+
+def test_stop_restores_every_patched_name_to_its_original() -> None:
+    """Every entry of the ledger, lazily patched ones included, is moto's own object again."""
+    import importlib
+    import logging
+
+    for module in LAZY_MODULES:
+        importlib.import_module(module)
+    before = {}
+    for (owner_name, name), declared in registry.registry().items():
+        if not declared.instance:
+            owner = registry.resolve(owner_name)
+            before[(owner_name, name)] = _own_value(owner, name)
+    level = logging.getLogger("moto.stepfunctions.parser").level
+    cloud = _patched_cloud()
+    ledger = patching.ledger()
+    assert len(ledger) >= 60
+    changed = [(o, n) for o, n, _ in ledger if patching.key(o) and _own_value(o, n) is not before[(patching.key(o), n)]]
+    assert len(changed) == len(ledger) - 1  # every patch took effect (all but the logger level are moto's)
+    cloud.stop()
+    assert patching.ledger() == []
+    for owner, name in changed:
+        assert _own_value(owner, name) is before[(patching.key(owner), name)], f"{patching.key(owner)}.{name} was not restored"
+    assert logging.getLogger("moto.stepfunctions.parser").level == level
+
+
+def test_a_stopped_cloud_s_lazy_patches_never_run(tmp_path) -> None:
+    """wrapt's post-import hook outlives the cloud that registered it: it must run nothing then,
+    and a later cloud's patch runs once."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import sys
+        from labkit.cloud import LocalCloud
+        from labkit.cloud.moto import patching
+        LocalCloud().stop()
+        assert "moto.apigateway.models" not in sys.modules
+        import moto.apigateway.models as models
+        assert patching.ledger() == [], patching.ledger()
+        assert "update_integration_mocks" in models.RestAPI.__dict__
+        original = models.RestAPI.update_integration_mocks
+        cloud = LocalCloud()
+        assert models.RestAPI.update_integration_mocks is not original  # imported: patched at start
+        entries = [n for o, n, _ in patching.ledger() if o is models.RestAPI and n == "update_integration_mocks"]
+        assert entries == ["update_integration_mocks"], entries
+        cloud.stop()
+        assert models.RestAPI.update_integration_mocks is original
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -4,7 +4,8 @@ moto keeps no time of its own beyond the wall clock, so a lab could not see a vi
 timeout expire, an idle instance reclaimed or a schedule fire without waiting for real. The
 clock here is the wall clock plus an offset the lab moves with `advance()`: real waiting still
 counts, and `advance(600)` makes ten minutes pass at once. moto's SQS and CloudWatch Logs read
-this clock too (see `moto_integration.py`), so their timestamps agree with the runtime's.
+this clock too (see `sqs.install` and `awslambda/patches.py`), so their timestamps agree with the
+runtime's.
 """
 
 from __future__ import annotations

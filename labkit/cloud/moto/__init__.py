@@ -1,0 +1,18 @@
+"""How labkit.cloud patches moto's private code, reversibly: the mechanism, not the patches.
+
+- `patching.py`: the ledger every patch goes through (`set_`, undone by `uninstall`), the
+  post-import hook for moto modules that are slow to import (`when_imported`), and `install`,
+  a loop over the installers the `LocalCloud` facade passes in.
+- `registry.py`: the registry of every private moto name used, built from the `PATCHES` that
+  each service declares beside its own `install` (so a patch cannot be missing from it), and
+  `check()`, which compares the installed moto with it: the version pin, every name, and the
+  call signature stored for every callable.
+
+The patches themselves live beside their service: `awslambda/patches.py` (running handlers,
+Invoke's response, dead-letter config, mapping validation, the logs clock), `sqs.py`,
+`sqs_queues.py`, `streams.py`, `s3.py`, `sns.py`, `eventbridge.py`, `schedules.py`,
+`apigateway.py`, `stepfunctions.py`, `cloudformation.py`, and `endpoint.py` (names it reads).
+
+This package is named for what it patches; every import of moto itself in labkit is absolute
+(`import moto.sqs.models`), which never resolves to `labkit.cloud.moto`.
+"""
