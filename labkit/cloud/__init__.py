@@ -38,15 +38,15 @@ _EXPORTS = {
     "DeployError": "errors",
     "ExecutionHistory": "stepfunctions",
     "ExecutionEnvironment": "execution",
-    "FixedKeepAlive": "execution",
+    "FixedKeepAlive": "awslambda",
     "FunctionHandle": "session",
     "FunctionNotFound": "errors",
-    "ISOLATION_MODES": "execution",
-    "Invocation": "execution",
-    "KeepAlivePolicy": "execution",
+    "ISOLATION_MODES": "awslambda",
+    "Invocation": "awslambda",
+    "KeepAlivePolicy": "awslambda",
     "LambdaContext": "context",
     "LocalCloud": "session",
-    "Report": "logs",
+    "Report": "awslambda",
     "RequestEntityTooLargeException": "errors",
     "ScheduleExpressionError": "schedules",
     "SqsDelivery": "sqs",
@@ -55,7 +55,7 @@ _EXPORTS = {
     "TooManyRequestsException": "errors",
     "local_cloud": "session",
     "package": "functions",
-    "parse_report": "logs",
+    "parse_report": "awslambda",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -66,9 +66,9 @@ if TYPE_CHECKING:
     from .context import LambdaContext
     from .credentials import ACCOUNT_ID, DEFAULT_REGION
     from .errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
-    from .execution import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy
+    from .awslambda import ISOLATION_MODES, FixedKeepAlive, Invocation, KeepAlivePolicy, Report, parse_report
+    from .execution import ExecutionEnvironment
     from .functions import package
-    from .logs import Report, parse_report
     from .schedules import ScheduleExpressionError
     from .session import FunctionHandle, LocalCloud, local_cloud
     from .sqs import SqsDelivery

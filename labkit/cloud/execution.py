@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import hashlib
 import io
 import json
 import os
-import random
 import re
 import resource
 import shutil
@@ -41,29 +39,26 @@ import time
 import uuid
 import zipfile
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
-from . import arns
-from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
+from .awslambda.keepalive import FixedKeepAlive, KeepAlivePolicy
+from .awslambda.logs import LogWriter, Report, billed_ms, init_log_events
+from .awslambda.models import FunctionSpec, Invocation, check_isolation, day_stream_prefix, lambda_environment, new_request_id
+from .awslambda.payloads import (
+    error_payload,
+    exit_error_payload,
+    import_error_payload,
+    init_error_for,
+    log_line_for,
+    response_too_large_payload,
+    timed_out_duration_ms,
+    timeout_payload,
+)
 from .bootstrap.labkit_bootstrap import load_handler
 from .clock import Clock
 from .context import LambdaContext
-from .credentials import fake_aws_environment
-from .errors import (
-    MAX_RESPONSE_BYTES,
-    FunctionNotFound,
-    TooManyRequestsException,
-    error_payload,
-    response_too_large_payload,
-    exit_error_payload,
-    timed_out_duration_ms,
-    import_error_payload,
-    log_line_for,
-    timeout_payload,
-)
+from .errors import MAX_RESPONSE_BYTES, FunctionNotFound, TooManyRequestsException
 from .inprocess import Capture, InvocationTimeout, ModuleSpace, Watchdog, current, ensure_streams
-from .logs import LogWriter, Report, billed_ms
 
 __all__ = [
     "ExecutionEnvironment",
@@ -75,123 +70,9 @@ __all__ = [
 ]
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))  # frames under it are the runtime's own
-# What Lambda's execution role gives a function (AWS sets these three; here fake, in every mode).
-_ROLE_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-ISOLATION_MODES = ("inprocess", "subprocess", "snapshot")
 
 
 # --------------------------------------------------------------------------- what runs
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """An immutable snapshot of a function version: what its instances are built from.
-
-    Instances built from an older snapshot (code or configuration changed since) are never
-    reused, as on AWS where an update replaces the environments.
-    """
-
-    name: str
-    version: str
-    unqualified_arn: str
-    handler: str
-    runtime: str
-    memory_mb: int
-    timeout_s: float
-    env: tuple[tuple[str, str], ...]
-    code_sha: str
-    account_id: str
-    region: str
-    isolation: str = "inprocess"
-
-    @classmethod
-    def from_moto(cls, fn: Any, isolation: str = "inprocess") -> "FunctionSpec":
-        return cls(
-            name=fn.function_name,
-            version=str(fn.version),
-            unqualified_arn=arns.unqualified_function_arn(fn.function_arn),
-            handler=fn.handler or "",
-            runtime=fn.run_time or "",
-            memory_mb=int(fn.memory_size),
-            timeout_s=float(fn.timeout),
-            env=tuple(sorted((fn.environment_vars or {}).items())),
-            code_sha=fn.code_sha_256,
-            account_id=fn.account_id,
-            region=fn.region,
-            isolation=isolation,
-        )
-
-    @property
-    def qualified_arn(self) -> str:
-        return f"{self.unqualified_arn}:{self.version}"
-
-    @property
-    def log_group(self) -> str:
-        return f"/aws/lambda/{self.name}"
-
-
-@dataclass
-class Invocation:
-    """The outcome of one invocation: what the caller got and what Lambda logged."""
-
-    request_id: str
-    function_name: str
-    executed_version: str
-    payload: bytes
-    function_error: str | None = None
-    log_lines: list[str] = field(default_factory=list)
-    report: Report | None = None
-    cold_start: bool = False
-    instance_id: str | None = None
-    timed_out: bool = False
-    status_code: int = 200
-
-    @property
-    def result(self) -> Any:
-        """The payload decoded from JSON (None for an empty payload)."""
-        return json.loads(self.payload) if self.payload else None
-
-    @property
-    def ok(self) -> bool:
-        return self.function_error is None
-
-    def log_result(self) -> str:
-        """Base64 of the last 4 KB of the log, what `LogType="Tail"` returns."""
-        text = "\n".join(self.log_lines) + "\n"
-        return base64.b64encode(text.encode()[-4096:]).decode()
-
-    def __repr__(self) -> str:
-        state = "ok" if self.ok else f"error={self.function_error}"
-        cold = " cold" if self.cold_start else ""
-        return (
-            f"<Invocation {self.function_name}:{self.executed_version} {state}{cold} "
-            f"payload={self.payload[:80]!r}>"
-        )
-
-
-# --------------------------------------------------------------------------- keep-alive
-
-
-class KeepAlivePolicy(Protocol):
-    """How long an idle instance is kept before it is reclaimed."""
-
-    def keep_alive_seconds(self, function_name: str) -> float: ...
-
-    def observe_idle(self, function_name: str, idle_seconds: float) -> None:
-        """Told, before each invocation, how long the function had been idle (for adaptive policies)."""
-
-
-@dataclass
-class FixedKeepAlive:
-    """The same idle window for every function (AWS does not publish its own)."""
-
-    seconds: float = 600.0
-
-    def keep_alive_seconds(self, function_name: str) -> float:
-        return self.seconds
-
-    def observe_idle(self, function_name: str, idle_seconds: float) -> None:
-        return None
 
 
 # --------------------------------------------------------------------------- code
@@ -214,113 +95,6 @@ class CodeStore:
                     archive.extractall(staging)
                 os.rename(staging, target)
         return target
-
-
-_ids = random.Random()  # seeded from os.urandom once
-
-
-_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # the version nibble and the variant bits
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
-
-
-def new_request_id() -> str:
-    """A random (version 4) UUID for a request: unique, not secret, so no urandom syscall per call.
-
-    Formatted by hand: `str(uuid.UUID(...))` costs 1.1 µs more, 3% of a warm in-process invoke.
-    """
-    h = "%032x" % ((_ids.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def day_stream_prefix(epoch: float) -> str:
-    """The date part of a Lambda log stream name (YYYY/MM/DD, UTC)."""
-    return f"{_dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc):%Y/%m/%d}"
-
-
-def lambda_environment(spec: FunctionSpec, code_dir: str, init_type: str, log_stream: str | None) -> dict[str, str]:
-    """The environment variables Lambda sets for a function, over the function's own.
-
-    SnapStart functions get no AWS_LAMBDA_LOG_GROUP_NAME / AWS_LAMBDA_LOG_STREAM_NAME (AWS
-    documents this): pass `log_stream=None` for them.
-    """
-    env = dict(spec.env)
-    fake = fake_aws_environment(spec.region)
-    env.update({name: fake[name] for name in _ROLE_CREDENTIALS})
-    env.update(
-        {
-            "_HANDLER": spec.handler,
-            "AWS_REGION": spec.region,
-            "AWS_DEFAULT_REGION": spec.region,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": init_type,
-            "LAMBDA_TASK_ROOT": code_dir,
-            "LAMBDA_RUNTIME_DIR": BOOTSTRAP_DIR,  # one runtime, whatever the isolation mode
-            "TZ": ":UTC",
-        }
-    )
-    if log_stream is not None:
-        env["AWS_LAMBDA_LOG_GROUP_NAME"] = spec.log_group
-        env["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream
-    return env
-
-
-RUNTIME_VERSION_BUILD = 38  # the "v38" of python:3.12.v38: AWS's own build number, fixed here
-
-
-def runtime_version_line(spec: FunctionSpec) -> str:
-    """What INIT_START and RESTORE_START name: the runtime version and its ARN, as on AWS
-    (`Runtime Version: python:3.12.v38\tRuntime Version ARN: arn:aws:lambda:<region>::runtime:<hash>`).
-
-    The version follows the function's Runtime (the notebook's Python if it has none); the build
-    number and the ARN's hash are made up, the same for every function of a runtime.
-    """
-    name = spec.runtime or f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    found = re.fullmatch(r"([a-z]+)(\d[\d.]*?)(?:\.x)?", name)
-    label = f"{found.group(1)}:{found.group(2)}" if found else name.replace(".", ":", 1)
-    label = f"{label}.v{RUNTIME_VERSION_BUILD}"
-    digest = hashlib.sha256(label.encode()).hexdigest()
-    return f"Runtime Version: {label}\tRuntime Version ARN: arn:aws:lambda:{spec.region}::runtime:{digest}"
-
-
-def init_log_events(
-    spec: FunctionSpec,
-    started_ms: int,
-    captured: list[tuple[int, str]],
-    now: Callable[[], int],
-    error: dict[str, Any] | None,
-    init_duration_ms: float | None,
-    *,
-    restore: bool = False,
-    restore_duration_ms: float | None = None,
-    report_success: bool = False,
-) -> list[tuple[int, str]]:
-    """A new execution environment's first log lines, as Lambda writes them (every mode).
-
-    INIT_START (RESTORE_START for a snapshot restore) at `started_ms`, what INIT (or the
-    after-restore hooks) printed, then on failure the error and INIT_REPORT with its status;
-    INIT_REPORT also on success with `report_success` (a SnapStart snapshot's INIT, whose Init
-    Duration no REPORT line shows); RESTORE_REPORT after a restore.
-    """
-    phase = "RESTORE_START" if restore else "INIT_START"
-    events = [(started_ms, f"{phase} {runtime_version_line(spec)}"), *captured]
-    if error is not None:
-        # No request exists during INIT: drop the empty "RequestId:" a process error carries.
-        events.append((now(), log_line_for(error).replace("RequestId:  Error: ", "Error: ", 1)))
-    if init_duration_ms is not None and (error is not None or report_success):
-        line = f"INIT_REPORT Init Duration: {init_duration_ms:.2f} ms\tPhase: init"
-        if error is not None:
-            line += f"\tStatus: error\tError Type: {error['errorType']}"
-        events.append((now(), line))
-    if restore and restore_duration_ms is not None:
-        line = f"RESTORE_REPORT Restore Duration: {restore_duration_ms:.2f} ms"
-        if error is not None:
-            kind = error.get("errorType", "")
-            line += "\tStatus: timeout" if kind == "SnapStartTimeoutException" else f"\tStatus: error\tError Type: {kind}"
-        events.append((now(), line))
-    return events
 
 
 def _max_memory_used_mb() -> int:
@@ -511,7 +285,6 @@ class LambdaRuntime:
         self._last_finished: dict[str, float] = {}
         self._lock = threading.RLock()
         self.history: deque[Invocation] = deque(maxlen=10_000)  # recent results, for labs
-        self._streams: set[tuple[str, str]] = set()
         self._specs: dict[int, tuple[tuple[Any, ...], dict[str, str], FunctionSpec]] = {}
         self.default_isolation = "inprocess"
         self._isolation: dict[str, str] = {}
@@ -787,7 +560,7 @@ class LambdaRuntime:
         inst.init_reported = True
         if inst.init_error is not None:
             # A failed INIT is retried inside this invoke on AWS; the error is the result.
-            error = _init_error_for(inst.init_error, request_id)
+            error = init_error_for(inst.init_error, request_id)
             result_payload, timed_out, duration_ms = b"", False, 0.0
             discard = True
         else:
@@ -856,20 +629,7 @@ class LambdaRuntime:
         return result
 
     def write_log(self, inst: ExecutionEnvironment, events: list[tuple[int, str]]) -> None:
-        self.write_log_stream(inst.spec.log_group, inst.log_stream, events)
-
-    def write_log_stream(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
-        if not events:
-            return
-        key = (group, stream)
-        if key not in self._streams:
-            self.logs.ensure_stream(*key)
-            self._streams.add(key)
-        try:
-            self.logs.put(*key, events)
-        except Exception:  # the lab deleted the group or stream: create it again, as Lambda does
-            self.logs.ensure_stream(*key)
-            self.logs.put(*key, events)
+        self.logs.write(inst.spec.log_group, inst.log_stream, events)
 
     def close(self) -> None:
         """Stop every worker process (instances, snapshot templates) and the moto endpoint."""
@@ -895,37 +655,6 @@ class LambdaRuntime:
 
 # Errors of the execution environment, not of the handler: REPORT shows "Status: error".
 _ENVIRONMENT_ERRORS = frozenset({"Runtime.ExitError", "SnapStartException", "SnapStartTimeoutException", "Runtime.Unknown"})
-
-
-def _init_error_for(init_error: dict[str, Any], request_id: str) -> dict[str, Any]:
-    """A recorded INIT failure as the payload of this invocation (with its request id)."""
-    error = dict(init_error)
-    message = error.get("errorMessage", "")
-    if message.startswith("RequestId:  Error:"):  # recorded before any request existed
-        error["errorMessage"] = f"RequestId: {request_id} " + message[len("RequestId:  "):]
-    if "stackTrace" in error:  # the Python runtime's own shape; Runtime.ExitError has neither
-        error["requestId"] = request_id
-    return error
-
-
-def check_isolation(isolation: str, process_modes: bool = False) -> str:
-    """Validate an isolation mode name (Korean message for a wrong one).
-
-    With `process_modes`, also that this machine can run the process modes (they need fork and
-    Unix sockets: Linux or macOS, or WSL on Windows).
-    """
-    from .errors import CloudUsageError
-
-    if isolation not in ISOLATION_MODES:
-        raise CloudUsageError(
-            f"isolation={isolation!r}는 없는 격리 방식입니다. 'inprocess', 'subprocess', 'snapshot' 중 하나를 쓰십시오."
-        )
-    if process_modes and isolation != "inprocess" and not hasattr(os, "fork"):
-        raise CloudUsageError(
-            f"isolation={isolation!r}는 Linux나 macOS에서만 쓸 수 있습니다. Windows에서는 WSL 안에서 실습을 실행하거나 "
-            "isolation='inprocess'를 쓰십시오."
-        )
-    return isolation
 
 
 def _close_all(instances: list[ExecutionEnvironment]) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import TooManyRequestsException
-from .execution import FunctionSpec, Invocation
+from .awslambda.models import FunctionSpec, Invocation
 
 if TYPE_CHECKING:
     from .session import LocalCloud

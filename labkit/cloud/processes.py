@@ -52,8 +52,10 @@ from typing import TYPE_CHECKING, Any
 
 from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
 from .bootstrap.labkit_bootstrap import encode_frame, take_frame
-from .errors import exit_error_payload, import_error_payload, timeout_payload
-from .execution import ExecutionEnvironment, FunctionSpec, day_stream_prefix, init_log_events, lambda_environment
+from .awslambda.logs import init_log_events
+from .awslambda.models import FunctionSpec, day_stream_prefix, lambda_environment
+from .awslambda.payloads import exit_error_payload, import_error_payload, timeout_payload
+from .execution import ExecutionEnvironment
 from .inprocess import Capture
 
 if TYPE_CHECKING:
@@ -492,7 +494,7 @@ class SnapshotTemplate:
             self.spec, started_ms, capture.events, self.runtime.clock.now_millis, self.init_error,
             self.init_duration_ms, report_success=True,
         )
-        self.runtime.write_log_stream(self.spec.log_group, self.log_stream, events)
+        self.runtime.logs.write(self.spec.log_group, self.log_stream, events)
         if self.init_error is not None:
             self.close()
             return

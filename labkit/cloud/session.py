@@ -26,14 +26,16 @@ from . import moto_integration
 from .credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
 from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError, check_request_size
-from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
+from .awslambda.keepalive import FixedKeepAlive, KeepAlivePolicy
+from .awslambda.models import Invocation, check_isolation
+from .execution import LambdaRuntime
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
 from .eventbridge import EventBridgeDelivery
 from .functions import package
 from .inprocess import HostHooks
 from .invocations import AsyncInvoker
-from .logs import Report, parse_report, read_log_events
+from .awslambda.logs import Report, parse_report, read_log_events
 from .s3 import S3Notifications
 from .schedules import Schedules
 from .sns import SnsDelivery

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from . import arns
 from . import filtering
 from .errors import TooManyRequestsException
-from .execution import Invocation
+from .awslambda.models import Invocation
 
 if TYPE_CHECKING:
     from .session import LocalCloud

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from . import arns
 from . import filtering
 from .errors import TooManyRequestsException
-from .execution import FunctionSpec, Invocation
+from .awslambda.models import FunctionSpec, Invocation
 
 if TYPE_CHECKING:
     from .session import LocalCloud

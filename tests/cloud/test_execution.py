@@ -219,7 +219,7 @@ def test_report_line_format_and_billing(cloud: LocalCloud, code_dir) -> None:
 
 
 def test_billing_rules() -> None:
-    from labkit.cloud.logs import billed_ms
+    from labkit.cloud.awslambda.logs import billed_ms
 
     assert billed_ms(15.74) == 16
     assert billed_ms(15.74, 130.49) == 147  # INIT billed on an on-demand cold start

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from labkit.cloud import LocalCloud
-from labkit.cloud.execution import ISOLATION_MODES
+from labkit.cloud.awslambda.models import ISOLATION_MODES
 
 CONTEXT_APP = """
 import os

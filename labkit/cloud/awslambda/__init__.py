@@ -1,0 +1,46 @@
+"""Lambda: execution environments that run real handler code, in-process or as processes.
+
+    models.py       FunctionSpec (a function version), Invocation (a result), Lambda's variables
+    keepalive.py    how long idle execution environments are kept
+    payloads.py     the AWS error payloads a failed invocation returns, and their log line
+    logs.py         START / END / REPORT and INIT lines, Report, parse_report, CloudWatch Logs
+
+The small public API is re-exported here, loaded on first use (PEP 562) like `labkit.cloud`'s,
+so that importing one of these names loads no more than its own module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> the submodule that defines it.
+_EXPORTS = {
+    "FixedKeepAlive": "keepalive",
+    "FunctionSpec": "models",
+    "ISOLATION_MODES": "models",
+    "Invocation": "models",
+    "KeepAlivePolicy": "keepalive",
+    "Report": "logs",
+    "parse_report": "logs",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .keepalive import FixedKeepAlive, KeepAlivePolicy
+    from .logs import Report, parse_report
+    from .models import ISOLATION_MODES, FunctionSpec, Invocation
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
