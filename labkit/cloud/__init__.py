@@ -37,14 +37,14 @@ _EXPORTS = {
     "DEFAULT_REGION": "credentials",
     "DeployError": "errors",
     "ExecutionHistory": "stepfunctions",
-    "ExecutionEnvironment": "execution",
+    "ExecutionEnvironment": "awslambda",
     "FixedKeepAlive": "awslambda",
     "FunctionHandle": "session",
     "FunctionNotFound": "errors",
     "ISOLATION_MODES": "awslambda",
     "Invocation": "awslambda",
     "KeepAlivePolicy": "awslambda",
-    "LambdaContext": "context",
+    "LambdaContext": "awslambda.context",
     "LocalCloud": "session",
     "Report": "awslambda",
     "RequestEntityTooLargeException": "errors",
@@ -63,11 +63,10 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:
     from .clock import Clock
     from .cloudformation import Stack
-    from .context import LambdaContext
+    from .awslambda.context import LambdaContext
     from .credentials import ACCOUNT_ID, DEFAULT_REGION
     from .errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
-    from .awslambda import ISOLATION_MODES, FixedKeepAlive, Invocation, KeepAlivePolicy, Report, parse_report
-    from .execution import ExecutionEnvironment
+    from .awslambda import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy, Report, parse_report
     from .functions import package
     from .schedules import ScheduleExpressionError
     from .session import FunctionHandle, LocalCloud, local_cloud

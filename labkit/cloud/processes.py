@@ -55,12 +55,11 @@ from .bootstrap.labkit_bootstrap import encode_frame, take_frame
 from .awslambda.logs import init_log_events
 from .awslambda.models import FunctionSpec, day_stream_prefix, lambda_environment
 from .awslambda.payloads import exit_error_payload, import_error_payload, timeout_payload
-from .execution import ExecutionEnvironment
-from .inprocess import Capture
+from .awslambda.inprocess import Capture, ExecutionEnvironment
 
 if TYPE_CHECKING:
-    from .context import LambdaContext
-    from .execution import LambdaRuntime
+    from .awslambda.context import LambdaContext
+    from .awslambda.runtime import LambdaRuntime
 
 __all__ = ["ProcessEnvironment", "SnapshotEnvironment", "SnapshotTemplate", "WorkerChannel", "INIT_TIMEOUT_S"]
 

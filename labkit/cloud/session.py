@@ -28,12 +28,12 @@ from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError, check_request_size
 from .awslambda.keepalive import FixedKeepAlive, KeepAlivePolicy
 from .awslambda.models import Invocation, check_isolation
-from .execution import LambdaRuntime
+from .awslambda.runtime import LambdaRuntime
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
 from .eventbridge import EventBridgeDelivery
 from .functions import package
-from .inprocess import HostHooks
+from .awslambda.inprocess import HostHooks
 from .invocations import AsyncInvoker
 from .awslambda.logs import Report, parse_report, read_log_events
 from .s3 import S3Notifications

@@ -4,6 +4,9 @@
     keepalive.py    how long idle execution environments are kept
     payloads.py     the AWS error payloads a failed invocation returns, and their log line
     logs.py         START / END / REPORT and INIT lines, Report, parse_report, CloudWatch Logs
+    context.py      the context object a handler gets (defined in the bootstrap, for every mode)
+    inprocess.py    the in-process ExecutionEnvironment and what keeps instances apart in one process
+    runtime.py      LambdaRuntime: pools, acquire/release, the invoke pipeline, ENVIRONMENTS
 
 The small public API is re-exported here, loaded on first use (PEP 562) like `labkit.cloud`'s,
 so that importing one of these names loads no more than its own module.
@@ -16,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 # Public name -> the submodule that defines it.
 _EXPORTS = {
+    "ExecutionEnvironment": "inprocess",
     "FixedKeepAlive": "keepalive",
     "FunctionSpec": "models",
     "ISOLATION_MODES": "models",
     "Invocation": "models",
     "KeepAlivePolicy": "keepalive",
+    "LambdaRuntime": "runtime",
     "Report": "logs",
     "parse_report": "logs",
 }
@@ -28,9 +33,11 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
+    from .inprocess import ExecutionEnvironment
     from .keepalive import FixedKeepAlive, KeepAlivePolicy
     from .logs import Report, parse_report
     from .models import ISOLATION_MODES, FunctionSpec, Invocation
+    from .runtime import LambdaRuntime
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""Execution environments: how Lambda turns invocations into running handler code.
+"""The Lambda runtime: how invocations become running handler code on execution environments.
 
 An execution environment ("instance") is created on demand: its INIT phase loads the handler's
 module (a cold start). It then serves one invocation at a time and is reused while warm, and is
@@ -7,9 +7,10 @@ clock. Concurrent invocations need several instances; reserved concurrency caps 
 run at once (the rest are throttled); provisioned concurrency keeps N instances initialised
 ahead of traffic.
 
-Three isolation modes decide what an instance is (`LocalCloud.deploy(..., isolation=...)`):
-- "inprocess" (default): `ExecutionEnvironment` here runs the handler in the notebook's process
-  (see `inprocess.py` for what keeps instances apart). Fast; Max Memory Used is the peak
+Three isolation modes decide what an instance is (`LocalCloud.deploy(..., isolation=...)`), in
+`ENVIRONMENTS`:
+- "inprocess" (default): `inprocess.ExecutionEnvironment` runs the handler in the notebook's
+  process (see `inprocess.py` for what keeps instances apart). Fast; Max Memory Used is the peak
   resident set of the whole host process (the notebook included), because threads of one
   process share their memory.
 - "subprocess": `processes.ProcessEnvironment`, a real process per instance, so cold starts,
@@ -29,51 +30,32 @@ import datetime as _dt
 import io
 import json
 import os
-import re
-import resource
 import shutil
-import sys
 import tempfile
 import threading
 import time
-import uuid
 import zipfile
 from collections import deque
-from typing import Any, Callable
+from typing import Any
 
-from .awslambda.keepalive import FixedKeepAlive, KeepAlivePolicy
-from .awslambda.logs import LogWriter, Report, billed_ms, init_log_events
-from .awslambda.models import FunctionSpec, Invocation, check_isolation, day_stream_prefix, lambda_environment, new_request_id
-from .awslambda.payloads import (
-    error_payload,
-    exit_error_payload,
-    import_error_payload,
-    init_error_for,
-    log_line_for,
-    response_too_large_payload,
-    timed_out_duration_ms,
-    timeout_payload,
-)
-from .bootstrap.labkit_bootstrap import load_handler
-from .clock import Clock
+from ..clock import Clock
+from ..errors import MAX_RESPONSE_BYTES, FunctionNotFound, TooManyRequestsException
 from .context import LambdaContext
-from .errors import MAX_RESPONSE_BYTES, FunctionNotFound, TooManyRequestsException
-from .inprocess import Capture, InvocationTimeout, ModuleSpace, Watchdog, current, ensure_streams
+from .inprocess import Capture, ExecutionEnvironment, Watchdog
+from .keepalive import FixedKeepAlive, KeepAlivePolicy
+from .logs import LogWriter, Report, billed_ms
+from .models import FunctionSpec, Invocation, check_isolation, new_request_id
+from .payloads import init_error_for, log_line_for, response_too_large_payload, timed_out_duration_ms
+from ..processes import ProcessEnvironment, SnapshotEnvironment
 
-__all__ = [
-    "ExecutionEnvironment",
-    "FixedKeepAlive",
-    "FunctionSpec",
-    "Invocation",
-    "KeepAlivePolicy",
-    "LambdaRuntime",
-]
+__all__ = ["ENVIRONMENTS", "LambdaRuntime"]
 
-_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))  # frames under it are the runtime's own
-
-
-# --------------------------------------------------------------------------- what runs
-
+# What an instance is, by isolation mode (models.ISOLATION_MODES names them).
+ENVIRONMENTS: dict[str, type[ExecutionEnvironment]] = {
+    "inprocess": ExecutionEnvironment,
+    "subprocess": ProcessEnvironment,
+    "snapshot": SnapshotEnvironment,
+}
 
 # --------------------------------------------------------------------------- code
 
@@ -95,175 +77,6 @@ class CodeStore:
                     archive.extractall(staging)
                 os.rename(staging, target)
         return target
-
-
-def _max_memory_used_mb() -> int:
-    # ru_maxrss is in KiB on Linux. Whole host process: see the module docstring.
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
-
-
-# --------------------------------------------------------------------------- instances
-
-
-class ExecutionEnvironment:
-    """One instance of a function version: its own modules, environment variables and log stream.
-
-    This class runs the handler in-process; `processes.py` subclasses it for the process modes
-    (they override `initialise`, `run`, `max_memory_used_mb` and `close`).
-    """
-
-    isolation = "inprocess"
-
-    def __init__(self, runtime: "LambdaRuntime", spec: FunctionSpec, code_dir: str, provisioned: bool) -> None:
-        now = runtime.clock.now()
-        self.runtime = runtime
-        self.spec = spec
-        self.code_dir = code_dir
-        self.provisioned = provisioned
-        self.id = uuid.uuid4().hex
-        self.log_stream = f"{day_stream_prefix(now)}/[{spec.version}]{self.id}"
-        self.created_at = now
-        self.last_used = now
-        self.busy = True
-        self.invocations = 0
-        self.space: ModuleSpace | None = None
-        self.handler: Callable[[Any, Any], Any] | None = None
-        self.init_duration_ms: float | None = None
-        self.init_error: dict[str, Any] | None = None
-        self.init_reported = provisioned  # provisioned init is not part of any invoke
-        self.restore_duration_ms: float | None = None  # snapshot isolation only
-        self.billed_restore_ms: int | None = None
-        self.dead = False  # the instance can serve no more invocations (its process ended)
-        self.env = self._environment()
-
-    def _environment(self) -> dict[str, str]:
-        if self.isolation == "snapshot":
-            return lambda_environment(self.spec, self.code_dir, "snap-start", None)
-        init_type = "provisioned-concurrency" if self.provisioned else "on-demand"
-        return lambda_environment(self.spec, self.code_dir, init_type, self.log_stream)
-
-    def max_memory_used_mb(self) -> int:
-        """Max Memory Used for the REPORT line (in-process: the whole host process, see above)."""
-        return _max_memory_used_mb()
-
-    def close(self) -> None:
-        """Release what the instance holds (nothing in-process: its modules go with it)."""
-        self.dead = True
-
-    def _write_init_log(self, capture: Capture, started_ms: int) -> None:
-        """The instance's first log lines (see `init_log_events`)."""
-        capture.flush()
-        events = init_log_events(
-            self.spec, started_ms, capture.events, self.runtime.clock.now_millis, self.init_error,
-            self.init_duration_ms, restore=self.isolation == "snapshot", restore_duration_ms=self.restore_duration_ms,
-        )
-        self.runtime.write_log(self, events)
-
-    # ---- INIT phase
-
-    def initialise(self) -> None:
-        """Load the handler's module (the cold start). Records an AWS-shaped error on failure."""
-        self.space = ModuleSpace(self.code_dir)
-        started_ms = self.runtime.clock.now_millis()
-        capture = Capture("", self.runtime.clock.now_millis)
-        ensure_streams()
-        saved = current.capture, current.env
-        current.capture, current.env = capture, self.env
-        started = time.perf_counter()
-        try:
-            self.handler, self.init_error = self._load_handler()
-        except InvocationTimeout:  # pragma: no cover - init has no watchdog
-            raise
-        except SystemExit as exc:  # the runtime process would end, as in the process modes
-            self.init_error = exit_error_payload("", _exit_code(exc))
-        except BaseException as exc:  # noqa: BLE001 - init errors are reported, never raised
-            self.init_error = error_payload(exc, "", (_RUNTIME_DIR,), self.code_dir)
-        finally:
-            self.init_duration_ms = (time.perf_counter() - started) * 1000
-            current.capture, current.env = saved
-        self._write_init_log(capture, started_ms)
-
-    def _load_handler(self) -> tuple[Callable[[Any, Any], Any] | None, dict[str, Any] | None]:
-        """The handler and INIT's error payload, loaded as the worker process loads it (one
-        `load_handler` for both), from this environment's private module table."""
-        assert self.space is not None
-        function, error, fault = load_handler(self.spec.handler, self.code_dir, self.space.load, (_RUNTIME_DIR,))
-        if fault is not None:  # reported at every invoke, as AWS does
-            missing_fault = _Fault(*fault)
-
-            def missing(event: Any, context: Any) -> Any:
-                raise missing_fault
-
-            return missing, None
-        return function, error
-
-    # ---- INVOKE phase
-
-    def run(self, payload: bytes, context: LambdaContext, capture: Capture) -> tuple[bytes, dict[str, Any] | None, bool, float]:
-        """Call the handler once with the JSON `payload`; returns (payload, error, timed out, duration ms)."""
-        assert self.handler is not None
-        event = json.loads(payload) if payload else {}
-        request_id = context.aws_request_id
-        ensure_streams()
-        saved = current.capture, current.env
-        current.capture, current.env = capture, self.env
-        deadline = self.runtime.watchdog.arm(context._deadline_monotonic)
-        timed_out = False
-        error: dict[str, Any] | None = None
-        result: Any = None
-        started = time.perf_counter()
-        try:
-            try:
-                result = self.handler(event, context)
-                if self.runtime.watchdog.disarm(deadline):
-                    raise InvocationTimeout()
-            except InvocationTimeout as exc:
-                self.runtime.watchdog.disarm(deadline)
-                mine = type(exc) is InvocationTimeout or (
-                    deadline.exc_type is not None and isinstance(exc, deadline.exc_type)
-                )
-                if not mine:
-                    raise  # an outer invocation's deadline (nested sync invoke): not ours
-                timed_out = True
-            except _Fault as exc:
-                self.runtime.watchdog.disarm(deadline)
-                error = import_error_payload(exc.kind, exc.message, request_id, exc.stack)
-            except SystemExit as exc:  # sys.exit() in a handler ends Lambda's runtime process
-                self.runtime.watchdog.disarm(deadline)
-                error = exit_error_payload(request_id, _exit_code(exc))
-            except Exception as exc:  # noqa: BLE001 - the handler's error is the result
-                self.runtime.watchdog.disarm(deadline)
-                error = error_payload(exc, request_id, (_RUNTIME_DIR,), self.code_dir)
-            duration_ms = (time.perf_counter() - started) * 1000
-        finally:
-            current.capture, current.env = saved
-        if not timed_out and duration_ms > self.spec.timeout_s * 1000:
-            timed_out = True  # finished, but only after the deadline (blocked in C code)
-        if timed_out:
-            return b"", timeout_payload(request_id, self.spec.timeout_s), True, duration_ms
-        if error is not None:
-            return b"", error, False, duration_ms
-        try:
-            payload = json.dumps(result).encode()
-        except (TypeError, ValueError) as exc:
-            error = import_error_payload("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id)
-            return b"", error, False, duration_ms
-        return payload, None, False, duration_ms
-
-
-def _exit_code(exc: SystemExit) -> int:
-    """The exit status `sys.exit(code)` gives a process (an int, None: 0, anything else: 1)."""
-    return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-
-
-class _Fault(Exception):
-    """A runtime fault with an AWS error type (import errors, missing handler)."""
-
-    def __init__(self, kind: str, message: str, stack: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.stack = stack or []
 
 
 # --------------------------------------------------------------------------- the runtime
@@ -314,7 +127,7 @@ class LambdaRuntime:
             return self.backend.get_function(function_name, qualifier)
         except UnknownFunctionException as exc:
             shown = f"{function_name}:{qualifier}" if qualifier else function_name
-            from ..korean import josa
+            from ...korean import josa
 
             raise FunctionNotFound(
                 f"함수 {josa(shown, '을')} 찾을 수 없습니다. 이름과 버전/별칭을 확인하거나 cloud.deploy(...)로 먼저 배포하십시오."
@@ -353,26 +166,21 @@ class LambdaRuntime:
         return spec
 
     def _new_instance(self, spec: FunctionSpec, code_dir: str, provisioned: bool) -> ExecutionEnvironment:
-        if spec.isolation == "inprocess":
-            return ExecutionEnvironment(self, spec, code_dir, provisioned)
-        from .processes import ProcessEnvironment, SnapshotEnvironment
-
-        cls = SnapshotEnvironment if spec.isolation == "snapshot" else ProcessEnvironment
-        return cls(self, spec, code_dir, provisioned)
+        return ENVIRONMENTS[spec.isolation](self, spec, code_dir, provisioned)
 
     @property
     def endpoint(self) -> Any:
         """The moto server that handler processes call (started on first use)."""
         with self._live_lock:
             if self._endpoint is None:
-                from .endpoint import MotoEndpoint
+                from ..endpoint import MotoEndpoint
 
                 self._endpoint = MotoEndpoint()
         return self._endpoint
 
     def snapshot_template(self, spec: FunctionSpec, code_dir: str) -> Any:
         """The initialised template of a function version, created (INIT runs) on first need."""
-        from .processes import SnapshotTemplate
+        from ..processes import SnapshotTemplate
 
         key = (spec.name, spec.version)
         with self._template_lock:
@@ -448,43 +256,52 @@ class LambdaRuntime:
         return len(dropped)
 
     def _acquire(self, spec: FunctionSpec, fn: Any) -> tuple[ExecutionEnvironment, bool]:
+        """A warm idle instance of this version, or a new one (True: a cold start); throttles."""
         now = self.clock.now()
         stale: list[ExecutionEnvironment] = []
         try:
             with self._lock:
                 pool = self._pools.setdefault((spec.name, spec.version), [])
-                window = self.keep_alive.keep_alive_seconds(spec.name)
-                keep: list[ExecutionEnvironment] = []
-                idle: ExecutionEnvironment | None = None
-                for i in pool:  # one pass: this runs on every warm invoke
-                    if i.busy:
-                        keep.append(i)
-                    elif (i.spec is spec or i.spec == spec) and not i.dead and (i.provisioned or now - i.last_used < window):
-                        keep.append(i)
-                        # Provisioned instances first (AWS routes to them before spilling over).
-                        if idle is None or (i.provisioned, i.last_used) > (idle.provisioned, idle.last_used):
-                            idle = i
-                    else:
-                        stale.append(i)
-                if stale:
-                    pool[:] = keep
-                reserved = self._reserved(spec.name)
-                if reserved is not None:
-                    running = sum(1 for i in self.instances(spec.name) if i.busy)
-                    if running >= reserved:
-                        raise TooManyRequestsException(spec.name, reserved)
-                last = self._last_finished.get(spec.name)
-                if last is not None:  # idle time between invocations, what adaptive policies learn from
-                    self.keep_alive.observe_idle(spec.name, max(0.0, now - last))
+                idle = self._sweep(pool, spec, now, stale)
+                self._admit(spec, now)
                 if idle is not None:
                     idle.busy = True
                     return idle, False
-                code_dir = self.code.folder(spec.code_sha, fn.code_bytes)
-                inst = self._new_instance(spec, code_dir, provisioned=False)
+                inst = self._new_instance(spec, self.code.folder(spec.code_sha, fn.code_bytes), provisioned=False)
                 pool.append(inst)
             return inst, True
         finally:
-            _close_all(stale)
+            _close_all(stale)  # outside the lock: ending a process takes milliseconds
+
+    def _sweep(self, pool: list[ExecutionEnvironment], spec: FunctionSpec, now: float, stale: list[ExecutionEnvironment]) -> ExecutionEnvironment | None:
+        """The idle instance to reuse (provisioned first, as AWS routes to them before spilling
+        over, then the most recently used); expired, outdated or dead ones move from `pool` to
+        `stale`. One pass: this runs on every warm invoke (call with the lock held)."""
+        window = self.keep_alive.keep_alive_seconds(spec.name)
+        keep: list[ExecutionEnvironment] = []
+        idle: ExecutionEnvironment | None = None
+        for i in pool:
+            if i.busy:
+                keep.append(i)
+            elif (i.spec is spec or i.spec == spec) and not i.dead and (i.provisioned or now - i.last_used < window):
+                keep.append(i)
+                if idle is None or (i.provisioned, i.last_used) > (idle.provisioned, idle.last_used):
+                    idle = i
+            else:
+                stale.append(i)
+        if stale:
+            pool[:] = keep
+        return idle
+
+    def _admit(self, spec: FunctionSpec, now: float) -> None:
+        """Throttle past reserved concurrency; tell the keep-alive policy how long the function
+        had been idle (what adaptive policies learn from). Call with the lock held."""
+        reserved = self._reserved(spec.name)
+        if reserved is not None and sum(1 for i in self.instances(spec.name) if i.busy) >= reserved:
+            raise TooManyRequestsException(spec.name, reserved)
+        last = self._last_finished.get(spec.name)
+        if last is not None:
+            self.keep_alive.observe_idle(spec.name, max(0.0, now - last))
 
     def _reserved(self, function_name: str) -> int | None:
         try:
@@ -544,7 +361,6 @@ class LambdaRuntime:
         request_id = request_id or new_request_id()
         if isinstance(payload, str):
             payload = payload.encode()
-        payload = payload or b""
         inst, cold = self._acquire(spec, fn)
         if cold:
             try:
@@ -558,44 +374,77 @@ class LambdaRuntime:
         init_ms = None if inst.init_reported else inst.init_duration_ms
         restore_ms = inst.restore_duration_ms if cold else None
         inst.init_reported = True
-        if inst.init_error is not None:
-            # A failed INIT is retried inside this invoke on AWS; the error is the result.
-            error = init_error_for(inst.init_error, request_id)
-            result_payload, timed_out, duration_ms = b"", False, 0.0
-            discard = True
-        else:
-            context = LambdaContext(
-                aws_request_id=request_id,
-                function_name=spec.name,
-                function_version=spec.version,
-                invoked_function_arn=invoked_arn or spec.unqualified_arn,
-                memory_limit_in_mb=str(spec.memory_mb),
-                log_group_name=spec.log_group,
-                log_stream_name=inst.log_stream,
-                deadline_monotonic=time.monotonic() + spec.timeout_s,
-            )
-            try:
-                result_payload, error, timed_out, duration_ms = inst.run(payload, context, capture)
-            except BaseException:
-                self._release(inst, discard=True)
-                raise
-            # AWS resets the environment after a timeout or a crash (an exited runtime included).
-            discard = timed_out or inst.dead or (error is not None and error.get("errorType") == "Runtime.ExitError")
-        oversized = error is None and len(result_payload) > MAX_RESPONSE_BYTES
+        result, error, timed_out, duration_ms, discard = self._run_on(inst, payload or b"", request_id, invoked_arn, capture)
+        oversized = error is None and len(result) > MAX_RESPONSE_BYTES
         if oversized:  # the handler finished; Lambda refuses to return what it returned
-            error, result_payload = response_too_large_payload(len(result_payload)), b""
+            error, result = response_too_large_payload(len(result)), b""
         capture.flush()
         events.extend(capture.events)
+        report = self._report(inst, request_id, error, timed_out, oversized, duration_ms, init_ms, restore_ms, events)
+        inst.invocations += 1
+        self._release(inst, discard)
+        self._log_events(inst, request_id, report, events)
+        invocation = Invocation(
+            request_id=request_id,
+            function_name=spec.name,
+            executed_version=spec.version,
+            payload=json.dumps(error).encode() if error is not None else result,
+            function_error="Unhandled" if error is not None else None,
+            log_lines=[message for _, message in events],
+            report=report,
+            cold_start=cold,
+            instance_id=inst.id,
+            timed_out=timed_out,
+        )
+        self.history.append(invocation)
+        return invocation
+
+    def _run_on(
+        self, inst: ExecutionEnvironment, payload: bytes, request_id: str, invoked_arn: str | None, capture: Capture
+    ) -> tuple[bytes, dict[str, Any] | None, bool, float, bool]:
+        """Phase 1, the handler on the instance: (payload, error, timed out, duration ms, discard
+        the instance). A failed INIT is the result (AWS retries INIT inside this invoke)."""
+        spec = inst.spec
+        if inst.init_error is not None:
+            return b"", init_error_for(inst.init_error, request_id), False, 0.0, True
+        context = LambdaContext(
+            aws_request_id=request_id,
+            function_name=spec.name,
+            function_version=spec.version,
+            invoked_function_arn=invoked_arn or spec.unqualified_arn,
+            memory_limit_in_mb=str(spec.memory_mb),
+            log_group_name=spec.log_group,
+            log_stream_name=inst.log_stream,
+            deadline_monotonic=time.monotonic() + spec.timeout_s,
+        )
+        try:
+            result, error, timed_out, duration_ms = inst.run(payload, context, capture)
+        except BaseException:
+            self._release(inst, discard=True)
+            raise
+        # AWS resets the environment after a timeout or a crash (an exited runtime included).
+        discard = timed_out or inst.dead or (error is not None and error.get("errorType") == "Runtime.ExitError")
+        return result, error, timed_out, duration_ms, discard
+
+    def _report(
+        self, inst: ExecutionEnvironment, request_id: str, error: dict[str, Any] | None, timed_out: bool,
+        oversized: bool, duration_ms: float, init_ms: float | None, restore_ms: float | None,
+        events: list[tuple[int, str]],
+    ) -> Report:
+        """Phase 2, the REPORT figures; the line Lambda logs for a timeout or an error goes to
+        `events` first. Figures are rounded as the line prints them; billing uses the exact ones."""
+        spec = inst.spec
         status = error_type = None
         if timed_out:  # AWS names the configured timeout and reports a Duration of about that
             duration_ms = timed_out_duration_ms(duration_ms, spec.timeout_s)
-            events.append((clock_ms(), f"{_iso(self.clock.now())} {request_id} Task timed out after {spec.timeout_s:.2f} seconds"))
+            line = f"{_iso(self.clock.now())} {request_id} Task timed out after {spec.timeout_s:.2f} seconds"
+            events.append((self.clock.now_millis(), line))
             status = "timeout"
         elif error is not None and not oversized:
-            events.append((clock_ms(), log_line_for(error)))
+            events.append((self.clock.now_millis(), log_line_for(error)))
             if inst.init_error is not None or error["errorType"] in _ENVIRONMENT_ERRORS:
                 status, error_type = "error", error["errorType"]
-        report = Report(  # figures rounded as the line prints them; billing uses the exact ones
+        return Report(
             request_id=request_id,
             duration_ms=round(duration_ms, 2),
             billed_duration_ms=billed_ms(duration_ms, init_ms),
@@ -607,26 +456,13 @@ class LambdaRuntime:
             status=status,
             error_type=error_type,
         )
-        ended = clock_ms()
+
+    def _log_events(self, inst: ExecutionEnvironment, request_id: str, report: Report, events: list[tuple[int, str]]) -> None:
+        """Phase 3: END and REPORT close the invocation's events, which go to its log stream."""
+        ended = self.clock.now_millis()
         events.append((ended, f"END RequestId: {request_id}"))
         events.append((ended, report.line))
-        inst.invocations += 1
-        self._release(inst, discard)
         self.write_log(inst, events)
-        result = Invocation(
-            request_id=request_id,
-            function_name=spec.name,
-            executed_version=spec.version,
-            payload=json.dumps(error).encode() if error is not None else result_payload,
-            function_error="Unhandled" if error is not None else None,
-            log_lines=[message for _, message in events],
-            report=report,
-            cold_start=cold,
-            instance_id=inst.id,
-            timed_out=timed_out,
-        )
-        self.history.append(result)
-        return result
 
     def write_log(self, inst: ExecutionEnvironment, events: list[tuple[int, str]]) -> None:
         self.logs.write(inst.spec.log_group, inst.log_stream, events)
