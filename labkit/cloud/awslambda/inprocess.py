@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..bootstrap.labkit_bootstrap import load_handler, log_formatter
 from .logs import init_log_events
-from .models import FunctionSpec, day_stream_prefix, lambda_environment
+from .models import FunctionSpec, day_stream_prefix, environment_for
 from .payloads import error_payload, exit_error_payload, import_error_payload, timeout_payload
 
 if TYPE_CHECKING:
@@ -486,13 +486,7 @@ class ExecutionEnvironment:
         self.restore_duration_ms: float | None = None  # snapshot isolation only
         self.billed_restore_ms: int | None = None
         self.dead = False  # the instance can serve no more invocations (its process ended)
-        self.env = self._environment()
-
-    def _environment(self) -> dict[str, str]:
-        if self.isolation == "snapshot":
-            return lambda_environment(self.spec, self.code_dir, "snap-start", None)
-        init_type = "provisioned-concurrency" if self.provisioned else "on-demand"
-        return lambda_environment(self.spec, self.code_dir, init_type, self.log_stream)
+        self.env = environment_for(spec, code_dir, provisioned, self.log_stream)
 
     def max_memory_used_mb(self) -> int:
         """Max Memory Used for the REPORT line (in-process: the whole host process, see above)."""

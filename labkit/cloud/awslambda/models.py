@@ -31,6 +31,7 @@ __all__ = [
     "Invocation",
     "check_isolation",
     "day_stream_prefix",
+    "environment_for",
     "lambda_environment",
     "new_request_id",
     "runtime_version_line",
@@ -180,6 +181,15 @@ def lambda_environment(spec: FunctionSpec, code_dir: str, init_type: str, log_st
         env["AWS_LAMBDA_LOG_GROUP_NAME"] = spec.log_group
         env["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream
     return env
+
+
+def environment_for(spec: FunctionSpec, code_dir: str, provisioned: bool, log_stream: str) -> dict[str, str]:
+    """Lambda's variables for one execution environment of `spec` (or its snapshot template):
+    its initialization type, and for a SnapStart function neither log variable."""
+    if spec.isolation == "snapshot":
+        return lambda_environment(spec, code_dir, "snap-start", None)
+    init_type = "provisioned-concurrency" if provisioned else "on-demand"
+    return lambda_environment(spec, code_dir, init_type, log_stream)
 
 
 RUNTIME_VERSION_BUILD = 38  # the "v38" of python:3.12.v38: AWS's own build number, fixed here

@@ -46,7 +46,8 @@ from .keepalive import FixedKeepAlive, KeepAlivePolicy
 from .logs import LogWriter, Report, billed_ms
 from .models import FunctionSpec, Invocation, check_isolation, new_request_id
 from .payloads import init_error_for, log_line_for, response_too_large_payload, timed_out_duration_ms
-from ..processes import ProcessEnvironment, SnapshotEnvironment
+from .processes.environment import ProcessEnvironment
+from .processes.snapshot import SnapshotEnvironment, SnapshotTemplates
 
 __all__ = ["ENVIRONMENTS", "LambdaRuntime"]
 
@@ -102,9 +103,7 @@ class LambdaRuntime:
         self.default_isolation = "inprocess"
         self._isolation: dict[str, str] = {}
         self._endpoint: Any = None
-        self._templates: dict[tuple[str, str], Any] = {}
-        self._retired_templates: list[Any] = []
-        self._template_lock = threading.Lock()
+        self.templates = SnapshotTemplates(self)
         self._live: set[Any] = set()  # everything that owns a process, for close()
         self._live_lock = threading.Lock()
         self._backend: Any = None
@@ -178,49 +177,9 @@ class LambdaRuntime:
                 self._endpoint = MotoEndpoint()
         return self._endpoint
 
-    def snapshot_template(self, spec: FunctionSpec, code_dir: str) -> Any:
-        """The initialised template of a function version, created (INIT runs) on first need."""
-        from ..processes import SnapshotTemplate
-
-        key = (spec.name, spec.version)
-        with self._template_lock:
-            template = self._templates.get(key)
-            if template is not None and template.spec != spec:
-                self._retire(template)
-                template = None
-            fresh = template is None
-            if fresh:
-                template = self._templates[key] = SnapshotTemplate(self, spec, code_dir)
-        if fresh:
-            try:
-                template.start()
-            finally:
-                if template.init_error is not None:
-                    with self._template_lock:
-                        if self._templates.get(key) is template:
-                            del self._templates[key]  # the next cold start tries again
-        else:
-            template.ready.wait()
-        return template
-
     def snapshots(self, function_name: str | None = None) -> list[Any]:
         """The live snapshot templates (of one function, if given), for labs to inspect."""
-        with self._template_lock:
-            return [t for t in self._templates.values() if function_name is None or t.spec.name == function_name]
-
-    def _retire(self, template: Any) -> None:
-        """A template of an outdated spec: closed once its last instance has gone."""
-        template.retired = True
-        if template.instances:
-            self._retired_templates.append(template)
-        else:
-            template.close()
-
-    def template_released(self, template: Any) -> None:
-        with self._template_lock:
-            if template.retired and not template.instances and template in self._retired_templates:
-                self._retired_templates.remove(template)
-                template.close()
+        return self.templates.live(function_name)
 
     def track(self, owner: Any) -> None:
         with self._live_lock:
@@ -474,12 +433,7 @@ class LambdaRuntime:
             instances = [i for pool in self._pools.values() for i in pool]
             self._pools.clear()
         _close_all(instances)
-        with self._template_lock:
-            templates = list(self._templates.values()) + self._retired_templates
-            self._templates.clear()
-            self._retired_templates.clear()
-        for template in templates:
-            template.close()
+        self.templates.close()
         with self._live_lock:
             leftovers = list(self._live)
         for owner in leftovers:  # instances being initialised while the cloud stopped
