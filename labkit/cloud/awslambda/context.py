@@ -7,6 +7,6 @@ is a string there, `identity` an object whose fields are None).
 
 from __future__ import annotations
 
-from ..bootstrap.labkit_bootstrap import CognitoIdentity, LambdaContext
+from .bootstrap.labkit_bootstrap import CognitoIdentity, LambdaContext
 
 __all__ = ["LambdaContext", "CognitoIdentity"]

@@ -41,7 +41,7 @@ from collections.abc import Iterator, MutableMapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..bootstrap.labkit_bootstrap import load_handler, log_formatter
+from .bootstrap.labkit_bootstrap import load_handler, log_formatter
 from .logs import init_log_events
 from .models import FunctionSpec, day_stream_prefix, environment_for
 from .payloads import error_payload, exit_error_payload, import_error_payload, timeout_payload

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..credentials import fake_aws_environment
 from ..errors import CloudUsageError
-from ..bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
+from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
 
 if TYPE_CHECKING:
     from .logs import Report

@@ -11,8 +11,8 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from ..bootstrap.labkit_bootstrap import error_payload as _runtime_error_payload
-from ..bootstrap.labkit_bootstrap import fault_payload
+from .bootstrap.labkit_bootstrap import error_payload as _runtime_error_payload
+from .bootstrap.labkit_bootstrap import fault_payload
 from ..errors import MAX_RESPONSE_BYTES
 
 __all__ = [

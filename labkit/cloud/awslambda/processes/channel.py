@@ -13,7 +13,7 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from ...bootstrap.labkit_bootstrap import encode_frame, take_frame
+from ..bootstrap.labkit_bootstrap import encode_frame, take_frame
 
 if TYPE_CHECKING:
     from ..inprocess import Capture

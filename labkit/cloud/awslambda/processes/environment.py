@@ -14,7 +14,7 @@ import tempfile
 import time
 from typing import TYPE_CHECKING, Any
 
-from ...bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
+from ..bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
 from ..inprocess import Capture, ExecutionEnvironment
 from ..models import FunctionSpec
 from ..payloads import exit_error_payload, timeout_payload

@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ...bootstrap.labkit_bootstrap import encode_frame
+from ..bootstrap.labkit_bootstrap import encode_frame
 from ..inprocess import Capture
 from ..logs import init_log_events
 from ..models import FunctionSpec, day_stream_prefix, environment_for
