@@ -54,7 +54,7 @@ _EXPORTS = {
     "StreamDelivery": "streams",
     "TooManyRequestsException": "errors",
     "local_cloud": "session",
-    "package": "functions",
+    "package": "awslambda",
     "parse_report": "awslambda",
 }
 
@@ -66,8 +66,7 @@ if TYPE_CHECKING:
     from .awslambda.context import LambdaContext
     from .credentials import ACCOUNT_ID, DEFAULT_REGION
     from .errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
-    from .awslambda import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy, Report, parse_report
-    from .functions import package
+    from .awslambda import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy, Report, package, parse_report
     from .schedules import ScheduleExpressionError
     from .session import FunctionHandle, LocalCloud, local_cloud
     from .sqs import SqsDelivery

@@ -32,9 +32,9 @@ from .awslambda.runtime import LambdaRuntime
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
 from .eventbridge import EventBridgeDelivery
-from .functions import package
+from .awslambda.packaging import package
 from .awslambda.inprocess import HostHooks
-from .invocations import AsyncInvoker
+from .awslambda.async_invoke import AsyncInvoker
 from .awslambda.logs import Report, parse_report, read_log_events
 from .s3 import S3Notifications
 from .schedules import Schedules

@@ -27,6 +27,7 @@ _EXPORTS = {
     "KeepAlivePolicy": "keepalive",
     "LambdaRuntime": "runtime",
     "Report": "logs",
+    "package": "packaging",
     "parse_report": "logs",
 }
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from .keepalive import FixedKeepAlive, KeepAlivePolicy
     from .logs import Report, parse_report
     from .models import ISOLATION_MODES, FunctionSpec, Invocation
+    from .packaging import package
     from .runtime import LambdaRuntime
 
 

@@ -19,11 +19,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import TooManyRequestsException
-from .awslambda.models import FunctionSpec, Invocation
+from ..errors import TooManyRequestsException
+from .models import FunctionSpec, Invocation
 
 if TYPE_CHECKING:
-    from .session import LocalCloud
+    from ..session import LocalCloud
 
 __all__ = ["AsyncInvoker", "AsyncEvent", "RETRY_DELAYS"]
 
