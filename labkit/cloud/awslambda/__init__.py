@@ -7,6 +7,10 @@
     context.py      the context object a handler gets (defined in the bootstrap, for every mode)
     inprocess.py    the in-process ExecutionEnvironment and what keeps instances apart in one process
     runtime.py      LambdaRuntime: pools, acquire/release, the invoke pipeline, ENVIRONMENTS
+    processes/      subprocess and snapshot isolation: worker processes, snapshot templates
+    bootstrap/      the runtime inside a worker process (stdlib-only; the parent shares its pieces)
+    async_invoke.py the asynchronous (Event) invocation queue: retries, destinations, DLQ
+    packaging.py    deployment packages: package(), a notebook function's source
 
 The small public API is re-exported here, loaded on first use (PEP 562) like `labkit.cloud`'s,
 so that importing one of these names loads no more than its own module.
@@ -14,8 +18,9 @@ so that importing one of these names loads no more than its own module.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import exports as _exports
 
 # Public name -> the submodule that defines it.
 _EXPORTS = {
@@ -42,14 +47,4 @@ if TYPE_CHECKING:
     from .runtime import LambdaRuntime
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = _exports(__name__, _EXPORTS)
