@@ -233,10 +233,13 @@ class SnapshotTemplates:
             template.start()
         finally:
             if template.init_error is not None:
-                with self._lock:
-                    if self._templates.get(key) is template:
-                        del self._templates[key]  # the next cold start tries again
+                self._forget(key, template)  # the next cold start tries again
         return template
+
+    def _forget(self, key: tuple[str, str], template: SnapshotTemplate) -> None:
+        with self._lock:
+            if self._templates.get(key) is template:
+                del self._templates[key]
 
     def live(self, function_name: str | None = None) -> list[SnapshotTemplate]:
         """The live templates (of one function, if given)."""
