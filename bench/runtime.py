@@ -48,9 +48,9 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from labkit.cloud import LocalCloud  # noqa: E402
-from labkit.cloud.context import LambdaContext  # noqa: E402
-from labkit.cloud.inprocess import Capture  # noqa: E402
-from labkit.cloud.processes import python_executable  # noqa: E402
+from labkit.cloud.awslambda.context import LambdaContext  # noqa: E402
+from labkit.cloud.awslambda.inprocess import Capture  # noqa: E402
+from labkit.cloud.awslambda.processes.environment import python_executable  # noqa: E402
 
 TRIVIAL = "def handler(event, context):\n    return {'ok': True}\n"
 WITH_BOTO3 = "import boto3\n\ndef handler(event, context):\n    return {'ok': True}\n"

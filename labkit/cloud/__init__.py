@@ -24,8 +24,9 @@ Functions executes with `cloud.wait_execution()` for a readable history (stepfun
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .lazy import exports as _exports
 
 # Public name -> the submodule that defines it. Imported on first use (PEP 562), so that
 # `import labkit.cloud` (or `labkit.cloud.core.clock`) in a kernel loads neither moto nor boto3;
@@ -37,16 +38,16 @@ _EXPORTS = {
     "DEFAULT_REGION": "core.credentials",
     "DeployError": "core.errors",
     "ExecutionHistory": "stepfunctions",
-    "ExecutionEnvironment": "execution",
-    "FixedKeepAlive": "execution",
+    "ExecutionEnvironment": "awslambda",
+    "FixedKeepAlive": "awslambda",
     "FunctionHandle": "localcloud",
     "FunctionNotFound": "core.errors",
-    "ISOLATION_MODES": "execution",
-    "Invocation": "execution",
-    "KeepAlivePolicy": "execution",
-    "LambdaContext": "context",
+    "ISOLATION_MODES": "awslambda",
+    "Invocation": "awslambda",
+    "KeepAlivePolicy": "awslambda",
+    "LambdaContext": "awslambda.context",
     "LocalCloud": "localcloud",
-    "Report": "logs",
+    "Report": "awslambda",
     "RequestEntityTooLargeException": "core.errors",
     "ScheduleExpressionError": "schedules",
     "SqsDelivery": "sqs",
@@ -54,21 +55,19 @@ _EXPORTS = {
     "StreamDelivery": "streams",
     "TooManyRequestsException": "core.errors",
     "local_cloud": "localcloud",
-    "package": "functions",
-    "parse_report": "logs",
+    "package": "awslambda",
+    "parse_report": "awslambda",
 }
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
+    from .awslambda import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy, Report, package, parse_report
+    from .awslambda.context import LambdaContext
     from .core.clock import Clock
     from .cloudformation import Stack
-    from .context import LambdaContext
     from .core.credentials import ACCOUNT_ID, DEFAULT_REGION
     from .core.errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
-    from .execution import ISOLATION_MODES, ExecutionEnvironment, FixedKeepAlive, Invocation, KeepAlivePolicy
-    from .functions import package
-    from .logs import Report, parse_report
     from .schedules import ScheduleExpressionError
     from .localcloud import FunctionHandle, LocalCloud, local_cloud
     from .sqs import SqsDelivery
@@ -76,14 +75,4 @@ if TYPE_CHECKING:
     from .streams import StreamDelivery
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = _exports(__name__, _EXPORTS)

@@ -611,7 +611,7 @@ class CloudFormation:
 
     def _package_sam(self, template: dict[str, Any], base: Path | None, stack: str) -> None:
         """Replace local CodeUri/ContentUri/DefinitionUri paths, as `sam package` would."""
-        from .functions import package
+        from .awslambda.packaging import package
 
         globals_fn = (template.get("Globals") or {}).get("Function") or {}
         for logical_id, resource in (template.get("Resources") or {}).items():
@@ -629,7 +629,7 @@ class CloudFormation:
             elif kind == "AWS::Serverless::LayerVersion":
                 uri = props.get("ContentUri")
                 if isinstance(uri, str) and not uri.startswith("s3://"):
-                    from .functions import _folder_files, _zip
+                    from .awslambda.packaging import folder_files as _folder_files, zip_files as _zip
 
                     data = _zip(_folder_files((base or Path.cwd()) / uri))
                     bucket, key = self._upload(f"{stack}/{logical_id}-{hashlib.sha256(data).hexdigest()[:16]}.zip", data)

@@ -5,7 +5,7 @@ Starting a `LocalCloud`:
   AWS_* variable (profiles, endpoint URLs, real keys, config and credentials files), so real
   AWS credentials on the machine are never used and no request can leave for a real endpoint;
 - starts moto's in-memory AWS (`mock_aws`) with Step Functions executing for real;
-- installs the Lambda runtime (`execution.py`) into moto and the clock (`core/clock.py`).
+- installs the Lambda runtime (`awslambda/`) into moto and the clock (`core/clock.py`).
 Stopping undoes all of it and restores the environment exactly.
 
 `LocalCloud` is a facade: it builds one `CloudContext` (core/context.py), hands it to every
@@ -32,14 +32,16 @@ from .awslambda.patches import invoked_arn_for
 from .core.credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
 from .core.context import CloudContext
 from .core.errors import CloudUsageError, DeployError, check_request_size
-from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
+from .awslambda.keepalive import FixedKeepAlive, KeepAlivePolicy
+from .awslambda.models import Invocation, check_isolation
+from .awslambda.runtime import LambdaRuntime
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
 from .eventbridge import EventBridgeRules
-from .functions import package
-from .inprocess import HostHooks
-from .invocations import AsyncInvoker
-from .logs import Report, parse_report, read_log_events
+from .awslambda.packaging import package
+from .awslambda.inprocess import HostHooks
+from .awslambda.async_invoke import AsyncInvoker
+from .awslambda.logs import Report, parse_report, read_log_events
 from .moto import patching
 from .s3 import S3Notifications
 from .schedules import Schedules

@@ -34,7 +34,7 @@ from .core import arns
 from . import filtering
 from .batch_failures import failed_item_ids
 from .core.errors import TooManyRequestsException
-from .execution import Invocation
+from .awslambda.models import Invocation
 from .moto.registry import MotoName
 
 if TYPE_CHECKING:

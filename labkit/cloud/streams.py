@@ -40,7 +40,7 @@ from .core.errors import TooManyRequestsException
 from .core.retries import STREAM_RETRY_BACKOFF, doubling
 from .core.targets import invocation_result
 from .core.timefmt import iso_millis, iso_seconds
-from .execution import FunctionSpec, Invocation
+from .awslambda.models import FunctionSpec, Invocation
 from .moto.registry import MotoName
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import pytest
 
 from labkit.cloud import CloudUsageError, LocalCloud
 from labkit.cloud.core.clock import Clock, Timers
-from labkit.cloud.inprocess import InvocationTimeout, LayeredEnviron, ModuleSpace, Watchdog, current
+from labkit.cloud.awslambda.inprocess import InvocationTimeout, LayeredEnviron, ModuleSpace, Watchdog, current
 
 
 def test_clock_advances_without_waiting_and_never_backwards() -> None:

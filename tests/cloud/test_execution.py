@@ -219,7 +219,7 @@ def test_report_line_format_and_billing(cloud: LocalCloud, code_dir) -> None:
 
 
 def test_billing_rules() -> None:
-    from labkit.cloud.logs import billed_ms
+    from labkit.cloud.awslambda.logs import billed_ms
 
     assert billed_ms(15.74) == 16
     assert billed_ms(15.74, 130.49) == 147  # INIT billed on an on-demand cold start
@@ -325,3 +325,11 @@ def test_invoking_an_unknown_function_says_so_in_korean(cloud: LocalCloud) -> No
     with pytest.raises(CloudUsageError) as raised:
         cloud.invoke("없는함수")
     assert str(raised.value).startswith("함수 없는함수를 찾을 수 없습니다.") and "(를)" not in str(raised.value)
+
+
+def test_every_isolation_mode_has_its_execution_environment() -> None:
+    from labkit.cloud.awslambda.models import ISOLATION_MODES
+    from labkit.cloud.awslambda.runtime import ENVIRONMENTS
+
+    assert tuple(ENVIRONMENTS) == ISOLATION_MODES
+    assert {mode: cls.isolation for mode, cls in ENVIRONMENTS.items()} == {mode: mode for mode in ISOLATION_MODES}

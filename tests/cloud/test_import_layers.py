@@ -4,13 +4,18 @@
   or for types;
 - a service never imports the `LocalCloud` facade nor another service: it is handed a
   `CloudContext` and reaches other services through `ctx.send` / `ctx.async_invoke`;
-- only the package `__init__` imports the facade.
+- only the package `__init__` imports the facade;
+- Lambda (`awslambda/`) sits below the services: the runtime chooses an execution environment from
+  its `ENVIRONMENTS` registry, so the process environments (`awslambda/processes/`) never import
+  the runtime back except for types; the worker's bootstrap imports only the standard library (its
+  imports are part of every measured cold start).
 The exceptions below are listed with their reason and must shrink: an entry that is no longer
 needed fails too.
 """
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import labkit.cloud
@@ -23,12 +28,11 @@ TYPE_ONLY_EXCEPTIONS = {
 }
 
 # The services: each is built with a CloudContext and imports no other one (nor the facade).
-SERVICES = ("apigateway", "cloudformation", "eventbridge", "invocations", "s3", "schedules", "sns", "sqs",
+SERVICES = ("apigateway", "cloudformation", "eventbridge", "awslambda.async_invoke", "s3", "schedules", "sns", "sqs",
             "stepfunctions", "streams")
 
 # Imports of core/ modules that leave core/ (any kind), with the reason.
 CORE_EXCEPTIONS = {
-    ("core.errors", "labkit.cloud.bootstrap.labkit_bootstrap"): "the Lambda-payload half of errors.py, moving to awslambda/",
 }
 
 
@@ -59,18 +63,84 @@ def _type_checking_nodes(tree: ast.AST) -> set[int]:
     return inside
 
 
+def imports_of(path: Path) -> list[tuple[str, str]]:
+    """(absolute target, "runtime" or "type") for every import statement of a module, at any
+    depth (inside functions too); "type": inside `if TYPE_CHECKING:`."""
+    module = _module_name(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typed = _type_checking_nodes(tree)
+    return [
+        (target, "type" if id(node) in typed else "runtime")
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for target in _targets(node, module, path.name == "__init__.py")
+    ]
+
+
+def _short(module: str) -> str:
+    return module.removeprefix("labkit.cloud.") if module != "labkit.cloud" else "__init__"
+
+
 def facade_imports() -> dict[str, set[str]]:
     """Module (short name) -> {"runtime", "type"}: how it imports the facade."""
     found: dict[str, set[str]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
-        module = _module_name(path)
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        typed = _type_checking_nodes(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)) and FACADE in _targets(node, module, path.name == "__init__.py"):
-                kind = "type" if id(node) in typed else "runtime"
-                found.setdefault(module.removeprefix("labkit.cloud.") if module != "labkit.cloud" else "__init__", set()).add(kind)
+        for target, kind in imports_of(path):
+            if target == FACADE:
+                found.setdefault(_short(_module_name(path)), set()).add(kind)
     return found
+
+
+LAMBDA = PACKAGE / "awslambda"
+RUNTIME = "labkit.cloud.awslambda.runtime"
+SERVICES = ("sqs", "sns", "s3", "eventbridge", "schedules", "streams", "stepfunctions", "apigateway", "cloudformation")
+
+
+def _imports_a_service(target: str) -> bool:
+    return target in {FACADE, *(f"labkit.cloud.{name}" for name in SERVICES)} or target.startswith(
+        tuple(f"labkit.cloud.{name}." for name in (*SERVICES, "session"))
+    )
+
+
+def test_process_environments_import_the_runtime_only_for_types() -> None:
+    found = sorted(
+        f"{_short(_module_name(path))} imports {target}"
+        for path in sorted((LAMBDA / "processes").rglob("*.py"))
+        for target, kind in imports_of(path)
+        if kind == "runtime" and (target == RUNTIME or target.startswith(RUNTIME + "."))
+    )
+    assert found == [], "the runtime picks environments from its ENVIRONMENTS registry: import it under TYPE_CHECKING only"
+
+
+def test_lambda_imports_no_service_and_not_the_facade() -> None:
+    found = sorted(
+        f"{_short(_module_name(path))} imports {target} ({kind})"
+        for path in sorted(LAMBDA.rglob("*.py"))
+        for target, kind in imports_of(path)
+        if _imports_a_service(target) and not (kind == "type" and _short(_module_name(path)) in TYPE_ONLY_EXCEPTIONS)
+    )
+    assert found == [], "awslambda is below the services: they call it, it never calls them"
+
+
+def test_the_bootstrap_imports_only_the_standard_library() -> None:
+    found = sorted(
+        target
+        for path in sorted((LAMBDA / "bootstrap").rglob("*.py"))
+        for target, _ in imports_of(path)
+        if target.partition(".")[0] not in sys.stdlib_module_names and target != "__future__"
+        and not target.startswith("__future__.")
+    )
+    assert found == [], "the worker's bootstrap must stay stdlib-only: its imports are timed in every cold start"
+
+
+def test_the_layer_rules_see_a_violation(tmp_path: Path) -> None:
+    (node,) = ast.parse("from ..runtime import LambdaRuntime").body
+    assert RUNTIME in _targets(node, "labkit.cloud.awslambda.processes.snapshot", False)
+    for source in ("from ..sqs import SqsPoller", "from .. import session", "from ..apigateway.routing import x"):
+        (node,) = ast.parse(source).body
+        assert any(_imports_a_service(t) for t in _targets(node, "labkit.cloud.awslambda.runtime", False)), source
+    (node,) = ast.parse("from .models import FunctionSpec").body
+    assert not any(_imports_a_service(t) for t in _targets(node, "labkit.cloud.awslambda.runtime", False))
 
 
 def test_no_module_imports_the_facade_at_run_time() -> None:
@@ -154,7 +224,7 @@ def test_no_service_imports_another_service_or_the_facade() -> None:
 
 def test_every_service_is_built_with_a_cloud_context() -> None:
     for name in SERVICES:
-        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        tree = ast.parse((PACKAGE / (name.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
         inits = [
             node for node in ast.walk(tree)
             if isinstance(node, ast.FunctionDef) and node.name == "__init__" and len(node.args.args) == 2

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from labkit.cloud import LocalCloud
-from labkit.cloud.execution import ISOLATION_MODES
+from labkit.cloud.awslambda.models import ISOLATION_MODES
 
 CONTEXT_APP = """
 import os
@@ -94,7 +94,7 @@ def test_every_isolation_mode_shows_a_handler_and_its_caller_the_same_runtime(cl
     assert seen["remaining"] == "int"
     env = seen["env"]
     runtime_dir = env.pop("LAMBDA_RUNTIME_DIR")
-    assert runtime_dir and runtime_dir.endswith("/labkit/cloud/bootstrap")  # the same runtime in every mode
+    assert runtime_dir and runtime_dir.endswith("/labkit/cloud/awslambda/bootstrap")  # the same runtime in every mode
     assert env == {
         "_HANDLER": "app.handler", "AWS_REGION": cloud.region, "AWS_DEFAULT_REGION": cloud.region,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{cloud.client('lambda').get_function(FunctionName='ctx')['Configuration']['Runtime']}",

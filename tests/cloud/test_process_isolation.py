@@ -10,7 +10,7 @@ import time
 import pytest
 
 from labkit.cloud import CloudUsageError, LocalCloud, parse_report
-from labkit.cloud import processes
+from labkit.cloud.awslambda.processes import environment as processes
 
 from .conftest import invoke_in_threads
 

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from labkit.cloud import CloudUsageError, DeployError, LocalCloud, local_cloud, package
-from labkit.cloud.functions import function_source
+from labkit.cloud.awslambda.packaging import function_source
 
 
 def greet(event, context):

@@ -162,7 +162,7 @@ def test_an_sqs_poller_delivers_a_batch_on_a_bare_context(ctx: CloudContext, tmp
     import io
     import zipfile
 
-    from labkit.cloud.execution import FixedKeepAlive, LambdaRuntime
+    from labkit.cloud.awslambda import FixedKeepAlive, LambdaRuntime
     from labkit.cloud.sqs import SqsPoller
 
     sqs, url, queue_arn = _queue(REGION, "jobs")

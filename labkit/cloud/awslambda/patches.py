@@ -30,7 +30,7 @@ from ..moto.registry import MotoName
 
 if TYPE_CHECKING:
     from ..core.clock import Clock
-    from ..execution import LambdaRuntime
+    from .runtime import LambdaRuntime
 
 __all__ = ["install", "invoked_arn_for", "PATCHES"]
 
@@ -217,7 +217,7 @@ def install(
     set_(lambda_models.LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
 
 
-# moto's private names used above, by the runtime (execution.py: lambda_backends, get_function),
+# moto's private names used above, by the runtime (awslambda/runtime.py: lambda_backends, get_function),
 # mapping_rules.py/filtering.py (InvalidParameterValueException) and logs.py (logs_backends).
 PATCHES = (
     MotoName("moto.awslambda.models:LambdaFunction", "invoke", "(self, body, request_headers, response_headers)"),

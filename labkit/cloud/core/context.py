@@ -4,7 +4,7 @@ Identity (account_id, region), the lab's clock and timers, boto3 clients, the La
 the async-invocation queue and `send` (core/targets.py). A service reaches another service only
 through `send` and `async_invoke`, never by its methods, so each one can be built and tested on
 its own over a plain moto mock. Not the Lambda context object a handler receives (that is
-`labkit.cloud.context.LambdaContext`).
+`labkit.cloud.awslambda.context.LambdaContext`).
 
 `LocalCloud` builds one context, hands it to every service and attaches the runtime at
 `start()` (the runtime needs moto running) and the async queue once it exists.
@@ -34,7 +34,7 @@ class CloudContext:
         self.clock = clock or Clock()
         self.timers = timers or Timers(self.clock)
         self.targets = Targets(self)
-        # The LambdaRuntime (labkit.cloud.execution), typed Any so that core imports nothing above it.
+        # The LambdaRuntime (labkit.cloud.awslambda.runtime), typed Any so that core imports nothing above it.
         self._runtime: Any = None
         self._async_invoke: AsyncInvoke | None = None
         self._clients: dict[str, Any] = {}

@@ -19,16 +19,16 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .core.errors import TooManyRequestsException
-from .core.retries import (
+from ..core.errors import TooManyRequestsException
+from ..core.retries import (
     ASYNC_DEFAULT_MAX_AGE, ASYNC_DEFAULT_MAX_RETRIES, ASYNC_RETRY_DELAYS, ASYNC_THROTTLE_BACKOFF, doubling,
 )
-from .core.targets import invocation_result, lambda_dlq_attributes
-from .core.timefmt import iso_millis
-from .execution import FunctionSpec, Invocation
+from ..core.targets import invocation_result, lambda_dlq_attributes
+from ..core.timefmt import iso_millis
+from .models import FunctionSpec, Invocation
 
 if TYPE_CHECKING:
-    from .core.context import CloudContext
+    from ..core.context import CloudContext
 
 __all__ = ["AsyncInvoker", "AsyncEvent", "RETRY_DELAYS"]
 

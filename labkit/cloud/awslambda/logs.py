@@ -10,9 +10,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
-__all__ = ["Report", "parse_report", "billed_ms", "LogWriter", "read_log_events"]
+from .models import runtime_version_line
+from .payloads import log_line_for
+
+if TYPE_CHECKING:
+    from .models import FunctionSpec
+
+__all__ = ["Report", "parse_report", "billed_ms", "LogWriter", "init_log_events", "read_log_events"]
 
 
 def billed_ms(duration_ms: float, init_ms: float | None = None) -> int:
@@ -81,7 +87,7 @@ def parse_report(line: str) -> Report:
     """Read a REPORT line (from this runtime or from AWS) back into a `Report`."""
     head = re.match(r"REPORT RequestId: ([\w-]+)", line)
     if not head:
-        from .core.errors import CloudUsageError
+        from ..core.errors import CloudUsageError
 
         raise CloudUsageError(f"REPORT 줄이 아닙니다: {line[:80]!r}. 'REPORT RequestId:'로 시작하는 줄을 넘기십시오.")
     values: dict[str, Any] = {}
@@ -92,6 +98,44 @@ def parse_report(line: str) -> Report:
         if found:
             values[name] = kind(found.group(1))
     return Report(request_id=head.group(1), **values)
+
+
+def init_log_events(
+    spec: FunctionSpec,
+    started_ms: int,
+    captured: list[tuple[int, str]],
+    now: Callable[[], int],
+    error: dict[str, Any] | None,
+    init_duration_ms: float | None,
+    *,
+    restore: bool = False,
+    restore_duration_ms: float | None = None,
+    report_success: bool = False,
+) -> list[tuple[int, str]]:
+    """A new execution environment's first log lines, as Lambda writes them (every mode).
+
+    INIT_START (RESTORE_START for a snapshot restore) at `started_ms`, what INIT (or the
+    after-restore hooks) printed, then on failure the error and INIT_REPORT with its status;
+    INIT_REPORT also on success with `report_success` (a SnapStart snapshot's INIT, whose Init
+    Duration no REPORT line shows); RESTORE_REPORT after a restore.
+    """
+    phase = "RESTORE_START" if restore else "INIT_START"
+    events = [(started_ms, f"{phase} {runtime_version_line(spec)}"), *captured]
+    if error is not None:
+        # No request exists during INIT: drop the empty "RequestId:" a process error carries.
+        events.append((now(), log_line_for(error).replace("RequestId:  Error: ", "Error: ", 1)))
+    if init_duration_ms is not None and (error is not None or report_success):
+        line = f"INIT_REPORT Init Duration: {init_duration_ms:.2f} ms\tPhase: init"
+        if error is not None:
+            line += f"\tStatus: error\tError Type: {error['errorType']}"
+        events.append((now(), line))
+    if restore and restore_duration_ms is not None:
+        line = f"RESTORE_REPORT Restore Duration: {restore_duration_ms:.2f} ms"
+        if error is not None:
+            kind = error.get("errorType", "")
+            line += "\tStatus: timeout" if kind == "SnapStartTimeoutException" else f"\tStatus: error\tError Type: {kind}"
+        events.append((now(), line))
+    return events
 
 
 def _timestamp(event: tuple[int, str]) -> int:
@@ -105,6 +149,21 @@ class LogWriter:
         from moto.logs.models import logs_backends
 
         self._backend = logs_backends[account_id][region]
+        self._streams: set[tuple[str, str]] = set()  # streams known to exist: one lookup per invoke saved
+
+    def write(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
+        """Append events to a stream, creating the group and stream when needed."""
+        if not events:
+            return
+        key = (group, stream)
+        if key not in self._streams:
+            self.ensure_stream(*key)
+            self._streams.add(key)
+        try:
+            self.put(*key, events)
+        except Exception:  # the lab deleted the group or stream: create it again, as Lambda does
+            self.ensure_stream(*key)
+            self.put(*key, events)
 
     def ensure_stream(self, group: str, stream: str) -> None:
         self._backend.ensure_log_group(group)

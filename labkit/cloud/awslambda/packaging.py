@@ -21,10 +21,10 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-from ..korean import josa
-from .core.errors import DeployError
+from ...korean import josa
+from ..core.errors import DeployError
 
-__all__ = ["package", "function_source"]
+__all__ = ["folder_files", "function_source", "package", "zip_files"]
 
 _SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".git", ".pytest_cache"}
 _HANDLER_NAMES = ("handler", "lambda_handler")
@@ -32,7 +32,8 @@ _HANDLER_NAMES = ("handler", "lambda_handler")
 _ZIP_DATE = (2025, 1, 1, 0, 0, 0)
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
+def zip_files(files: dict[str, bytes]) -> bytes:
+    """A deployment package of `files` (archive name -> content), byte-identical for identical files."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
@@ -42,7 +43,8 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _folder_files(folder: Path, prefix: str = "") -> dict[str, bytes]:
+def folder_files(folder: Path, prefix: str = "") -> dict[str, bytes]:
+    """The files of a folder for a deployment package (caches and VCS folders left out)."""
     files: dict[str, bytes] = {}
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
@@ -93,17 +95,17 @@ def package(source: Any, handler: str | None = None) -> tuple[bytes, str]:
     if callable(source) and not isinstance(source, type):
         text = function_source(source)
         name = inspect.unwrap(source).__name__
-        return _zip({"lambda_function.py": text.encode()}), handler or f"lambda_function.{name}"
+        return zip_files({"lambda_function.py": text.encode()}), handler or f"lambda_function.{name}"
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_dir():
-            files = _folder_files(path)
+            files = folder_files(path)
             if not files:
                 raise DeployError(f"폴더 {path}가 비어 있습니다. 핸들러 코드가 든 폴더를 지정하십시오.")
-            return _zip(files), handler or _default_handler(files)
+            return zip_files(files), handler or _default_handler(files)
         if path.is_file() and path.suffix == ".py":
             files = {path.name: path.read_bytes()}
-            return _zip(files), handler or _default_handler(files)
+            return zip_files(files), handler or _default_handler(files)
         raise DeployError(
             f"{source!r}에서 코드를 찾지 못했습니다. 핸들러 함수, 모듈, 폴더 경로 또는 .py 파일 경로를 넘기십시오."
         )
@@ -118,7 +120,7 @@ def _package_module(module: types.ModuleType, handler: str | None) -> tuple[byte
         raise DeployError(f"모듈 {module.__name__}에는 파일이 없어 배포할 수 없습니다. 파일로 된 모듈이나 폴더를 넘기십시오.")
     top = module.__name__.rpartition(".")[2]
     if hasattr(module, "__path__"):  # a package: ship the folder under its own name
-        files = _folder_files(Path(file).parent, prefix=f"{top}/")
+        files = folder_files(Path(file).parent, prefix=f"{top}/")
         default = next((f"{top}.{n}" for n in _HANDLER_NAMES if hasattr(module, n)), None)
     else:
         files = {f"{top}.py": Path(file).read_bytes()}
@@ -128,7 +130,7 @@ def _package_module(module: types.ModuleType, handler: str | None) -> tuple[byte
         raise DeployError(
             f"모듈 {module.__name__}에 handler나 lambda_handler 함수가 없습니다. handler='{top}.함수이름'을 지정하십시오."
         )
-    return _zip(files), chosen
+    return zip_files(files), chosen
 
 
 # --------------------------------------------------------------------------- function source

@@ -29,19 +29,31 @@ import heapq
 import importlib.machinery
 import importlib.util
 import itertools
+import json
 import logging
 import os
+import resource
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator, MutableMapping
 from types import ModuleType
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from .bootstrap.labkit_bootstrap import log_formatter
+from .bootstrap.labkit_bootstrap import load_handler, log_formatter
+from .logs import init_log_events
+from .models import FunctionSpec, day_stream_prefix, environment_for
+from .payloads import error_payload, exit_error_payload, import_error_payload, timeout_payload
+
+if TYPE_CHECKING:
+    from .context import LambdaContext
+    from .runtime import LambdaRuntime
 
 __all__ = [
     "Capture",
+    "ExecutionEnvironment",
+    "HostHooks",
     "InvocationTimeout",
     "LambdaLogHandler",
     "LayeredEnviron",
@@ -52,6 +64,8 @@ __all__ = [
 ]
 
 _real_import = builtins.__import__
+# Frames under labkit/cloud are the local cloud's own: left out of a handler's stack trace.
+_RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class _Current(threading.local):
@@ -430,3 +444,169 @@ class HostHooks:
         if isinstance(os.environ, LayeredEnviron):
             os.environ = self._saved["environ"]
         self._saved = {}
+
+
+# --------------------------------------------------------------------------- the execution environment
+
+
+def _max_memory_used_mb() -> int:
+    # ru_maxrss is in KiB on Linux. Whole host process: see the module docstring.
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+# --------------------------------------------------------------------------- instances
+
+
+class ExecutionEnvironment:
+    """One instance of a function version: its own modules, environment variables and log stream.
+
+    This class runs the handler in-process; `processes/` subclasses it for the process modes
+    (they override `initialise`, `run`, `max_memory_used_mb` and `close`).
+    """
+
+    isolation = "inprocess"
+
+    def __init__(self, runtime: "LambdaRuntime", spec: FunctionSpec, code_dir: str, provisioned: bool) -> None:
+        now = runtime.clock.now()
+        self.runtime = runtime
+        self.spec = spec
+        self.code_dir = code_dir
+        self.provisioned = provisioned
+        self.id = uuid.uuid4().hex
+        self.log_stream = f"{day_stream_prefix(now)}/[{spec.version}]{self.id}"
+        self.created_at = now
+        self.last_used = now
+        self.busy = True
+        self.invocations = 0
+        self.space: ModuleSpace | None = None
+        self.handler: Callable[[Any, Any], Any] | None = None
+        self.init_duration_ms: float | None = None
+        self.init_error: dict[str, Any] | None = None
+        self.init_reported = provisioned  # provisioned init is not part of any invoke
+        self.restore_duration_ms: float | None = None  # snapshot isolation only
+        self.billed_restore_ms: int | None = None
+        self.dead = False  # the instance can serve no more invocations (its process ended)
+        self.env = environment_for(spec, code_dir, provisioned, self.log_stream)
+
+    def max_memory_used_mb(self) -> int:
+        """Max Memory Used for the REPORT line (in-process: the whole host process, see above)."""
+        return _max_memory_used_mb()
+
+    def close(self) -> None:
+        """Release what the instance holds (nothing in-process: its modules go with it)."""
+        self.dead = True
+
+    def _write_init_log(self, capture: Capture, started_ms: int) -> None:
+        """The instance's first log lines (see `init_log_events`)."""
+        capture.flush()
+        events = init_log_events(
+            self.spec, started_ms, capture.events, self.runtime.clock.now_millis, self.init_error,
+            self.init_duration_ms, restore=self.isolation == "snapshot", restore_duration_ms=self.restore_duration_ms,
+        )
+        self.runtime.write_log(self, events)
+
+    # ---- INIT phase
+
+    def initialise(self) -> None:
+        """Load the handler's module (the cold start). Records an AWS-shaped error on failure."""
+        self.space = ModuleSpace(self.code_dir)
+        started_ms = self.runtime.clock.now_millis()
+        capture = Capture("", self.runtime.clock.now_millis)
+        ensure_streams()
+        saved = current.capture, current.env
+        current.capture, current.env = capture, self.env
+        started = time.perf_counter()
+        try:
+            self.handler, self.init_error = self._load_handler()
+        except InvocationTimeout:  # pragma: no cover - init has no watchdog
+            raise
+        except SystemExit as exc:  # the runtime process would end, as in the process modes
+            self.init_error = exit_error_payload("", _exit_code(exc))
+        except BaseException as exc:  # noqa: BLE001 - init errors are reported, never raised
+            self.init_error = error_payload(exc, "", (_RUNTIME_DIR,), self.code_dir)
+        finally:
+            self.init_duration_ms = (time.perf_counter() - started) * 1000
+            current.capture, current.env = saved
+        self._write_init_log(capture, started_ms)
+
+    def _load_handler(self) -> tuple[Callable[[Any, Any], Any] | None, dict[str, Any] | None]:
+        """The handler and INIT's error payload, loaded as the worker process loads it (one
+        `load_handler` for both), from this environment's private module table."""
+        assert self.space is not None
+        function, error, fault = load_handler(self.spec.handler, self.code_dir, self.space.load, (_RUNTIME_DIR,))
+        if fault is not None:  # reported at every invoke, as AWS does
+            missing_fault = _Fault(*fault)
+
+            def missing(event: Any, context: Any) -> Any:
+                raise missing_fault
+
+            return missing, None
+        return function, error
+
+    # ---- INVOKE phase
+
+    def run(self, payload: bytes, context: LambdaContext, capture: Capture) -> tuple[bytes, dict[str, Any] | None, bool, float]:
+        """Call the handler once with the JSON `payload`; returns (payload, error, timed out, duration ms)."""
+        assert self.handler is not None
+        event = json.loads(payload) if payload else {}
+        request_id = context.aws_request_id
+        ensure_streams()
+        saved = current.capture, current.env
+        current.capture, current.env = capture, self.env
+        deadline = self.runtime.watchdog.arm(context._deadline_monotonic)
+        timed_out = False
+        error: dict[str, Any] | None = None
+        result: Any = None
+        started = time.perf_counter()
+        try:
+            try:
+                result = self.handler(event, context)
+                if self.runtime.watchdog.disarm(deadline):
+                    raise InvocationTimeout()
+            except InvocationTimeout as exc:
+                self.runtime.watchdog.disarm(deadline)
+                mine = type(exc) is InvocationTimeout or (
+                    deadline.exc_type is not None and isinstance(exc, deadline.exc_type)
+                )
+                if not mine:
+                    raise  # an outer invocation's deadline (nested sync invoke): not ours
+                timed_out = True
+            except _Fault as exc:
+                self.runtime.watchdog.disarm(deadline)
+                error = import_error_payload(exc.kind, exc.message, request_id, exc.stack)
+            except SystemExit as exc:  # sys.exit() in a handler ends Lambda's runtime process
+                self.runtime.watchdog.disarm(deadline)
+                error = exit_error_payload(request_id, _exit_code(exc))
+            except Exception as exc:  # noqa: BLE001 - the handler's error is the result
+                self.runtime.watchdog.disarm(deadline)
+                error = error_payload(exc, request_id, (_RUNTIME_DIR,), self.code_dir)
+            duration_ms = (time.perf_counter() - started) * 1000
+        finally:
+            current.capture, current.env = saved
+        if not timed_out and duration_ms > self.spec.timeout_s * 1000:
+            timed_out = True  # finished, but only after the deadline (blocked in C code)
+        if timed_out:
+            return b"", timeout_payload(request_id, self.spec.timeout_s), True, duration_ms
+        if error is not None:
+            return b"", error, False, duration_ms
+        try:
+            payload = json.dumps(result).encode()
+        except (TypeError, ValueError) as exc:
+            error = import_error_payload("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id)
+            return b"", error, False, duration_ms
+        return payload, None, False, duration_ms
+
+
+def _exit_code(exc: SystemExit) -> int:
+    """The exit status `sys.exit(code)` gives a process (an int, None: 0, anything else: 1)."""
+    return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+
+
+class _Fault(Exception):
+    """A runtime fault with an AWS error type (import errors, missing handler)."""
+
+    def __init__(self, kind: str, message: str, stack: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.stack = stack or []

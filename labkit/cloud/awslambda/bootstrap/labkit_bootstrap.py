@@ -1,9 +1,11 @@
 """The Lambda runtime inside a worker process (subprocess and snapshot isolation).
 
-The parent (`labkit/cloud/processes.py`) starts this with the venv interpreter and `-S`:
+The parent (`labkit/cloud/awslambda/processes/`) starts this with the venv interpreter and `-S`:
 
     python -S -c "import sys; sys.path[0] = BOOTSTRAP_DIR; import labkit_bootstrap as b; b.main()" \
-        FD TASK_ROOT HANDLER MODE CLOCK_OFFSET SITE_DIRS
+        FD TASK_ROOT HANDLER MODE CLOCK_OFFSET
+
+with the site-packages folders in the environment variable LABKIT_SITE_DIRS (os.pathsep-separated).
 
 This file plays the part of Lambda's `/var/runtime/bootstrap.py`: it loads the handler (INIT),
 then serves one invocation at a time over the socket FD. It imports only the standard library,
@@ -16,23 +18,27 @@ Frames, both ways: 4-byte little-endian length + `marshal` data (a tuple).
                    ("exit",)
   child -> parent: ("log", epoch_ms, text)        one log event, sent as it happens
                    ("ready", init_ms, error)      after INIT (error is None or an AWS payload)
+                   ("ready", restore_ms, error, pid)  a restored instance, after its after-restore
+                                                  hooks (restore_ms: Billed Restore Duration's part)
                    ("done", payload, error, duration_ms, max_rss_kb)
                    ("memory", max_rss_kb)         the handler ended the process (sys.exit, os._exit)
 
 MODE "template" (snapshot isolation) runs the before-snapshot hooks after INIT and then becomes
-a zygote. It keeps one forked child in reserve (a spare) and hands the parent the spare's socket
+a `Zygote`. It keeps one forked child in reserve (a spare) and hands the parent the spare's socket
 (("spare", pid) with the socket as SCM_RIGHTS); the parent restores an instance by sending the
 spare ("assign", clock_offset) with the instance's output file, and tells the zygote
 (("used", pid)) afterwards, so the next spare is forked. Without a spare at hand the parent asks
 for a fork: ("fork", clock_offset) with the instance socket and output file as SCM_RIGHTS. Either
 way the new instance runs the after-restore hooks and serves invocations. The zygote also reaps
-its instances for the parent (("reap", pid)).
+its instances for the parent: ("reap", pid) is answered with ("reaped", pid, wait status or None
+if it was not the zygote's child).
 
 The pieces both runtimes need (the frame codec, error payloads, handler loading, the context
-object, the log format) are defined here once: the parent (`processes.py`, `execution.py`,
-`context.py`, `errors.py`) imports them as `labkit.cloud.bootstrap.labkit_bootstrap`, so the
-in-process runtime and the worker process cannot drift apart, and the worker's cold start still
-imports nothing but this file and the standard library.
+object, the log format) are defined here once: the parent (`awslambda/processes/`,
+`inprocess.py`, `context.py`, `payloads.py`) imports them as
+`labkit.cloud.awslambda.bootstrap.labkit_bootstrap`, so the in-process runtime and the worker
+process cannot drift apart, and the worker's cold start still imports nothing but this file and
+the standard library.
 """
 
 from __future__ import annotations
@@ -510,8 +516,9 @@ def _sever_sockets(keep: int) -> None:
             continue
 
 
-def zygote(control_fd: int, handler, fault, task_root: str) -> None:
-    """Hand out restored instances on demand; reap them for the parent.
+class Zygote:
+    """The snapshot template after INIT: hands out restored instances on demand, reaps them for
+    the parent.
 
     One forked child is kept in reserve (a "spare"), and its socket is handed to the parent: a
     restore is then one message from the parent to the spare, with no hop through the zygote.
@@ -521,35 +528,75 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
     and the zygote has been idle for SPARE_DELAY_S, so that its fork does not compete for the CPU
     with the instance just restored.
     """
-    import select
-    import signal
-    import socket
 
-    control = socket.socket(fileno=control_fd)
-    channel = Channel(control_fd)
-    random_module = sys.modules.get("random")
-    random_state = random_module.getstate() if random_module is not None else None
-    children: set[int] = set()
-    exited: dict[int, int] = {}  # statuses collected before the parent asked for them
+    def __init__(self, control_fd: int, handler, fault, task_root: str) -> None:
+        import socket
 
-    passed: list[int] = []  # descriptors received, in order; only "fork" frames carry any (two)
+        self.control_fd = control_fd
+        self.control = socket.socket(fileno=control_fd)
+        self.channel = Channel(control_fd)
+        self.handler, self.fault, self.task_root = handler, fault, task_root
+        self.random_module = sys.modules.get("random")
+        self.random_state = self.random_module.getstate() if self.random_module is not None else None
+        self.children: set = set()
+        self.exited: dict = {}  # pid -> status, collected before the parent asked for them
+        self.passed: list = []  # descriptors received, in order; only "fork" frames carry any (two)
+        self.spare: int | None = None  # the pid of the spare the parent holds, until reported used
+        self.spare_due: float | None = None  # when to fork the next spare
 
-    def command() -> tuple[tuple, list[int]]:
+    def serve(self) -> None:
+        """Answer the parent until it says "exit" or goes; then end every instance and exit."""
+        import select
+
+        self.spare = self.make_spare()
+        waiting = select.poll()
+        waiting.register(self.control_fd, select.POLLIN)
+        while True:
+            if self.spare is None and self.spare_due is not None and not self.channel.buffer:
+                if not waiting.poll(max(0, int((self.spare_due - time.monotonic()) * 1000))):
+                    self.spare, self.spare_due = self.make_spare(), None
+                    continue
+            message, fds = self.command()
+            self.collect()
+            if not self.answer(message, fds):
+                break
+        self.end()
+
+    def answer(self, message: tuple, fds: list) -> bool:
+        """Act on one frame of the parent's; False once it says "exit" (or has gone)."""
+        kind = message[0]
+        if kind == "fork":
+            self.fork(fds, message[1])
+        elif kind == "used":
+            if message[1] == self.spare:
+                self.spare, self.spare_due = None, time.monotonic() + SPARE_DELAY_S
+        elif kind == "reap":
+            self.channel.send(("reaped", message[1], self.reap(message[1])))
+        else:  # "exit", or EOF: the parent has gone
+            for fd in fds:
+                os.close(fd)
+            return False
+        return True
+
+    def command(self) -> tuple:
         """The next frame and the descriptors it carried.
 
         One read can return several frames ("used" or "reap" before a "fork"), and the kernel
         hands over a frame's descriptors with the read that reaches it: they are queued and
         given to the "fork" frame they belong to, never to the frame read along with them.
         """
+        import socket
+
+        channel, passed = self.channel, self.passed
         while True:
             if frame_ready(channel.buffer):
                 message = channel.recv()
-                if message[0] == "fork":  # type: ignore[index]
-                    fds = passed[:2]
-                    del passed[:2]
-                    return message, fds  # type: ignore[return-value]
-                return message, []  # type: ignore[return-value]
-            data, received, _, _ = socket.recv_fds(control, 1 << 16, 4)
+                if message[0] != "fork":  # type: ignore[index]
+                    return message, []
+                fds = passed[:2]
+                del passed[:2]
+                return message, fds
+            data, received, _, _ = socket.recv_fds(self.control, 1 << 16, 4)
             passed.extend(received)
             if not data:
                 fds = passed[:]
@@ -557,43 +604,60 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
                 return ("exit",), fds
             channel.buffer += data
 
-    def collect() -> None:
+    def collect(self) -> None:
         """Reap instances that ended on their own (e.g. before they said ready)."""
-        while children:
+        while self.children:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            children.discard(pid)
-            exited[pid] = status
+            self.children.discard(pid)
+            self.exited[pid] = status
 
-    def reap(pid: int) -> int | None:
+    def reap(self, pid: int) -> int | None:
         """Wait for an instance the parent has killed or seen exit (SIGKILL it after 2 s)."""
-        if pid in exited:
-            return exited.pop(pid)
+        import signal
+
+        if pid in self.exited:
+            return self.exited.pop(pid)
         deadline = time.monotonic() + 2.0
         while True:
             try:
                 got, status = os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
-                children.discard(pid)
+                self.children.discard(pid)
                 return None
             if got == pid:
-                children.discard(pid)
+                self.children.discard(pid)
                 return status
             if time.monotonic() > deadline:
                 os.kill(pid, signal.SIGKILL)
                 deadline = float("inf")
             time.sleep(0.0005)
 
-    def restore(fds: list[int], clock_offset: float, started: float) -> None:
-        """In a forked child: become the instance whose socket and output file are `fds`."""
-        _restored(fds, control_fd, clock_offset, random_module, random_state, handler, fault, task_root, started)
+    def fork(self, fds: list, clock_offset: float) -> None:
+        """A restore the parent had no spare for: fork the instance now. A failed fork closes the
+        instance's socket (with the rest of `fds`), which tells the parent."""
+        started = time.perf_counter()
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:
+            self.restore(fds, clock_offset, started)
+        if pid > 0:
+            self.children.add(pid)
+        for fd in fds:
+            os.close(fd)
+        if self.spare is None:
+            self.spare_due = time.monotonic() + SPARE_DELAY_S
 
-    def make_spare() -> int | None:
+    def make_spare(self) -> int | None:
         """Fork a spare and give the parent its socket; the spare waits for ("assign", offset)."""
+        import socket
+
         ours, theirs = socket.socketpair()
         try:
             pid = os.fork()
@@ -608,88 +672,58 @@ def zygote(control_fd: int, handler, fault, task_root: str) -> None:
             if not data or len(fds) != 1:
                 os._exit(0)  # the parent closed our socket: the template is gone
             _, clock_offset = take_frame(bytearray(data))  # type: ignore[misc]
-            restore([theirs.detach(), fds[0]], clock_offset, started)
+            self.restore([theirs.detach(), fds[0]], clock_offset, started)
         theirs.close()
-        children.add(pid)
+        self.children.add(pid)
         try:
-            socket.send_fds(control, [encode_frame(("spare", pid))], [ours.fileno()])
+            socket.send_fds(self.control, [encode_frame(("spare", pid))], [ours.fileno()])
         except OSError:  # the parent has gone; the main loop sees EOF next
             pass
         ours.close()
         return pid
 
-    spare = make_spare()  # the pid of the spare the parent holds, until it reports it used
-    spare_due: float | None = None
-    waiting = select.poll()
-    waiting.register(control_fd, select.POLLIN)
-    while True:
-        if spare is None and spare_due is not None and not channel.buffer:
-            if not waiting.poll(max(0, int((spare_due - time.monotonic()) * 1000))):
-                spare, spare_due = make_spare(), None
-                continue
-        message, fds = command()
-        collect()
-        if message[0] == "fork":  # the parent had no spare at hand
-            started = time.perf_counter()
+    def restore(self, fds: list, clock_offset: float, started: float) -> None:
+        """In a forked child: become the instance whose socket and output file are `fds`, run
+        the after-restore hooks, say ready, then serve invocations (never returns)."""
+        instance_fd, output_fd = fds
+        os.close(self.control_fd)
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        os.close(output_fd)
+        channel = Channel(instance_fd)
+        State.channel = channel
+        State.clock_offset = clock_offset
+        State.request_id = ""
+        if self.random_state is not None:
+            # A memory snapshot restores the generator exactly; fork would re-seed it (random.py
+            # registers an at-fork hook). Restoring the saved state keeps SnapStart's uniqueness trap.
+            self.random_module.setstate(self.random_state)
+        error = _run_hooks("after", self.task_root)
+        if error is not None:
+            error = fault_payload(
+                "SnapStartException",
+                f"The after-restore runtime hook failed: {error['errorType']}: {error['errorMessage']}",
+                "",
+                error["stackTrace"],
+            )
+        _end_streams(sys.stdout, sys.stderr)
+        channel.send(("ready", (time.perf_counter() - started) * 1000, error, os.getpid()))
+        if error is not None:
+            os._exit(1)
+        serve(channel, self.handler, self.fault, self.task_root)
+
+    def end(self) -> None:
+        """Kill and reap every instance still alive, then exit."""
+        import signal
+
+        for pid in list(self.children):
             try:
-                pid = os.fork()
-            except OSError:
-                pid = -1  # closing the instance's socket tells the parent
-            if pid == 0:
-                restore(fds, message[1], started)
-            if pid > 0:
-                children.add(pid)
-            for fd in fds:
-                os.close(fd)
-            if spare is None:
-                spare_due = time.monotonic() + SPARE_DELAY_S
-        elif message[0] == "used":
-            if message[1] == spare:
-                spare, spare_due = None, time.monotonic() + SPARE_DELAY_S
-        elif message[0] == "reap":
-            channel.send(("reaped", message[1], reap(message[1])))
-        else:  # "exit", or EOF: the parent has gone
-            for fd in fds:
-                os.close(fd)
-            break
-    for pid in list(children):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    for pid in list(children):
-        reap(pid)
-    os._exit(0)
-
-
-def _restored(fds: list, control_fd: int, clock_offset: float, random_module, random_state, handler, fault, task_root: str, started: float) -> None:
-    """A freshly forked instance: its own socket and output file, after-restore hooks, then serve."""
-    instance_fd, output_fd = fds
-    os.close(control_fd)
-    os.dup2(output_fd, 1)
-    os.dup2(output_fd, 2)
-    os.close(output_fd)
-    channel = Channel(instance_fd)
-    State.channel = channel
-    State.clock_offset = clock_offset
-    State.request_id = ""
-    if random_state is not None:
-        # A memory snapshot restores the generator exactly; fork would re-seed it (random.py
-        # registers an at-fork hook). Restoring the saved state keeps SnapStart's uniqueness trap.
-        random_module.setstate(random_state)
-    error = _run_hooks("after", task_root)
-    if error is not None:
-        error = fault_payload(
-            "SnapStartException",
-            f"The after-restore runtime hook failed: {error['errorType']}: {error['errorMessage']}",
-            "",
-            error["stackTrace"],
-        )
-    _end_streams(sys.stdout, sys.stderr)
-    channel.send(("ready", (time.perf_counter() - started) * 1000, error, os.getpid()))
-    if error is not None:
-        os._exit(1)
-    serve(channel, handler, fault, task_root)
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in list(self.children):
+            self.reap(pid)
+        os._exit(0)
 
 
 # --------------------------------------------------------------------------- main
@@ -742,6 +776,6 @@ def main() -> None:
             pass
         os._exit(1)
     if mode == "template":
-        zygote(fd, handler, fault, task_root)
+        Zygote(fd, handler, fault, task_root).serve()
     else:
         serve(channel, handler, fault, task_root)
