@@ -209,7 +209,7 @@ def cmd_autograde(args) -> int:
     from .batch import autograde_all, submissions
     from .gradebook import GradebookError, restore
     from .late import GradingSettingsError
-    from .sandbox import SandboxUnavailable, describe, detect_backend
+    from .sandbox.policy import SandboxUnavailable, describe, detect_backend
 
     if err := _check_lab(args):
         return _fail(err, 2)

@@ -3,7 +3,7 @@
 - Parallel: a pool of worker processes, 1.5 per core by default (`default_jobs`); each grades
   in a private course copy with its own gradebook (`grader.worker`), so nbgrader's
   one-at-a-time limit (issue #174) does not apply. With bubblewrap each worker forks its
-  kernels from a warm server (`grader.forkserver`) instead of starting Python afresh.
+  kernels from a warm server (`grader.sandbox.warm`) instead of starting Python afresh.
 - Resumable: each finished grade is merged into the gradebook and saved with a fingerprint of
   the submission at once, so Ctrl-C or a crash loses nothing finished, and the next run grades
   only what is missing, changed or failed on our side.
@@ -41,12 +41,12 @@ from .config import ROOT, SOURCE_DIR, WORK_DIR, Limits
 from .final import before_batch, needs_sync, sync
 from .late import load_policy
 from .exchange import changed_since_collect
-from .forkserver import enabled as warm_enabled
-from .forkserver import server_for
 from .gradebook import merge, snapshot
 from .progress import Progress
 from .results import ERROR, Note, Outcome, ResultStore, fingerprint
-from .sandbox import SANDBOX_UID_BASE, Sandbox, _die_with_parent, detect_backend
+from .sandbox.policy import SANDBOX_UID_BASE, Sandbox, detect_backend, die_with_parent
+from .sandbox.warm import enabled as warm_enabled
+from .sandbox.warm import server_for
 from .worker import Task, grade
 
 
@@ -147,7 +147,7 @@ def die_with_parent(parent: int | None = None) -> None:
 
     If the parent is already gone (it died between fork and this call), exit now.
     """
-    _die_with_parent()
+    die_with_parent()
     if parent is not None and os.getppid() != parent:
         os._exit(1)
 
@@ -289,7 +289,7 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         bar.close()
         _remove(batch)
         _remove(staging)
-    # A sandbox that could not start a kernel says why (grader.sandbox.start_failure): once is enough.
+    # A sandbox that could not start a kernel says why (grader.sandbox.kernel.start_failure): once is enough.
     why = {line.strip() for o in report.errors for line in o.error.splitlines() if line.strip().startswith("[격리 환경]")}
     for line in sorted(why)[:3]:
         print(line, file=stream or sys.stderr)

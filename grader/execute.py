@@ -20,7 +20,9 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode
 
 from .config import Limits
-from .sandbox import Sandbox, SandboxedKernelManager
+from .sandbox.kernel import SandboxedKernelManager
+from .sandbox.policy import Sandbox
+from .sandbox.warm import server_for
 
 # Error names this step writes into cells; feedback turns them into Korean notes.
 KERNEL_DIED = "KernelDied"
@@ -78,8 +80,6 @@ class SafeExecute(Execute):
                       hide=[Path(p) for p in self.hide_paths])
         kwargs: dict[str, Any] = {"config": self.config, "sandbox": box}
         if self.warm_kernels:
-            from .forkserver import server_for
-
             kwargs["warm"] = server_for(box)
         if self.kernel_name:
             kwargs["kernel_name"] = self.kernel_name

@@ -35,7 +35,7 @@ from .intake import read_submission
 from .manual import answer_label, is_answer
 from .preprocessors import DropTestStderr, PinChecks, UnpinChecks
 from .results import ERROR, GRADED, REJECTED, CellResult, Note, Outcome
-from .sandbox import make_private
+from .sandbox.policy import make_private
 
 MAX_SUBMISSION_BYTES = 50 * 2**20
 CHECK_NAME = re.compile(r"""\bcheck\(\s*(?:f?["'])([^"'\n]+)["']""")
@@ -52,7 +52,7 @@ class Task:
     limits: dict = field(default_factory=dict)
     backend: str = "none"
     uid: int | None = None
-    warm: bool = False        # fork the kernel from this worker's warm server (grader.forkserver)
+    warm: bool = False        # fork the kernel from this worker's warm server (grader.sandbox.warm)
 
 
 def grading_config(root: Path, limits: Limits, backend: str, uid: int | None, hide: list[Path],

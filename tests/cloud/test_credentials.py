@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from grader.config import Limits
-from grader.sandbox import Sandbox
+from grader.sandbox.policy import Sandbox
 from labkit.cloud.credentials import DEFAULT_REGION, fake_aws_environment
 
 ROOT = Path(__file__).resolve().parents[2]
