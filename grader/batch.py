@@ -131,7 +131,7 @@ def _init_worker(slots, tmpdir: str, warm: tuple | None = None, parent: int | No
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent(parent)
+    _exit_with_parent(parent)
     # Everything a worker (and its kernels) makes goes under the batch folder, which the parent
     # removes even when it had to kill the worker.
     tempfile.tempdir = tmpdir
@@ -142,7 +142,7 @@ def _init_worker(slots, tmpdir: str, warm: tuple | None = None, parent: int | No
         server_for(Sandbox(backend, Limits(**limits), uid=None if uid is None else SANDBOX_UID_BASE + _slot))
 
 
-def die_with_parent(parent: int | None = None) -> None:
+def _exit_with_parent(parent: int | None = None) -> None:
     """Ask Linux to kill this process when its parent dies (SIGKILL of the grader included).
 
     If the parent is already gone (it died between fork and this call), exit now.
