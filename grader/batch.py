@@ -260,7 +260,7 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         if outcome.status == ERROR:
             outcome.attempts = failed_before.get(outcome.student, 0) + 1
         if outcome.status != ERROR:
-            merge(root, outcome)
+            merge(root, outcome, policy.tz)
             _place_autograded(root, staging / outcome.student, lab, outcome.student)
         store.save(outcome)  # last: a crash before this only means grading it again
         if outcome.status != ERROR and needs_sync(root, lab, outcome.student, touched, policy):

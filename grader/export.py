@@ -101,7 +101,7 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
                               f"제출물을 모아 채점하거나({command('collect <실습>', root)}, {command('autograde <실습>', root)}) "
                               f"명단을 넣으십시오({command('roster 명단.csv', root)}).")
     from .final import standing, sync
-    from .late import gradebook_due, load_policy, submitted_at
+    from .late import gradebook_time, load_policy, submitted_at
 
     policy = load_policy(root)
     for lab in lab_ids(root) if Path(root, "solutions").is_dir() else []:
@@ -135,11 +135,10 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
                 penalty = sub.late_submission_penalty
                 outcome = store.load(assignment.name, student.id)
                 view = standing(root, outcome, policy) if outcome and outcome.status != "error" else None
-                # The submission time in the due date's zone (nbgrader's naive UTC): an LMS zip's
-                # times are local, and the gradebook keeps them as written.
+                # The submission time as the late penalty reads it (late.read_timestamp), in nbgrader's naive UTC.
                 when = submitted_at(root, assignment.name, student.id,
                                     sub.timestamp.isoformat() if sub.timestamp else None, policy.tz)
-                row.update(timestamp=gradebook_due(when) if when else "", raw_score=sub.score, late_submission_penalty=penalty,
+                row.update(timestamp=gradebook_time(when) if when else "", raw_score=sub.score, late_submission_penalty=penalty,
                            score=max(0.0, sub.score - penalty), late=view.lateness.late if view else "")
                 grades.writerow([_text(row[k]) for k in GRADES_COLUMNS])
                 detail = {c.grade_id: c for c in view.outcome.cells} if view else {}
