@@ -94,3 +94,22 @@ def test_a_moodle_zips_seoul_times_are_the_same_instant_in_formgrader_and_in_the
     assert {s: (r["timestamp"], r["late"], r["late_submission_penalty"]) for s, r in rows.items()} == {
         "s1001": ("2026-12-08 14:30:00", "False", "0.0"), "s1002": ("2026-12-08 15:30:00", "True", "0.5")}
     assert "늦은" not in status_line(course, "s1001") and "늦은 제출(감점 0.5)" in status_line(course, "s1002")
+
+
+def test_a_time_is_read_in_the_zone_it_names_and_a_naive_one_in_the_courses():
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    import pytest
+
+    from grader.late import format_timestamp, parse_time
+
+    seoul = ZoneInfo("Asia/Seoul")
+    instant = datetime(2026, 12, 8, 14, 30, tzinfo=timezone.utc)
+    for text in ("2026-12-08 14:30:00.000000 UTC", "2026-12-08 23:30:00 Asia/Seoul", "2026-12-08T23:30:00+09:00",
+                 "2026-12-08 23:30:00"):
+        assert parse_time(text, seoul) == instant, text
+    assert parse_time("2026-12-08 23:30:00", timezone.utc) != instant  # naive: the course's zone decides
+    assert format_timestamp(instant.astimezone(seoul)) == "2026-12-08 14:30:00.000000 UTC"
+    with pytest.raises(ValueError, match="KST"):
+        parse_time("2026-12-08 23:30:00 KST", seoul)  # an abbreviation is not guessed
