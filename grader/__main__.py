@@ -209,7 +209,7 @@ def cmd_autograde(args) -> int:
     from .batch import autograde_all, submissions
     from .gradebook import GradebookError, restore
     from .late import GradingSettingsError
-    from .sandbox import SandboxUnavailable, describe, detect_backend
+    from .sandbox.policy import SandboxUnavailable, describe, detect_backend
 
     if err := _check_lab(args):
         return _fail(err, 2)
@@ -339,7 +339,7 @@ def cmd_roster(args) -> int:
 
 def cmd_status(args) -> int:
     from .batch import submissions
-    from .results import ResultStore
+    from .results import MANUAL_PENDING_TEXT, NOT_GRADED_TEXT, STATUS_TEXT, ResultStore
 
     if err := _check_lab(args):
         return _fail(err, 2)
@@ -360,13 +360,13 @@ def cmd_status(args) -> int:
     for s in students:
         o = store.load(args.lab, s)
         if o is None:
-            rows.append((s, "-", "채점 전"))
+            rows.append((s, "-", NOT_GRADED_TEXT))
             continue
-        state = {"graded": "채점됨", "rejected": "채점 불가(0점)", "error": "채점기 오류"}[o.status]
+        state = STATUS_TEXT[o.status]
         flag = " · 강사 확인 필요" if o.flagged else ""
         view = standing(args.root, o, policy) if o.status != "error" else None
         if view and view.pending:
-            flag += f" · 강사 채점 대기 {len(view.pending)}개"
+            flag += f" · {MANUAL_PENDING_TEXT} {len(view.pending)}개"
         if view and view.lateness.late:
             flag += f" · 늦은 제출(감점 {view.penalty:g})" if view.penalty else " · 늦은 제출"
         score, total = (view.score, view.max_score) if view else (o.score, o.max_score)

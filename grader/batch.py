@@ -3,7 +3,7 @@
 - Parallel: a pool of worker processes, 1.5 per core by default (`default_jobs`); each grades
   in a private course copy with its own gradebook (`grader.worker`), so nbgrader's
   one-at-a-time limit (issue #174) does not apply. With bubblewrap each worker forks its
-  kernels from a warm server (`grader.forkserver`) instead of starting Python afresh.
+  kernels from a warm server (`grader.sandbox.warm`) instead of starting Python afresh.
 - Resumable: each finished grade is merged into the gradebook and saved with a fingerprint of
   the submission at once, so Ctrl-C or a crash loses nothing finished, and the next run grades
   only what is missing, changed or failed on our side.
@@ -41,12 +41,12 @@ from .config import ROOT, SOURCE_DIR, WORK_DIR, Limits
 from .final import before_batch, needs_sync, sync
 from .late import load_policy
 from .exchange import changed_since_collect
-from .forkserver import enabled as warm_enabled
-from .forkserver import server_for
 from .gradebook import merge, snapshot
 from .progress import Progress
 from .results import ERROR, Note, Outcome, ResultStore, fingerprint
-from .sandbox import SANDBOX_UID_BASE, Sandbox, _die_with_parent, detect_backend
+from .sandbox.policy import SANDBOX_UID_BASE, Sandbox, detect_backend, die_with_parent
+from .sandbox.warm import enabled as warm_enabled
+from .sandbox.warm import server_for
 from .worker import Task, grade
 
 
@@ -131,7 +131,7 @@ def _init_worker(slots, tmpdir: str, warm: tuple | None = None, parent: int | No
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent(parent)
+    _exit_with_parent(parent)
     # Everything a worker (and its kernels) makes goes under the batch folder, which the parent
     # removes even when it had to kill the worker.
     tempfile.tempdir = tmpdir
@@ -142,12 +142,12 @@ def _init_worker(slots, tmpdir: str, warm: tuple | None = None, parent: int | No
         server_for(Sandbox(backend, Limits(**limits), uid=None if uid is None else SANDBOX_UID_BASE + _slot))
 
 
-def die_with_parent(parent: int | None = None) -> None:
+def _exit_with_parent(parent: int | None = None) -> None:
     """Ask Linux to kill this process when its parent dies (SIGKILL of the grader included).
 
     If the parent is already gone (it died between fork and this call), exit now.
     """
-    _die_with_parent()
+    die_with_parent()
     if parent is not None and os.getppid() != parent:
         os._exit(1)
 
@@ -260,7 +260,7 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         if outcome.status == ERROR:
             outcome.attempts = failed_before.get(outcome.student, 0) + 1
         if outcome.status != ERROR:
-            merge(root, outcome)
+            merge(root, outcome, policy.tz)
             _place_autograded(root, staging / outcome.student, lab, outcome.student)
         store.save(outcome)  # last: a crash before this only means grading it again
         if outcome.status != ERROR and needs_sync(root, lab, outcome.student, touched, policy):
@@ -289,7 +289,7 @@ def autograde_all(lab: str, root: Path = ROOT, *, students: list[str] | None = N
         bar.close()
         _remove(batch)
         _remove(staging)
-    # A sandbox that could not start a kernel says why (grader.sandbox.start_failure): once is enough.
+    # A sandbox that could not start a kernel says why (grader.sandbox.kernel.start_failure): once is enough.
     why = {line.strip() for o in report.errors for line in o.error.splitlines() if line.strip().startswith("[격리 환경]")}
     for line in sorted(why)[:3]:
         print(line, file=stream or sys.stderr)

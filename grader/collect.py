@@ -23,7 +23,7 @@ import shutil
 import sys
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
 
 from labkit.korean import josa
@@ -31,7 +31,7 @@ from labkit.korean import josa
 from .config import RELEASE_DIR, ROOT, WORK_DIR, nbgrader_api
 from .hints import command
 from .exchange import prepare_exchange, record_collected
-from .gradebook import read_timestamp
+from .late import format_timestamp, load_policy, read_timestamp
 
 MAX_MEMBER_BYTES = 20 * 2**20
 STUDENT_ID = re.compile(r"^[\w.\-]{1,64}$")  # \w includes Hangul
@@ -183,8 +183,9 @@ def student_from(path: str, notebook_names: set[str], pattern: re.Pattern | None
     return owner(path, notebook_names, pattern)[0]
 
 
-def _stamp(info: zipfile.ZipInfo) -> datetime:
-    return datetime(*info.date_time)
+def _stamp(info: zipfile.ZipInfo, tz: tzinfo) -> datetime:
+    """A zip member's time: the local time of the machine that wrote it (zip keeps no zone), in the course's `tz`."""
+    return datetime(*info.date_time, tzinfo=tz)
 
 
 def _set_aside(root: Path, folder: Path, lab: str, student: str) -> Path:
@@ -241,6 +242,7 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
             raise CollectError(f"--pattern 정규식이 올바르지 않습니다: {exc}") from None
         if "student_id" not in regex.groupindex:
             raise CollectError("--pattern 에는 (?P<student_id>...) 그룹이 있어야 합니다.")
+    tz = load_policy(root).tz
     report = CollectReport()
     chosen: dict[str, tuple[zipfile.ZipInfo, str]] = {}
     moodle = False
@@ -270,9 +272,9 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
                 report.names[student] = person
             if student in chosen:
                 before = chosen[student]
-                if _stamp(info) == _stamp(before[0]):
+                if _stamp(info, tz) == _stamp(before[0], tz):
                     # Same time: nothing says which is newer; the later one in the archive is used, and said so.
-                    report.skipped.append((before[1], f"{student}의 다른 파일({name})과 제출 시각({_stamp(info)})이 같아 "
+                    report.skipped.append((before[1], f"{student}의 다른 파일({name})과 제출 시각({_stamp(info, tz):%Y-%m-%d %H:%M:%S})이 같아 "
                                                       "어느 쪽이 최근인지 알 수 없습니다. 압축 파일에서 뒤에 있는 그 파일을 썼습니다 "
                                                       "(아니라면 zip에서 하나를 지우고 다시 가져오십시오)"))
                     chosen[student] = (info, name)
@@ -296,8 +298,10 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
             with zf.open(info) as src:
                 data = src.read(MAX_MEMBER_BYTES + 1)
             digest = hashlib.sha256(data).hexdigest()
-            stamp = _stamp(info)
-            previous = read_timestamp(dest) if target.exists() else None
+            stamp = _stamp(info, tz)
+            previous = read_timestamp(dest, tz) if target.exists() else None
+            if previous is not None:
+                previous = previous.astimezone(tz)  # shown beside the zip's local times
             if previous is not None and target.read_bytes() == data:
                 report.unchanged.append(student)
             elif previous is not None and previous > stamp:
@@ -307,11 +311,11 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
             else:
                 if previous is not None and previous == stamp:
                     kept = _set_aside(root, dest, lab, student)
-                    report.notes.append(f"{student}: 이미 가져온 제출물과 제출 시각({stamp})이 같아 어느 쪽이 최근인지 알 수 없습니다. "
+                    report.notes.append(f"{student}: 이미 가져온 제출물과 제출 시각({stamp:%Y-%m-%d %H:%M:%S})이 같아 어느 쪽이 최근인지 알 수 없습니다. "
                                         f"이번 zip의 {josa(name, '으로')} 바꾸고 이전 것은 {kept}에 두었습니다.")
                 dest.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-                (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S"))
+                (dest / "timestamp.txt").write_text(format_timestamp(stamp))
                 record_collected(Path(root), lab, student)
                 report.imported[student] = name
             # The same file imported earlier under another id (a corrected --pattern): that folder is wrong.

@@ -20,7 +20,9 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode
 
 from .config import Limits
-from .sandbox import Sandbox, SandboxedKernelManager
+from .sandbox.kernel import SandboxedKernelManager
+from .sandbox.policy import Sandbox
+from .sandbox.warm import server_for
 
 # Error names this step writes into cells; feedback turns them into Korean notes.
 KERNEL_DIED = "KernelDied"
@@ -29,6 +31,9 @@ TIMED_OUT = "CellTimeoutError"
 DIED_TEXT = "이 셀을 실행하다가 커널이 멈췄습니다 (프로세스 종료, 메모리 초과 또는 충돌)."
 AFTER_DEATH = "앞의 셀에서 커널이 멈춰 실행하지 않았습니다."
 AFTER_STUCK = "앞의 셀이 멈추지 않아 커널을 끝냈고, 이 셀은 실행하지 않았습니다."
+# The key under which a run's events travel in the notebook's nbconvert resources: nbgrader
+# builds this step afresh for every notebook and returns nothing of it (see worker.RecordingAutograde).
+EVENTS = "grader_execute_events"
 
 
 def _timeout_text(limits: Limits) -> str:
@@ -67,8 +72,9 @@ class SafeExecute(Execute):
     # The kernel's own clean-up is of no use here: kill it at once and save a fraction of a second.
     shutdown_kernel = Unicode("immediate").tag(config=True)
 
-    # What happened, for the grader's notes: filled during `preprocess`.
-    events: list[dict[str, Any]] = []
+    # What happened in this instance's run, for the grader's notes: set by `preprocess`, which also
+    # returns it in `resources[EVENTS]`.
+    events: list[dict[str, Any]]
 
     def _limits(self) -> Limits:
         return Limits(**self.limits) if self.limits else Limits()
@@ -78,8 +84,6 @@ class SafeExecute(Execute):
                       hide=[Path(p) for p in self.hide_paths])
         kwargs: dict[str, Any] = {"config": self.config, "sandbox": box}
         if self.warm_kernels:
-            from .forkserver import server_for
-
             kwargs["warm"] = server_for(box)
         if self.kernel_name:
             kwargs["kernel_name"] = self.kernel_name
@@ -164,5 +168,5 @@ class SafeExecute(Execute):
                         text=f"\n[채점기] 출력이 {limits.max_output_kb} KB를 넘어 나머지는 버렸습니다.\n"))
                     self._note("output_truncated", cell, index)
         self.set_widgets_metadata()
-        type(self).events = self.events  # read by the worker after nbgrader returns
+        self.resources[EVENTS] = self.events
         return self.nb, self.resources

@@ -20,12 +20,14 @@ from labkit.korean import josa
 from .config import COURSE_ID, ROOT, WORK_DIR, lab_ids
 from .gradebook import GradebookError, db_path, db_url, opened, recorded, unrecorded_results
 from .hints import command
-from .results import ResultStore
+from .results import GRADED, MANUAL_PENDING_TEXT, NOT_GRADED_TEXT, NOT_SUBMITTED_TEXT, STATUS_TEXT, ResultStore
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score"]
-# After nbgrader's columns: `late` (True/False; empty without a submission), from grader/grading.toml.
-GRADES_COLUMNS = NBGRADER_COLUMNS + ["late"]
+# After nbgrader's columns: `late` (True/False; empty without a submission), from grader/grading.toml,
+# and `status` (채점됨, 강사 채점 대기, 채점 불가(0점), 채점기 오류, 채점 전, 미제출): a partial export's
+# "채점 전" row (submitted, no grade yet: its scores are empty) never reads as a 미제출 zero.
+GRADES_COLUMNS = NBGRADER_COLUMNS + ["late", "status"]
 QUESTION_COLUMNS = ["assignment", "student_id", "notebook", "question", "label", "hidden", "score",
                     "max_score", "status", "needs_manual_grade"]
 
@@ -101,7 +103,7 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
                               f"제출물을 모아 채점하거나({command('collect <실습>', root)}, {command('autograde <실습>', root)}) "
                               f"명단을 넣으십시오({command('roster 명단.csv', root)}).")
     from .final import standing, sync
-    from .late import gradebook_due, load_policy, submitted_at
+    from .late import gradebook_time, load_policy, submitted_at
 
     policy = load_policy(root)
     for lab in lab_ids(root) if Path(root, "solutions").is_dir() else []:
@@ -111,6 +113,7 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     grades_path, questions_path = out_dir / "grades.csv", out_dir / "questions.csv"
     store = ResultStore(root)
+    submitted = Path(root) / WORK_DIR / "submitted"
     with opened(root) as gb, \
             open(grades_path, "w", newline="", encoding="utf-8-sig") as gf, \
             open(questions_path, "w", newline="", encoding="utf-8-sig") as qf:
@@ -122,31 +125,41 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
         for assignment in sorted(gb.assignments, key=lambda a: a.name):
             if labs and assignment.name not in labs:
                 continue
-            for student in sorted(gb.students, key=lambda s: s.id):
-                row = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": student.id,
-                       "last_name": student.last_name, "first_name": student.first_name,
-                       "email": student.email, "max_score": assignment.max_score}
+            known = {s.id: s for s in gb.students}
+            # A partial export also lists who submitted but is in no gradebook yet (never graded).
+            handed_in = {p.parent.name for p in submitted.glob(f"*/{assignment.name}") if p.is_dir()}
+            for sid in sorted(set(known) | handed_in):
+                student = known.get(sid)
+                row = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": sid,
+                       "last_name": student and student.last_name, "first_name": student and student.first_name,
+                       "email": student and student.email, "max_score": assignment.max_score}
                 try:
-                    sub = gb.find_submission(assignment.name, student.id)
+                    sub = gb.find_submission(assignment.name, sid)
                 except MissingEntry:
-                    row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0, late="")
+                    if sid in handed_in:  # no score yet, which is not 0
+                        row.update(timestamp="", raw_score="", late_submission_penalty="", score="", late="",
+                                   status=NOT_GRADED_TEXT)
+                    else:
+                        row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0, late="",
+                                   status=NOT_SUBMITTED_TEXT)
                     grades.writerow([_text(row[k]) for k in GRADES_COLUMNS])
                     continue
                 penalty = sub.late_submission_penalty
-                outcome = store.load(assignment.name, student.id)
+                outcome = store.load(assignment.name, sid)
                 view = standing(root, outcome, policy) if outcome and outcome.status != "error" else None
-                # The submission time in the due date's zone (nbgrader's naive UTC): an LMS zip's
-                # times are local, and the gradebook keeps them as written.
-                when = submitted_at(root, assignment.name, student.id,
+                row["status"] = (MANUAL_PENDING_TEXT if view and view.pending
+                                 else STATUS_TEXT[outcome.status if outcome else GRADED])
+                # The submission time as the late penalty reads it (late.read_timestamp), in nbgrader's naive UTC.
+                when = submitted_at(root, assignment.name, sid,
                                     sub.timestamp.isoformat() if sub.timestamp else None, policy.tz)
-                row.update(timestamp=gradebook_due(when) if when else "", raw_score=sub.score, late_submission_penalty=penalty,
+                row.update(timestamp=gradebook_time(when) if when else "", raw_score=sub.score, late_submission_penalty=penalty,
                            score=max(0.0, sub.score - penalty), late=view.lateness.late if view else "")
                 grades.writerow([_text(row[k]) for k in GRADES_COLUMNS])
                 detail = {c.grade_id: c for c in view.outcome.cells} if view else {}
                 for nb in sub.notebooks:
                     for g in sorted(nb.grades, key=lambda g: g.name):
                         cell = detail.get(g.name)
-                        questions.writerow([assignment.name, student.id, nb.name, g.name,
+                        questions.writerow([assignment.name, sid, nb.name, g.name,
                                             cell.label if cell else "", _text(cell.hidden if cell else ""),
                                             _text(g.score), _text(g.max_score), cell.status if cell else "",
                                             _text(g.needs_manual_grade)])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .gradebook import db_path
-from .late import Lateness, Policy, assess, gradebook_due, load_policy, submitted_at
+from .late import Lateness, Policy, assess, gradebook_time, load_policy, submitted_at
 from .manual import ManualStore, adopt_gradebook_scores, gradebook, valid_scores, write_to_gradebook
 from .results import ERROR, CellResult, Outcome, ResultStore
 
@@ -88,7 +88,7 @@ def sync(root: Path, lab: str, students: list[str] | None = None, *, adopt: bool
             assignment = gb.find_assignment(lab)
         except MissingEntry:
             return
-        due = gradebook_due(policy.due_for(lab))
+        due = gradebook_time(policy.due_for(lab))
         if assignment.duedate != due:
             assignment.duedate = due
             gb.db.commit()

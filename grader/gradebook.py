@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import tzinfo
 from pathlib import Path
 from typing import Iterator
 
@@ -140,21 +140,6 @@ def snapshot(root: Path, dest: Path, lab: str) -> Path:
     return dest
 
 
-def read_timestamp(folder: Path) -> datetime | None:
-    """The time in a submission folder's `timestamp.txt` (nbgrader's or a zip's), as nbgrader reads it."""
-    from nbgrader.utils import parse_utc
-
-    try:
-        return parse_utc((Path(folder) / "timestamp.txt").read_text(encoding="utf-8").strip())
-    except (OSError, ValueError, OverflowError):
-        return None
-
-
-def submitted_at(root: Path, lab: str, student: str) -> datetime | None:
-    """The submission time of `submitted/<student>/<lab>/`."""
-    return read_timestamp(Path(root) / WORK_DIR / "submitted" / student / lab)
-
-
 def name_students(root: Path, people: dict[str, tuple[str, str, str]], *, overwrite: bool) -> tuple[list[str], list[str]]:
     """Add or name students: id -> (last name, first name, email); return (added, renamed).
 
@@ -199,18 +184,21 @@ def forget(root: Path, lab: str, student: str) -> None:
             gb.remove_student(student)
 
 
-def merge(root: Path, outcome: Outcome) -> None:
-    """Write `outcome`'s automatic scores into the course gradebook; manual scores are kept."""
+def merge(root: Path, outcome: Outcome, tz: tzinfo | None = None) -> None:
+    """Write `outcome`'s automatic scores into the course gradebook; manual scores are kept.
+
+    The submission time is the one the late penalty uses (`late.submitted_at`, naive times in the
+    course's `tz`), not nbgrader's own reading, which takes a naive time as UTC. A refused file
+    (empty, broken JSON) was never given to nbgrader: without this it looked like no submission.
+    """
+    from .late import gradebook_time, load_policy, submitted_at
+
+    tz = tz or load_policy(root).tz
+    stamp = gradebook_time(submitted_at(root, outcome.lab, outcome.student, outcome.timestamp, tz))
+    outcome.timestamp = stamp.isoformat() if stamp else None
     with opened(root, verify=False) as gb:
         gb.update_or_create_student(outcome.student)
-        kwargs = {}
-        if not outcome.timestamp:
-            # A refused file (empty, broken JSON) was never given to nbgrader, which reads the
-            # submission time itself: without this it looked like a student who never submitted.
-            stamp = submitted_at(root, outcome.lab, outcome.student)
-            outcome.timestamp = stamp.isoformat() if stamp else None
-        if outcome.timestamp:
-            kwargs["timestamp"] = datetime.fromisoformat(outcome.timestamp)
+        kwargs = {"timestamp": stamp} if stamp else {}
         sub = gb.update_or_create_submission(outcome.lab, outcome.student, **kwargs)
         for nb in sub.notebooks:
             record = outcome.gradebook.get(nb.name, {})

@@ -273,6 +273,23 @@ def _restore_missing(nb: NotebookNode, release: NotebookNode, notes: list[Note])
     return nb
 
 
+def _bound_names(node: ast.AST) -> list[str]:
+    """The names `node` binds (a def, an assignment target, an import alias) that could shadow a check."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return [sub.id if isinstance(sub, ast.Name) else sub.attr
+                for t in targets for sub in ast.walk(t) if isinstance(sub, (ast.Name, ast.Attribute))]
+    if isinstance(node, ast.Import):
+        return [a.asname for a in node.names if a.asname]  # `import labkit.checks` is harmless
+    if isinstance(node, ast.ImportFrom):
+        if (node.module or "").startswith("labkit"):
+            return [a.asname for a in node.names if a.asname]  # re-importing a check is harmless
+        return [a.asname or a.name for a in node.names]
+    return []
+
+
 def _looks_like_tampering(nb: NotebookNode, expected: set, by_id: dict) -> bool:
     for cell in nb.cells:
         gid = _grade_id(cell)
@@ -285,24 +302,6 @@ def _looks_like_tampering(nb: NotebookNode, expected: set, by_id: dict) -> bool:
             tree = ast.parse(source)
         except SyntaxError:
             continue
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names = [node.name]
-            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for t in targets:
-                    for sub in ast.walk(t):
-                        if isinstance(sub, ast.Name):
-                            names.append(sub.id)
-                        elif isinstance(sub, ast.Attribute):
-                            names.append(sub.attr)
-            elif isinstance(node, ast.Import):
-                names = [a.asname for a in node.names if a.asname]  # `import labkit.checks` is harmless
-            elif isinstance(node, ast.ImportFrom):
-                names = [a.asname or a.name for a in node.names]
-                if (node.module or "").startswith("labkit"):
-                    names = [a.asname for a in node.names if a.asname]  # re-importing a check is harmless
-            if PROTECTED_NAMES & set(names):
-                return True
+        if any(PROTECTED_NAMES & set(_bound_names(node)) for node in ast.walk(tree)):
+            return True
     return False

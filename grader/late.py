@@ -7,8 +7,12 @@ and our workers do not read nbgrader_config.py at all. Here the course computes 
 whenever it reports a score (status, feedback, export, after each grade), from the file as it
 is now, and writes the due date and the penalty into the gradebook so nbgrader's own tools agree.
 
-Times without a time zone (the due dates in the file, the times an LMS writes into its zip)
-are read in the file's `timezone`; nbgrader's exchange writes UTC and says so.
+Submission times follow nbgrader's own rule, read in one place (`read_timestamp`): a time that
+names its zone (nbgrader's exchange writes `Exchange.timestamp_format` in `Exchange.timezone`,
+"2026-12-08 14:30:00.000000 UTC") is read in that zone; a time without one (the due dates in the
+file, an LMS zip's local times) is in the file's `timezone`. A zip import writes its times the way
+the exchange does (`format_timestamp`), so nbgrader's autograde and formgrader, which read a
+naive time as UTC, see the same instant as the late penalty.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,13 +50,38 @@ def _fail(root: Path, what: str) -> GradingSettingsError:
     return GradingSettingsError(f"{Path(root) / SETTINGS}: {what}")
 
 
-def _parse_time(text: str, tz) -> datetime:
-    """'2026-12-08 23:59', ISO with an offset, or nbgrader's '... UTC'; naive times are in `tz`."""
+# nbgrader's default `Exchange.timestamp_format` with its default `Exchange.timezone` (UTC).
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
+
+
+def parse_time(text: str, tz: tzinfo) -> datetime:
+    """'2026-12-08 23:59', ISO with an offset, or nbgrader's '… UTC' / '… Asia/Seoul'; naive times are in `tz`.
+
+    A zone name that is not a tz database name (say "KST") is refused, not guessed.
+    """
     text = str(text).strip()
-    if text.endswith(" UTC"):
-        return datetime.fromisoformat(text[:-4]).replace(tzinfo=timezone.utc)
+    parts = text.split(" ")
+    if len(parts) == 3:
+        try:
+            zone = timezone.utc if parts[2] in ("UTC", "GMT", "Z") else ZoneInfo(parts[2])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone: {parts[2]!r}") from None
+        return datetime.fromisoformat(" ".join(parts[:2])).replace(tzinfo=zone)
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def format_timestamp(when: datetime) -> str:
+    """`when` (aware) as nbgrader's exchange writes timestamp.txt: its default format, in UTC."""
+    return when.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+def read_timestamp(folder: Path, tz: tzinfo) -> datetime | None:
+    """The time in a submission folder's `timestamp.txt` (aware), by `parse_time`; None when absent or unreadable."""
+    try:
+        return parse_time((Path(folder) / "timestamp.txt").read_text(encoding="utf-8"), tz)
+    except (OSError, ValueError, OverflowError):
+        return None
 
 
 def load_policy(root: Path) -> Policy:
@@ -77,7 +106,7 @@ def load_policy(root: Path) -> Policy:
     due = {}
     for lab, value in (data.get("due") or {}).items():
         try:
-            due[lab] = value.replace(tzinfo=value.tzinfo or tz) if isinstance(value, datetime) else _parse_time(value, tz)
+            due[lab] = value.replace(tzinfo=value.tzinfo or tz) if isinstance(value, datetime) else parse_time(value, tz)
         except (TypeError, ValueError):
             raise _fail(root, f"[due] {lab}의 마감을 읽지 못했습니다: {value!r}. \"2026-12-08 23:59\"처럼 쓰십시오.") from None
     try:
@@ -112,13 +141,11 @@ class Lateness:
         return text + (f" 늦은 제출 감점은 {self.penalty:g}점입니다." if self.penalty else " 감점은 없습니다.")
 
 
-def submitted_at(root: Path, lab: str, student: str, fallback: str | None = None, tz=timezone.utc) -> datetime | None:
-    """When the student submitted: the submission's timestamp.txt (exchange: UTC; zip: local), else `fallback`."""
-    stamp = Path(root) / WORK_DIR / "submitted" / student / lab / "timestamp.txt"
-    try:
-        return _parse_time(stamp.read_text(encoding="utf-8"), tz)
-    except (OSError, ValueError):
-        pass
+def submitted_at(root: Path, lab: str, student: str, fallback: str | None, tz: tzinfo) -> datetime | None:
+    """When the student submitted: the submission's timestamp.txt (`read_timestamp`), else `fallback`."""
+    stamp = read_timestamp(Path(root) / WORK_DIR / "submitted" / student / lab, tz)
+    if stamp is not None:
+        return stamp
     if fallback:
         value = datetime.fromisoformat(fallback)
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)  # the gradebook keeps UTC
@@ -143,6 +170,6 @@ def assess(policy: Policy, lab: str, submitted: datetime | None, score: float, m
     return Lateness(due, submitted, late_by, float(penalty))
 
 
-def gradebook_due(due: datetime | None) -> datetime | None:
-    """nbgrader stores due dates as naive UTC."""
-    return due.astimezone(timezone.utc).replace(tzinfo=None) if due else None
+def gradebook_time(when: datetime | None) -> datetime | None:
+    """nbgrader stores due dates and submission times as naive UTC."""
+    return when.astimezone(timezone.utc).replace(tzinfo=None) if when else None

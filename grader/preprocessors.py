@@ -15,13 +15,15 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 
+# Where DropTestStderr lists the grade_ids of the cells it touched, in the notebook's resources.
+STDERR_DROPPED = "grader_stderr_dropped"
+
+
 class DropTestStderr(NbGraderPreprocessor):
     """Remove stderr stream outputs from autograded test cells before scores are taken."""
 
-    dropped: list[str] = []  # grade_ids of the cells it touched in the last run
-
     def preprocess(self, nb: NotebookNode, resources: Any):
-        type(self).dropped = []
+        resources[STDERR_DROPPED] = []
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
@@ -29,7 +31,7 @@ class DropTestStderr(NbGraderPreprocessor):
             kept = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
             if len(kept) != len(cell.outputs):
                 cell.outputs = kept
-                type(self).dropped.append(cell.metadata["nbgrader"]["grade_id"])
+                resources[STDERR_DROPPED].append(cell.metadata["nbgrader"]["grade_id"])
         return cell, resources
 
 

@@ -19,6 +19,11 @@ from .config import WORK_DIR
 PIPELINE_VERSION = "2"  # 2: feedback messages are course-written text only (grader.check_messages)
 
 GRADED, REJECTED, ERROR = "graded", "rejected", "error"
+# How a learner's lab stands, in the words `status` and `export` both use.
+STATUS_TEXT = {GRADED: "채점됨", REJECTED: "채점 불가(0점)", ERROR: "채점기 오류"}
+NOT_GRADED_TEXT = "채점 전"        # submitted, no grade yet
+NOT_SUBMITTED_TEXT = "미제출"
+MANUAL_PENDING_TEXT = "강사 채점 대기"  # graded automatically, a written answer still waits for its score
 
 
 @dataclass

@@ -17,11 +17,14 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.converters import Autograde
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
                                     SaveAutoGrades)
+from nbgrader.utils import capture_log, temp_attrs
 from traitlets.config import Config
 
 from labkit.korean import josa
@@ -29,13 +32,16 @@ from labkit.korean import josa
 from .config import RELEASE_DIR, ROOT, SOURCE_DIR, WORK_DIR, Limits, course_config, nbgrader_api
 from .check_messages import failure_text, special_text
 from .exchange import exchange_root
-from .execute import SafeExecute
+from .execute import EVENTS, SafeExecute
 from .inspection import inspects_frames
 from .intake import read_submission
 from .manual import answer_label, is_answer
-from .preprocessors import DropTestStderr, PinChecks, UnpinChecks
+from .preprocessors import STDERR_DROPPED, DropTestStderr, PinChecks, UnpinChecks
 from .results import ERROR, GRADED, REJECTED, CellResult, Note, Outcome
-from .sandbox import make_private
+from .sandbox.policy import make_private
+
+if TYPE_CHECKING:
+    from nbgrader.apps import NbGraderAPI
 
 MAX_SUBMISSION_BYTES = 50 * 2**20
 CHECK_NAME = re.compile(r"""\bcheck\(\s*(?:f?["'])([^"'\n]+)["']""")
@@ -52,7 +58,7 @@ class Task:
     limits: dict = field(default_factory=dict)
     backend: str = "none"
     uid: int | None = None
-    warm: bool = False        # fork the kernel from this worker's warm server (grader.forkserver)
+    warm: bool = False        # fork the kernel from this worker's warm server (grader.sandbox.warm)
 
 
 def grading_config(root: Path, limits: Limits, backend: str, uid: int | None, hide: list[Path],
@@ -72,6 +78,33 @@ def grading_config(root: Path, limits: Limits, backend: str, uid: int | None, hi
     # nbgrader restores deleted cells itself only as a fallback: intake already did it.
     c.OverwriteCells.add_missing_cells = True
     return c
+
+
+class RecordingAutograde(Autograde):
+    """nbgrader's Autograde, keeping what `SafeExecute` and `DropTestStderr` report on each notebook.
+
+    nbgrader builds its preprocessors afresh for every notebook and returns only a log; their
+    reports travel in the notebook's resources, which end in `write_single_notebook`. One app per
+    submission, so two gradings in one process never see each other's events.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.events: list[dict[str, Any]] = []
+        self.stderr_dropped: list[str] = []
+
+    def write_single_notebook(self, output: str, resources: dict) -> None:
+        self.events += resources.get(EVENTS, [])
+        self.stderr_dropped += resources.get(STDERR_DROPPED, [])
+        super().write_single_notebook(output, resources)
+
+
+def autograde(api: NbGraderAPI, lab: str, student: str) -> tuple[dict, RecordingAutograde]:
+    """`NbGraderAPI.autograde(lab, student, force=True, create=True)`, also returning the app that ran."""
+    with temp_attrs(api.coursedir, assignment_id=lab, student_id=student):
+        app = RecordingAutograde(coursedir=api.coursedir, parent=api)
+        app.force = app.create_student = True
+        return capture_log(app), app
 
 
 def _copy_files(src: Path, dst: Path, budget: int = MAX_SUBMISSION_BYTES) -> list[str]:
@@ -230,18 +263,19 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
 
     limits = Limits(**task.limits) if task.limits else Limits()
     hide = [root / SOURCE_DIR, root / WORK_DIR, ROOT / SOURCE_DIR, ROOT / WORK_DIR, tmp, exchange_root()]
-    SafeExecute.events = []
-    DropTestStderr.dropped = []
+    events: list[dict[str, Any]] = []
+    stderr_dropped: list[str] = []
     if runnable:
         api = nbgrader_api(course, grading_config(course, limits, task.backend, task.uid, hide, task.warm))
-        result = api.autograde(task.lab, task.student, force=True, create=True)
+        result, app = autograde(api, task.lab, task.student)
+        events, stderr_dropped = app.events, app.stderr_dropped
         if not result["success"]:
             # The cause is in nbgrader's log; its "error" is only the final "see above".
             raise RuntimeError("nbgrader autograde failed:\n" + (result.get("log") or "")[-2500:]
                                + (result.get("error") or "")[-500:])
     else:
         _zero(db, task)
-    _read_back(db, course, task, notebooks, outcome, limits)
+    _read_back(db, course, task, notebooks, outcome, limits, events, stderr_dropped)
     outcome.status = GRADED if runnable else REJECTED
     autograded = work / "autograded" / task.student / task.lab
     staging = Path(task.staging)
@@ -354,10 +388,10 @@ def _explain_errors(executed, outcome: Outcome, limits: Limits) -> None:
                     break
 
 
-def _read_back(db: Path, course: Path, task: Task, notebooks: list[str], outcome: Outcome, limits: Limits) -> None:
+def _read_back(db: Path, course: Path, task: Task, notebooks: list[str], outcome: Outcome, limits: Limits,
+               events: list[dict[str, Any]], stderr_dropped: list[str]) -> None:
     from nbgrader.api import Gradebook
 
-    events = list(SafeExecute.events)
     root_release = Path(task.root) / RELEASE_DIR / task.lab
     with Gradebook(f"sqlite:///{db}") as gb:
         sub = gb.find_submission(task.lab, task.student)
@@ -401,5 +435,5 @@ def _read_back(db: Path, course: Path, task: Task, notebooks: list[str], outcome
         if kind in kinds:
             cells = sorted({e["cell"] or f"#{e['index']}" for e in events if e["kind"] == kind})
             outcome.notes.append(Note(kind, texts[kind] + (f" (셀: {', '.join(cells[:5])})" if cells else "")))
-    if DropTestStderr.dropped:
+    if stderr_dropped:
         outcome.notes.append(Note("stderr_ignored", "점검 셀에 나온 경고(stderr)는 점수에 영향을 주지 않도록 무시했습니다."))

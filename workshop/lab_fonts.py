@@ -14,7 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from grader.config import ROOT  # the course root, defined once
+
 SOURCE = Path(__file__).resolve().parent / "jupyterlab_fonts"
 NAME = "serverless-workshop-fonts"
 NANUM = "@fontsource/nanum-gothic-coding"

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from grader.config import ROOT  # the course root, defined once
+
 from .start import port_from_env, port_is_free
 
-ROOT = Path(__file__).resolve().parent.parent
 MIN_PYTHON = (3, 11)
 MIN_NODE = (20, 19)
 VENDOR_FILES = (

@@ -20,9 +20,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from grader.config import ROOT  # the course root, defined once
 from labkit.korean import josa
 
-ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = Path(os.environ.get("COURSE_SITE_DIR", ROOT / "site"))  # tests build their own
 LABS_DIR = ROOT / "labs"
 WORKSPACE = Path(os.environ.get("COURSE_WORKSPACE", ROOT / "workspace"))  # tests use their own

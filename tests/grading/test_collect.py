@@ -57,7 +57,7 @@ def test_lms_zip_import_names_students_and_refuses_the_rest(fresh_course, lms_zi
     assert "더 최근 제출물" in reasons["choi_old.ipynb"]
     sub = fresh_course / "grader/work/submitted"
     assert (sub / "홍길동/lab00/lab00.ipynb").exists()
-    assert (sub / "choi/lab00/timestamp.txt").read_text() == "2026-03-02 09:00:00"
+    assert (sub / "choi/lab00/timestamp.txt").read_text() == "2026-03-02 00:00:00.000000 UTC"  # 09:00 in Seoul, as the exchange writes it
     assert not any(p.name == "escape_lab00.ipynb" for p in fresh_course.parent.rglob("*.ipynb"))
 
 
@@ -156,7 +156,7 @@ def test_an_older_zip_never_replaces_a_newer_submission(fresh_course, tmp_path):
     [(name, reason)] = report.skipped
     assert name == "2024301_김중복_lab00_첫제출.ipynb" and "2026-12-02 09:30:00" in reason and "최근이라 건너뛰었습니다" in reason
     dest = fresh_course / "grader/work/submitted/2024301/lab00"
-    assert (dest / "timestamp.txt").read_text() == "2026-12-02 09:30:00"
+    assert (dest / "timestamp.txt").read_text() == "2026-12-02 00:30:00.000000 UTC"
     assert (dest / "lab00.ipynb").read_bytes() == nb_bytes(fresh_course) + b"\n"
     again = import_zip(new, "lab00", fresh_course)  # the same zip twice: nothing changes, and it says so
     assert again.imported == {} and again.unchanged == ["2024301"]

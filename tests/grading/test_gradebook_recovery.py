@@ -23,6 +23,11 @@ def rows(course):
         return {r["student_id"]: float(r["score"]) for r in csv.DictReader(f)}
 
 
+def exported(course):
+    with open(course / "grader/work/export/grades.csv", encoding="utf-8-sig") as f:
+        return {r["student_id"]: (r["score"], r["status"]) for r in csv.DictReader(f)}
+
+
 @pytest.fixture(scope="module")
 def graded(released_lab00, tmp_path_factory):
     """lab00 with two graded submissions (7/7 and 0/7): copy it, never change it."""
@@ -78,7 +83,21 @@ def test_an_export_that_would_leave_out_an_ungraded_submission_is_refused_unless
     assert "아직 채점하지 않았거나 채점기 오류로 끝난 제출물이 1개" in refused.stderr and "2024003" in refused.stderr
     partial = grader(course, "export", "--partial")
     assert partial.returncode == 0 and "✔" not in partial.stdout and "일부만 내보냈습니다" in partial.stdout
-    assert rows(course) == {"2024001": 7.0, "2024002": 0.0}
+    # Submitted and not graded yet is not a zero: its scores are empty and it says 채점 전.
+    assert exported(course) == {"2024001": ("7.0", "채점됨"), "2024002": ("0.0", "채점됨"), "2024003": ("", "채점 전")}
+
+
+def test_a_partial_export_tells_a_submission_not_graded_yet_from_no_submission(course):
+    from grader.gradebook import name_students
+
+    put(course, "2024003", answered(course))  # handed in, not graded yet
+    name_students(course, {"2024003": ("김", "민준", ""), "2024009": ("이", "서연", "")}, overwrite=False)  # the roster
+    assert grader(course, "export", "--partial").returncode == 0
+    with open(course / "grader/work/export/grades.csv", encoding="utf-8-sig") as f:
+        got = {r["student_id"]: (r["first_name"], r["raw_score"], r["score"], r["late"], r["status"]) for r in csv.DictReader(f)}
+    assert got["2024003"] == ("민준", "", "", "", "채점 전")
+    assert got["2024009"] == ("서연", "0.0", "0.0", "", "미제출")
+    assert got["2024001"][1:] == ("7.0", "7.0", "False", "채점됨")
 
 
 def test_export_without_a_gradebook_says_so_and_creates_none(course):

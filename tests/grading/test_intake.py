@@ -107,6 +107,15 @@ def test_points_and_cell_kinds_are_the_instructors(released_lab00, release, tmp_
     ("from labkit.checks import check as attempt", True),
     ("import labkit.checks\nfrom labkit.checks import check", False),
     ("result = sorted(keys)\nchecked = True", False),
+    # every kind of binding `_bound_names` reads
+    ("first, (second, check) = 1, (2, 3)", True),
+    ("quiet: int = 0", True),
+    ("labkit += 1", True),
+    ("class CheckFailed(Exception):\n    pass", True),
+    ("async def summary():\n    return None", True),
+    ("import os as labkit", True),
+    ("from os import path as summary", True),
+    ("from os import path", False),
 ])
 def test_code_that_rewrites_the_checks_is_flagged(released_lab00, release, tmp_path, source, flagged):
     nb = answered(released_lab00)

@@ -58,3 +58,58 @@ def test_a_broken_settings_file_is_reported_in_korean(course):
     settings(course, "[late\n")
     bad = grader(course, "feedback", LAB, ok=False)
     assert "1번째 줄 6번째 글자 근처의 TOML 문법이 틀렸습니다" in bad.stderr
+
+
+def test_a_moodle_zips_seoul_times_are_the_same_instant_in_formgrader_and_in_the_late_penalty(course, tmp_path):
+    """A zip keeps each file's local wall-clock time, here Seoul's: 23:30 is on time for a due date
+    of 00:00, 00:30 is half an hour late. nbgrader's gradebook (what formgrader shows and what its
+    own `total_seconds_late` uses) took them as UTC, 9 hours later, and called both late."""
+    import zipfile
+    from datetime import datetime
+
+    import nbformat
+
+    from grader.config import nbgrader_api
+    from grader.gradebook import opened
+
+    settings(course, 'timezone = "Asia/Seoul"\n[late]\npenalty = "per_day"\npercent_per_day = 10\n[due]\nlabm = "2026-12-09 00:00"\n')
+    data = nbformat.writes(submission(course, CODE_RIGHT, ESSAY)).encode()
+    archive = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(archive, "w") as zf:  # Moodle's "download all submissions"
+        zf.writestr(zipfile.ZipInfo("김민준_s1001_assignsubmission_file_/labm.ipynb", date_time=(2026, 12, 8, 23, 30, 0)), data)
+        zf.writestr(zipfile.ZipInfo("이서연_s1002_assignsubmission_file_/labm.ipynb", date_time=(2026, 12, 9, 0, 30, 0)), data)
+    assert grader(course, "collect", LAB, "--zip", str(archive)).returncode == 0
+    grade(course)
+    grader(course, "export")
+
+    utc = {"s1001": datetime(2026, 12, 8, 14, 30), "s1002": datetime(2026, 12, 8, 15, 30)}
+    with opened(course) as gb:
+        stored = {s: (gb.find_submission(LAB, s).timestamp, gb.find_submission(LAB, s).total_seconds_late)
+                  for s in utc}
+    assert stored == {"s1001": (utc["s1001"], 0), "s1002": (utc["s1002"], 1800.0)}
+    formgrader = nbgrader_api(course)
+    shown = {s: formgrader.get_submission(LAB, s)["timestamp"] for s in utc}
+    assert shown == {s: when.isoformat() for s, when in utc.items()}
+    rows = grades_csv(course)
+    assert {s: (r["timestamp"], r["late"], r["late_submission_penalty"]) for s, r in rows.items()} == {
+        "s1001": ("2026-12-08 14:30:00", "False", "0.0"), "s1002": ("2026-12-08 15:30:00", "True", "0.5")}
+    assert "늦은" not in status_line(course, "s1001") and "늦은 제출(감점 0.5)" in status_line(course, "s1002")
+
+
+def test_a_time_is_read_in_the_zone_it_names_and_a_naive_one_in_the_courses():
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    import pytest
+
+    from grader.late import format_timestamp, parse_time
+
+    seoul = ZoneInfo("Asia/Seoul")
+    instant = datetime(2026, 12, 8, 14, 30, tzinfo=timezone.utc)
+    for text in ("2026-12-08 14:30:00.000000 UTC", "2026-12-08 23:30:00 Asia/Seoul", "2026-12-08T23:30:00+09:00",
+                 "2026-12-08 23:30:00"):
+        assert parse_time(text, seoul) == instant, text
+    assert parse_time("2026-12-08 23:30:00", timezone.utc) != instant  # naive: the course's zone decides
+    assert format_timestamp(instant.astimezone(seoul)) == "2026-12-08 14:30:00.000000 UTC"
+    with pytest.raises(ValueError, match="KST"):
+        parse_time("2026-12-08 23:30:00 KST", seoul)  # an abbreviation is not guessed

@@ -10,7 +10,8 @@ import pytest
 from nbclient import NotebookClient
 
 from grader.config import ROOT, Limits
-from grader.sandbox import Sandbox, SandboxedKernelManager, SandboxUnavailable, backend_works, describe, detect_backend
+from grader.sandbox.kernel import SandboxedKernelManager
+from grader.sandbox.policy import Sandbox, SandboxUnavailable, backend_works, describe, detect_backend
 
 from .conftest import require_bwrap
 

@@ -24,11 +24,12 @@ from .conftest import require_bwrap
 KERNEL = '''
 import nbformat, sys
 from nbclient import NotebookClient
-import grader.sandbox as sandbox
+import grader.sandbox.policy as policy
+from grader.sandbox.kernel import SandboxedKernelManager
 from grader.config import Limits
 if "--no-links" in sys.argv:
-    sandbox._links = lambda: []  # what the sandbox did before: no link recreated inside
-km = sandbox.SandboxedKernelManager(sandbox=sandbox.Sandbox("bwrap", Limits()), kernel_name="python3")
+    policy._links = lambda: []  # what the sandbox did before: no link recreated inside
+km = SandboxedKernelManager(sandbox=policy.Sandbox("bwrap", Limits()), kernel_name="python3")
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import labkit.checks, sys; print('KERNEL', sys.executable)")])
 try:
     NotebookClient(nb, km=km, timeout=60, startup_timeout=60).execute()
@@ -76,7 +77,7 @@ def test_when_the_sandbox_cannot_see_the_interpreter_it_says_so_in_korean(linked
 
 
 def test_start_failure_names_a_missing_module(tmp_path):
-    from grader.sandbox import start_failure
+    from grader.sandbox.kernel import start_failure
 
     log = tmp_path / "kernel.log"
     log.write_text("Traceback (most recent call last):\nModuleNotFoundError: No module named 'ipykernel'\n")

@@ -1,4 +1,4 @@
-"""Warm kernels (grader.forkserver): forked from one server per worker, each as isolated as a cold one."""
+"""Warm kernels (grader.sandbox.warm): forked from one server per worker, each as isolated as a cold one."""
 from __future__ import annotations
 
 import json
@@ -12,9 +12,10 @@ import pytest
 from nbclient import NotebookClient
 
 from grader.config import Limits
-from grader import forkserver
-from grader.forkserver import server_for
-from grader.sandbox import Sandbox, SandboxedKernelManager
+from grader.sandbox import warm as warm_servers
+from grader.sandbox.kernel import SandboxedKernelManager
+from grader.sandbox.policy import Sandbox
+from grader.sandbox.warm import server_for
 
 from .conftest import require_bwrap
 
@@ -55,13 +56,13 @@ def run(box: Sandbox, server, cells: list[str], workdir) -> list[str]:
 def box_and_server(monkeypatch):
     require_bwrap()
     monkeypatch.delenv("GRADER_WARM_KERNELS", raising=False)
-    forkserver._servers.clear()
+    warm_servers._servers.clear()
     box = Sandbox("bwrap", Limits(cell_timeout=20, memory_mb=1536), uid=UID)
     server = server_for(box)
     assert server is not None and server.usable
     yield box, server
     server.close()
-    forkserver._servers.clear()
+    warm_servers._servers.clear()
     shutil.rmtree(server.slot, ignore_errors=True)
     server.slot.with_suffix(".log").unlink(missing_ok=True)
 

@@ -1,7 +1,7 @@
 """The fake AWS environment every part of the offline cloud runs under.
 
 The one definition for the notebook process, handler processes, the grading sandbox
-(`grader/sandbox.py`) and the `course` script (whose exports a test compares with this), so
+(`grader/sandbox/policy.py`) and the `course` script (which reads it from this file), so
 real credentials, profiles and the instance metadata service can never be reached from any of
 them. Standard library only.
 """

@@ -16,7 +16,7 @@ sandbox of its own inside the worker's, before any student code runs:
 The server keeps CAP_SYS_ADMIN and CAP_SETPCAP (and, grading as root, CAP_SETUID/CAP_SETGID)
 inside the worker's sandbox to build those namespaces, as bubblewrap itself does. It never
 runs student code and reads nothing but the worker's requests, which arrive as JSON over a
-SOCK_SEQPACKET socket (`grader.forkserver`), file descriptors passed with SCM_RIGHTS. It is
+SOCK_SEQPACKET socket (`grader.sandbox.warm`), file descriptors passed with SCM_RIGHTS. It is
 started as `python -c <this file's text> <socket fd>`: the course's files are not in the sandbox.
 
 Processes per submission: C (forked here; isolates, then waits) -> P1 (init of the new PID

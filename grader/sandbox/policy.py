@@ -1,4 +1,4 @@
-"""Run a student's kernel in a sandbox: no network, a private filesystem view, bounded resources.
+"""The sandbox policy: which backend, what a kernel may see and do, the command that wraps it.
 
 nbgrader runs submitted code with the grader's own rights (its FAQ says so). Here only the
 kernel is moved into a sandbox; nbgrader, the gradebook and the scoring stay in the trusted
@@ -18,8 +18,7 @@ Backends, best first (`detect_backend`):
 In every backend the kernel runs under rlimits (address space, processes, file size, CPU).
 The address-space limit is per process, not per submission (no cgroup).
 
-With bwrap, batch workers fork their kernels from a warm server inside the same kind of
-sandbox (`grader.forkserver`, `grader.zygote`); each fork gets fresh namespaces of its own.
+The lowest layer of `grader.sandbox`: it imports neither `warm` nor `kernel`.
 """
 from __future__ import annotations
 
@@ -32,26 +31,15 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty
-
-from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Any as AnyTrait
-from traitlets import DottedObjectName
-from traitlets import Type as TypeTrait
 
 from labkit.cloud.core.credentials import fake_aws_environment
 from labkit.korean import josa
 
-from .config import Limits
+from ..config import Limits
 
 BACKENDS = ("bwrap", "unshare", "none")
-# nbgrader's bookkeeping in a submission folder: not the kernel's business.
-NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
 # Uids the kernels run as when grading as root: one per worker so their process limits and
 # files never mix. Far above any real account.
 SANDBOX_UID_BASE = 2_000_000
@@ -218,7 +206,7 @@ class Sandbox:
             return out
 
         bound = [Path("/usr"), Path("/etc")]
-        for ro in _readonly_paths():
+        for ro in readonly_paths():
             if any(ro == m or m in ro.parents for m in bound):
                 continue
             args += mkdirs(ro) + ["--ro-bind", str(ro), str(ro)]
@@ -279,36 +267,7 @@ def _links() -> list[tuple[Path, str]]:
     return sorted((k, v) for k, v in found.items() if k not in top)
 
 
-def start_failure(log: Path) -> str | None:
-    """What a sandboxed kernel that died at start could not see, in Korean, from its stderr."""
-    try:
-        text = log.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    patterns = [
-        (r"bwrap: execvp ([^:\n]+): No such file or directory", "실행 파일 {0}"),
-        (r"bwrap: Can't find source path ([^:\n]+)", "{0}"),
-        (r"can't open file '([^'\n]+)'", "파일 {0}"),
-        (r"No such file or directory: '([^'\n]+)'", "{0}"),
-        (r"ModuleNotFoundError: No module named '([^'\n]+)'", "Python 모듈 {0}"),
-    ]
-    import re
-
-    for pattern, what in patterns:
-        match = re.search(pattern, text)
-        if match:
-            thing = what.format(match.group(1))
-            return (f"[격리 환경] 커널이 시작하지 못했습니다: 격리 환경 안에서 {josa(thing, '이')} 보이지 않습니다. "
-                    "격리 환경에는 시스템 폴더, Python, .venv, labkit만 보이고 /tmp는 새로 만든 빈 폴더입니다. "
-                    "과정 폴더나 .venv가 심볼릭 링크를 거친다면 실제 경로(realpath)에서 실행하거나, "
-                    "--sandbox none 으로 격리 없이 채점하십시오.")
-    last = [l for l in text.splitlines() if l.strip()][-3:]
-    if last:
-        return "[격리 환경] 커널이 시작하지 못했습니다. 커널이 남긴 오류: " + " / ".join(last)[-400:]
-    return None
-
-
-def _readonly_paths() -> list[Path]:
+def readonly_paths() -> list[Path]:
     """What the kernel needs to see: the Python install, the venv and the labkit package."""
     paths = {Path(os.path.realpath(sys.base_prefix)), Path(os.path.realpath(sys.prefix))}
     spec = importlib.util.find_spec("labkit")
@@ -323,19 +282,7 @@ def _readonly_paths() -> list[Path]:
     return kept
 
 
-def _copy_plain(src: Path, dst: Path) -> None:
-    """Copy regular files and folders only: no notebooks, no symlinks, no sockets or devices."""
-    for item in src.iterdir():
-        if item.is_symlink() or item.suffix == ".ipynb" or item.name in NBGRADER_FILES:
-            continue
-        if item.is_dir():
-            (dst / item.name).mkdir()
-            _copy_plain(item, dst / item.name)
-        elif item.is_file():
-            shutil.copyfile(item, dst / item.name)
-
-
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child before exec: if the grader dies (crash, Ctrl-C), the kernel dies too."""
     try:
         import ctypes
@@ -345,149 +292,10 @@ def _die_with_parent() -> None:
         pass  # not Linux: the grader kills the process group on shutdown instead
 
 
-def _give(path: Path, uid: int | None) -> None:
+def give(path: Path, uid: int | None) -> None:
+    """Hand `path` to the kernel's uid (grading as root); a no-op otherwise."""
     if uid is not None:
         os.chown(path, uid, uid)
-
-
-class QuickReadyClient(AsyncKernelClient):
-    """jupyter_client's async client, checking IOPub every 20 ms instead of 200 ms at start.
-
-    `wait_for_ready` sends kernel_info and then waits up to 0.2 s for an IOPub message; the
-    first one is usually published before the SUB socket has joined, so every kernel start
-    lost 0.2 s idle. The same loop, with a shorter IOPub wait.
-    """
-
-    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
-        while True:
-            self.kernel_info()
-            try:
-                msg = await self.shell_channel.get_msg(timeout=1)
-            except Empty:
-                pass
-            else:
-                if msg["msg_type"] == "kernel_info_reply":
-                    try:
-                        await self.iopub_channel.get_msg(timeout=0.02)
-                    except Empty:
-                        pass
-                    else:
-                        self._handle_kernel_info_reply(msg)
-                        return
-            if not await self._async_is_alive():
-                why = getattr(self.parent, "start_failure", lambda: None)()
-                raise RuntimeError("Kernel died before replying to kernel_info" + (f"\n{why}" if why else ""))
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
-
-    wait_for_ready = _async_wait_for_ready
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts the kernel inside `sandbox`, talking over Unix sockets.
-
-    The kernel's working folder is a fresh copy of the files nbgrader would run it in, minus
-    every notebook: nbgrader's own copy there already holds the hidden tests.
-    """
-
-    sandbox = AnyTrait(None)
-    warm = AnyTrait(None)
-    client_class = DottedObjectName("grader.sandbox.QuickReadyClient")
-    client_factory = TypeTrait(QuickReadyClient, klass=AsyncKernelClient)  # a grader.forkserver.ForkServer, or None for a cold kernel
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        # A warm kernel's folders must be inside its server's slot, the only folder it can reach.
-        self._box = Path(tempfile.mkdtemp(prefix="grader-kernel-", dir=self.warm.slot if self.warm else None))
-        os.chmod(self._box, 0o711)
-        self._sock = self._box / "sock"
-        self._sock.mkdir()
-        self.workdir = self._box / "work"
-        self.workdir.mkdir()
-        self.transport = "ipc"
-        self.ip = str(self._sock / "k")
-        self.connection_file = str(self._sock / "kernel.json")
-
-    def start_failure(self) -> str | None:
-        """Why the kernel could not start in its sandbox, in Korean (read from its stderr)."""
-        log = getattr(self, "_log", None)
-        if log:
-            log.flush()
-        return start_failure(self._box / "kernel.log")
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        box: Sandbox = self.sandbox
-        source = kw.pop("cwd", None)
-        if source:
-            _copy_plain(Path(source), self.workdir)
-        for path in (self._sock, self.workdir):
-            os.chmod(path, 0o700)
-            _give(path, box.uid)
-        for item in self.workdir.rglob("*"):
-            _give(item, box.uid)
-        _give(Path(self.connection_file), box.uid)
-        kw["cwd"] = str(self.workdir)
-        kw["env"] = box.env(self.workdir)
-        self._log = open(self._box / "kernel.log", "wb")
-        kw["stdout"] = subprocess.DEVNULL
-        kw["stderr"] = self._log
-        kw["stdin"] = subprocess.DEVNULL
-        # Inside a PID namespace the kernel's parent is the namespace's init, which ipykernel
-        # takes for "my parent died"; the sandbox dies with its parent anyway.
-        kw["independent"] = True
-        kw["preexec_fn"] = _die_with_parent
-        if self.warm is not None and self.warm.usable and kernel_cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"]:
-            from .forkserver import ForkServerError
-
-            try:
-                proc = self.warm.spawn(box, kernel_cmd[3:], self.workdir, kw["env"], [self.workdir, self._sock],
-                                       self._log.fileno())
-            except ForkServerError as exc:
-                self.warm.close()  # this worker starts cold kernels from now on
-                print(f"[채점기] 미리 띄운 커널을 쓸 수 없어 보통 커널을 씁니다: {exc}", file=sys.stderr)
-            else:
-                self.provisioner.process, self.provisioner.pid, self.provisioner.pgid = proc, proc.pid, None
-                self.provisioner.cwd = str(self.workdir)
-                self._reconcile_connection_info(self.provisioner.connection_info)
-                return
-        await super()._async_launch_kernel(box.wrap(kernel_cmd, self.workdir, self._sock), **kw)
-
-    async def _async_interrupt_kernel(self) -> None:
-        # A signal would reach bubblewrap, not the kernel: ask the kernel itself.
-        if self.has_kernel:
-            msg = self.session.msg("interrupt_request", content={})
-            self._connect_control_socket()
-            self.session.send(self._control_socket, msg)
-
-    interrupt_kernel = _async_interrupt_kernel
-
-    async def _async_kill_kernel(self, restart: bool = False) -> None:
-        pgid = None
-        if self.provisioner is not None and getattr(self.provisioner, "pgid", None):
-            pgid = self.provisioner.pgid
-        try:
-            await super()._async_kill_kernel(restart=restart)
-        finally:
-            if pgid:
-                try:
-                    os.killpg(pgid, signal.SIGKILL)  # whatever the kernel forked, too
-                except (ProcessLookupError, PermissionError):
-                    pass
-
-    _kill_kernel = _async_kill_kernel
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        log = getattr(self, "_log", None)
-        if log:
-            log.close()
-        if os.environ.get("GRADER_KEEP_SANDBOX"):  # debugging a sandbox that will not start
-            print(f"sandbox kept: {self._box}", file=sys.stderr)
-            return
-        shutil.rmtree(self._box, ignore_errors=True)
-
-    cleanup_resources = _async_cleanup_resources
 
 
 def make_private(path: Path) -> None:

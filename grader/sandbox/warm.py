@@ -1,7 +1,7 @@
 """Warm kernels: one server per worker forks each submission's kernel with the heavy imports done.
 
 A cold kernel pays for Python, ipykernel, IPython, boto3 and moto on every submission (about
-0.7 s of CPU, most of a lab00 submission once its own cells are light). `grader.zygote` runs
+0.7 s of CPU, most of a lab00 submission once its own cells are light). `zygote.py` runs
 inside the worker's bubblewrap sandbox, imports those once and forks a kernel per submission
 into a sandbox of its own (fresh namespaces, `/tmp`, limits; see its docstring), so the
 guarantees of a cold bwrap kernel hold: no network, a private working copy, time, memory and
@@ -10,6 +10,8 @@ output limits, nothing of the course, the gradebook or another submission in sig
 Used only for the bwrap backend in batch workers. Anything unexpected (no user namespaces in
 the sandbox, a server that died) turns it off for the worker, which starts cold kernels as
 before; set GRADER_WARM_KERNELS=0 to never use it.
+
+Imports only `policy` (the kernel manager in `kernel` imports this module, never the reverse).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .sandbox import Sandbox, _die_with_parent, _give, _readonly_paths
+from .policy import Sandbox, die_with_parent, give, readonly_paths
 
 ZYGOTE_SOURCE = (Path(__file__).with_name("zygote.py")).read_text(encoding="utf-8")
 START_TIMEOUT = 60
@@ -90,14 +92,14 @@ class ForkedKernel:
 
 
 class ForkServer:
-    """The trusted side of one `grader.zygote` process."""
+    """The trusted side of one `zygote.py` process."""
 
     def __init__(self, box: Sandbox):
         self.box = box
         self.usable = True
         self.slot = Path(tempfile.mkdtemp(prefix="grader-warm-"))
         os.chmod(self.slot, 0o711)
-        _give(self.slot, box.uid)
+        give(self.slot, box.uid)
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         inner = [sys.executable, "-c", ZYGOTE_SOURCE, str(theirs.fileno())]
         # A session of its own, as jupyter_client gives a cold kernel: a Ctrl-C or a closed terminal
@@ -111,7 +113,7 @@ class ForkServer:
         self._log = open(self.slot.parent / f"{self.slot.name}.log", "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
                                      env=box.env(self.slot), cwd=self.slot, pass_fds=(theirs.fileno(),),
-                                     preexec_fn=_die_with_parent, start_new_session=True)
+                                     preexec_fn=die_with_parent, start_new_session=True)
         theirs.close()
         self._ready = False
 
@@ -154,7 +156,7 @@ class ForkServer:
         status_r, status_w = os.pipe()
         # The kernel's fresh /tmp would cover a course (and its venv) checked out under /tmp, as
         # CI does: those read-only folders are bound again on top of it.
-        under_tmp = [str(p) for p in _readonly_paths() if Path("/tmp") in p.parents]
+        under_tmp = [str(p) for p in readonly_paths() if Path("/tmp") in p.parents]
         req = {"op": "spawn", "argv": argv, "cwd": str(cwd), "env": env, "binds": [str(b) for b in binds],
                "ro_binds": under_tmp,
                "rlimits": box.rlimits(), "tmp_bytes": box.limits.tmp_mb * 2**20, "uid": box.uid}
