@@ -17,12 +17,15 @@ to the figures the paper publishes about apps (the functions of an app summed):
   Poisson apps with a daily cycle, and bursty apps (sessions of activity separated by long idle
   gaps), so that an idle-time histogram has something to learn and something it cannot.
 
-How: each app gets a class (infrequent / moderate / frequent) in exactly the paper's proportions
-and a target average rate drawn log-uniformly well inside its class's bounds, then a pattern.
-The class shares are therefore exact by construction; the invocation share and the span of rates
-are outcomes, measured by `calibration()` (and checked in tests/labkit/test_traces.py). What is
-*not* calibrated: the mix of patterns within a class, trigger shares, and per-function durations
-and memory (the real trace has them in separate files; this module produces invocations only).
+How: each app gets a class (infrequent / moderate / frequent) in exactly the paper's proportions,
+then a pattern and a target average rate drawn log-uniformly inside its class's bounds; an app
+whose realised rate falls outside its class is drawn again. The class shares are therefore exact
+by construction; the invocation share and the span of rates are outcomes, measured by
+`calibration()` (and checked in tests/labkit/test_traces.py). What is *not* calibrated (the
+paper publishes no such figure; these are the course's choices): the mix of patterns within a
+class (`INFREQUENT_PATTERNS`, `MODERATE_PATTERNS`: timers, bursts, Poisson), timer periods,
+trigger names, and per-function durations and memory (the real trace has them in separate files;
+this module produces invocations only).
 
 Pure standard library (numpy is not a course dependency); a 300-app week takes well under a
 second (bench/keepalive.py measures it).
@@ -147,9 +150,9 @@ def calibration(trace: Trace) -> Calibration:
     if not totals:
         raise ValueError("트레이스에 호출이 하나도 없습니다. 호출 수가 있는 트레이스를 넘겨 주십시오.")
     rates = {app: total / minutes for app, total in totals.items()}
-    hourly = [a for a, r in rates.items() if r <= 1 / 60]
-    minutely = [a for a, r in rates.items() if 1 / 60 < r <= 1]
-    frequent = [a for a, r in rates.items() if r > 1]
+    hourly = [a for a, r in rates.items() if _rate_class(r) == _INFREQUENT]
+    minutely = [a for a, r in rates.items() if _rate_class(r) == _MODERATE]
+    frequent = [a for a, r in rates.items() if _rate_class(r) == _FREQUENT]
     everything = sum(totals.values())
     n = len(rates)
     return Calibration(
@@ -165,6 +168,11 @@ def calibration(trace: Trace) -> Calibration:
 
 
 # --------------------------------------------------------------------------- generation
+
+
+def _rate_class(rate: float) -> str:
+    """The paper's class of an app by its average invocations per minute."""
+    return _INFREQUENT if rate <= 1 / 60 else _MODERATE if rate <= 1 else _FREQUENT
 
 
 def _log_uniform(rng: random.Random, low: float, high: float) -> float:
@@ -329,7 +337,10 @@ def synthetic_trace(apps: int = 300, days: int = 7, seed: int = 2019) -> Trace:
     functions: list[FunctionTrace] = []
     for kind in kinds:
         owner, app = rng.choice(owners), _hash(rng)
-        counts, trigger = _app_counts(rng, kind, minutes)
+        for _ in range(100):  # draw again until the realised rate is in the app's class
+            counts, trigger = _app_counts(rng, kind, minutes)
+            if _rate_class(sum(counts) / minutes) == kind:
+                break
         # Some apps have several functions (they share the app's instance); frequent apps keep one,
         # which spares splitting ~10^4 calls a minute and changes nothing the lab measures.
         parts = 1 if kind == _FREQUENT or rng.random() < 0.6 else rng.randint(2, 3)

@@ -163,3 +163,25 @@ def test_bad_arguments_get_korean_errors():
         FixedKeepAlive(-1)
     with pytest.raises(ValueError, match="백분위"):
         simulate(TINY, FixedKeepAlive(10)).cold_start_percent(120)
+
+
+@pytest.mark.parametrize("policy, colds", [
+    (FixedKeepAlive(10), 8),  # every call 30 minutes apart is cold with 10 minutes
+    (HybridHistogramPolicy(), 1),  # standard 240 minutes, then learnt: kept 33 minutes
+])
+def test_policies_drive_the_offline_clouds_runtime(tmp_path, policy, colds):
+    """On the real runtime: a 30-minute timer function under each policy, on the lab's clock."""
+    from labkit.cloud import LocalCloud
+
+    folder = tmp_path / "fn"
+    folder.mkdir()
+    (folder / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    with LocalCloud(keep_alive=policy) as cloud:
+        fn = cloud.deploy(folder, name="timer")
+        cold = 0
+        for _ in range(8):
+            cold += fn.invoke().cold_start
+            cloud.clock.advance(30 * 60)
+    assert cold == colds
+    if isinstance(policy, HybridHistogramPolicy):
+        assert policy.plan("timer") == (27, 6)
