@@ -111,8 +111,11 @@ def test_learners_windows_function_is_used_and_checked():
 
     simulate({"t": _every(30, 2880)}, HybridHistogramPolicy(windows))
     assert calls and min(calls) >= 5
-    with pytest.raises(ValueError, match="0 이상의 정수 두 개"):
-        simulate({"t": _every(30, 2880)}, HybridHistogramPolicy(lambda h: (0.5, -1)))
+    for wrong in ((0.5, 3), (0, -1), (1,), "ab", None):
+        with pytest.raises(ValueError, match="0 이상의 정수 두 개"):
+            simulate({"t": _every(30, 2880)}, HybridHistogramPolicy(lambda h, wrong=wrong: wrong))
+    # Whole floats (27.0 from arithmetic) are minutes too.
+    assert simulate({"t": _every(30, 2880)}, HybridHistogramPolicy(lambda h: (27.0, 6.0))).apps[0].cold_starts == 1
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +162,7 @@ def test_policies_speak_the_offline_clouds_keep_alive_protocol():
 
 
 def test_bad_arguments_get_korean_errors():
-    with pytest.raises(ValueError, match="유지 시간은"):
+    with pytest.raises(ValueError, match="킵얼라이브 시간은"):
         FixedKeepAlive(-1)
     with pytest.raises(ValueError, match="백분위"):
         simulate(TINY, FixedKeepAlive(10)).cold_start_percent(120)
