@@ -1,7 +1,7 @@
 """The synthetic Azure Functions 2019 trace: calibrated to the paper's figures, deterministic, and
 readable/writable in the dataset's CSV format."""
 import csv
-import math
+from collections import Counter
 
 import pytest
 
@@ -59,6 +59,11 @@ def test_same_seed_same_trace_other_seed_other_trace():
     assert [list(f.counts) for f in a.functions] != [list(f.counts) for f in c.functions]
 
 
+def _gaps(counts):
+    minutes = [m for m, c in enumerate(counts) if c]
+    return [b - a for a, b in zip(minutes, minutes[1:])]
+
+
 def test_trace_has_periodic_timer_apps_and_bursty_ones(trace):
     """The inter-arrival patterns a histogram policy can learn (timers) and cannot (bursts)."""
     apps = trace.apps()
@@ -66,18 +71,13 @@ def test_trace_has_periodic_timer_apps_and_bursty_ones(trace):
     assert len(timers) >= 30
     periodic = 0
     for app in timers:
-        minutes = [m for m, c in enumerate(apps[app]) if c]
-        gaps = [b - a for a, b in zip(minutes, minutes[1:])]
-        if gaps and max(set(gaps), key=gaps.count) >= 2 and gaps.count(max(set(gaps), key=gaps.count)) > 0.8 * len(gaps):
-            periodic += 1
+        gaps = _gaps(apps[app])
+        if gaps:
+            period, times = Counter(gaps).most_common(1)[0]
+            periodic += period >= 2 and times > 0.8 * len(gaps)  # one period, now and then a minute late
     assert periodic >= 0.8 * len(timers)
-    # Bursty: many apps whose idle times mix short gaps (within a session) and long ones.
-    mixed = 0
-    for counts in apps.values():
-        minutes = [m for m, c in enumerate(counts) if c]
-        gaps = [b - a for a, b in zip(minutes, minutes[1:])]
-        if len(gaps) >= 10 and min(gaps) <= 5 and max(gaps) >= 240:
-            mixed += 1
+    # Bursty: apps whose idle times mix short gaps (within a session) and long ones (between).
+    mixed = sum(1 for counts in apps.values() if len(g := _gaps(counts)) >= 10 and min(g) <= 5 and max(g) >= 240)
     assert mixed >= 30
 
 
