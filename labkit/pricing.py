@@ -239,7 +239,9 @@ def lambda_cost(
     """The on-demand Lambda cost of `workload` (see the module docstring for the formula).
 
     `init_billing=False` prices a cold start as before 2025-08-01 (INIT not billed);
-    `free_tier=False` when the account's free tier is used up elsewhere.
+    `free_tier=False` when the account's free tier is used up elsewhere. The volume tiers apply
+    to this workload's GB-seconds after the free tier (AWS counts the account's whole month per
+    architecture and region: the same when this is the only function).
     """
     book = _book(prices)
     free = book.section("lambda.free_tier")
