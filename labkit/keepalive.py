@@ -54,6 +54,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import NamedTuple, Protocol
 
 from .traces import Trace
@@ -318,13 +319,13 @@ def activities(trace: Trace | Mapping[str, Sequence[int]]) -> list[AppActivity]:
     if isinstance(trace, Trace):
         apps, length = trace.apps(), trace.minutes
     else:
-        apps = {name: list(counts) for name, counts in trace.items()}
+        apps = dict(trace)
         length = max((len(c) for c in apps.values()), default=0)
     out = []
     for name, counts in apps.items():
-        minutes = tuple(m for m, c in enumerate(counts) if c)
+        minutes = tuple(compress(range(len(counts)), counts))  # the minutes with a count (C speed)
         if minutes:
-            out.append(AppActivity(name, minutes, tuple(counts[m] for m in minutes), length))
+            out.append(AppActivity(name, minutes, tuple(compress(counts, counts)), length))
     return out
 
 

@@ -35,10 +35,12 @@ from __future__ import annotations
 import bisect
 import csv
 import math
+import operator
 import random
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 __all__ = [
@@ -103,20 +105,15 @@ class Trace:
     def minutes(self) -> int:
         return self.days * MINUTES_PER_DAY
 
-    def apps(self) -> dict[str, list[int]]:
-        """Per app (HashApp), the counts of its functions summed minute by minute.
+    def apps(self) -> dict[str, array]:
+        """Per app (HashApp), the counts of its functions summed minute by minute (arrays of ints).
 
         The keep-alive policy of the paper works per app: an app's functions share its instance.
         """
-        totals: dict[str, list[int]] = {}
+        totals: dict[str, array] = {}
         for fn in self.functions:
             row = totals.get(fn.app)
-            if row is None:
-                totals[fn.app] = list(fn.counts)
-            else:
-                for minute, count in enumerate(fn.counts):
-                    if count:
-                        row[minute] += count
+            totals[fn.app] = array("l", fn.counts) if row is None else array("l", map(operator.add, row, fn.counts))
         return totals
 
     def describe(self) -> str:
@@ -266,17 +263,21 @@ def _dense(rng: random.Random, counts: array, rate: float, cycle: list[float]) -
     hourly = [rate * sum(cycle[h * 60 : h * 60 + 60]) / 60 for h in range(24)]
     tables = [_poisson_table(mean) if mean <= 30 else None for mean in hourly]
     spread = [2 * math.sqrt(mean) for mean in hourly]
-    draw = rng.random
-    for minute in range(len(counts)):
-        hour = (minute % MINUTES_PER_DAY) // 60
+    draw, find = rng.random, bisect.bisect_left
+    values: list[int] = []
+    for block in range(0, len(counts), 60):  # one hour of the day at a time, same mean
+        hour = (block % MINUTES_PER_DAY) // 60
+        n = min(60, len(counts) - block)
         table = tables[hour]
         if table is None:
             # Normal approximation, the unit normal as a sum of three uniforms (Irwin-Hall, sd 1/2
             # times 2): several times faster than random.gauss and close enough for counts > 30.
-            noise = draw() + draw() + draw() - 1.5
-            counts[minute] = max(0, round(hourly[hour] + spread[hour] * noise))
+            mean, sd = hourly[hour], spread[hour]
+            values += [max(0, round(mean + sd * (draw() + draw() + draw() - 1.5))) for _ in range(n)]
         else:
-            counts[minute] = min(bisect.bisect_left(table, draw()), len(table) - 1)
+            top = len(table) - 1
+            values += [min(find(table, draw()), top) for _ in range(n)]
+    counts[:] = array("l", values)
 
 
 def _app_counts(rng: random.Random, kind: str, minutes: int) -> tuple[array, str]:
@@ -318,8 +319,8 @@ def _split(rng: random.Random, counts: array, parts: int) -> list[array]:
     bounds = [sum(weights[: i + 1]) / total for i in range(parts)]
     bounds[-1] = 1.0
     out = [array("l", [0]) * len(counts) for _ in range(parts)]
-    for minute, count in enumerate(counts):
-        for _ in range(count):
+    for minute in compress(range(len(counts)), counts):  # the minutes with calls only
+        for _ in range(counts[minute]):
             out[bisect.bisect_left(bounds, rng.random())][minute] += 1
     return out
 
