@@ -21,6 +21,7 @@ above 512 MB, Compute Savings Plans, the periodic re-initialisation of provision
 from __future__ import annotations
 
 import math
+import operator
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -172,8 +173,8 @@ class Workload:
     init_duration_ms: float = 0.0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.requests, int) or self.requests < 0:
-            raise ValueError(f"요청 수는 0 이상의 정수여야 합니다(받은 값: {self.requests!r}).")
+        for name in ("requests", "cold_starts"):
+            object.__setattr__(self, name, _whole(getattr(self, name), "요청 수" if name == "requests" else "콜드 스타트 수"))
         if self.duration_ms < 0 or self.init_duration_ms < 0:
             raise ValueError("실행 시간과 INIT 시간은 0 이상이어야 합니다(밀리초).")
         if not 128 <= self.memory_mb <= 10240:
@@ -184,6 +185,19 @@ class Workload:
             )
         if not 0 <= self.cold_starts <= self.requests:
             raise ValueError(f"콜드 스타트 수({self.cold_starts})는 0 이상, 요청 수({self.requests}) 이하여야 합니다.")
+
+
+def _whole(value: object, what: str) -> int:
+    """A count as an int: ints, numpy integers and whole floats (1e6) are accepted."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        count = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"{josa(what, '는')} 0 이상의 정수여야 합니다(받은 값: {value!r}).") from None
+    if count < 0:
+        raise ValueError(f"{josa(what, '는')} 0 이상의 정수여야 합니다(받은 값: {value!r}).")
+    return count
 
 
 def billed_duration_ms(duration_ms: float) -> int:
@@ -289,8 +303,7 @@ def provisioned_concurrency_cost(
     spill over to on-demand: price them with `lambda_cost`.
     """
     book = _book(prices)
-    if not isinstance(concurrency, int) or concurrency < 0:
-        raise ValueError(f"프로비저닝된 동시성은 0 이상의 정수여야 합니다(받은 값: {concurrency!r}).")
+    concurrency = _whole(concurrency, "프로비저닝된 동시성")
     if seconds < 0:
         raise ValueError(f"활성화 시간은 0 이상이어야 합니다(받은 값: {seconds}초).")
     invocations = Workload(requests, duration_ms, memory_mb, architecture)  # validates the rest

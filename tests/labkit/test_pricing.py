@@ -174,5 +174,8 @@ def test_bad_workloads_get_korean_errors():
         Workload(1, 1, 128, cold_starts=2)
     with pytest.raises(ValueError, match="요청 수는"):
         Workload(-1, 1, 128)
+    with pytest.raises(ValueError, match="요청 수는"):
+        Workload(1.5, 1, 128)
+    assert Workload(1e6, 1, 128).requests == 1_000_000  # a whole float is a count
     with pytest.raises(ValueError, match="프로비저닝된 동시성"):
         provisioned_concurrency_cost(-1, 128, 60)
