@@ -101,6 +101,8 @@ class IdleHistogram:
         self._squares = 0  # sum of squared bin counts, for the coefficient of variation in O(1)
 
     def add(self, idle_minutes: int) -> None:
+        if not isinstance(idle_minutes, int) or idle_minutes < 0:
+            raise ValueError(f"유휴 시간은 0 이상의 정수(분)여야 합니다(받은 값: {idle_minutes!r}).")
         if idle_minutes < self.range_minutes:
             count = self.bins[idle_minutes]
             self._squares += 2 * count + 1
@@ -145,8 +147,9 @@ def percentile_windows(histogram: IdleHistogram, head: float = 5, tail: float = 
     Pre-warm: the `head` percentile less `margin` (rounded down); the app is then kept loaded
     until the `tail` percentile plus `margin` (rounded up), so keep-alive = that end - pre-warm.
     """
-    prewarm = math.floor(histogram.percentile(head) * (1 - margin))
-    end = math.ceil(histogram.percentile(tail) * (1 + margin))
+    # Rounded to 9 places first: 100 * 1.1 is 110.00000000000001 in floating point, not 111 minutes.
+    prewarm = math.floor(round(histogram.percentile(head) * (1 - margin), 9))
+    end = math.ceil(round(histogram.percentile(tail) * (1 + margin), 9))
     return Windows(prewarm, max(1, end - prewarm))
 
 

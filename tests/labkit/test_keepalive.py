@@ -77,6 +77,11 @@ def test_percentile_windows_apply_the_papers_margins():
         h.add(minutes)
     # head 30 less 10% -> pre-warm 27; tail 30 (99th) plus 10% -> loaded until 33: keep-alive 6.
     assert percentile_windows(h) == (27, 6)
+    # 100 minutes: 90 and 110, not 111 (100 * 1.1 is 110.00000000000001 in floating point).
+    hundred = IdleHistogram(240)
+    for _ in range(10):
+        hundred.add(100)
+    assert percentile_windows(hundred) == (90, 20)
 
 
 def _every(period, minutes):
@@ -164,6 +169,8 @@ def test_policies_speak_the_offline_clouds_keep_alive_protocol():
 def test_bad_arguments_get_korean_errors():
     with pytest.raises(ValueError, match="킵얼라이브 시간은"):
         FixedKeepAlive(-1)
+    with pytest.raises(ValueError, match="유휴 시간은"):
+        IdleHistogram().add(-1)
     with pytest.raises(ValueError, match="백분위"):
         simulate(TINY, FixedKeepAlive(10)).cold_start_percent(120)
 
