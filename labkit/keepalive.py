@@ -54,6 +54,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import compress
 from typing import NamedTuple, Protocol
 
@@ -309,12 +310,14 @@ class AppActivity:
     counts: tuple[int, ...]
     length: int
 
-    @property
+    @cached_property
     def invocations(self) -> int:
         return sum(self.counts)
 
-    def gaps(self) -> Counter[int]:
-        return Counter(b - a for a, b in zip(self.minutes, self.minutes[1:]))
+    @cached_property
+    def gaps(self) -> tuple[tuple[int, int], ...]:
+        """(idle gap in minutes, how many times), computed once: a sweep of fixed windows reuses it."""
+        return tuple(sorted(Counter(b - a for a, b in zip(self.minutes, self.minutes[1:])).items()))
 
 
 def activities(trace: Trace | Mapping[str, Sequence[int]]) -> list[AppActivity]:
@@ -402,7 +405,7 @@ def _simulate_fixed(activity: AppActivity, minutes: int) -> AppResult:
     """A fixed window depends only on the multiset of gaps: one step per distinct gap."""
     windows = Windows(0, minutes)
     cold, wasted = 1, 0
-    for gap, times in activity.gaps().items():
+    for gap, times in activity.gaps:
         is_cold, waste = _outcome(gap, windows)
         cold += times * is_cold
         wasted += times * waste
