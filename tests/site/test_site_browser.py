@@ -248,3 +248,36 @@ def test_code_blocks_draw_hangul_two_columns_wide(guarded: GuardedPage, site_url
         f"코드 블록에서 한글 10자의 폭({widths['hangul']:.1f}px)이 영문 20자의 폭({2 * widths['latin']:.1f}px)과 "
         f"달라 한글 주석이 코드와 줄이 맞지 않습니다. 글꼴: {widths['font']}")
     assert_offline(guarded)
+
+
+def test_every_diagram_renders_and_draws_its_hangul_as_glyphs(guarded: GuardedPage, site_url: str,
+                                                              built_site: Path) -> None:
+    """Material styles some mermaid diagram types only: a gantt chart's labels fell back to a font
+    without Hangul (boxes, ch. 3.1) until the diagram set its own font. Every diagram on every page
+    renders (no mermaid syntax error) and draws its Hangul as glyphs, light and dark alike."""
+    pages = [name for name in site_pages(built_site) if 'class="mermaid"' in (built_site / name).read_text("utf-8")]
+    assert "coldstart/lifecycle.html" in pages, pages
+    errors, boxes, checked = [], [], 0
+    for name in pages:
+        guarded.page.goto(f"{site_url}/{name}")
+        diagrams = guarded.page.locator(".mermaid")
+        for i in range(diagrams.count()):
+            svg = diagrams.nth(i).locator("svg").first
+            svg.wait_for(timeout=20_000)
+            if "Syntax error" in (svg.text_content() or ""):
+                errors.append(f"{name} {i + 1}번째 다이어그램")
+            # The innermost element draws the text: tspan in SVG text, p or span in an HTML label.
+            labels = diagrams.nth(i).locator("tspan, text:not(:has(tspan)), foreignObject p, "
+                                             "foreignObject span:not(:has(p))").filter(has_text=HANGUL)
+            for j in range(labels.count()):
+                drawn = hangul_boxes(labels.nth(j))
+                checked += len(drawn["checked"])
+                if drawn["boxes"]:
+                    boxes.append(f"{name} {i + 1}번째 다이어그램: {drawn['boxes']} ({drawn['font']})")
+        if name == "coldstart/lifecycle.html":
+            ARTIFACTS.mkdir(exist_ok=True)
+            guarded.page.screenshot(path=str(ARTIFACTS / "coldstart-lifecycle.png"), full_page=True)
+    assert not errors, "mermaid가 다이어그램을 읽지 못했습니다:\n" + "\n".join(errors)
+    assert checked > 100
+    assert not boxes, "다이어그램의 한글이 빈 네모(.notdef)로 그려졌습니다:\n" + "\n".join(boxes)
+    assert_offline(guarded)

@@ -63,11 +63,12 @@ def test_chapter_2_states_the_nuances_the_review_found_missing() -> None:
 
 
 CHAPTER_PAGES = ["overview/index.md", "faas/execution-model.md", "faas/event-sources.md", "faas/providers.md"]
+COLDSTART_PAGES = [f"coldstart/{name}.md" for name in ("lifecycle", "factors", "provisioning", "init-code", "research")]
 APPLIED = re.compile(r'^\?\?\? example "적용 문제: [^"]+"\n\n(    \S.*\n)+', re.M)
 
 
 def test_every_chapter_page_ends_with_an_applied_question_and_a_folded_answer() -> None:
-    missing = [page for page in CHAPTER_PAGES
+    missing = [page for page in CHAPTER_PAGES + COLDSTART_PAGES
                if not APPLIED.search(_section_of(page, "스스로 점검하기") + "\n")]
     assert not missing, f"적용 문제(??? example \"적용 문제: ...\"와 접힌 답)가 없는 페이지: {missing}"
 
