@@ -822,6 +822,8 @@ class LambdaRuntime:
             events.append((clock_ms(), log_line_for(error)))
             if inst.init_error is not None or error["errorType"] in _ENVIRONMENT_ERRORS:
                 status, error_type = "error", error["errorType"]
+                if getattr(inst, "out_of_memory", False):  # killed at its memory limit (cgroups.py)
+                    error_type = "Runtime.OutOfMemory"
         report = Report(  # figures rounded as the line prints them; billing uses the exact ones
             request_id=request_id,
             duration_ms=round(duration_ms, 2),

@@ -326,6 +326,13 @@ class LocalCloud:
             )
         return self.runtime.invoke(fn, payload, invoked_arn=invoked_arn)
 
+    @property
+    def resource_limits(self) -> Any:
+        """Whether CPU and memory are limited per execution environment (`cgroups.status`)."""
+        from .cgroups import status
+
+        return status(self.isolation)
+
     def set_provisioned_concurrency(self, name: str, qualifier: str, count: int) -> None:
         """Keep `count` instances of a version or alias initialised (INIT runs now, not on invoke).
 
