@@ -26,6 +26,7 @@ from . import moto_integration
 from .credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
 from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError, check_request_size
+from .autoscaling import AutoScaling
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
@@ -111,6 +112,7 @@ class LocalCloud:
         self.api_gateway = ApiGateway(self)
         self.stepfunctions = StepFunctions(self)
         self.cloudformation = CloudFormation(self)
+        self.autoscaling = AutoScaling(self)  # provisioned-concurrency API and its auto scaling
         self._hooks = HostHooks()
         self._mock: Any = None
         self._saved_env: dict[str, str] | None = None
