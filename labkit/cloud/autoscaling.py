@@ -41,11 +41,8 @@ import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 from urllib.parse import unquote
-
-if TYPE_CHECKING:
-    from .session import LocalCloud
 
 __all__ = ["AutoScaling", "ScalingState", "DIMENSION", "METRIC", "PATCHED", "install"]
 
@@ -84,7 +81,9 @@ class ScalingState:
 class AutoScaling:
     """Provisioned-concurrency configs and target tracking for one `LocalCloud` (`cloud.autoscaling`)."""
 
-    def __init__(self, cloud: "LocalCloud") -> None:
+    def __init__(self, cloud: Any) -> None:
+        # The LocalCloud (its runtime, clock, timers, account_id, region), untyped: services do
+        # not import the facade (tests/cloud/test_import_layers.py).
         self.cloud = cloud
         self.configs: dict[tuple[str, str], dict[str, Any]] = {}  # (function, qualifier) -> config
         self.activities: list[dict[str, Any]] = []  # newest last; DescribeScalingActivities shows newest first
@@ -306,7 +305,15 @@ class AutoScaling:
     # ---- moto
 
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
-        """Route the provisioned-concurrency API to this object and watch Application Auto Scaling."""
+        """Route the provisioned-concurrency API to this object and watch Application Auto Scaling.
+
+        Called at every start: moto's state starts empty again, and so does this object's.
+        """
+        self.configs.clear()
+        self.activities.clear()
+        self.states.clear()
+        self._peaks.clear()
+        self._timer = None
         install(self.cloud, self, set_)
 
 
@@ -336,7 +343,7 @@ def _not_found() -> Exception:
     return error
 
 
-def install(cloud: "LocalCloud", scaling: AutoScaling, set_: Callable[[Any, str, Any], None]) -> None:
+def install(cloud: Any, scaling: AutoScaling, set_: Callable[[Any, str, Any], None]) -> None:
     """Install this module's moto patches through the integration's ledger (`set_`)."""
     from moto.awslambda import responses as lambda_responses
     from moto.awslambda import urls as lambda_urls

@@ -163,6 +163,7 @@ class LocalCloud:
         self._mock.stop()
         self._mock = None
         self._clients.clear()
+        self._role_arn = None  # moto's IAM starts empty again at the next start
         self.timers.clear()
         if self._saved_env is not None:
             os.environ.clear()

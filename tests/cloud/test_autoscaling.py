@@ -149,3 +149,15 @@ def test_synchronous_callers_get_429_while_asynchronous_events_are_retried(live:
     live.run_until_idle(fast_forward=True)
     (event,) = live.async_invoker.finished
     assert event.throttles >= 1 and event.results and event.results[-1].ok
+
+
+def test_a_restarted_cloud_starts_with_no_configs_and_scales_again(live: LocalCloud, code_dir) -> None:
+    _track(live, low=1, high=2)
+    assert live.autoscaling.activities
+    live.stop()
+    live.start()
+    assert live.autoscaling.activities == [] and live.timers.pending() == []
+    live.deploy(code_dir(app=HOLD), "fn", handler="app.handler", publish=True)
+    live.client("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    _track(live, low=1, high=2)
+    assert live.timers.pending() == ["application-autoscaling evaluation"] and _provisioned(live) == 1
