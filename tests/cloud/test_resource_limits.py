@@ -110,9 +110,10 @@ def test_a_handler_over_its_memory_is_killed_as_on_aws(code_dir, isolation) -> N
 
 
 @needs_cgroups
-def test_cgroups_go_when_instances_end_and_when_the_cloud_stops(code_dir) -> None:
+@pytest.mark.parametrize("isolation", ["subprocess", "snapshot"])
+def test_cgroups_go_when_instances_end_and_when_the_cloud_stops(code_dir, isolation) -> None:
     before = {g.name for g in cgroups.live()}
-    with LocalCloud(isolation="subprocess") as cloud:
+    with LocalCloud(isolation=isolation) as cloud:
         cloud.deploy(code_dir(app=ALLOCATE), "alloc", handler="app.handler", memory=128, timeout=3)
         cloud.invoke("alloc", {"mb": 1})
         (group,) = [g for g in cgroups.live() if g.name not in before]
