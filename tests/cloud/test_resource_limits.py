@@ -15,11 +15,11 @@ needs_cgroups = pytest.mark.skipif(not LIMITS.enforced, reason=f"cgroups unavail
 SPIN = """
 import time
 def handler(event, context):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     n = 0
     for i in range(event["loops"]):
         n += i * i
-    return {"seconds": time.perf_counter() - started}
+    return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}
 """
 
 ALLOCATE = """
@@ -61,10 +61,19 @@ def test_without_cgroups_nothing_breaks(code_dir, monkeypatch) -> None:
         monkeypatch.setattr(cgroups, "_probed", None)
 
 
-def _median_seconds(cloud: LocalCloud, name: str, loops: int, n: int = 3) -> float:
-    cloud.invoke(name, {"loops": 1})  # cold start out of the way
-    seconds = sorted(json.loads(cloud.invoke(name, {"loops": loops}).payload)["seconds"] for _ in range(n))
-    return seconds[n // 2]
+def _runs(cloud: LocalCloud, names: list[str], loops: int, rounds: int = 3) -> dict[str, list[dict]]:
+    """Warm runs of each function, the sizes alternating so that they see the same load."""
+    for name in names:
+        cloud.invoke(name, {"loops": 1})  # cold start out of the way
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    for _ in range(rounds):
+        for name in names:
+            runs[name].append(json.loads(cloud.invoke(name, {"loops": loops}).payload))
+    return runs
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 @needs_cgroups
@@ -76,13 +85,20 @@ def test_cpu_bound_handler_is_slower_at_128_mb_than_at_1769(code_dir, isolation)
         cloud.deploy(folder, "large", handler="app.handler", memory=1769)
         assert cloud.resource_limits.enforced
         loops = 1_500_000  # ~60 ms of one CPU here: several CFS periods (100 ms, 7.2 ms of quota) at 128 MB
-        small = _median_seconds(cloud, "small", loops)
-        large = _median_seconds(cloud, "large", loops)
-        (group,) = [i.cgroup for i in cloud.instances("small")]
-        assert group is not None and group.quota_us == 7236
-        # AWS's proportion is 13.8x; a loaded 2-core machine blurs it, but not below 3x.
-        assert small > 3 * large, (small, large)
-        assert group.throttled_us() > 0
+        runs = _runs(cloud, ["small", "large"], loops)
+        (small_group,) = [i.cgroup for i in cloud.instances("small")]
+        (large_group,) = [i.cgroup for i in cloud.instances("large")]
+        assert small_group is not None and small_group.quota_us == 7236 and large_group.quota_us == 100_000
+        # At 128 MB the process never gets more than 7.2 % of a CPU, however idle the machine is.
+        share = _median([r["cpu"] / r["seconds"] for r in runs["small"]])
+        assert share < 0.12, share
+        assert small_group.throttled_us() > 0  # held back by the quota, not only by other load
+        # At 1,769 MB one thread is never held back by its quota (one full CPU) ...
+        assert large_group.throttled_us() < 0.1 * sum(r["seconds"] for r in runs["large"]) * 1e6
+        # ... so it is faster: 13.8x on an idle machine (bench/runtime.py --cpu); other load on a
+        # 2-core machine slows only the 1,769 MB run, so the factor asked for here is generous.
+        small, large = _median([r["seconds"] for r in runs["small"]]), _median([r["seconds"] for r in runs["large"]])
+        assert small > 1.5 * large, (small, large)
 
 
 @needs_cgroups
