@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
 from . import arns
+from .autoscaling import PATCHED as AUTOSCALING_PATCHES
 
 if TYPE_CHECKING:
     from .session import LocalCloud
@@ -128,15 +129,8 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.kinesis.models", "Record"),
     ("moto.kinesis.models", "Stream.lambda_event_source_mappings"),  # instance attribute
     ("moto.kinesis.models", "Shard.records"),  # instance attribute
-    # autoscaling.py (provisioned-concurrency API, Application Auto Scaling): autoscaling.PATCHED
-    ("moto.awslambda.urls", "url_paths"),
-    ("moto.awslambda.responses", "LambdaResponse.dispatch"),
-    ("moto.applicationautoscaling.models", "ApplicationAutoscalingBackend.register_scalable_target"),
-    ("moto.applicationautoscaling.models", "ApplicationAutoscalingBackend.deregister_scalable_target"),
-    ("moto.applicationautoscaling.models", "ApplicationAutoscalingBackend.put_scaling_policy"),
-    ("moto.applicationautoscaling.models", "ApplicationAutoscalingBackend.delete_scaling_policy"),
-    ("moto.applicationautoscaling.models", "applicationautoscaling_backends"),
-    ("moto.applicationautoscaling.responses", "ApplicationAutoScalingResponse"),
+    # autoscaling.py: the provisioned-concurrency API and Application Auto Scaling
+    *AUTOSCALING_PATCHES,
     ("moto.kinesis.models", "kinesis_backends"),
     # s3.py
     ("moto.s3.notifications", "send_event"),
