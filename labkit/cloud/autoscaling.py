@@ -137,9 +137,11 @@ class AutoScaling:
     def get(self, function_name: str, qualifier: str | None) -> dict[str, Any]:
         fn = self._resolve(function_name, qualifier)
         config = self.configs.get((fn.function_name, qualifier or ""))
+        allocated = self.provisioned_count(fn.function_name, qualifier or "") if qualifier else 0
+        if config is None and allocated:  # set by cloud.set_provisioned_concurrency(), not the API
+            config = {"RequestedProvisionedConcurrentExecutions": allocated, "Status": "READY", "LastModified": ""}
         if config is None:
             raise _not_found()
-        allocated = self.provisioned_count(fn.function_name, qualifier or "")
         return {**config, "AvailableProvisionedConcurrentExecutions": allocated, "AllocatedProvisionedConcurrentExecutions": allocated}
 
     def delete(self, function_name: str, qualifier: str | None) -> None:

@@ -58,6 +58,12 @@ def test_put_provisioned_concurrency_config_reaches_the_runtime(live: LocalCloud
     assert gone.value.response["Error"]["Code"] == "ProvisionedConcurrencyConfigNotFoundException"
 
 
+def test_the_api_sees_what_set_provisioned_concurrency_set(live: LocalCloud) -> None:
+    live.set_provisioned_concurrency("fn", "live", 2)
+    got = live.client("lambda").get_provisioned_concurrency_config(FunctionName="fn", Qualifier="live")
+    assert got["AllocatedProvisionedConcurrentExecutions"] == 2 and got["Status"] == "READY"
+
+
 def test_registering_a_target_brings_the_count_into_its_bounds(live: LocalCloud) -> None:
     aas = live.client("application-autoscaling")
     aas.register_scalable_target(ServiceNamespace="lambda", ResourceId="function:fn:live", ScalableDimension=DIMENSION,
