@@ -35,6 +35,7 @@ from .core.errors import CloudUsageError, DeployError, check_request_size
 from .awslambda.keepalive import FixedKeepAlive, KeepAlivePolicy
 from .awslambda.models import Invocation, check_isolation
 from .awslambda.runtime import LambdaRuntime
+from .autoscaling import AutoScaling
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
 from .eventbridge import EventBridgeRules
@@ -122,6 +123,7 @@ class LocalCloud:
         self.api_gateway = ApiGateway(ctx)
         self.stepfunctions = StepFunctions(ctx)
         self.cloudformation = CloudFormation(ctx)
+        self.autoscaling = AutoScaling(ctx)  # provisioned-concurrency API and its auto scaling
         ctx.attach_async_queue(self.async_invoker.enqueue)
         ctx.targets.on_rule(self.eventbridge.fire)
         self._hooks = HostHooks()
@@ -174,6 +176,7 @@ class LocalCloud:
             self.api_gateway.install,
             self.stepfunctions.install,
             self.cloudformation.install,
+            self.autoscaling.install,
         ))
         self._hooks.install()
         _active_cloud = self
@@ -192,6 +195,7 @@ class LocalCloud:
         self._mock.stop()
         self._mock = None
         self.ctx.clear_clients()
+        self._role_arn = None  # moto's IAM starts empty again at the next start
         self.timers.clear()
         if self._saved_env is not None:
             os.environ.clear()
@@ -351,6 +355,13 @@ class LocalCloud:
                 f"invocation_type={invocation_type!r}는 없는 호출 유형입니다. 'RequestResponse', 'Event', 'DryRun' 중 하나를 쓰십시오."
             )
         return runtime.invoke(fn, payload, invoked_arn=invoked_arn)
+
+    @property
+    def resource_limits(self) -> Any:
+        """Whether CPU and memory are limited per execution environment (`cgroups.status`)."""
+        from .awslambda.cgroups import status
+
+        return status(self.isolation)
 
     def set_provisioned_concurrency(self, name: str, qualifier: str, count: int) -> None:
         """Keep `count` instances of a version or alias initialised (INIT runs now, not on invoke).

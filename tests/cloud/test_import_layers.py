@@ -28,7 +28,7 @@ TYPE_ONLY_EXCEPTIONS = {
 }
 
 # The services: each is built with a CloudContext and imports no other one (nor the facade).
-SERVICES = ("apigateway", "cloudformation", "eventbridge", "awslambda.async_invoke", "s3", "schedules", "sns", "sqs",
+SERVICES = ("apigateway", "autoscaling", "cloudformation", "eventbridge", "awslambda.async_invoke", "s3", "schedules", "sns", "sqs",
             "stepfunctions", "streams")
 
 # Imports of core/ modules that leave core/ (any kind), with the reason.

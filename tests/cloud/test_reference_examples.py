@@ -131,6 +131,24 @@ def check_provisioned(ns: dict[str, Any], out: str) -> None:
     assert out.splitlines() == ["2", "False None"]
 
 
+def check_autoscaling(ns: dict[str, Any], out: str) -> None:
+    assert out.splitlines() == ["[1, 1, 1, 2, 3, 4, 4]", "[3, 0, 0, 0, 0, 0, 0]"]
+    causes = [a["Cause"] for a in ns["cloud"].autoscaling.activities]
+    assert causes[0] == "minimum capacity was set to 1" and all("AlarmHigh" in c for c in causes[1:])
+
+
+def check_resource_limits(ns: dict[str, Any], out: str) -> None:
+    enforced, ratio, within, over = out.splitlines()
+    limits = ns["limits"]
+    assert enforced == f"{limits.enforced} {limits.mechanism}" and limits.reason
+    assert within == "40"
+    if limits.enforced:  # the page's figures are this machine's (cgroup v1, root)
+        assert float(ratio) > 1.5  # 12.3 here when idle; other load slows only the 1,769 MB run
+        assert over == "Runtime.ExitError Runtime.OutOfMemory"
+    else:
+        assert over.startswith("300")  # nothing is limited: the handler keeps its 300 MB
+
+
 def check_isolation_subprocess(ns: dict[str, Any], out: str) -> None:
     assert out.splitlines() == ["True", "True", "True"]
     assert ns["warm"].report.max_memory_used_mb > 0
@@ -320,15 +338,36 @@ def test_invoke_without_payload_gets_an_empty_event_like_aws(cloud: LocalCloud) 
     assert json.loads(response["Payload"].read()) == {}
 
 
-def test_gap_provisioned_concurrency_api_is_not_implemented(cloud: LocalCloud) -> None:
-    """The page sends learners to cloud.set_provisioned_concurrency() because moto lacks the API."""
-    from botocore.exceptions import ClientError
-
+def test_gap_provisioned_concurrency_is_ready_at_once(cloud: LocalCloud) -> None:
+    """The page's row: AWS says IN_PROGRESS for minutes; here the instances are initialised at once."""
     cloud.deploy(_echo, name="echo", publish=True)
-    with pytest.raises(ClientError):
-        cloud.client("lambda").put_provisioned_concurrency_config(
-            FunctionName="echo", Qualifier="1", ProvisionedConcurrentExecutions=1
-        )
+    config = cloud.client("lambda").put_provisioned_concurrency_config(
+        FunctionName="echo", Qualifier="1", ProvisionedConcurrentExecutions=2
+    )
+    assert config["Status"] == "READY" and len(cloud.instances("echo", "1")) == 2
+
+
+def _hold(event, context):
+    import time
+
+    time.sleep(0.2)
+    return event
+
+
+def test_gap_a_minute_datapoint_is_the_peak_not_the_average(cloud: LocalCloud) -> None:
+    """The page's row: one short burst in a minute makes that minute's utilisation 100 %."""
+    from labkit.load import burst
+
+    cloud.deploy(_hold, name="hold", publish=True)
+    aas = cloud.client("application-autoscaling")
+    target = dict(ServiceNamespace="lambda", ResourceId="function:hold:1", ScalableDimension="lambda:function:ProvisionedConcurrency")
+    aas.register_scalable_target(MinCapacity=2, MaxCapacity=2, **target)
+    aas.put_scaling_policy(PolicyName="p", PolicyType="TargetTrackingScaling", **target, TargetTrackingScalingPolicyConfiguration={
+        "TargetValue": 0.7, "PredefinedMetricSpecification": {"PredefinedMetricType": "LambdaProvisionedConcurrencyUtilization"}})
+    burst(cloud, "hold", 2, qualifier="1")  # 0.2 s busy out of 60
+    cloud.clock.advance(60)
+    cloud.run_until_idle()
+    assert list(cloud.autoscaling.states["function:hold:1"].datapoints) == [1.0]
 
 
 def _big(event, context):

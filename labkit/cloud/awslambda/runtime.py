@@ -36,7 +36,7 @@ import threading
 import time
 import zipfile
 from collections import deque
-from typing import Any
+from typing import Any, Callable
 
 from ..core.clock import Clock
 from ..core.errors import MAX_RESPONSE_BYTES, FunctionNotFound, TooManyRequestsException
@@ -107,6 +107,7 @@ class LambdaRuntime:
         self._live: set[Any] = set()  # everything that owns a process, for close()
         self._live_lock = threading.Lock()
         self._backend: Any = None
+        self.concurrency_watch: Callable[[str, str, int], None] | None = None  # autoscaling.py's metric
 
     # ---- moto lookups
 
@@ -225,6 +226,8 @@ class LambdaRuntime:
                 self._admit(spec, now)
                 if idle is not None:
                     idle.busy = True
+                    if idle.provisioned and self.concurrency_watch is not None:
+                        self.concurrency_watch(spec.name, spec.version, sum(1 for i in pool if i.busy and i.provisioned))
                     return idle, False
                 inst = self._new_instance(spec, self.code.folder(spec.code_sha, fn.code_bytes), provisioned=False)
                 pool.append(inst)
@@ -403,6 +406,8 @@ class LambdaRuntime:
             events.append((self.clock.now_millis(), log_line_for(error)))
             if inst.init_error is not None or error["errorType"] in _ENVIRONMENT_ERRORS:
                 status, error_type = "error", error["errorType"]
+                if getattr(inst, "out_of_memory", False):  # killed at its memory limit (cgroups.py)
+                    error_type = "Runtime.OutOfMemory"
         return Report(
             request_id=request_id,
             duration_ms=round(duration_ms, 2),

@@ -93,8 +93,12 @@ def ledger() -> list[tuple[Any, str, Any]]:
     return list(_saved)
 
 
-def original(owner: Any, name: str) -> Any:
-    """What `owner.name` was before the first patch of it (the live value when unpatched)."""
+def original(owner: Any, name: str, default: Any = _INHERITED) -> Any:
+    """What `owner.name` was before the first patch of it (the live value when unpatched).
+
+    With `default`, that is returned when moto has no such name (one labkit adds); without it,
+    AttributeError is raised as by getattr.
+    """
     for saved_owner, saved_name, value in _saved:
         if saved_owner is owner and saved_name == name:
             if value is not _INHERITED:
@@ -102,4 +106,7 @@ def original(owner: Any, name: str) -> Any:
             for base in owner.__mro__[1:]:
                 if name in base.__dict__:
                     return getattr(base, name)
-    return getattr(owner, name)
+            if default is _INHERITED:
+                raise AttributeError(name)
+            return default
+    return getattr(owner, name) if default is _INHERITED else getattr(owner, name, default)

@@ -40,6 +40,7 @@ DECLARING_MODULES = (
     "labkit.cloud.stepfunctions",
     "labkit.cloud.cloudformation",
     "labkit.cloud.endpoint",
+    "labkit.cloud.autoscaling",
 )
 
 
@@ -50,6 +51,7 @@ class MotoName(NamedTuple):
     name: str
     signature: str | None = None
     instance: bool = False
+    added: bool = False  # a name labkit adds (moto lacks it): check() reports when moto grows its own
 
     def __str__(self) -> str:
         return f"{self.owner.replace(':', '.')}.{self.name}"
@@ -110,6 +112,13 @@ def check() -> list[str]:
             owner = resolve(declared.owner)
         except (ImportError, AttributeError):
             problems.append(f"{declared.owner.replace(':', '.')} is missing (declared in {module_name})")
+            continue
+        if declared.added:
+            if patching.original(owner, declared.name, None) is not None:
+                problems.append(
+                    f"{declared} now exists in moto; {module_name} adds its own "
+                    f"(moto가 이 이름을 직접 구현합니다: 덧붙인 패치가 아직 필요한지 확인하십시오)"
+                )
             continue
         if not hasattr(owner, declared.name):
             problems.append(f"{declared} is missing (declared in {module_name})")

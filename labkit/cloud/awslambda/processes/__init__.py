@@ -26,7 +26,8 @@ Handler code in these processes reaches the same moto state as the notebook thro
 `labkit.cloud.endpoint.MotoEndpoint`, with fake credentials and that local endpoint only.
 
 Where AWS differs (and the course says so):
-- memory is measured but not limited (no `Runtime.OutOfMemory`), and CPU is not scaled with it;
+- memory is limited and CPU scaled with it only where cgroups allow it (`awslambda/cgroups.py`);
+  elsewhere memory is measured but not limited and CPU is the machine's;
 - a restored instance is a fork of a live process, not a microVM snapshot: threads started
   during INIT do not survive it; sockets opened during INIT are replaced by unconnected ones, so
   clients reconnect (AWS also gives no guarantee for connections across a restore); the

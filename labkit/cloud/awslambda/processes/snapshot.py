@@ -17,6 +17,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from .. import cgroups
 from ..bootstrap.labkit_bootstrap import encode_frame
 from ..inprocess import Capture
 from ..logs import init_log_events
@@ -310,6 +311,8 @@ class SnapshotEnvironment(ProcessEnvironment):
         if ready is not None:
             self.pid = ready[3]
             template.instances.add(self.pid)
+            self.cgroup = cgroups.confine(self.pid, self.spec.memory_mb)
+            cgroups.throttle(self.cgroup)
             self.billed_restore_ms = max(1, math.ceil(ready[1]))
         self._collect_output(capture)
         if error is not None:
