@@ -278,6 +278,20 @@ def test_a_changed_signature_or_name_is_reported(monkeypatch: pytest.MonkeyPatch
     assert problems[1] == "moto.sns.models.Subscription.no_such_method is missing (declared in labkit.cloud.sns)"
 
 
+def test_a_name_labkit_adds_is_reported_once_moto_has_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provisioned-concurrency handlers are labkit's (moto 5.2.5 lacks them): a moto that grows
+    its own must be noticed, since the course's version would silently replace it."""
+    from moto.awslambda.responses import LambdaResponse
+
+    assert registry.check() == []
+    monkeypatch.setattr(LambdaResponse, "get_provisioned_concurrency_config", lambda self: None, raising=False)
+    problems = registry.check()
+    assert problems == [
+        "moto.awslambda.responses.LambdaResponse.get_provisioned_concurrency_config now exists in moto; "
+        "labkit.cloud.autoscaling adds its own (moto가 이 이름을 직접 구현합니다: 덧붙인 패치가 아직 필요한지 확인하십시오)"
+    ]
+
+
 def test_check_compares_moto_s_originals_while_a_cloud_runs() -> None:
     cloud = _patched_cloud()
     try:
