@@ -19,6 +19,8 @@ Prints, each against its target:
   which holds the local cloud, would make it slower than a learner would see. It is measured in
   rounds that alternate with our in-process warm invoke, so that both see the same load. Its CLI
   starts an interpreter per invocation.
+- duration of a CPU-bound handler at 128, 1,769 and 3,008 MB against Lambda's documented
+  proportion (CPU share = memory / 1,769 MB) where cgroups limit the CPU (`--cpu`: only these);
 - SQS -> Lambda delivery with 100, 1,000 and 10,000 messages queued (BatchSize 10, trivial handler,
   warm): messages per second through the poller (send the messages, then time run_until_idle),
   beside the send rate at that depth (SendMessageBatch through boto3: the last 100 sends for this
@@ -277,10 +279,56 @@ def row(label: str, figure: Figure, unit: str, target: str = "") -> None:
     print(f"{label:60} {figure.median * scale:9.{digits}f} {figure.p90 * scale:9.{digits}f} {unit:2}   {target}")
 
 
+SPIN = """
+def handler(event, context):
+    n = 0
+    for i in range(event["loops"]):
+        n += i * i
+    return n
+"""
+CPU_MEMORY_SIZES = (128, 1769, 3008)
+
+
+def cpu_scaling(reps: int) -> None:
+    """Duration of a CPU-bound, single-threaded handler at 128, 1,769 and 3,008 MB (subprocess
+    isolation, warm), beside the proportion AWS documents (CPU share = memory / 1,769 MB; one
+    thread cannot use more than one vCPU, so above 1,769 MB its Duration should not shrink)."""
+    from labkit.cloud import cgroups
+
+    limits = cgroups.status("subprocess")
+    print(f"CPU in proportion to memory ({limits.mechanism}; enforced: {limits.enforced}), CPU-bound handler, warm, subprocess")
+    if not limits.enforced:
+        print(f"  {limits.reason}")
+    work = Path(tempfile.mkdtemp(prefix="labkit-bench-cpu-"))
+    try:
+        with LocalCloud(isolation="subprocess") as cloud:
+            spin = folder(work, "spin", SPIN)
+            durations: dict[int, list[float]] = {m: [] for m in CPU_MEMORY_SIZES}
+            for memory in CPU_MEMORY_SIZES:
+                cloud.deploy(spin, name=f"spin-{memory}", memory=memory)
+                cloud.invoke(f"spin-{memory}", {"loops": 1})  # cold start out of the way
+            for _ in range(max(3, reps // 5)):  # rounds alternate the sizes, so that all see the same load
+                for memory in CPU_MEMORY_SIZES:
+                    durations[memory].append(cloud.invoke(f"spin-{memory}", {"loops": 2_000_000}).report.duration_ms)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    base = statistics.median(durations[cgroups.MB_PER_VCPU])
+    print(f"{'  memory':20} {'CPU share':>10} {'expected':>9} {'median ms':>10} {'p90 ms':>9} {'measured':>9}   (ratios: Duration / Duration at 1,769 MB)")
+    for memory in CPU_MEMORY_SIZES:
+        share = memory / cgroups.MB_PER_VCPU
+        expected = cgroups.MB_PER_VCPU / min(memory, cgroups.MB_PER_VCPU)
+        figure = Figure.of(durations[memory])
+        print(f"{f'  {memory:,} MB':20} {share:10.3f} {expected:8.2f}x {figure.median:10.1f} {figure.p90:9.1f} {figure.median / base:8.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--cpu", action="store_true", help="only the CPU-per-memory rows")
     args = parser.parse_args()
+    if args.cpu:
+        cpu_scaling(8 if args.quick else 30)
+        return
     reps = 8 if args.quick else 30
     batch, batches = (100, 15) if args.quick else (200, 60)
 
@@ -420,6 +468,8 @@ def main() -> None:
             factors = ", ".join(f"{label} {figure.median / ours_ms:.0f}x" for label, figure in peer.items())
             target = f">= 100x the fastest peer path: {verdict(fastest / ours_ms >= 100)}" if mode.startswith("inprocess") else ""
             print(f"{f'  warm {mode} is faster than':60} {factors}   {target}")
+    print()
+    cpu_scaling(reps)
     print()
     print(f"load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f} (1-minute; 2.0 means both CPUs busy)")
 

@@ -75,6 +75,7 @@ class _Timer:
     action: Callable[[], None] = field(compare=False)
     label: str = field(compare=False, default="")
     cancelled: bool = field(compare=False, default=False)
+    passive: bool = field(compare=False, default=False)  # runs when due, never pulls a fast-forward
 
 
 class Timers:
@@ -90,21 +91,22 @@ class Timers:
         self._seq = itertools.count()
         self._lock = threading.Lock()
 
-    def call_at(self, due: float, action: Callable[[], None], label: str = "") -> _Timer:
-        timer = _Timer(due, next(self._seq), action, label)
+    def call_at(self, due: float, action: Callable[[], None], label: str = "", passive: bool = False) -> _Timer:
+        """`passive`: a periodic check (auto scaling) that `next_due` ignores, as schedules are."""
+        timer = _Timer(due, next(self._seq), action, label, passive=passive)
         with self._lock:
             heapq.heappush(self._heap, timer)
         return timer
 
-    def call_later(self, delay: float, action: Callable[[], None], label: str = "") -> _Timer:
-        return self.call_at(self.clock.now() + delay, action, label)
+    def call_later(self, delay: float, action: Callable[[], None], label: str = "", passive: bool = False) -> _Timer:
+        return self.call_at(self.clock.now() + delay, action, label, passive)
 
     def next_due(self) -> float | None:
         """When the earliest pending timer is due, or None when there is none."""
         with self._lock:
             while self._heap and self._heap[0].cancelled:
                 heapq.heappop(self._heap)
-            return self._heap[0].due if self._heap else None
+            return min((t.due for t in self._heap if not t.cancelled and not t.passive), default=None)
 
     def run_due(self) -> int:
         """Run every timer already due; returns how many ran."""

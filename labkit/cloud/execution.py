@@ -522,6 +522,7 @@ class LambdaRuntime:
         self._live: set[Any] = set()  # everything that owns a process, for close()
         self._live_lock = threading.Lock()
         self._backend: Any = None
+        self.concurrency_watch: Callable[[str, str, int], None] | None = None  # autoscaling.py's metric
 
     # ---- moto lookups
 
@@ -705,6 +706,8 @@ class LambdaRuntime:
                     self.keep_alive.observe_idle(spec.name, max(0.0, now - last))
                 if idle is not None:
                     idle.busy = True
+                    if idle.provisioned and self.concurrency_watch is not None:
+                        self.concurrency_watch(spec.name, spec.version, sum(1 for i in pool if i.busy and i.provisioned))
                     return idle, False
                 code_dir = self.code.folder(spec.code_sha, fn.code_bytes)
                 inst = self._new_instance(spec, code_dir, provisioned=False)
@@ -822,6 +825,8 @@ class LambdaRuntime:
             events.append((clock_ms(), log_line_for(error)))
             if inst.init_error is not None or error["errorType"] in _ENVIRONMENT_ERRORS:
                 status, error_type = "error", error["errorType"]
+                if getattr(inst, "out_of_memory", False):  # killed at its memory limit (cgroups.py)
+                    error_type = "Runtime.OutOfMemory"
         report = Report(  # figures rounded as the line prints them; billing uses the exact ones
             request_id=request_id,
             duration_ms=round(duration_ms, 2),

@@ -128,6 +128,15 @@ PATCHES: tuple[tuple[str, str], ...] = (
     ("moto.kinesis.models", "Record"),
     ("moto.kinesis.models", "Stream.lambda_event_source_mappings"),  # instance attribute
     ("moto.kinesis.models", "Shard.records"),  # instance attribute
+    # autoscaling.py (provisioned-concurrency API, Application Auto Scaling): autoscaling.PATCHED
+    ("moto.awslambda.urls", "url_paths"),
+    ("moto.awslambda.responses", "LambdaResponse.dispatch"),
+    ("moto.applicationautoscaling.models", "ApplicationAutoscalingBackend.register_scalable_target"),
+    ("moto.applicationautoscaling.models", "ApplicationAutoscalingBackend.deregister_scalable_target"),
+    ("moto.applicationautoscaling.models", "ApplicationAutoscalingBackend.put_scaling_policy"),
+    ("moto.applicationautoscaling.models", "ApplicationAutoscalingBackend.delete_scaling_policy"),
+    ("moto.applicationautoscaling.models", "applicationautoscaling_backends"),
+    ("moto.applicationautoscaling.responses", "ApplicationAutoScalingResponse"),
     ("moto.kinesis.models", "kinesis_backends"),
     # s3.py
     ("moto.s3.notifications", "send_event"),
@@ -443,6 +452,7 @@ def install(cloud: "LocalCloud") -> None:
     cloud.api_gateway.install(_set)
     cloud.stepfunctions.install(_set)
     cloud.cloudformation.install(_set)
+    cloud.autoscaling.install(_set)
 
 
 def _detach_stream_mapping(account_id: str, region: str, esm: Any) -> None:

@@ -50,6 +50,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from . import cgroups
 from .bootstrap.labkit_bootstrap import RUNTIME_DIR as BOOTSTRAP_DIR
 from .bootstrap.labkit_bootstrap import encode_frame, take_frame
 from .errors import exit_error_payload, import_error_payload, timeout_payload
@@ -278,6 +279,8 @@ class ProcessEnvironment(ExecutionEnvironment):
         self._output: Any = None  # file that fd 1/2 of the process write to
         self._output_read = 0
         self._closed = False
+        self.cgroup: cgroups.Cgroup | None = None  # CPU and memory limits (cgroups.py), if any
+        self.out_of_memory = False
 
     # ---- environment
 
@@ -293,6 +296,7 @@ class ProcessEnvironment(ExecutionEnvironment):
     def _spawn(self, mode: str, env: dict[str, str]) -> None:
         self._process, self.channel, self._output = _spawn_worker(self.runtime, self.spec, self.code_dir, mode, env)
         self.pid = self._process.pid
+        self.cgroup = cgroups.confine(self.pid, self.spec.memory_mb)  # memory limit from the start
         self.runtime.track(self)
 
     def _await_ready(self, capture: Capture, deadline: float, request_id: str = "") -> tuple[tuple | None, dict[str, Any] | None]:
@@ -329,6 +333,7 @@ class ProcessEnvironment(ExecutionEnvironment):
         self._spawn(self.bootstrap_mode, env)
         _, error = self._await_ready(capture, time.monotonic() + INIT_TIMEOUT_S)
         self.init_duration_ms = (time.perf_counter() - started) * 1000
+        cgroups.throttle(self.cgroup)  # the CPU quota starts after INIT
         self._collect_output(capture)
         if error is not None:
             self.init_error = error
@@ -362,6 +367,7 @@ class ProcessEnvironment(ExecutionEnvironment):
             return b"", timeout_payload(request_id, self.spec.timeout_s), True, elapsed * 1000
         except WorkerGone:
             code = self._wait()
+            cgroups.exited(self)  # over its memory: Runtime.OutOfMemory in REPORT
             elapsed_ms = (time.perf_counter() - started) * 1000
             self._collect_output(capture)
             return b"", exit_error_payload(request_id, code), False, elapsed_ms
@@ -412,6 +418,7 @@ class ProcessEnvironment(ExecutionEnvironment):
             return
         self._closed = True
         self._end_process()
+        cgroups.release(self.cgroup)
         self.dead = True
         if self.channel is not None:
             self.channel.close()
@@ -641,6 +648,8 @@ class SnapshotEnvironment(ProcessEnvironment):
         if ready is not None:
             self.pid = ready[3]
             template.instances.add(self.pid)
+            self.cgroup = cgroups.confine(self.pid, self.spec.memory_mb)
+            cgroups.throttle(self.cgroup)
             self.billed_restore_ms = max(1, math.ceil(ready[1]))
         self._collect_output(capture)
         if error is not None:

@@ -26,6 +26,7 @@ from . import moto_integration
 from .credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
 from .clock import Clock, Timers
 from .errors import CloudUsageError, DeployError, check_request_size
+from .autoscaling import AutoScaling
 from .execution import FixedKeepAlive, Invocation, KeepAlivePolicy, LambdaRuntime, check_isolation
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
@@ -111,6 +112,7 @@ class LocalCloud:
         self.api_gateway = ApiGateway(self)
         self.stepfunctions = StepFunctions(self)
         self.cloudformation = CloudFormation(self)
+        self.autoscaling = AutoScaling(self)  # provisioned-concurrency API and its auto scaling
         self._hooks = HostHooks()
         self._mock: Any = None
         self._saved_env: dict[str, str] | None = None
@@ -325,6 +327,13 @@ class LocalCloud:
                 f"invocation_type={invocation_type!r}는 없는 호출 유형입니다. 'RequestResponse', 'Event', 'DryRun' 중 하나를 쓰십시오."
             )
         return self.runtime.invoke(fn, payload, invoked_arn=invoked_arn)
+
+    @property
+    def resource_limits(self) -> Any:
+        """Whether CPU and memory are limited per execution environment (`cgroups.status`)."""
+        from .cgroups import status
+
+        return status(self.isolation)
 
     def set_provisioned_concurrency(self, name: str, qualifier: str, count: int) -> None:
         """Keep `count` instances of a version or alias initialised (INIT runs now, not on invoke).
