@@ -21,7 +21,8 @@ from .helpers import answered, solution_answers
 LAB = "lab02"
 SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_2_1", "check_2_2", "check_2_3", "check_2_4",
-          "check_3_1", "check_3_2", "check_3_3", "check_6_1", "check_6_2", "check_6_3"]
+          "check_3_1", "check_3_2", "check_3_3", "check_4_1", "check_4_2", "check_5_1", "check_5_2",
+          "check_6_1", "check_6_2", "check_6_3", "check_7_1", "check_7_2", "check_8_1", "check_8_2"]
 # Process isolation starts interpreters: a cold start takes 0.1-1.5 s on this machine under load.
 LIMITS = Limits(cell_timeout=90, notebook_timeout=400)
 SOLVED = solution_answers(LAB)
@@ -60,12 +61,17 @@ SUBTLE_1 = everything(
     # Sends the burst to $LATEST whatever the qualifier.
     edited("task3_solution", ('cloud.invoke(name, {"seconds": seconds}, qualifier=qualifier)',
                               'cloud.invoke(name, {"seconds": seconds})')),
+    # The scaling range written in, not taken from the arguments.
+    edited("task4_solution", ("MinCapacity=low, MaxCapacity=high)", "MinCapacity=low, MaxCapacity=6)")),
     # A new INSTANCE_ID after restore, but the random generator keeps the snapshot's state.
     edited("task6_hook", ("    RNG.seed()                      # 운영 체제의 난수로 시드를 다시 정합니다\n", "")),
+    # The users' requests go to $LATEST, not to the alias that has the provisioned concurrency.
+    edited("task7_solution", ("load.burst(cloud, name, users, USER, qualifier)", "load.burst(cloud, name, users, USER)")),
 )
 SUBTLE_1_SCORES = {"check_1_1": 1, "check_1_2": 0, "check_1_3": 1, "check_2_1": 1, "check_2_2": 0, "check_2_3": 1,
-                   "check_2_4": 0, "check_3_1": 1, "check_3_2": 0, "check_3_3": 1, "check_6_1": 1, "check_6_2": 1,
-                   "check_6_3": 0}
+                   "check_2_4": 0, "check_3_1": 1, "check_3_2": 0, "check_3_3": 1, "check_4_1": 1, "check_4_2": 0,
+                   "check_5_1": 1, "check_5_2": 1, "check_6_1": 1, "check_6_2": 1, "check_6_3": 0, "check_7_1": 1,
+                   "check_7_2": 0, "check_8_1": 1, "check_8_2": 1}
 
 SUBTLE_2 = everything(
     # The cold start's cost without its INIT: the caller waited for both.
@@ -79,10 +85,15 @@ SUBTLE_2 = everything(
     # A fresh ID on every call: unique, but no longer the environment's ID.
     edited("task6_hook", ("    global INSTANCE_ID\n    INSTANCE_ID = uuid.uuid4().hex  # 실행 환경마다 새 ID\n", ""),
            ('return {"instance": INSTANCE_ID,', 'return {"instance": uuid.uuid4().hex,')),
+    # Billed by the unrounded duration: right for whole milliseconds only.
+    edited("task5_solution", ("math.ceil(duration_ms) / 1000", "duration_ms / 1000")),
+    # No minimum keep-alive: an app invoked every minute gets a window of 0 minutes.
+    edited("task8_solution", ("return prewarm, max(1, end - prewarm)", "return prewarm, end - prewarm")),
 )
 SUBTLE_2_SCORES = {"check_1_1": 1, "check_1_2": 1, "check_1_3": 0, "check_2_1": 1, "check_2_2": 1, "check_2_3": 1,
-                   "check_2_4": 0, "check_3_1": 1, "check_3_2": 1, "check_3_3": 0, "check_6_1": 1, "check_6_2": 1,
-                   "check_6_3": 0}
+                   "check_2_4": 0, "check_3_1": 1, "check_3_2": 1, "check_3_3": 0, "check_4_1": 1, "check_4_2": 1,
+                   "check_5_1": 1, "check_5_2": 0, "check_6_1": 1, "check_6_2": 1, "check_6_3": 0, "check_7_1": 1,
+                   "check_7_2": 1, "check_8_1": 1, "check_8_2": 0}
 
 # Mistakes the visible checks catch.
 EAGER_AS_LAZY = SOLVED["task2_lazy"].replace("import os\n", "import os\n\nimport boto3\n\nCLIENT = boto3.client(\"secretsmanager\")\n", 1)
@@ -92,11 +103,17 @@ VISIBLE = everything(
     ("task2_lazy", EAGER_AS_LAZY),  # boto3 and a client at init: the ping path pays for them
     edited("task3_solution", ("    with ThreadPoolExecutor(max_workers=n) as pool:\n        return list(pool.map(one, range(n)))",
                               "    return [one(i) for i in range(n)]")),  # one after the other
+    edited("task4_solution", ('"TargetValue": target,', '"TargetValue": target * 100,')),  # 70 %, read as 70
+    edited("task5_solution", ("memory_mb / 1024", "memory_mb / 1000")),  # a GB of 1,000 MB
     edited("task6_solution", ("        idle()\n", "")),  # the second and third calls are warm
+    edited("task7_solution", ("if warm_every and minute % warm_every == 0:", "if warm_every:")),  # pings every minute
+    edited("task8_solution", ("math.floor(histogram.percentile(5) * 0.9)", "histogram.percentile(5) * 0.9"),
+           ("math.ceil(histogram.percentile(99) * 1.1)", "histogram.percentile(99) * 1.1")),  # floats, not minutes
 )
 VISIBLE_SCORES = {"check_1_1": 0, "check_1_2": 1, "check_1_3": 0, "check_2_1": 0, "check_2_2": 0, "check_2_3": 0,
-                  "check_2_4": 0, "check_3_1": 0, "check_3_2": 0, "check_3_3": 0, "check_6_1": 0, "check_6_2": 0,
-                  "check_6_3": 1}
+                  "check_2_4": 0, "check_3_1": 0, "check_3_2": 0, "check_3_3": 0, "check_4_1": 0, "check_4_2": 0,
+                  "check_5_1": 0, "check_5_2": 0, "check_6_1": 0, "check_6_2": 0, "check_6_3": 1, "check_7_1": 0,
+                  "check_7_2": 0, "check_8_1": 0, "check_8_2": 0}
 
 FIRST_THREE = {k: v for k, v in SOLVED.items() if k in ("task1_solution", "task2_solution", "task2_lazy", "task3_solution")}
 
