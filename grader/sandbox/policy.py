@@ -154,6 +154,10 @@ class Sandbox:
             "LANG": "C.UTF-8",
             "PYTHONIOENCODING": "utf-8",
             "MPLBACKEND": "Agg",
+            # glibc gives each new thread a 64 MB malloc arena of address space; RLIMIT_AS counts
+            # it as memory, so a kernel with ~20 threads (lab02's bursts) reached 1.6 GB of 2 GB
+            # without using it and a burst's threads failed to start. Two arenas: ~0.7 GB.
+            "MALLOC_ARENA_MAX": "2",
             **fake_aws_environment(),
             "NBGRADER_EXECUTION": "autograde",
         }

@@ -1,0 +1,181 @@
+"""lab02 through nbgrader end to end: full marks, zero, partial credit, and every check failing on a wrong answer.
+
+The lab measures cold starts on the offline cloud (subprocess and snapshot isolation), so each
+submission really starts handler processes; all variants are graded in one parallel batch. Wrong
+answers are the instructor's solution with a small edit, each a mistake learners make (see the
+instructor guide's lab02 section). The checks compare measured figures with each other (warm <
+cold, restore < init), never with numbers written down, so they hold on a slow machine too.
+"""
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+
+from grader.config import ROOT, Limits
+from grader.release import release_in_copy
+
+from .helpers import answered, solution_answers
+
+LAB = "lab02"
+SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
+CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_2_1", "check_2_2", "check_2_3", "check_2_4",
+          "check_3_1", "check_3_2", "check_3_3", "check_4_1", "check_4_2", "check_5_1", "check_5_2",
+          "check_6_1", "check_6_2", "check_6_3", "check_7_1", "check_7_2", "check_8_1", "check_8_2"]
+# Process isolation starts interpreters: a cold start takes 0.1-1.5 s on this machine under load.
+LIMITS = Limits(cell_timeout=90, notebook_timeout=400)
+SOLVED = solution_answers(LAB)
+
+
+def edited(task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
+    """The solution of `task` with each (old, new) replaced; every `old` must be there."""
+    source = SOLVED[task]
+    for old, new in replacements:
+        assert old in source, f"{task}의 풀이에 다음 코드가 없습니다: {old!r}. 이 시험의 오답을 풀이에 맞게 고치십시오."
+        source = source.replace(old, new)
+    return task, source
+
+
+def scores_of(outcome) -> dict[str, float]:
+    return {c.grade_id: c.score for c in outcome.cells}
+
+
+def everything(*edits: tuple[str, str]) -> dict[str, str]:
+    """All of the solution, with `edits` in place of the tasks they name."""
+    return {**SOLVED, **dict(edits)}
+
+
+# Mistakes every visible check passes; only a hidden check sees them.
+SUBTLE_1 = everything(
+    # Assumes every REPORT line ends with a tab (the offline cloud's do; lines copied from CloudWatch may not).
+    edited("task1_solution", ('for part in line.split("\\t"):', 'for part in line.split("\\t")[:-1]:')),
+    # Skips "the first line" as the header: a warning printed before it breaks the parse.
+    edited("task2_solution", ('    for line in text.splitlines():\n        if not line.startswith("import time:"):\n            continue\n',
+                              '    for line in text.splitlines()[1:]:\n'),
+                             ('        if cumulative.strip().isdigit():\n            times[name.strip()] = int(cumulative)',
+                              '        times[name.strip()] = int(cumulative)')),
+    # The client is lazy, but the secret is read again on every call (no cache).
+    edited("task2_lazy", ("    if _secret is None:\n        _secret = secrets_client()",
+                          "    if True:\n        _secret = secrets_client()")),
+    # Sends the burst to $LATEST whatever the qualifier.
+    edited("task3_solution", ('cloud.invoke(name, {"seconds": seconds}, qualifier=qualifier)',
+                              'cloud.invoke(name, {"seconds": seconds})')),
+    # The scaling range written in, not taken from the arguments.
+    edited("task4_solution", ("MinCapacity=low, MaxCapacity=high)", "MinCapacity=low, MaxCapacity=6)")),
+    # A new INSTANCE_ID after restore, but the random generator keeps the snapshot's state.
+    edited("task6_hook", ("    RNG.seed()                      # 운영 체제의 난수로 시드를 다시 정합니다\n", "")),
+    # The users' requests go to $LATEST, not to the alias that has the provisioned concurrency.
+    edited("task7_solution", ("load.burst(cloud, name, users, USER, qualifier)", "load.burst(cloud, name, users, USER)")),
+)
+SUBTLE_1_SCORES = {"check_1_1": 1, "check_1_2": 0, "check_1_3": 1, "check_2_1": 1, "check_2_2": 0, "check_2_3": 1,
+                   "check_2_4": 0, "check_3_1": 1, "check_3_2": 0, "check_3_3": 1, "check_4_1": 1, "check_4_2": 0,
+                   "check_5_1": 1, "check_5_2": 1, "check_6_1": 1, "check_6_2": 1, "check_6_3": 0, "check_7_1": 1,
+                   "check_7_2": 0, "check_8_1": 1, "check_8_2": 1}
+
+SUBTLE_2 = everything(
+    # The cold start's cost without its INIT: the caller waited for both.
+    edited("task1_solution", ('cold = [r["init"] + r["duration"] for r', 'cold = [r["duration"] for r')),
+    # Lazy, but nothing kept: a new client and a new GetSecretValue on every call.
+    edited("task2_lazy", ("    if _client is None:\n        import boto3", "    if True:\n        import boto3"),
+           ("    if _secret is None:\n        _secret = secrets_client()", "    if True:\n        _secret = secrets_client()")),
+    # Throttling escapes the thread pool instead of being counted.
+    edited("task3_solution", ("        except TooManyRequestsException as exc:  # 예약된 동시성을 넘은 동기 호출: 429\n            return exc\n",
+                              "        finally:\n            pass\n")),
+    # A fresh ID on every call: unique, but no longer the environment's ID.
+    edited("task6_hook", ("    global INSTANCE_ID\n    INSTANCE_ID = uuid.uuid4().hex  # 실행 환경마다 새 ID\n", ""),
+           ('return {"instance": INSTANCE_ID,', 'return {"instance": uuid.uuid4().hex,')),
+    # Billed by the unrounded duration: right for whole milliseconds only.
+    edited("task5_solution", ("math.ceil(duration_ms) / 1000", "duration_ms / 1000")),
+    # No minimum keep-alive: an app invoked every minute gets a window of 0 minutes.
+    edited("task8_solution", ("return prewarm, max(1, end - prewarm)", "return prewarm, end - prewarm")),
+)
+SUBTLE_2_SCORES = {"check_1_1": 1, "check_1_2": 1, "check_1_3": 0, "check_2_1": 1, "check_2_2": 1, "check_2_3": 1,
+                   "check_2_4": 0, "check_3_1": 1, "check_3_2": 1, "check_3_3": 0, "check_4_1": 1, "check_4_2": 1,
+                   "check_5_1": 1, "check_5_2": 0, "check_6_1": 1, "check_6_2": 1, "check_6_3": 0, "check_7_1": 1,
+                   "check_7_2": 1, "check_8_1": 1, "check_8_2": 0}
+
+# Mistakes the visible checks catch.
+EAGER_AS_LAZY = SOLVED["task2_lazy"].replace("import os\n", "import os\n\nimport boto3\n\nCLIENT = boto3.client(\"secretsmanager\")\n", 1)
+VISIBLE = everything(
+    edited("task1_solution", ("        if n == idle_after:\n            idle()", "        if False:\n            idle()")),  # never idle
+    edited("task2_solution", ("times[name.strip()] = int(cumulative)", "times[name] = int(cumulative)")),  # names keep their indent
+    ("task2_lazy", EAGER_AS_LAZY),  # boto3 and a client at init: the ping path pays for them
+    edited("task3_solution", ("    with ThreadPoolExecutor(max_workers=n) as pool:\n        return list(pool.map(one, range(n)))",
+                              "    return [one(i) for i in range(n)]")),  # one after the other
+    edited("task4_solution", ('"TargetValue": target,', '"TargetValue": target * 100,')),  # 70 %, read as 70
+    edited("task5_solution", ("memory_mb / 1024", "memory_mb / 1000")),  # a GB of 1,000 MB
+    edited("task6_solution", ("        idle()\n", "")),  # the second and third calls are warm
+    edited("task7_solution", ("if warm_every and minute % warm_every == 0:", "if warm_every:")),  # pings every minute
+    edited("task8_solution", ("math.floor(histogram.percentile(5) * 0.9)", "histogram.percentile(5) * 0.9"),
+           ("math.ceil(histogram.percentile(99) * 1.1)", "histogram.percentile(99) * 1.1")),  # floats, not minutes
+)
+VISIBLE_SCORES = {"check_1_1": 0, "check_1_2": 1, "check_1_3": 0, "check_2_1": 0, "check_2_2": 0, "check_2_3": 0,
+                  "check_2_4": 0, "check_3_1": 0, "check_3_2": 0, "check_3_3": 0, "check_4_1": 0, "check_4_2": 0,
+                  "check_5_1": 0, "check_5_2": 0, "check_6_1": 0, "check_6_2": 0, "check_6_3": 1, "check_7_1": 0,
+                  "check_7_2": 0, "check_8_1": 0, "check_8_2": 0}
+
+FIRST_THREE = {k: v for k, v in SOLVED.items() if k in ("task1_solution", "task2_solution", "task2_lazy", "task3_solution")}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Release lab02 into a throw-away course, submit every variant, grade them in one batch."""
+    from grader.batch import autograde_all
+
+    course = release_in_copy(LAB, tmp_path_factory.mktemp("lab02") / "course")
+    submissions = {
+        "solution": nbformat.read(SOLUTION, as_version=4),
+        "untouched": nbformat.read(course / "labs" / LAB / f"{LAB}.ipynb", as_version=4),
+        "first-three": answered(course, FIRST_THREE, LAB),
+        "subtle-1": answered(course, SUBTLE_1, LAB),
+        "subtle-2": answered(course, SUBTLE_2, LAB),
+        "visible": answered(course, VISIBLE, LAB),
+    }
+    for student, nb in submissions.items():
+        dest = course / "grader" / "work" / "submitted" / student / LAB
+        dest.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, dest / f"{LAB}.ipynb")
+    report = autograde_all(LAB, course, jobs=2, force=True, limits=LIMITS, progress=False)
+    outcomes = {o.student: o for o in report.graded}
+    assert set(outcomes) == set(submissions), report
+    yield outcomes
+    shutil.rmtree(course, ignore_errors=True)
+
+
+def explained(outcome) -> str:
+    """Why each check lost its point, and the grader's notes: shown when a score is not the expected one."""
+    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
+    return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
+
+
+def test_solution_scores_full_marks(graded):
+    outcome = graded["solution"]
+    assert outcome.max_score == len(CHECKS)
+    assert outcome.score == len(CHECKS), explained(outcome)
+
+
+def test_untouched_release_scores_zero_without_hanging(graded):
+    outcome = graded["untouched"]
+    assert outcome.score == 0, explained(outcome)
+    assert sorted(scores_of(outcome)) == sorted(CHECKS)
+    assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
+
+
+def test_first_three_tasks_solved_earn_exactly_their_points(graded):
+    got = scores_of(graded["first-three"])
+    assert got == {c: (1 if c[6] in "123" else 0) for c in CHECKS}, explained(graded["first-three"])
+
+
+def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
+    assert scores_of(graded["subtle-1"]) == SUBTLE_1_SCORES, explained(graded["subtle-1"])
+    assert scores_of(graded["subtle-2"]) == SUBTLE_2_SCORES, explained(graded["subtle-2"])
+
+
+def test_visible_checks_catch_plain_mistakes(graded):
+    assert scores_of(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+
+
+def test_every_check_fails_on_some_wrong_answer():
+    for check in CHECKS:
+        assert 0 in (SUBTLE_1_SCORES[check], SUBTLE_2_SCORES[check], VISIBLE_SCORES[check]), check
