@@ -298,7 +298,7 @@ def cpu_scaling(reps: int) -> None:
     thread cannot use more than one vCPU, so above 1,769 MB its Duration should not shrink)."""
     from labkit.cloud.awslambda import cgroups
 
-    limits = cgroups.status("subprocess")
+    limits = cgroups.resource_limits("subprocess")
     print(f"CPU in proportion to memory ({limits.mechanism}; enforced: {limits.enforced}), CPU-bound handler, warm, subprocess")
     if not limits.enforced:
         print(f"  {limits.reason}")

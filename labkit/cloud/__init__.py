@@ -55,6 +55,7 @@ _EXPORTS = {
     "StreamDelivery": "streams",
     "TooManyRequestsException": "core.errors",
     "local_cloud": "localcloud",
+    "resource_limits": "awslambda.cgroups",
     "package": "awslambda",
     "parse_report": "awslambda",
 }
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
     from .core.credentials import ACCOUNT_ID, DEFAULT_REGION
     from .core.errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
     from .schedules import ScheduleExpressionError
+    from .awslambda.cgroups import resource_limits
     from .localcloud import FunctionHandle, LocalCloud, local_cloud
     from .sqs import SqsDelivery
     from .stepfunctions import ExecutionHistory

@@ -358,10 +358,10 @@ class LocalCloud:
 
     @property
     def resource_limits(self) -> Any:
-        """Whether CPU and memory are limited per execution environment (`cgroups.status`)."""
-        from .awslambda.cgroups import status
+        """Whether CPU and memory are limited per execution environment (`labkit.cloud.resource_limits`)."""
+        from .awslambda.cgroups import resource_limits
 
-        return status(self.isolation)
+        return resource_limits(self.isolation)
 
     def set_provisioned_concurrency(self, name: str, qualifier: str, count: int) -> None:
         """Keep `count` instances of a version or alias initialised (INIT runs now, not on invoke).

@@ -10,7 +10,7 @@ import pytest
 from labkit.cloud import LocalCloud
 from labkit.cloud.awslambda import cgroups
 
-LIMITS = cgroups.status("subprocess")
+LIMITS = cgroups.resource_limits("subprocess")
 needs_cgroups = pytest.mark.skipif(not LIMITS.enforced, reason=f"cgroups unavailable here: {LIMITS.reason}")
 
 SPIN = """
@@ -36,7 +36,7 @@ def test_status_names_the_mechanism_or_the_reason() -> None:
     assert LIMITS.mechanism in {"cgroup v1", "cgroup v2", "none"}
     assert (LIMITS.mechanism != "none") == LIMITS.enforced == bool(LIMITS)
     assert LIMITS.reason.endswith("다.")
-    inprocess = cgroups.status("inprocess")
+    inprocess = cgroups.resource_limits("inprocess")
     assert not inprocess.enforced and "isolation='subprocess'" in inprocess.reason
 
 
@@ -52,7 +52,7 @@ def test_without_cgroups_nothing_breaks(code_dir, monkeypatch) -> None:
     monkeypatch.setenv("LABKIT_CGROUPS", "0")
     monkeypatch.setattr(cgroups, "_probed", None)
     try:
-        assert not cgroups.status().enforced and "LABKIT_CGROUPS=0" in cgroups.status().reason
+        assert not cgroups.resource_limits().enforced and "LABKIT_CGROUPS=0" in cgroups.resource_limits().reason
         with LocalCloud(isolation="subprocess") as cloud:
             cloud.deploy(code_dir(app=SPIN), "spin", handler="app.handler")
             assert cloud.invoke("spin", {"loops": 10}).ok

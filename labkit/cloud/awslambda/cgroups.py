@@ -23,7 +23,7 @@ The cgroups are made under this process's own cgroup (never above it), named
 process that died is removed the next time one is made.
 
 Where cgroups cannot be used (not root, macOS, Windows, no writable controller) nothing fails:
-`status()` says so, with a Korean sentence on what the figures then mean.
+`resource_limits()` (public as `labkit.cloud.resource_limits`) says so, with a Korean sentence on what the figures then mean.
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def _enforced_reason(mechanism: str, cores: int) -> str:
     )
 
 
-def status(isolation: str = "subprocess") -> ResourceLimits:
+def resource_limits(isolation: str = "subprocess") -> ResourceLimits:
     """Whether CPU and memory are limited for instances of this isolation mode, with the reason."""
     limits, _ = _probe()
     if isolation == "inprocess":
