@@ -42,6 +42,11 @@ TYPE_NAMES = frozenset({"str", "bytes", "int", "float", "bool", "list", "dict", 
 MAX_MATCHED = 4000  # characters of an error value worth comparing with the cell's messages
 
 NOT_SOLVED = "아직 풀지 않았습니다: 위의 코드 셀에서 raise NotImplementedError 줄을 지우고 코드를 작성하십시오."
+# The labs' why() ends a check's message with the function's last logged error (labkit.eventsources.last_error).
+# That text is the submission's; only which of a few course sentences it calls for is shown.
+LAST_ERROR = re.compile(r" ?\(함수의 마지막 오류: (.*)\)", re.S)
+TIMED_OUT = re.compile(r"Task timed out after \d{1,4}(\.\d{1,3})? seconds")
+ERROR_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,60})(: .*)?", re.S)
 RAISED = re.compile(r"^코드를 실행하다가 (.{1,200}?) 예외가 났습니다", re.S)
 
 
@@ -125,13 +130,31 @@ def authored(text: str, source: str, hidden: bool) -> str | None:
             if p is not None:
                 shown.append(p)
                 continue
-            filled = _fill(next(holes), hidden)
+            value = next(holes)
+            filled = _fill(value, hidden)
             if filled is not None:
                 shown.append(filled)
             elif i != len(parts) - 1:  # a hole at the end (an appended detail) is just left out
                 shown.append(ELLIPSIS)
+            else:  # ...unless it is why()'s function error, told in the course's words
+                shown.append(_last_error(value))
         return "".join(shown).strip()
     return None
+
+
+def _last_error(value: str) -> str:
+    """A course sentence for why()'s " (함수의 마지막 오류: ...)" tail, or "" for anything else."""
+    match = LAST_ERROR.fullmatch(value)
+    if not match:
+        return ""
+    error = match.group(1).strip()
+    if TIMED_OUT.fullmatch(error):
+        return " (함수가 시간 제한을 넘겨 끝났습니다.)"
+    if error == "NotImplementedError: 아직 풀지 않았습니다":
+        return " (함수의 핸들러를 아직 풀지 않았습니다: raise NotImplementedError 줄을 지우고 코드를 작성하십시오.)"
+    name = ERROR_NAME.fullmatch(error)
+    kind = exception_name(name.group(1)) if name else None
+    return f" (함수가 {kind} 오류로 끝났습니다.)" if kind else ""
 
 
 def exception_name(name: str) -> str | None:

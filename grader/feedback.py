@@ -109,9 +109,14 @@ def font_css(text: str) -> str:
 
 def render(outcome: Outcome, fmt: str = "html", view: Standing | None = None, root: Path = ROOT) -> str:
     """The feedback page for `outcome` as HTML or Markdown."""
+    tz = load_policy(root).tz
     view = view or standing(root, outcome)
+    # The gradebook keeps UTC; the learner reads the course's clock, as the due date in the page is.
+    when = view.lateness.submitted
+    submitted = when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when else ""
     template = _env().get_template(f"feedback.{fmt}.j2")
-    page = template.render(o=view.outcome, s=view, made=datetime.now().strftime("%Y-%m-%d %H:%M"), font="")
+    page = template.render(o=view.outcome, s=view, submitted=submitted,
+                           made=datetime.now(tz).strftime("%Y-%m-%d %H:%M"), font="")
     if fmt == "html":
         # The font depends on the page's own text; the text does not depend on the font.
         page = page.replace("/*FONT*/", font_css(page), 1)

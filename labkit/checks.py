@@ -103,6 +103,13 @@ def attempt(name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         raise CheckFailed(f"[{name}] 코드를 실행하다가 {type(exc).__name__} 예외가 났습니다: {exc}") from None
 
 
+class Summary(str):
+    """summary()'s text: already printed, so IPython shows nothing more when it ends a cell."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 def summary(visible: Sequence[str], hidden: int) -> str:
     """Report which visible checks passed, and say plainly that hidden ones run only at grading."""
     passed = [n for n in visible if _results.get(n) is True]
@@ -115,7 +122,7 @@ def summary(visible: Sequence[str], hidden: int) -> str:
         lines.append(f"  아직 실행하지 않음: {', '.join(not_run)}")
     if hidden:
         lines.append(f"숨겨진 테스트 {hidden}개는 채점 때 실행됩니다. 공개 테스트를 모두 통과해도 만점이 보장되지는 않습니다.")
-    text = "\n".join(lines)
+    text = Summary("\n".join(lines))
     print(text)
     return text
 

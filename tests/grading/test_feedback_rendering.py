@@ -36,7 +36,7 @@ def test_markdown_feedback_is_a_table_in_python_markdown(tmp_path, notes):
     html = markdown.markdown(render(outcome(notes), "md", root=tmp_path), extensions=["tables"])
     assert "<table>" in html and "| 문항 |" not in html
     assert html.count("<tr>") == 4  # header + 3 questions
-    assert "<p><strong>1 / 4점</strong> (제출: 2026-12-01 20:54)</p>" in html  # a paragraph of its own
+    assert "<p><strong>1 / 4점</strong> (제출: 2026-12-02 05:54)</p>" in html  # a paragraph of its own (UTC 20:54 in Seoul)
     if notes:
         assert "<p>채점하면서 알게 된 점:</p>" in html and "<li>시간 제한(60초)을 넘긴 셀이" in html
 
@@ -81,3 +81,15 @@ def test_hangul_renders_as_glyphs_without_a_korean_system_font(tmp_path):
     # Without the embedded font: every syllable is a box on a machine with no Korean font (this
     # one), none where the system has one; either way the check above could have failed.
     assert bare["boxes"] in ("", bare["checked"]), bare
+
+
+def test_submission_time_is_shown_in_the_course_timezone(tmp_path):
+    """The gradebook keeps UTC; a learner in Seoul reads the time on their own clock, as the due date is."""
+    (tmp_path / "grader").mkdir()
+    (tmp_path / "grader" / "grading.toml").write_text(
+        'timezone = "Asia/Seoul"\n[late]\npenalty = "none"\n[due]\nlab00 = "2026-12-02 05:00"\n', encoding="utf-8")
+    md = render(outcome(False), "md", root=tmp_path)  # 2026-12-01T20:54 UTC = 2026-12-02 05:54 KST
+    assert "(제출: 2026-12-02 05:54)" in md, md
+    assert "마감(2026-12-02 05:00)보다 54분 늦게 제출했습니다." in md
+    html = render(outcome(False), "html", root=tmp_path)
+    assert "제출: 2026-12-02 05:54" in html and "20:54" not in html

@@ -55,3 +55,16 @@ def test_outside_ipython_each_check_prints_at_once():
     code = ("from labkit.checks import check\ncheck('a', True, 'x')\nprint('between')\ncheck('a', True, 'y')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60).stdout
     assert out.splitlines() == ["✔ a: 통과", "between", "✔ a: 통과"]
+
+
+def test_summary_as_a_cells_last_line_shows_its_text_once(tmp_path):
+    """The labs end with `summary(...)` as the last expression: printed, not echoed again as 'line\\nline'."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('from labkit.checks import check, summary\ncheck("1-1 가", True, "a")'),
+                nbformat.v4.new_code_cell('summary(visible=["1-1 가", "2-1 나"], hidden=3)'),
+                nbformat.v4.new_code_cell('text = summary(["1-1 가"], 0)\nprint(text.upper() == text, text.splitlines()[0])')]
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    last = nb.cells[1]
+    assert [o["output_type"] for o in last.outputs] == ["stream"], last.outputs
+    assert _stdout(last).count("공개 테스트 1/2 통과") == 1 and "아직 실행하지 않음: 2-1 나" in _stdout(last)
+    assert _stdout(nb.cells[2]).splitlines()[-1] == "True 공개 테스트 1/1 통과"  # still a str to use
