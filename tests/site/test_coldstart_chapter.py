@@ -23,7 +23,7 @@ LAB02_TASKS = {
     5: "메모리와 CPU",
     6: "SnapStart",
     7: "워밍 대 프로비저닝된 동시성",
-    8: "유지 시간 정책",
+    8: "킵얼라이브 정책",
 }
 
 
@@ -231,3 +231,20 @@ def test_lab_pointer_links_to_the_labs_page_not_to_a_notebook_path() -> None:
     for name in ["index.md", *PAGES]:
         assert "labs/lab02" not in _page(name) and "lab02.ipynb" not in _page(name), name
     assert "(../start/labs-and-grading.md)" in _page("index.md")
+
+
+def unlinked_chapter_mentions(pages: dict[str, str]) -> list[str]:
+    """Paragraphs (or table rows) outside chapter 3 that name 3장 without a link into docs/coldstart/."""
+    found = []
+    for name, text in pages.items():
+        for block in re.split(r"\n\s*\n", text):
+            parts = block.splitlines() if block.lstrip().startswith("|") else [block]
+            found += [f"{name}: {_flat(p)[:60]}" for p in parts if "3장" in p and "coldstart/" not in p]
+    return found
+
+
+def test_pages_that_name_chapter_three_link_to_it() -> None:
+    pages = {str(p.relative_to(DOCS)): p.read_text(encoding="utf-8")
+             for p in sorted(DOCS.rglob("*.md")) if CHAPTER not in p.parents}
+    assert unlinked_chapter_mentions(pages) == []
+    assert unlinked_chapter_mentions({"x.md": "머리말\n\n3장에서 잽니다.\n"}) == ["x.md: 3장에서 잽니다."]
