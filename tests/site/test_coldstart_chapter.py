@@ -219,6 +219,15 @@ def test_every_lab02_task_is_named_as_the_notebook_names_it() -> None:
     assert [row[0] for row in rows] == [f"{n} {title}" for n, title in LAB02_TASKS.items()]
 
 
+def test_the_notebook_names_its_tasks_as_the_chapter_does() -> None:
+    import nbformat
+
+    nb = nbformat.read(DOCS.parent / "solutions" / "lab02" / "lab02.ipynb", as_version=4)
+    headings = {int(n): title for c in nb.cells if c.cell_type == "markdown"
+                for n, title in re.findall(r"^## 과제 (\d)\. (.+?) \(\d+점", c.source, re.M)}
+    assert headings == LAB02_TASKS
+
+
 def test_each_page_points_to_the_tasks_its_row_on_the_landing_page_lists() -> None:
     for row in _table_rows(_page("index.md"), "절"):
         page = re.search(r"\]\((.+?\.md)\)", row[0]).group(1)
