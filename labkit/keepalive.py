@@ -293,7 +293,7 @@ def _minutes(value: object, answer: object) -> int:
 
 
 _WINDOWS_ERROR = (
-    "windows 함수는 0 이상의 정수 두 개(사전 로딩 시간, 킵얼라이브 시간, 분 단위)를 "
+    "windows 함수는 0 이상의 정수 두 개(사전 준비 시간과 킵얼라이브 시간, 분 단위)를 "
     "돌려주어야 합니다(받은 값: {answer!r})."
 )
 

@@ -120,14 +120,14 @@ class Trace:
         """A Korean summary: what the trace is, whether it is synthetic, and its figures."""
         c = calibration(self)
         origin = (
-            f"강의가 시드 {self.seed}로 만든 합성 트레이스입니다(실제 Azure 데이터가 아닙니다). "
+            f"이 과정이 시드 {self.seed}로 만든 합성 트레이스입니다(실제 Azure 데이터가 아닙니다). "
             "형식은 Azure Functions 2019 트레이스와 같습니다(함수마다, 하루마다 1,440분의 분당 호출 수). "
             "Shahrad 외 \"Serverless in the Wild\"(USENIX ATC 2020)가 발표한 수치에 맞춰, 앱의 45%는 "
             "한 시간에 한 번 이하, 36%는 그보다 잦지만 1분에 한 번 이하, 나머지 19%는 그보다 잦게 "
             "호출되도록 앱마다 부류를 정하고 그 안에서 평균 호출 빈도를 뽑았습니다. 잦은 19%가 호출의 "
             "99.5% 넘게 차지하는지, 빈도가 약 8자릿수에 걸치는지는 아래의 잰 값으로 확인할 수 있습니다. "
             "호출 패턴은 타이머로 주기 호출되는 앱, 하루 주기가 있는 포아송 앱, 몰아서 호출되는 앱을 "
-            "섞었습니다(이 섞는 비율은 논문의 수치가 아니라 강의가 정한 값입니다)."
+            "섞었습니다(이 섞는 비율은 논문의 수치가 아니라 이 과정이 정한 값입니다)."
             if self.seed is not None
             else "파일에서 읽은 트레이스입니다(Azure Functions 2019 형식)."
         )

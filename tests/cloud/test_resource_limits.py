@@ -40,6 +40,15 @@ def test_status_names_the_mechanism_or_the_reason() -> None:
     assert not inprocess.enforced and "isolation='subprocess'" in inprocess.reason
 
 
+def test_reasons_say_vcpu_and_read_as_korean_sentences() -> None:
+    # What lab02 prints to a learner: AWS's unit is the vCPU, and each sentence ends as 합니다체.
+    enforced = cgroups._enforced_reason("cgroup v2", cores=2)
+    assert "메모리 1,769 MB에 vCPU 한 개" in enforced and "1개 비율" not in enforced
+    for reason in (enforced, cgroups.resource_limits("inprocess").reason, cgroups._NO_FIGURES):
+        sentences = [s for s in reason.split(". ") if s]
+        assert all(s.rstrip(".").endswith(("다", "오")) for s in sentences), reason
+
+
 def test_cpu_share_is_memory_over_1769_capped_at_the_cores() -> None:
     assert cgroups.cpu_share(1769, cores=2) == 1.0
     assert cgroups.cpu_share(128, cores=2) == pytest.approx(0.0724, abs=1e-4)

@@ -8,6 +8,7 @@ import re
 
 from site_testkit import DOCS
 
+from labkit import pricing
 from labkit.cloud import parse_report
 
 CHAPTER = DOCS / "coldstart"
@@ -22,7 +23,7 @@ LAB02_TASKS = {
     5: "메모리와 CPU",
     6: "SnapStart",
     7: "워밍 대 프로비저닝된 동시성",
-    8: "유지 시간 정책",
+    8: "킵얼라이브 정책",
 }
 
 
@@ -131,13 +132,69 @@ def test_seventy_nine_percent_is_taught_as_a_best_case_on_openwhisk() -> None:
     assert "가장 좋은 경우" in research and "OpenWhisk" in research and "arXiv:2504.11338" in research
 
 
-def test_provisioned_concurrency_cost_examples_add_up_at_the_stated_price() -> None:
+PRICE = re.compile(r"0\.0000\d+")  # a per-GB-second price, as the chapter writes it (USD)
+
+
+def price_problems(pages: dict[str, str], book: pricing.PriceBook) -> list[str]:
+    """Prices the chapter states that are not the price file's, or not labelled with their region."""
+    rates = {f"{p.rate:.10f}": p for p in book.prices.values()}
+    problems = []
+    for name, text in pages.items():
+        for sentence in re.split(r"(?<=다\.)\s|\n\n", _flat(text)):
+            for quoted in PRICE.findall(sentence):
+                price = rates.get(quoted)
+                if price is None:
+                    problems.append(f"{name}: {quoted}달러는 가격 파일에 없습니다: {sentence[:80]}")
+                elif price.region != book.region and "미국 동부" not in sentence:
+                    problems.append(f"{name}: {quoted}달러({price.key})는 {price.region} 단가인데 그렇게 적지 않았습니다.")
+    return problems
+
+
+def test_every_price_the_chapter_states_is_the_price_files_with_its_region() -> None:
+    book = pricing.load_prices()
+    pages = {name: _page(name) for name in ["index.md", *PAGES]}
+    assert price_problems(pages, book) == []
+    cost = _flat(_page("provisioning.md"))
+    read = book.read
+    assert f"{read.year}년 {read.month}월 {read.day}일 읽음" in cost and "서울" in cost and "prices-ap-northeast-2.toml" in cost
+
+
+def test_price_check_catches_a_us_east_price_or_an_unlabelled_one() -> None:
+    book = pricing.load_prices()
+    us_east = {"p.md": "프로비저닝된 동시성이 GB-초당 0.0000041667달러입니다."}
+    assert price_problems(us_east, book) == ["p.md: 0.0000041667달러는 가격 파일에 없습니다: "
+                                             "프로비저닝된 동시성이 GB-초당 0.0000041667달러입니다."]
+    unlabelled = {"p.md": "실행 시간은 GB-초당 0.0000097222달러입니다."}
+    assert "us-east-1 단가인데" in price_problems(unlabelled, book)[0]
+
+
+def _usd(value: float) -> str:
+    return f"{value:,.2f}달러"
+
+
+def test_worked_cost_examples_are_what_labkit_pricing_computes_from_the_price_file() -> None:
+    book = pricing.load_prices()
     page = _flat(_page("provisioning.md"))
-    price = 0.0000041667
-    assert f"GB-초당 {price:.10f}달러" in page
-    assert f"12,960,000 GB-초 × {price:.10f}달러 ≈ {12_960_000 * price:.2f}달러" in page
-    breakeven = price / (0.0000166667 - 0.0000097222)
-    assert round(breakeven, 2) == 0.6 and "60%" in page
+    month, pc = 30 * 24 * 3600, book.rate("lambda.provisioned_concurrency_x86_64")
+    five = pricing.provisioned_concurrency_cost(5, 1024, month, prices=book).allocation_usd
+    assert f"12,960,000 GB-초 × {pc:.10f}달러 ≈ {_usd(five)}" in page
+    ten = pricing.provisioned_concurrency_cost(10, 512, month, prices=book).allocation_usd
+    assert f"10 × 0.5GB × 2,592,000초 × {pc:.10f}달러 ≈ {_usd(ten)}" in page
+    workday = 22 * pricing.provisioned_concurrency_cost(4, 256, 8 * 3600, prices=book).allocation_usd
+    assert f"× {pc:.10f}달러 ≈ {_usd(workday)}" in page
+    # Break-even utilisation: provisioned price / (on-demand − provisioned-duration price).
+    on_demand, pc_duration = book.rate("lambda.duration_x86_64"), book.rate("lambda.provisioned_duration_x86_64")
+    breakeven = pc / (on_demand - pc_duration)
+    assert f"{pc:.10f} / ({on_demand:.10f} - {pc_duration:.10f}) ≈ {breakeven:.2f}" in page
+    assert f"사용률이 {breakeven:.0%}를" in page and f"사용률 {breakeven:.0%}쯤이 손익분기점" in page
+    # INIT billing: what a month of cold starts adds, billed vs not billed.
+    for cold, init_ms, memory in ((10_000, 400, 512), (50_000, 2000, 1024)):
+        load = pricing.Workload(1_000_000, 100.0, memory, cold_starts=cold, init_duration_ms=init_ms)
+        init = (pricing.lambda_cost(load, book, free_tier=False).total
+                - pricing.lambda_cost(load, book, free_tier=False, init_billing=False).total)
+        assert f"약 {_usd(init)} |" in page, init
+    pings = pricing.lambda_cost(pricing.Workload(86_400, 10.0, 512), book, free_tier=False)
+    assert f"요청 요금 약 {pings.requests_usd:.3f}달러와 실행 시간 {pings.gb_seconds:,.0f} GB-초(약 {pings.duration_usd:.3f}달러)" in page
 
 
 def test_terraform_is_fenced_as_hcl_not_python() -> None:
@@ -162,6 +219,15 @@ def test_every_lab02_task_is_named_as_the_notebook_names_it() -> None:
     assert [row[0] for row in rows] == [f"{n} {title}" for n, title in LAB02_TASKS.items()]
 
 
+def test_the_notebook_names_its_tasks_as_the_chapter_does() -> None:
+    import nbformat
+
+    nb = nbformat.read(DOCS.parent / "solutions" / "lab02" / "lab02.ipynb", as_version=4)
+    headings = {int(n): title for c in nb.cells if c.cell_type == "markdown"
+                for n, title in re.findall(r"^## 과제 (\d)\. (.+?) \(\d+점", c.source, re.M)}
+    assert headings == LAB02_TASKS
+
+
 def test_each_page_points_to_the_tasks_its_row_on_the_landing_page_lists() -> None:
     for row in _table_rows(_page("index.md"), "절"):
         page = re.search(r"\]\((.+?\.md)\)", row[0]).group(1)
@@ -174,3 +240,20 @@ def test_lab_pointer_links_to_the_labs_page_not_to_a_notebook_path() -> None:
     for name in ["index.md", *PAGES]:
         assert "labs/lab02" not in _page(name) and "lab02.ipynb" not in _page(name), name
     assert "(../start/labs-and-grading.md)" in _page("index.md")
+
+
+def unlinked_chapter_mentions(pages: dict[str, str]) -> list[str]:
+    """Paragraphs (or table rows) outside chapter 3 that name 3장 without a link into docs/coldstart/."""
+    found = []
+    for name, text in pages.items():
+        for block in re.split(r"\n\s*\n", text):
+            parts = block.splitlines() if block.lstrip().startswith("|") else [block]
+            found += [f"{name}: {_flat(p)[:60]}" for p in parts if "3장" in p and "coldstart/" not in p]
+    return found
+
+
+def test_pages_that_name_chapter_three_link_to_it() -> None:
+    pages = {str(p.relative_to(DOCS)): p.read_text(encoding="utf-8")
+             for p in sorted(DOCS.rglob("*.md")) if CHAPTER not in p.parents}
+    assert unlinked_chapter_mentions(pages) == []
+    assert unlinked_chapter_mentions({"x.md": "머리말\n\n3장에서 잽니다.\n"}) == ["x.md: 3장에서 잽니다."]

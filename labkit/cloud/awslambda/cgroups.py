@@ -131,8 +131,8 @@ _probe_lock = threading.Lock()
 _probed: tuple[ResourceLimits, Any] | None = None
 
 _NO_FIGURES = (
-    "Duration은 이 컴퓨터의 CPU를 그대로 쓴 값이라 메모리 크기를 바꿔도 거의 변하지 않고, "
-    "Max Memory Used는 재기만 할 뿐 메모리 크기를 넘어도 함수가 종료되지 않습니다."
+    "이때 Duration은 메모리 크기와 상관없이 이 컴퓨터의 CPU를 다 쓰고 잰 값이라, 메모리 크기를 바꿔도 거의 변하지 않습니다. "
+    "Max Memory Used도 재기만 하므로, 메모리 크기를 넘어도 함수가 종료되지 않습니다."
 )
 
 
@@ -143,9 +143,9 @@ def _probe() -> tuple[ResourceLimits, Any]:
             return _probed
         cores = machine_cores()
         if os.environ.get("LABKIT_CGROUPS", "1") == "0":
-            result = (ResourceLimits(False, "none", f"LABKIT_CGROUPS=0이라 CPU와 메모리를 제한하지 않습니다. {_NO_FIGURES}", cores), None)
+            result = (ResourceLimits(False, "none", f"환경 변수 LABKIT_CGROUPS=0이 설정되어 있어 CPU와 메모리를 제한하지 않습니다. {_NO_FIGURES}", cores), None)
         elif not sys.platform.startswith("linux"):
-            result = (ResourceLimits(False, "none", f"cgroup은 Linux에만 있어 이 컴퓨터({sys.platform})에서는 CPU와 메모리를 제한하지 않습니다. {_NO_FIGURES}", cores), None)
+            result = (ResourceLimits(False, "none", f"cgroup은 Linux에만 있으므로 이 컴퓨터({sys.platform})에서는 CPU와 메모리를 제한하지 않습니다. {_NO_FIGURES}", cores), None)
         else:
             own = _own_cgroups()
             v1 = _v1_dirs(own)
@@ -163,8 +163,8 @@ def _probe() -> tuple[ResourceLimits, Any]:
 
 def _enforced_reason(mechanism: str, cores: int) -> str:
     return (
-        f"{mechanism}로 실행 환경마다 메모리 크기만큼 메모리를 제한하고, CPU는 메모리 1,769 MB당 1개 비율로 "
-        f"(이 컴퓨터의 코어 {cores}개까지) 나누어 줍니다. 메모리를 넘긴 함수는 AWS처럼 종료됩니다."
+        f"{mechanism}로 실행 환경마다 메모리를 설정한 크기로 제한하고, CPU는 AWS처럼 메모리 1,769 MB에 vCPU 한 개 "
+        f"비율로(이 컴퓨터의 코어 {cores}개까지) 나누어 줍니다. 메모리 크기를 넘긴 함수는 AWS처럼 종료됩니다."
     )
 
 
@@ -174,8 +174,8 @@ def resource_limits(isolation: str = "subprocess") -> ResourceLimits:
     if isolation == "inprocess":
         return ResourceLimits(
             False, "none",
-            "isolation='inprocess'에서는 함수가 노트북과 같은 프로세스에서 실행되어 CPU와 메모리를 제한할 수 없습니다. "
-            f"제한하려면 isolation='subprocess'나 'snapshot'을 쓰십시오. {_NO_FIGURES}",
+            "isolation='inprocess'에서는 함수가 노트북과 같은 프로세스에서 실행되므로 CPU와 메모리를 제한할 수 없습니다. "
+            f"제한하려면 isolation='subprocess'나 'snapshot'으로 배포하십시오. {_NO_FIGURES}",
             limits.cores,
         )
     return limits
