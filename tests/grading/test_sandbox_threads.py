@@ -13,7 +13,8 @@ import nbformat
 from nbclient import NotebookClient
 
 from grader.config import Limits
-from grader.sandbox import Sandbox, SandboxedKernelManager, detect_backend
+from grader.sandbox.kernel import SandboxedKernelManager
+from grader.sandbox.policy import Sandbox, detect_backend
 
 THREADS = """
 import threading
