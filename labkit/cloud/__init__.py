@@ -50,9 +50,9 @@ _EXPORTS = {
     "Report": "awslambda",
     "RequestEntityTooLargeException": "core.errors",
     "ScheduleExpressionError": "schedules",
-    "SqsDelivery": "sqs",
+    "SqsDelivery": "eventsources",
     "Stack": "cloudformation",
-    "StreamDelivery": "streams",
+    "StreamDelivery": "eventsources",
     "TooManyRequestsException": "core.errors",
     "local_cloud": "localcloud",
     "resource_limits": "awslambda.cgroups",
@@ -72,9 +72,9 @@ if TYPE_CHECKING:
     from .schedules import ScheduleExpressionError
     from .awslambda.cgroups import resource_limits
     from .localcloud import FunctionHandle, LocalCloud, local_cloud
-    from .sqs import SqsDelivery
+    from .eventsources import SqsDelivery
     from .stepfunctions import ExecutionHistory
-    from .streams import StreamDelivery
+    from .eventsources import StreamDelivery
 
 
 __getattr__, __dir__ = _exports(__name__, _EXPORTS)

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import sqs, sqs_queues, streams
+from .eventsources import sqs, sqs_queues, streams
 from .awslambda import patches as lambda_patches
 from .awslambda.patches import invoked_arn_for
 from .core.credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
@@ -48,8 +48,7 @@ from .s3 import S3Notifications
 from .schedules import Schedules
 from .sns import SnsNotifications
 from .stepfunctions import ExecutionHistory, StepFunctions
-from .sqs import SqsPoller
-from .streams import StreamPoller
+from .eventsources import SqsPoller, StreamPoller
 
 __all__ = ["LocalCloud", "local_cloud", "FunctionHandle", "DEFAULT_REGION", "ACCOUNT_ID"]
 

@@ -28,8 +28,8 @@ TYPE_ONLY_EXCEPTIONS = {
 }
 
 # The services: each is built with a CloudContext and imports no other one (nor the facade).
-SERVICES = ("apigateway", "autoscaling", "cloudformation", "eventbridge", "awslambda.async_invoke", "s3", "schedules", "sns", "sqs",
-            "stepfunctions", "streams")
+SERVICES = ("apigateway", "autoscaling", "cloudformation", "eventbridge", "awslambda.async_invoke", "s3", "schedules", "sns",
+            "eventsources.sqs", "stepfunctions", "eventsources.streams")
 
 # Imports of core/ modules that leave core/ (any kind), with the reason.
 CORE_EXCEPTIONS = {
@@ -94,7 +94,8 @@ def facade_imports() -> dict[str, set[str]]:
 LAMBDA = PACKAGE / "awslambda"
 RUNTIME = "labkit.cloud.awslambda.runtime"
 # The services above Lambda (they call it; it never calls them).
-ABOVE_LAMBDA = ("sqs", "sns", "s3", "eventbridge", "schedules", "streams", "stepfunctions", "apigateway", "cloudformation")
+ABOVE_LAMBDA = ("eventsources.sqs", "sns", "s3", "eventbridge", "schedules", "eventsources.streams", "stepfunctions", "apigateway",
+                "cloudformation")
 
 
 def _imports_a_service(target: str) -> bool:
@@ -137,7 +138,7 @@ def test_the_bootstrap_imports_only_the_standard_library() -> None:
 def test_the_layer_rules_see_a_violation(tmp_path: Path) -> None:
     (node,) = ast.parse("from ..runtime import LambdaRuntime").body
     assert RUNTIME in _targets(node, "labkit.cloud.awslambda.processes.snapshot", False)
-    for source in ("from ..sqs import SqsPoller", "from .. import localcloud", "from ..apigateway.routing import x"):
+    for source in ("from ..eventsources.sqs import SqsPoller", "from .. import localcloud", "from ..apigateway.routing import x"):
         (node,) = ast.parse(source).body
         assert any(_imports_a_service(t) for t in _targets(node, "labkit.cloud.awslambda.runtime", False)), source
     (node,) = ast.parse("from .models import FunctionSpec").body
@@ -240,8 +241,8 @@ def test_every_service_is_built_with_a_cloud_context() -> None:
 def test_the_layer_scan_sees_a_crossing(tmp_path: Path) -> None:
     (node,) = ast.parse("from ..eventbridge import pattern_matches").body
     assert "labkit.cloud.eventbridge" in _targets(node, "labkit.cloud.core.patterns", False)
-    (node,) = ast.parse("from .core import arns").body
-    assert _cloud_modules([(t, "runtime") for t in _targets(node, "labkit.cloud.sqs", False)]) == {
+    (node,) = ast.parse("from ..core import arns").body
+    assert _cloud_modules([(t, "runtime") for t in _targets(node, "labkit.cloud.eventsources.sqs", False)]) == {
         "labkit.cloud.core", "labkit.cloud.core.arns"
     }
 

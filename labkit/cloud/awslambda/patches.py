@@ -67,7 +67,7 @@ def install(
     from moto.awslambda import responses as lambda_responses
     from moto.core.exceptions import JsonRESTError
 
-    from .. import filtering, mapping_rules
+    from ..eventsources import filtering, mapping_rules
     from ..core.errors import RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
     LambdaFunction = lambda_models.LambdaFunction

@@ -29,9 +29,9 @@ MOTO_VERSION = "5.2.5"
 # Every module that declares `PATCHES` (the registry is their union).
 DECLARING_MODULES = (
     "labkit.cloud.awslambda.patches",
-    "labkit.cloud.sqs",
-    "labkit.cloud.sqs_queues",
-    "labkit.cloud.streams",
+    "labkit.cloud.eventsources.sqs",
+    "labkit.cloud.eventsources.sqs_queues",
+    "labkit.cloud.eventsources.streams",
     "labkit.cloud.s3",
     "labkit.cloud.sns",
     "labkit.cloud.eventbridge",

@@ -30,15 +30,15 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .core import arns
+from ..awslambda.models import Invocation
+from ..core import arns
+from ..core.errors import TooManyRequestsException
+from ..moto.registry import MotoName
 from . import filtering
 from .batch_failures import failed_item_ids
-from .core.errors import TooManyRequestsException
-from .awslambda.models import Invocation
-from .moto.registry import MotoName
 
 if TYPE_CHECKING:
-    from .core.context import CloudContext
+    from ..core.context import CloudContext
 
 __all__ = ["SqsPoller", "SqsDelivery", "sqs_record"]
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
-from ..korean import josa
-from .core import arns
+from ...korean import josa
+from ..core import arns
 
 __all__ = ["check", "client_errors"]
 
