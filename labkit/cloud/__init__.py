@@ -49,7 +49,7 @@ _EXPORTS = {
     "LocalCloud": "localcloud",
     "Report": "awslambda",
     "RequestEntityTooLargeException": "core.errors",
-    "ScheduleExpressionError": "schedules",
+    "ScheduleExpressionError": "events",
     "SqsDelivery": "eventsources",
     "Stack": "cloudformation",
     "StreamDelivery": "eventsources",
@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from .cloudformation import Stack
     from .core.credentials import ACCOUNT_ID, DEFAULT_REGION
     from .core.errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
-    from .schedules import ScheduleExpressionError
+    from .events import ScheduleExpressionError
     from .awslambda.cgroups import resource_limits
     from .localcloud import FunctionHandle, LocalCloud, local_cloud
     from .eventsources import SqsDelivery

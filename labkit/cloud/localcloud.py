@@ -38,14 +38,13 @@ from .awslambda.runtime import LambdaRuntime
 from .autoscaling import AutoScaling
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
-from .eventbridge import EventBridgeRules
+from .events import EventBridgeRules, Schedules
 from .awslambda.packaging import package
 from .awslambda.inprocess import HostHooks
 from .awslambda.async_invoke import AsyncInvoker
 from .awslambda.logs import Report, parse_report, read_log_events
 from .moto import patching
 from .s3 import S3Notifications
-from .schedules import Schedules
 from .sns import SnsNotifications
 from .stepfunctions import ExecutionHistory, StepFunctions
 from .eventsources import SqsPoller, StreamPoller

@@ -28,7 +28,7 @@ TYPE_ONLY_EXCEPTIONS = {
 }
 
 # The services: each is built with a CloudContext and imports no other one (nor the facade).
-SERVICES = ("apigateway", "autoscaling", "cloudformation", "eventbridge", "awslambda.async_invoke", "s3", "schedules", "sns",
+SERVICES = ("apigateway", "autoscaling", "cloudformation", "events.rules", "awslambda.async_invoke", "s3", "events.schedules", "sns",
             "eventsources.sqs", "stepfunctions", "eventsources.streams")
 
 # Imports of core/ modules that leave core/ (any kind), with the reason.
@@ -94,7 +94,7 @@ def facade_imports() -> dict[str, set[str]]:
 LAMBDA = PACKAGE / "awslambda"
 RUNTIME = "labkit.cloud.awslambda.runtime"
 # The services above Lambda (they call it; it never calls them).
-ABOVE_LAMBDA = ("eventsources.sqs", "sns", "s3", "eventbridge", "schedules", "eventsources.streams", "stepfunctions", "apigateway",
+ABOVE_LAMBDA = ("eventsources.sqs", "sns", "s3", "events.rules", "events.schedules", "eventsources.streams", "stepfunctions", "apigateway",
                 "cloudformation")
 
 
@@ -239,8 +239,8 @@ def test_every_service_is_built_with_a_cloud_context() -> None:
 
 
 def test_the_layer_scan_sees_a_crossing(tmp_path: Path) -> None:
-    (node,) = ast.parse("from ..eventbridge import pattern_matches").body
-    assert "labkit.cloud.eventbridge" in _targets(node, "labkit.cloud.core.patterns", False)
+    (node,) = ast.parse("from ..events.rules import pattern_matches").body
+    assert "labkit.cloud.events.rules" in _targets(node, "labkit.cloud.core.patterns", False)
     (node,) = ast.parse("from ..core import arns").body
     assert _cloud_modules([(t, "runtime") for t in _targets(node, "labkit.cloud.eventsources.sqs", False)]) == {
         "labkit.cloud.core", "labkit.cloud.core.arns"
