@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .eventsources import sqs, sqs_queues, streams
+from .eventsources import mapping_rules, sqs, sqs_queues, streams
 from .awslambda import patches as lambda_patches
 from .awslambda.patches import invoked_arn_for
 from .core.credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
@@ -164,6 +164,7 @@ class LocalCloud:
         patching.install((  # each service's patches, declared beside it (labkit/cloud/moto/registry.py)
             functools.partial(lambda_patches.install, clock=self.clock, runtime=runtime,
                               async_invoke=self.async_invoker.enqueue),
+            mapping_rules.install,
             functools.partial(sqs.install, now=self.clock.now),
             sqs_queues.install,
             functools.partial(streams.install, utcnow=self.clock.utcnow, register=self.stream_poller.register),

@@ -5,7 +5,7 @@
     streams.py          StreamPoller: DynamoDB Streams / Kinesis -> Lambda, checkpoints, retries, bisecting
     filtering.py        FilterCriteria: which records a mapping delivers (the pattern engine is core.patterns)
     batch_failures.py   ReportBatchItemFailures: which records of a batch failed, by AWS's rules
-    mapping_rules.py    the configurations CreateEventSourceMapping / UpdateEventSourceMapping reject
+    mapping_rules.py    what CreateEventSourceMapping / UpdateEventSourceMapping reject (+ the patch applying it)
 
 This is the offline cloud's side of event sources. The labs' helper module `labkit.eventsources`
 (`es.queue`, `es.mapping`, ...) is a different thing: it creates queues, tables and mappings

@@ -301,7 +301,7 @@ def install(set_: Callable[[Any, str, Any], None], *, now: Callable[[], float]) 
 
     set_(sqs_models, "unix_time", unix_time)
     set_(sqs_models, "unix_time_millis", unix_time_millis)
-    original_create_esm = LambdaBackend.create_event_source_mapping  # Lambda's checks (awslambda/patches.py)
+    original_create_esm = LambdaBackend.create_event_source_mapping  # Lambda's checks (mapping_rules.py)
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         esm = original_create_esm(self, spec)

@@ -29,6 +29,7 @@ MOTO_VERSION = "5.2.5"
 # Every module that declares `PATCHES` (the registry is their union).
 DECLARING_MODULES = (
     "labkit.cloud.awslambda.patches",
+    "labkit.cloud.eventsources.mapping_rules",
     "labkit.cloud.eventsources.sqs",
     "labkit.cloud.eventsources.sqs_queues",
     "labkit.cloud.eventsources.streams",
