@@ -15,8 +15,8 @@ environment its own process (real cold starts, memory, timeouts) and `isolation=
 restores instances from an initialised template, SnapStart-like.
 
 Events arrive as AWS delivers them, when the lab calls `cloud.run_until_idle()`: SQS, DynamoDB
-Streams and Kinesis pollers (sqs.py, streams.py), S3 and SNS notifications (s3.py, sns.py),
-EventBridge rules and schedules on the lab's clock (eventbridge.py, schedules.py). API Gateway
+Streams and Kinesis pollers (eventsources/), S3 and SNS notifications (s3.py, sns.py),
+EventBridge rules and schedules on the lab's clock (events/). API Gateway
 answers `requests` in-process and `cloud.serve_api()` over real HTTP (apigateway.py); Step
 Functions executes with `cloud.wait_execution()` for a readable history (stepfunctions.py);
 `cloud.deploy_stack()` deploys CloudFormation, SAM and Serverless Framework output (cloudformation.py).
