@@ -15,6 +15,10 @@ second event source mapping would deliver every message twice).
 
 Every function takes the `LocalCloud` first and uses only public AWS APIs through it, so what a
 learner reads here is what they would write against AWS.
+
+Not to be confused with `labkit.cloud.eventsources`, the offline cloud's pollers (SqsPoller,
+StreamPoller): this module creates the queues, tables and mappings; those pollers then read them
+and invoke the functions, as Lambda does.
 """
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ environment its own process (real cold starts, memory, timeouts) and `isolation=
 restores instances from an initialised template, SnapStart-like.
 
 Events arrive as AWS delivers them, when the lab calls `cloud.run_until_idle()`: SQS, DynamoDB
-Streams and Kinesis pollers (sqs.py, streams.py), S3 and SNS notifications (s3.py, sns.py),
-EventBridge rules and schedules on the lab's clock (eventbridge.py, schedules.py). API Gateway
+Streams and Kinesis pollers (eventsources/), S3 and SNS notifications (s3.py, sns.py),
+EventBridge rules and schedules on the lab's clock (events/). API Gateway
 answers `requests` in-process and `cloud.serve_api()` over real HTTP (apigateway.py); Step
 Functions executes with `cloud.wait_execution()` for a readable history (stepfunctions.py);
 `cloud.deploy_stack()` deploys CloudFormation, SAM and Serverless Framework output (cloudformation.py).
@@ -49,10 +49,10 @@ _EXPORTS = {
     "LocalCloud": "localcloud",
     "Report": "awslambda",
     "RequestEntityTooLargeException": "core.errors",
-    "ScheduleExpressionError": "schedules",
-    "SqsDelivery": "sqs",
+    "ScheduleExpressionError": "events",
+    "SqsDelivery": "eventsources",
     "Stack": "cloudformation",
-    "StreamDelivery": "streams",
+    "StreamDelivery": "eventsources",
     "TooManyRequestsException": "core.errors",
     "local_cloud": "localcloud",
     "resource_limits": "awslambda.cgroups",
@@ -69,12 +69,12 @@ if TYPE_CHECKING:
     from .cloudformation import Stack
     from .core.credentials import ACCOUNT_ID, DEFAULT_REGION
     from .core.errors import CloudUsageError, DeployError, FunctionNotFound, RequestEntityTooLargeException, TooManyRequestsException
-    from .schedules import ScheduleExpressionError
+    from .events import ScheduleExpressionError
     from .awslambda.cgroups import resource_limits
     from .localcloud import FunctionHandle, LocalCloud, local_cloud
-    from .sqs import SqsDelivery
+    from .eventsources import SqsDelivery
     from .stepfunctions import ExecutionHistory
-    from .streams import StreamDelivery
+    from .eventsources import StreamDelivery
 
 
 __getattr__, __dir__ = _exports(__name__, _EXPORTS)

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import sqs, sqs_queues, streams
+from .eventsources import mapping_rules, sqs, sqs_queues, streams
 from .awslambda import patches as lambda_patches
 from .awslambda.patches import invoked_arn_for
 from .core.credentials import ACCOUNT_ID, DEFAULT_REGION, fake_aws_environment
@@ -38,18 +38,16 @@ from .awslambda.runtime import LambdaRuntime
 from .autoscaling import AutoScaling
 from .apigateway import ApiGateway
 from .cloudformation import CloudFormation, Stack
-from .eventbridge import EventBridgeRules
+from .events import EventBridgeRules, Schedules
 from .awslambda.packaging import package
 from .awslambda.inprocess import HostHooks
 from .awslambda.async_invoke import AsyncInvoker
 from .awslambda.logs import Report, parse_report, read_log_events
 from .moto import patching
 from .s3 import S3Notifications
-from .schedules import Schedules
 from .sns import SnsNotifications
 from .stepfunctions import ExecutionHistory, StepFunctions
-from .sqs import SqsPoller
-from .streams import StreamPoller
+from .eventsources import SqsPoller, StreamPoller
 
 __all__ = ["LocalCloud", "local_cloud", "FunctionHandle", "DEFAULT_REGION", "ACCOUNT_ID"]
 
@@ -166,6 +164,7 @@ class LocalCloud:
         patching.install((  # each service's patches, declared beside it (labkit/cloud/moto/registry.py)
             functools.partial(lambda_patches.install, clock=self.clock, runtime=runtime,
                               async_invoke=self.async_invoker.enqueue),
+            mapping_rules.install,
             functools.partial(sqs.install, now=self.clock.now),
             sqs_queues.install,
             functools.partial(streams.install, utcnow=self.clock.utcnow, register=self.stream_poller.register),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.cloud.batch_failures import first_failed
+from labkit.cloud.eventsources.batch_failures import first_failed
 
 SEQUENCES = ["101", "102", "103"]
 

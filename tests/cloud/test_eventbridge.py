@@ -7,7 +7,7 @@ import json
 import pytest
 
 from labkit.cloud import LocalCloud
-from labkit.cloud.eventbridge import json_path, transform_input
+from labkit.cloud.events.input import json_path, transform_input
 
 from .conformance import missing_fields, sample
 

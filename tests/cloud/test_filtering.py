@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from labkit.cloud import LocalCloud
 from labkit.cloud.core.patterns import pattern_matches
-from labkit.cloud.filtering import record_matches
+from labkit.cloud.eventsources.filtering import record_matches
 
 RECORDER = """
 import json

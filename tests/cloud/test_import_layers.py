@@ -5,7 +5,8 @@
 - a service never imports the `LocalCloud` facade nor another service: it is handed a
   `CloudContext` and reaches other services through `ctx.send` / `ctx.async_invoke`;
 - only the package `__init__` imports the facade;
-- Lambda (`awslambda/`) sits below the services: the runtime chooses an execution environment from
+- Lambda (`awslambda/`) sits below the services, event sources (`eventsources/`) and EventBridge
+  (`events/`) included: it imports nothing from them; the runtime chooses an execution environment from
   its `ENVIRONMENTS` registry, so the process environments (`awslambda/processes/`) never import
   the runtime back except for types; the worker's bootstrap imports only the standard library (its
   imports are part of every measured cold start).
@@ -28,8 +29,8 @@ TYPE_ONLY_EXCEPTIONS = {
 }
 
 # The services: each is built with a CloudContext and imports no other one (nor the facade).
-SERVICES = ("apigateway", "autoscaling", "cloudformation", "eventbridge", "awslambda.async_invoke", "s3", "schedules", "sns", "sqs",
-            "stepfunctions", "streams")
+SERVICES = ("apigateway", "autoscaling", "cloudformation", "events.rules", "awslambda.async_invoke", "s3", "events.schedules", "sns",
+            "eventsources.sqs", "stepfunctions", "eventsources.streams")
 
 # Imports of core/ modules that leave core/ (any kind), with the reason.
 CORE_EXCEPTIONS = {
@@ -93,8 +94,9 @@ def facade_imports() -> dict[str, set[str]]:
 
 LAMBDA = PACKAGE / "awslambda"
 RUNTIME = "labkit.cloud.awslambda.runtime"
-# The services above Lambda (they call it; it never calls them).
-ABOVE_LAMBDA = ("sqs", "sns", "s3", "eventbridge", "schedules", "streams", "stepfunctions", "apigateway", "cloudformation")
+# The services above Lambda (they call it; it never calls them). A package stands for every module in it:
+# awslambda imports nothing from eventsources/ (the pollers, filtering, mapping rules) nor events/.
+ABOVE_LAMBDA = ("eventsources", "sns", "s3", "events", "stepfunctions", "apigateway", "cloudformation")
 
 
 def _imports_a_service(target: str) -> bool:
@@ -137,9 +139,13 @@ def test_the_bootstrap_imports_only_the_standard_library() -> None:
 def test_the_layer_rules_see_a_violation(tmp_path: Path) -> None:
     (node,) = ast.parse("from ..runtime import LambdaRuntime").body
     assert RUNTIME in _targets(node, "labkit.cloud.awslambda.processes.snapshot", False)
-    for source in ("from ..sqs import SqsPoller", "from .. import localcloud", "from ..apigateway.routing import x"):
+    for source in ("from ..eventsources.sqs import SqsPoller", "from .. import localcloud", "from ..apigateway.routing import x",
+                   "from ..eventsources import filtering, mapping_rules", "from ..events.input import json_path",
+                   "import labkit.cloud.events"):
         (node,) = ast.parse(source).body
         assert any(_imports_a_service(t) for t in _targets(node, "labkit.cloud.awslambda.runtime", False)), source
+    (node,) = ast.parse("from ..core.patterns import pattern_matches").body  # the matcher both packages use is core's
+    assert not any(_imports_a_service(t) for t in _targets(node, "labkit.cloud.awslambda.patches", False))
     (node,) = ast.parse("from .models import FunctionSpec").body
     assert not any(_imports_a_service(t) for t in _targets(node, "labkit.cloud.awslambda.runtime", False))
 
@@ -238,10 +244,10 @@ def test_every_service_is_built_with_a_cloud_context() -> None:
 
 
 def test_the_layer_scan_sees_a_crossing(tmp_path: Path) -> None:
-    (node,) = ast.parse("from ..eventbridge import pattern_matches").body
-    assert "labkit.cloud.eventbridge" in _targets(node, "labkit.cloud.core.patterns", False)
-    (node,) = ast.parse("from .core import arns").body
-    assert _cloud_modules([(t, "runtime") for t in _targets(node, "labkit.cloud.sqs", False)]) == {
+    (node,) = ast.parse("from ..events.rules import pattern_matches").body
+    assert "labkit.cloud.events.rules" in _targets(node, "labkit.cloud.core.patterns", False)
+    (node,) = ast.parse("from ..core import arns").body
+    assert _cloud_modules([(t, "runtime") for t in _targets(node, "labkit.cloud.eventsources.sqs", False)]) == {
         "labkit.cloud.core", "labkit.cloud.core.arns"
     }
 

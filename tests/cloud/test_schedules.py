@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit.cloud import LocalCloud
-from labkit.cloud.schedules import ScheduleExpressionError, parse_schedule
+from labkit.cloud.events.schedules import ScheduleExpressionError, parse_schedule
 
 from .conformance import missing_fields, sample
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from labkit.cloud import LocalCloud
-from labkit.cloud.batch_failures import failed_item_ids
+from labkit.cloud.eventsources.batch_failures import failed_item_ids
 
 RECORDER = """
 import json

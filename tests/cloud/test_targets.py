@@ -163,7 +163,7 @@ def test_an_sqs_poller_delivers_a_batch_on_a_bare_context(ctx: CloudContext, tmp
     import zipfile
 
     from labkit.cloud.awslambda import FixedKeepAlive, LambdaRuntime
-    from labkit.cloud.sqs import SqsPoller
+    from labkit.cloud.eventsources import SqsPoller
 
     sqs, url, queue_arn = _queue(REGION, "jobs")
     for body in ("one", "two"):

@@ -9,12 +9,12 @@
   with a random 52-character id): an Invoke response's request id is the invocation's, as the
   handler's `context.aws_request_id` and the START line name it (and so Step Functions'
   `SdkResponseMetadata.RequestId`).
-- `LambdaBackend.create_event_source_mapping` / `update_event_source_mapping`: reject
-  FilterCriteria (filtering.py) and configurations (mapping_rules.py) as Lambda does. Each event
-  source detaches its new mappings from moto's synchronous delivery itself (sqs.py, streams.py).
 - `LambdaFunction.__init__` / `update_configuration` / `get_configuration`: keep
   `DeadLetterConfig`, which moto drops.
 - `moto.logs.models.utcnow` / `unix_time_millis`: log timestamps on the runtime's clock.
+Event source mappings are the pollers' (`eventsources/`): their validation on create and update
+is `eventsources/mapping_rules.py`'s patch, their detachment from moto's delivery sqs.py's and
+streams.py's. This package imports nothing from there (tests/cloud/test_import_layers.py).
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ def install(
     from moto.awslambda import responses as lambda_responses
     from moto.core.exceptions import JsonRESTError
 
-    from .. import filtering, mapping_rules
     from ..core.errors import RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 
     LambdaFunction = lambda_models.LambdaFunction
@@ -191,45 +190,17 @@ def install(
 
     set_(lambda_responses.LambdaResponse, "_enrich_response", staticmethod(enrich_response))
 
-    # ---- event source mappings: validated as Lambda does (sqs.py and streams.py detach them)
-    original_create_esm = lambda_models.LambdaBackend.create_event_source_mapping
-    original_update_esm = lambda_models.LambdaBackend.update_event_source_mapping
 
-    def _check_filters(spec: dict[str, Any], source_arn: str) -> None:
-        if spec.get("FilterCriteria"):
-            filtering.validate(spec["FilterCriteria"], arns.service(str(source_arn)))
-
-    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
-        _check_filters(spec, spec.get("EventSourceArn", ""))
-        if spec.get("EventSourceArn") and spec.get("FunctionName"):
-            mapping_rules.check(self, spec["EventSourceArn"], spec)
-        return mapping_rules.client_errors(lambda: original_create_esm(self, spec))
-
-    set_(lambda_models.LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
-
-    def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
-        esm = self.get_event_source_mapping(uuid)
-        if esm is not None:
-            _check_filters(spec, esm.event_source_arn)
-            mapping_rules.check(self, esm.event_source_arn, spec, esm)
-        return mapping_rules.client_errors(lambda: original_update_esm(self, uuid, spec))
-
-    set_(lambda_models.LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
-
-
-# moto's private names used above, by the runtime (awslambda/runtime.py: lambda_backends, get_function),
-# mapping_rules.py/filtering.py (InvalidParameterValueException) and logs.py (logs_backends).
+# moto's private names used above, by the runtime (awslambda/runtime.py: lambda_backends, get_function)
+# and logs.py (logs_backends).
 PATCHES = (
     MotoName("moto.awslambda.models:LambdaFunction", "invoke", "(self, body, request_headers, response_headers)"),
     MotoName("moto.awslambda.models:LambdaFunction", "_invoke_lambda", "(self, event=None)"),
     MotoName("moto.awslambda.models:LambdaFunction", "__init__", "(self, account_id, spec, region, version=1)"),
     MotoName("moto.awslambda.models:LambdaFunction", "update_configuration", "(self, config_updates)"),
     MotoName("moto.awslambda.models:LambdaFunction", "get_configuration", "(self, on_create=False)"),
-    MotoName("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)"),
-    MotoName("moto.awslambda.models:LambdaBackend", "update_event_source_mapping", "(self, uuid, spec)"),
     MotoName("moto.awslambda.models", "lambda_backends"),
     MotoName("moto.awslambda.models:LambdaBackend", "get_function", "(self, function_name_or_arn, qualifier=None)"),
-    MotoName("moto.awslambda.exceptions", "InvalidParameterValueException", "(message)"),
     MotoName("moto.awslambda.responses:LambdaResponse", "invoke", "(self)"),
     MotoName("moto.awslambda.responses:LambdaResponse", "_enrich_response", "(headers, body)"),
     MotoName("moto.logs.models", "utcnow", "()"),

@@ -1,4 +1,4 @@
-"""EventBridge event patterns: the one matcher for rules (eventbridge.py) and Lambda FilterCriteria (filtering.py).
+"""EventBridge event patterns: the one matcher for rules (events/rules.py) and Lambda FilterCriteria (eventsources/filtering.py).
 
 The operators (prefix, suffix, anything-but, numeric, exists, equals-ignore-case, wildcard, cidr,
 $or) are moto's `EventPattern`; only the flattening of the event is ours (`_flatten`), because

@@ -1,4 +1,4 @@
-"""Lambda's retry settings, in one place: async invocations (awslambda/async_invoke.py) and stream mappings (streams.py).
+"""Lambda's retry settings, in one place: async invocations (awslambda/async_invoke.py) and stream mappings (eventsources/streams.py).
 
 The delays are timers on the lab's clock, never sleeps, so no retry library applies
 (`run_until_idle(fast_forward=True)` jumps to them).

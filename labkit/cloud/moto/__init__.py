@@ -9,9 +9,9 @@
   call signature stored for every callable.
 
 The patches themselves live beside their service: `awslambda/patches.py` (running handlers,
-Invoke's response, dead-letter config, mapping validation, the logs clock), `sqs.py`,
-`sqs_queues.py`, `streams.py`, `s3.py`, `sns.py`, `eventbridge.py`, `schedules.py`,
-`apigateway.py`, `stepfunctions.py`, `cloudformation.py`, and `endpoint.py` (names it reads).
+Invoke's response, dead-letter config, mapping validation, the logs clock),
+`eventsources/sqs.py`, `eventsources/sqs_queues.py`, `eventsources/streams.py`, `s3.py`, `sns.py`,
+`events/rules.py`, `events/schedules.py`, `apigateway.py`, `stepfunctions.py`, `cloudformation.py`, and `endpoint.py` (names it reads).
 
 This package is named for what it patches; every import of moto itself in labkit is absolute
 (`import moto.sqs.models`), which never resolves to `labkit.cloud.moto`.

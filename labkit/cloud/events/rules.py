@@ -8,7 +8,8 @@ What EventBridge does, and so what this does:
   on the runtime's clock), region, resources, detail; or what the target's `Input` (constant
   JSON), `InputPath` (a JSONPath into the event) or `InputTransformer` (InputPathsMap +
   InputTemplate, with the predefined <aws.events.rule-arn>, <aws.events.rule-name>,
-  <aws.events.event>, <aws.events.event.json>, <aws.events.event.ingestion-time>) makes of it;
+  <aws.events.event>, <aws.events.event.json>, <aws.events.event.ingestion-time>) makes of it
+  (input.py);
 - Lambda targets are invoked asynchronously (the async queue: retries, destinations, DLQ); SQS
   (FIFO with SqsParameters.MessageGroupId and the event id as deduplication id), SNS, Kinesis
   (KinesisParameters.PartitionKeyPath) and Step Functions targets get the input as text; logs,
@@ -23,24 +24,23 @@ then runs in `LocalCloud.run_until_idle()` like every async invocation.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .core import arns
-from .core.patterns import ENABLED_STATES, pattern_matches
-from .core.targets import eventbridge_dlq_attributes
-from .core.timefmt import iso_seconds
-from .moto.registry import MotoName
+from ..core import arns
+from ..core.patterns import ENABLED_STATES, pattern_matches
+from ..core.targets import eventbridge_dlq_attributes
+from ..core.timefmt import iso_seconds
+from ..moto.registry import MotoName
+from .input import json_path, transform_input
 
 if TYPE_CHECKING:
-    from .core.context import CloudContext
+    from ..core.context import CloudContext
 
-__all__ = ["EventBridgeRules", "TargetDelivery", "transform_input", "json_path", "full_event"]
+__all__ = ["EventBridgeRules", "TargetDelivery", "full_event"]
 
-_PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 _MOTO_TARGETS = ("logs", "events")  # delivered by moto's own Rule.send_to_targets
 
 
@@ -71,76 +71,6 @@ def full_event(event: dict[str, Any]) -> dict[str, Any]:
     if event.get("replay-name"):
         out["replay-name"] = event["replay-name"]
     return out
-
-
-def json_path(document: Any, path: str) -> tuple[bool, Any]:
-    """Resolve the simple JSONPath EventBridge accepts ($, .name, ['name'], [index]).
-
-    Returns (found, value).
-    """
-    if not path.startswith("$"):
-        from .core.errors import CloudUsageError
-
-        raise CloudUsageError(f"JSONPath {path!r}는 $로 시작해야 합니다(예: $.detail.orderId).")
-    tokens = re.findall(r"\.([^.\[\]]+)|\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\]|\[\s*(\d+)\s*\]", path[1:])
-    value = document
-    for name, quoted, double_quoted, index in tokens:
-        key = name or quoted or double_quoted
-        if index:
-            if not isinstance(value, list) or int(index) >= len(value):
-                return False, None
-            value = value[int(index)]
-        elif isinstance(value, dict) and key in value:
-            value = value[key]
-        else:
-            return False, None
-    return True, value
-
-
-def transform_input(template: str, paths: dict[str, str], event: dict[str, Any], rule_arn: str, rule_name: str) -> str:
-    """Apply an InputTransformer: fill the template's <placeholders> the way EventBridge does.
-
-    Inside a JSON string ("... <name> ...") a value is inserted as text; elsewhere it is
-    inserted as JSON (a string gets its quotes). A path that is not in the event gives null
-    (or nothing, inside a string).
-    """
-    values: dict[str, tuple[bool, Any]] = {name: json_path(event, path) for name, path in paths.items()}
-    without_detail = {k: v for k, v in event.items() if k != "detail"}
-    predefined = {
-        "aws.events.rule-arn": (True, rule_arn),
-        "aws.events.rule-name": (True, rule_name),
-        "aws.events.event.ingestion-time": (True, event.get("time")),
-        "aws.events.event": (True, without_detail),
-        "aws.events.event.json": (True, event),
-    }
-    out: list[str] = []
-    in_string = False
-    escaped = False
-    position = 0
-    while position < len(template):
-        char = template[position]
-        match = _PLACEHOLDER.match(template, position) if char == "<" else None
-        if match and (match.group(1) in values or match.group(1) in predefined):
-            found, value = values.get(match.group(1)) or predefined[match.group(1)]
-            if in_string:
-                text = value if isinstance(value, str) else ("" if not found else json.dumps(value))
-                out.append(json.dumps(text)[1:-1])
-            else:
-                out.append(json.dumps(value if found else None))
-            position = match.end()
-            continue
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        out.append(char)
-        position += 1
-    return "".join(out)
 
 
 class EventBridgeRules:
@@ -269,7 +199,8 @@ class EventBridgeRules:
         set_(events_models.Rule, "send_to_targets", send_to_targets)
 
 
-# moto's private names `EventBridgeDelivery.install` patches or reads (filtering.py reads the pattern engine).
+# moto's private names `EventBridgeRules.install` patches or reads (core/patterns.py and eventsources/filtering.py
+# read the pattern engine).
 PATCHES = (
     MotoName("moto.events.models", "unix_time", "(dt=None)"),
     MotoName("moto.events.models", "unix_time_millis", "(dt=None)"),

@@ -33,15 +33,15 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from ..korean import josa
-from .core import arns
-from .core.errors import CloudUsageError
-from .core.patterns import ENABLED_STATES
-from .core.timefmt import iso_seconds
-from .moto.registry import MotoName
+from ...korean import josa
+from ..core import arns
+from ..core.errors import CloudUsageError
+from ..core.patterns import ENABLED_STATES
+from ..core.timefmt import iso_seconds
+from ..moto.registry import MotoName
 
 if TYPE_CHECKING:
-    from .core.context import CloudContext
+    from ..core.context import CloudContext
 
 __all__ = ["Schedules", "ScheduleExpression", "parse_schedule", "ScheduleExpressionError", "MAX_FIRES_PER_RUN"]
 

@@ -30,15 +30,15 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .core import arns
+from ..awslambda.models import Invocation
+from ..core import arns
+from ..core.errors import TooManyRequestsException
+from ..moto.registry import MotoName
 from . import filtering
 from .batch_failures import failed_item_ids
-from .core.errors import TooManyRequestsException
-from .awslambda.models import Invocation
-from .moto.registry import MotoName
 
 if TYPE_CHECKING:
-    from .core.context import CloudContext
+    from ..core.context import CloudContext
 
 __all__ = ["SqsPoller", "SqsDelivery", "sqs_record"]
 
@@ -301,7 +301,7 @@ def install(set_: Callable[[Any, str, Any], None], *, now: Callable[[], float]) 
 
     set_(sqs_models, "unix_time", unix_time)
     set_(sqs_models, "unix_time_millis", unix_time_millis)
-    original_create_esm = LambdaBackend.create_event_source_mapping  # Lambda's checks (awslambda/patches.py)
+    original_create_esm = LambdaBackend.create_event_source_mapping  # Lambda's checks (mapping_rules.py)
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         esm = original_create_esm(self, spec)

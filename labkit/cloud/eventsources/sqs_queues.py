@@ -34,7 +34,7 @@ import random
 import string
 from typing import Any, Callable
 
-from .moto.registry import MotoName
+from ..moto.registry import MotoName
 
 __all__ = ["install", "FIFO_SEQUENCE_STEP", "RECEIPTS"]
 

@@ -12,16 +12,23 @@ own message first (as it appears in AWS error reports) and what to change in Kor
   is 60s", API_CreateEventSourceMapping);
 - an out-of-range BatchSize: moto raises a bare ValueError, turned here into the same exception.
 FilterCriteria are checked by filtering.validate.
+
+`install` patches moto's CreateEventSourceMapping / UpdateEventSourceMapping to apply both, before
+moto creates or changes anything. It belongs with the pollers, not with Lambda's own patches
+(awslambda/patches.py): what a mapping may be configured to do is event-source knowledge, and
+Lambda's runtime imports nothing from eventsources/ (tests/cloud/test_import_layers.py).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
-from ..korean import josa
-from .core import arns
+from ...korean import josa
+from ..core import arns
+from ..moto.registry import MotoName
+from . import filtering
 
-__all__ = ["check", "client_errors"]
+__all__ = ["check", "client_errors", "install", "PATCHES"]
 
 T = TypeVar("T")
 
@@ -96,3 +103,52 @@ def client_errors(call: Callable[[], T]) -> T:
                 "BatchSize는 표준 큐 1~10000, FIFO 큐 1~10, DynamoDB Streams와 Kinesis 1~10000입니다.",
             ) from None
         raise
+
+
+# --------------------------------------------------------------------------- moto patches
+
+
+def _check_filters(spec: dict[str, Any], source_arn: str) -> None:
+    if spec.get("FilterCriteria"):
+        filtering.validate(spec["FilterCriteria"], arns.service(str(source_arn)))
+
+
+def install(set_: Callable[[Any, str, Any], None]) -> None:
+    """Reject, on create and update, the FilterCriteria and configurations Lambda rejects.
+
+    Installed right after Lambda's own patches and before sqs.py's and streams.py's, which wrap
+    this one to detach each new mapping from moto's delivery once it exists.
+    """
+    from moto.awslambda.models import LambdaBackend
+
+    original_create_esm = LambdaBackend.create_event_source_mapping
+    original_update_esm = LambdaBackend.update_event_source_mapping
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        _check_filters(spec, spec.get("EventSourceArn", ""))
+        if spec.get("EventSourceArn") and spec.get("FunctionName"):
+            check(self, spec["EventSourceArn"], spec)
+        return client_errors(lambda: original_create_esm(self, spec))
+
+    set_(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+
+    def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+        esm = self.get_event_source_mapping(uuid)
+        if esm is not None:
+            _check_filters(spec, esm.event_source_arn)
+            check(self, esm.event_source_arn, spec, esm)
+        return client_errors(lambda: original_update_esm(self, uuid, spec))
+
+    set_(LambdaBackend, "update_event_source_mapping", update_event_source_mapping)
+
+
+# moto's private names `install` patches and the rules read (filtering.validate reads the pattern parser).
+PATCHES = (
+    MotoName("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)"),
+    MotoName("moto.awslambda.models:LambdaBackend", "update_event_source_mapping", "(self, uuid, spec)"),
+    MotoName("moto.awslambda.models:LambdaBackend", "get_function", "(self, function_name_or_arn, qualifier=None)"),
+    MotoName("moto.awslambda.exceptions", "InvalidParameterValueException", "(message)"),
+    MotoName("moto.sqs.models", "sqs_backends"),
+    MotoName("moto.sqs.models:Queue", "visibility_timeout", instance=True),
+    MotoName("moto.events.models:EventPatternParser", "parse", "(self)"),
+)

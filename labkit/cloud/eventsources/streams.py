@@ -33,18 +33,18 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .core import arns
+from ..awslambda.models import FunctionSpec, Invocation
+from ..core import arns
+from ..core.errors import TooManyRequestsException
+from ..core.retries import STREAM_RETRY_BACKOFF, doubling
+from ..core.targets import invocation_result
+from ..core.timefmt import iso_millis, iso_seconds
+from ..moto.registry import MotoName
 from . import filtering
 from .batch_failures import first_failed
-from .core.errors import TooManyRequestsException
-from .core.retries import STREAM_RETRY_BACKOFF, doubling
-from .core.targets import invocation_result
-from .core.timefmt import iso_millis, iso_seconds
-from .awslambda.models import FunctionSpec, Invocation
-from .moto.registry import MotoName
 
 if TYPE_CHECKING:
-    from .core.context import CloudContext
+    from ..core.context import CloudContext
 
 __all__ = ["StreamPoller", "StreamDelivery", "dynamodb_lambda_record", "kinesis_lambda_record"]
 

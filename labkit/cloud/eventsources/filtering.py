@@ -20,7 +20,7 @@ import base64
 import json
 from typing import Any
 
-from .core.patterns import pattern_matches
+from ..core.patterns import pattern_matches
 
 __all__ = ["MAX_FILTERS", "MAX_PATTERN_LENGTH", "patterns", "validate", "record_matches"]
 
