@@ -3,14 +3,13 @@
 moto runs CloudFormation synchronously and knows most resources the course uses; this module
 closes the gaps that would otherwise be silently skipped or fail:
 - `AWS::SNS::Subscription`, `AWS::SecretsManager::Secret` (SecretString or
-  GenerateSecretString), `AWS::ApiGateway::Stage`, `AWS::ApiGatewayV2::Api/Stage/Integration/
-  Route` (what SAM's HttpApi becomes), `AWS::Lambda::EventInvokeConfig`, `AWS::Lambda::Alias`,
+  GenerateSecretString), `AWS::Lambda::EventInvokeConfig`, `AWS::Lambda::Alias`,
   `AWS::Scheduler::Schedule`, `AWS::Lambda::Version` (moto's Ref is the logical id, AWS's the
   version ARN), and the access policies `AWS::SQS::QueuePolicy`,
   `AWS::SNS::TopicPolicy`, `AWS::S3::BucketPolicy` (stored, not enforced: the local cloud does not
   evaluate IAM, and moto would enforce a bucket's Deny statements without their conditions);
-- `AWS::ApiGateway::RestApi` with an OpenAPI/Swagger `Body` and no `Name` (what SAM emits):
-  resources, methods and Lambda proxy integrations come from the body;
+- API Gateway's resources (REST APIs with an OpenAPI body, stages, SAM's HttpApi) are created by
+  `apigateway/resources.py`, which API Gateway adds to moto's parser itself;
 - state machines land in the executing backend (see `stepfunctions.py`);
 - an `AWS::S3::Bucket`'s NotificationConfiguration (what SAM's and the Serverless Framework's S3
   events become), which moto drops, is put through S3's API.
@@ -32,11 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from moto.core.common_models import CloudFormationModel
-
 from ..korean import josa
 from .core.errors import DeployError
 from .moto.registry import MotoName
+from .moto.resource_models import PARSER_PATCHES, ResourceModel, add_to_parser, backend
 
 if TYPE_CHECKING:
     from .core.context import CloudContext
@@ -44,7 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["CloudFormation", "Stack", "load_template"]
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch"}
 
 
 @dataclass
@@ -103,66 +100,11 @@ def load_template(template: Any) -> tuple[dict[str, Any], Path | None]:
 # --------------------------------------------------------------------------- resource models
 
 
-def _backend(service: str, account_id: str, region: str) -> Any:
-    import importlib
-
-    module = importlib.import_module(f"moto.{service}.models")
-    name = "lambda_backends" if service == "awslambda" else f"{service}_backends"
-    return getattr(module, name)[account_id][region]
-
-
 def _json_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-class _Model(CloudFormationModel):
-    """A resource this module creates: its physical id and GetAtt attributes."""
-
-    TYPE = ""
-    ATTRIBUTES: tuple[str, ...] = ()
-
-    def __init__(self, physical_id: str, **attributes: Any) -> None:
-        self._physical_id = physical_id
-        self._attributes = attributes
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self._physical_id
-
-    @classmethod
-    def cloudformation_type(cls) -> str:
-        return cls.TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in cls.ATTRIBUTES
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        if attribute_name in self._attributes:
-            return self._attributes[attribute_name]
-        raise UnformattedGetAttTemplateException()
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> Any:
-        cls.delete_from_cloudformation_json(original_resource.physical_resource_id, cloudformation_json, account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> None:
-        return None
-
-
-class SnsSubscription(_Model):
+class SnsSubscription(ResourceModel):
     TYPE = "AWS::SNS::Subscription"
 
     @classmethod
@@ -170,20 +112,20 @@ class SnsSubscription(_Model):
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> "SnsSubscription":
         props = cloudformation_json["Properties"]
-        backend = _backend("sns", account_id, region_name)
-        subscription = backend.subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
+        sns = backend("sns", account_id, region_name)
+        subscription = sns.subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
         for name in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy"):
             if name in props:
                 value = props[name]
                 value = str(value).lower() if isinstance(value, bool) else _json_text(value)
-                backend.set_subscription_attributes(subscription.arn, name, value)
+                sns.set_subscription_attributes(subscription.arn, name, value)
         return cls(subscription.arn)
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> None:
-        _backend("sns", account_id, region_name).unsubscribe(resource_name)
+        backend("sns", account_id, region_name).unsubscribe(resource_name)
 
 
 def _generate_secret(spec: dict[str, Any]) -> str:
@@ -215,7 +157,7 @@ def _generate_secret(spec: dict[str, Any]) -> str:
     return password
 
 
-class SecretsManagerSecret(_Model):
+class SecretsManagerSecret(ResourceModel):
     TYPE = "AWS::SecretsManager::Secret"
     ATTRIBUTES = ("Id",)
 
@@ -228,7 +170,7 @@ class SecretsManagerSecret(_Model):
         if secret_string is None and "GenerateSecretString" in props:
             secret_string = _generate_secret(props["GenerateSecretString"])
         created = json.loads(
-            _backend("secretsmanager", account_id, region_name).create_secret(
+            backend("secretsmanager", account_id, region_name).create_secret(
                 name=props.get("Name", resource_name), secret_string=secret_string, secret_binary=None,
                 description=props.get("Description"), tags=props.get("Tags"), kms_key_id=props.get("KmsKeyId"),
                 client_request_token=None, replica_regions=[], force_overwrite=False,
@@ -240,207 +182,12 @@ class SecretsManagerSecret(_Model):
     def delete_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> None:
-        _backend("secretsmanager", account_id, region_name).delete_secret(
+        backend("secretsmanager", account_id, region_name).delete_secret(
             secret_id=resource_name, recovery_window_in_days=None, force_delete_without_recovery=True
         )
 
 
-class ApiGatewayStage(_Model):
-    TYPE = "AWS::ApiGateway::Stage"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> "ApiGatewayStage":
-        props = cloudformation_json["Properties"]
-        backend = _backend("apigateway", account_id, region_name)
-        api = backend.get_rest_api(props["RestApiId"])
-        name = props.get("StageName", resource_name)
-        variables = props.get("Variables") or {}
-        if name in api.stages:  # a Deployment with the same StageName made it already
-            api.stages[name].variables.update(variables)
-            if props.get("DeploymentId"):
-                api.stages[name].deployment_id = props["DeploymentId"]
-        else:
-            backend.create_stage(
-                function_id=api.id, stage_name=name, deploymentId=props.get("DeploymentId", ""),
-                variables=variables, description=props.get("Description", ""),
-            )
-        return cls(name)
-
-
-def _openapi_integration(operation: dict[str, Any]) -> dict[str, Any] | None:
-    integration = operation.get("x-amazon-apigateway-integration")
-    return integration if isinstance(integration, dict) else None
-
-
-def import_rest_api_body(backend: Any, api: Any, body: dict[str, Any]) -> None:
-    """Create resources, methods and integrations of a REST API from its Swagger/OpenAPI body."""
-    by_path = {resource.get_path(): resource for resource in api.resources.values()}
-    for path in sorted((body.get("paths") or {})):
-        parent = by_path["/"]
-        current = ""
-        for part in [p for p in path.split("/") if p]:
-            current += "/" + part
-            if current not in by_path:
-                by_path[current] = backend.create_resource(function_id=api.id, parent_resource_id=parent.id, path_part=part)
-            parent = by_path[current]
-        for key, operation in (body["paths"][path] or {}).items():
-            if key == "x-amazon-apigateway-any-method":
-                method = "ANY"
-            elif key.lower() in _HTTP_METHODS:
-                method = key.upper()
-            else:
-                continue
-            backend.put_method(function_id=api.id, resource_id=parent.id, method_type=method, authorization_type="NONE")
-            integration = _openapi_integration(operation or {})
-            if integration:
-                backend.put_integration(
-                    function_id=api.id, resource_id=parent.id, method_type=method,
-                    integration_type=str(integration.get("type", "aws_proxy")).upper(),
-                    uri=integration.get("uri", ""), integration_method=integration.get("httpMethod", "POST"),
-                )
-    binary = body.get("x-amazon-apigateway-binary-media-types")
-    if binary:
-        api.binaryMediaTypes = list(binary)
-
-
-def _body(props: dict[str, Any], account_id: str, region: str) -> dict[str, Any] | None:
-    from samtranslator.yaml_helper import yaml_parse
-
-    body = props.get("Body")
-    if body is None and props.get("BodyS3Location"):
-        location = props["BodyS3Location"]
-        from moto.s3.models import s3_backends
-
-        key = s3_backends[account_id]["aws"].get_object(location["Bucket"], location["Key"])
-        body = key.value.decode()
-    if isinstance(body, str):
-        body = yaml_parse(body)
-    return body
-
-
-def rest_api_from_cloudformation(
-    cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-) -> Any:
-    """AWS::ApiGateway::RestApi, with or without a Body, with or without a Name."""
-    props = cloudformation_json["Properties"]
-    body = _body(props, account_id, region_name)
-    name = props.get("Name") or ((body or {}).get("info") or {}).get("title") or resource_name
-    backend = _backend("apigateway", account_id, region_name)
-    api = backend.create_rest_api(
-        name=name, description=props.get("Description", ""), endpoint_configuration=props.get("EndpointConfiguration")
-    )
-    if props.get("BinaryMediaTypes"):
-        api.binaryMediaTypes = list(props["BinaryMediaTypes"])
-    if body:
-        import_rest_api_body(backend, api, body)
-    return api
-
-
-def _v2_backend(account_id: str, region: str) -> Any:
-    from moto.apigatewayv2.models import apigatewayv2_backends
-
-    return apigatewayv2_backends[account_id][region]
-
-
-class HttpApi(_Model):
-    TYPE = "AWS::ApiGatewayV2::Api"
-    ATTRIBUTES = ("ApiEndpoint", "ApiId")
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> "HttpApi":
-        props = cloudformation_json["Properties"]
-        body = _body(props, account_id, region_name) or {}
-        backend = _v2_backend(account_id, region_name)
-        api = backend.create_api(
-            api_key_selection_expression=None, cors_configuration=props.get("CorsConfiguration") or body.get("x-amazon-apigateway-cors"),
-            description=props.get("Description", ""), disable_schema_validation=None, disable_execute_api_endpoint=None,
-            name=props.get("Name") or (body.get("info") or {}).get("title") or resource_name,
-            protocol_type=props.get("ProtocolType", "HTTP"), route_selection_expression=None, tags={}, version=None,
-        )
-        integrations: dict[tuple[str, str], str] = {}
-
-        def integration_for(uri: str, payload: str) -> str:
-            if (uri, payload) not in integrations:
-                integrations[(uri, payload)] = api.create_integration(
-                    connection_type="INTERNET", description="", integration_method="POST",
-                    integration_type="AWS_PROXY", integration_uri=uri, payload_format_version=payload,
-                ).id
-            return integrations[(uri, payload)]
-
-        for path, item in (body.get("paths") or {}).items():
-            for key, operation in (item or {}).items():
-                method = "ANY" if key == "x-amazon-apigateway-any-method" else key.upper() if key.lower() in _HTTP_METHODS else None
-                integration = _openapi_integration(operation or {}) if method else None
-                if not integration:
-                    continue
-                route_key = "$default" if path == "$default" else f"{method} {path}"
-                target = integration_for(integration.get("uri", ""), str(integration.get("payloadFormatVersion", "2.0")))
-                api.create_route(api_key_required=False, authorization_scopes=[], route_key=route_key, target=f"integrations/{target}")
-        if props.get("Target"):
-            target = integration_for(props["Target"], "2.0")
-            api.create_route(api_key_required=False, authorization_scopes=[], route_key=props.get("RouteKey") or "$default", target=f"integrations/{target}")
-            api.create_stage({"stageName": "$default", "autoDeploy": True})
-        return cls(api.api_id, ApiEndpoint=api.api_endpoint, ApiId=api.api_id)
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> None:
-        _v2_backend(account_id, region_name).delete_api(resource_name)
-
-
-class HttpApiStage(_Model):
-    TYPE = "AWS::ApiGatewayV2::Stage"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> "HttpApiStage":
-        props = cloudformation_json["Properties"]
-        api = _v2_backend(account_id, region_name).get_api(props["ApiId"])
-        name = props.get("StageName", "$default")
-        api.create_stage({"stageName": name, "autoDeploy": props.get("AutoDeploy", False), "stageVariables": props.get("StageVariables") or {}})
-        return cls(name)
-
-
-class HttpApiIntegration(_Model):
-    TYPE = "AWS::ApiGatewayV2::Integration"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> "HttpApiIntegration":
-        props = cloudformation_json["Properties"]
-        api = _v2_backend(account_id, region_name).get_api(props["ApiId"])
-        integration = api.create_integration(
-            connection_type=props.get("ConnectionType", "INTERNET"), description=props.get("Description", ""),
-            integration_method=props.get("IntegrationMethod", "POST"), integration_type=props["IntegrationType"],
-            integration_uri=props.get("IntegrationUri", ""), payload_format_version=props.get("PayloadFormatVersion", "2.0"),
-        )
-        return cls(integration.id)
-
-
-class HttpApiRoute(_Model):
-    TYPE = "AWS::ApiGatewayV2::Route"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> "HttpApiRoute":
-        props = cloudformation_json["Properties"]
-        api = _v2_backend(account_id, region_name).get_api(props["ApiId"])
-        route = api.create_route(
-            api_key_required=bool(props.get("ApiKeyRequired", False)), authorization_scopes=props.get("AuthorizationScopes") or [],
-            route_key=props["RouteKey"], target=props.get("Target", ""),
-        )
-        return cls(route.route_id)
-
-
-class LambdaEventInvokeConfig(_Model):
+class LambdaEventInvokeConfig(ResourceModel):
     TYPE = "AWS::Lambda::EventInvokeConfig"
 
     @classmethod
@@ -451,11 +198,11 @@ class LambdaEventInvokeConfig(_Model):
         name = props.pop("FunctionName")
         qualifier = props.pop("Qualifier", None)
         target = f"{name}:{qualifier}" if qualifier and qualifier != "$LATEST" and not name.startswith("arn:") else name
-        _backend("awslambda", account_id, region_name).put_function_event_invoke_config(target, props)
+        backend("awslambda", account_id, region_name).put_function_event_invoke_config(target, props)
         return cls(f"{name}:{qualifier or '$LATEST'}")
 
 
-class LambdaVersion(_Model):
+class LambdaVersion(ResourceModel):
     """Replaces moto's, whose Ref is the logical id: AWS's Ref is the version's ARN, which the
     Serverless Framework puts in its `...QualifiedArn` outputs and aliases point at."""
 
@@ -467,7 +214,7 @@ class LambdaVersion(_Model):
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> "LambdaVersion":
         props = cloudformation_json["Properties"]
-        fn = _backend("awslambda", account_id, region_name).publish_version(
+        fn = backend("awslambda", account_id, region_name).publish_version(
             props["FunctionName"], props.get("Description", "")
         )
         if fn is None:
@@ -475,7 +222,7 @@ class LambdaVersion(_Model):
         return cls(fn.function_arn, FunctionArn=fn.function_arn, Version=str(fn.version))  # ARN ends in :<version>
 
 
-class LambdaAlias(_Model):
+class LambdaAlias(ResourceModel):
     TYPE = "AWS::Lambda::Alias"
     ATTRIBUTES = ("AliasArn",)
 
@@ -484,14 +231,14 @@ class LambdaAlias(_Model):
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> "LambdaAlias":
         props = cloudformation_json["Properties"]
-        alias = _backend("awslambda", account_id, region_name).create_alias(
+        alias = backend("awslambda", account_id, region_name).create_alias(
             name=props["Name"], function_name=props["FunctionName"], function_version=str(props["FunctionVersion"]),
             description=props.get("Description", ""), routing_config=props.get("RoutingConfig"),
         )
         return cls(alias.arn, AliasArn=alias.arn)
 
 
-class SchedulerSchedule(_Model):
+class SchedulerSchedule(ResourceModel):
     TYPE = "AWS::Scheduler::Schedule"
     ATTRIBUTES = ("Arn",)
 
@@ -500,8 +247,7 @@ class SchedulerSchedule(_Model):
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> "SchedulerSchedule":
         props = cloudformation_json["Properties"]
-        backend = _backend("scheduler", account_id, region_name)
-        schedule = backend.create_schedule(
+        schedule = backend("scheduler", account_id, region_name).create_schedule(
             description=props.get("Description"), end_date=props.get("EndDate"),
             flexible_time_window=props.get("FlexibleTimeWindow", {"Mode": "OFF"}), group_name=props.get("GroupName"),
             kms_key_arn=props.get("KmsKeyArn"), name=props.get("Name", resource_name),
@@ -512,7 +258,7 @@ class SchedulerSchedule(_Model):
         return cls(schedule.name, Arn=schedule.arn)
 
 
-class _Policy(_Model):
+class _Policy(ResourceModel):
     """Access policies: kept where the service shows them, never enforced locally."""
 
     @classmethod
@@ -522,13 +268,13 @@ class _Policy(_Model):
         props = cloudformation_json["Properties"]
         document = _json_text(props.get("PolicyDocument", {}))
         if cls.TYPE == "AWS::SQS::QueuePolicy":
-            backend = _backend("sqs", account_id, region_name)
+            sqs = backend("sqs", account_id, region_name)
             for url in props.get("Queues", []):
-                backend.set_queue_attributes(url.rstrip("/").rsplit("/", 1)[-1], {"Policy": document})
+                sqs.set_queue_attributes(url.rstrip("/").rsplit("/", 1)[-1], {"Policy": document})
         elif cls.TYPE == "AWS::SNS::TopicPolicy":
-            backend = _backend("sns", account_id, region_name)
+            sns = backend("sns", account_id, region_name)
             for arn in props.get("Topics", []):
-                backend.set_topic_attribute(arn, "policy", document)
+                sns.set_topic_attribute(arn, "policy", document)
         return cls(f"{resource_name}-{hashlib.sha1(document.encode()).hexdigest()[:8]}")
 
 
@@ -571,9 +317,8 @@ def bucket_notifications(props: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-MODELS: tuple[type[_Model], ...] = (
-    SnsSubscription, SecretsManagerSecret, ApiGatewayStage, HttpApi, HttpApiStage, HttpApiIntegration, HttpApiRoute,
-    LambdaEventInvokeConfig, LambdaVersion, LambdaAlias, SchedulerSchedule, SqsQueuePolicy, SnsTopicPolicy, S3BucketPolicy,
+MODELS: tuple[type[ResourceModel], ...] = (
+    SnsSubscription, SecretsManagerSecret, LambdaEventInvokeConfig, LambdaVersion, LambdaAlias, SchedulerSchedule, SqsQueuePolicy, SnsTopicPolicy, S3BucketPolicy,
 )
 
 
@@ -761,19 +506,6 @@ class CloudFormation:
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
         from .moto.patching import when_imported
 
-        def patch_parsing() -> None:
-            import moto.cloudformation.parsing as parsing
-
-            original_map, original_list = parsing.get_model_map, parsing.get_model_list
-            ours = {model.TYPE: model for model in MODELS}
-            set_(parsing, "get_model_map", lambda: {**original_map(), **ours})
-            set_(parsing, "get_model_list", lambda: [*original_list(), *MODELS])
-
-        def patch_rest_api() -> None:
-            from moto.apigateway.models import RestAPI
-
-            set_(RestAPI, "create_from_cloudformation_json", classmethod(rest_api_from_cloudformation))
-
         def patch_bucket() -> None:
             # moto creates an AWS::S3::Bucket without its NotificationConfiguration, so the
             # Serverless Framework's and SAM's S3 events would never fire. Put it as S3's API does
@@ -802,9 +534,7 @@ class CloudFormation:
             set_(FakeBucket, "create_from_cloudformation_json", classmethod(create))
             set_(FakeBucket, "update_from_cloudformation_json", classmethod(update))
 
-        # moto.cloudformation.parsing imports every service (~2 s): patch on first use.
-        when_imported("moto.cloudformation.parsing", patch_parsing)
-        when_imported("moto.apigateway.models", patch_rest_api)
+        add_to_parser(set_, MODELS)
         when_imported("moto.s3.models", patch_bucket)
 
 
@@ -814,10 +544,7 @@ PATCHES = (
         "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
     MotoName("moto.s3.models:FakeBucket", "update_from_cloudformation_json",
         "(original_resource, new_resource_name, cloudformation_json, account_id, region_name)"),
-    MotoName("moto.apigateway.models:RestAPI", "create_from_cloudformation_json",
-        "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
-    MotoName("moto.cloudformation.parsing", "get_model_map", "()"),
-    MotoName("moto.cloudformation.parsing", "get_model_list", "()"),
+    *PARSER_PATCHES,
     MotoName("moto.cloudformation.parsing", "NULL_MODELS"),
     MotoName("moto.secretsmanager.utils", "random_password",
         "(password_length, exclude_characters, exclude_numbers, exclude_punctuation, exclude_uppercase, "

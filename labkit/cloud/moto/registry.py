@@ -36,7 +36,7 @@ DECLARING_MODULES = (
     "labkit.cloud.sns",
     "labkit.cloud.eventbridge",
     "labkit.cloud.schedules",
-    "labkit.cloud.apigateway",
+    "labkit.cloud.apigateway.patches",
     "labkit.cloud.stepfunctions",
     "labkit.cloud.cloudformation",
     "labkit.cloud.endpoint",
