@@ -13,7 +13,7 @@
 The patches themselves live beside their service: `awslambda/patches.py` (running handlers,
 Invoke's response, dead-letter config, mapping validation, the logs clock), `sqs.py`,
 `sqs_queues.py`, `streams.py`, `s3.py`, `sns.py`, `eventbridge.py`, `schedules.py`,
-`apigateway/patches.py`, `stepfunctions.py`, `cloudformation.py`, and `endpoint.py` (names it reads).
+`apigateway/patches.py`, `stepfunctions.py`, `cloudformation/patches.py`, and `endpoint.py` (names it reads).
 
 This package is named for what it patches; every import of moto itself in labkit is absolute
 (`import moto.sqs.models`), which never resolves to `labkit.cloud.moto`.

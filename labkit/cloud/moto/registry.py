@@ -38,7 +38,7 @@ DECLARING_MODULES = (
     "labkit.cloud.schedules",
     "labkit.cloud.apigateway.patches",
     "labkit.cloud.stepfunctions",
-    "labkit.cloud.cloudformation",
+    "labkit.cloud.cloudformation.patches",
     "labkit.cloud.endpoint",
     "labkit.cloud.autoscaling",
 )
