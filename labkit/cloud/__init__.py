@@ -17,9 +17,9 @@ restores instances from an initialised template, SnapStart-like.
 Events arrive as AWS delivers them, when the lab calls `cloud.run_until_idle()`: SQS, DynamoDB
 Streams and Kinesis pollers (eventsources/), S3 and SNS notifications (s3.py, sns.py),
 EventBridge rules and schedules on the lab's clock (events/). API Gateway
-answers `requests` in-process and `cloud.serve_api()` over real HTTP (apigateway.py); Step
+answers `requests` in-process and `cloud.serve_api()` over real HTTP (apigateway/); Step
 Functions executes with `cloud.wait_execution()` for a readable history (stepfunctions.py);
-`cloud.deploy_stack()` deploys CloudFormation, SAM and Serverless Framework output (cloudformation.py).
+`cloud.deploy_stack()` deploys CloudFormation, SAM and Serverless Framework output (cloudformation/).
 """
 
 from __future__ import annotations

@@ -219,19 +219,52 @@ def test_core_imports_nothing_above_it() -> None:
     assert outside == set(CORE_EXCEPTIONS), "core/ is the leaf layer: move what it needs into core/, or update CORE_EXCEPTIONS"
 
 
+def service_modules(name: str) -> list[str]:
+    """The modules (short names) of a service: itself, or every module of its package."""
+    folder = PACKAGE / name.replace(".", "/")
+    if not (folder / "__init__.py").exists():
+        return [name]
+    return sorted(_short(_module_name(path)) for path in folder.rglob("*.py"))
+
+
+def _service_file(short: str) -> Path:
+    path = PACKAGE / (short.replace(".", "/") + ".py")
+    return path if path.exists() else PACKAGE / short.replace(".", "/") / "__init__.py"
+
+
+def _is_module_of(target: str, name: str) -> bool:
+    module = f"labkit.cloud.{name}"
+    return target == module or target.startswith(module + ".")
+
+
 def test_no_service_imports_another_service_or_the_facade() -> None:
     crossing = {}
     for name in SERVICES:
-        others = {f"labkit.cloud.{other}" for other in SERVICES if other != name} | {FACADE}
-        hits = sorted(t for t, kind in imports_in(name) if t in others and kind != "type")
-        if hits:
-            crossing[name] = hits
+        others = [other for other in SERVICES if other != name and not _is_module_of(f"labkit.cloud.{name}", other)]
+        for module in service_modules(name):
+            hits = sorted(
+                t for t, kind in imports_in(module)
+                if kind != "type" and (t == FACADE or any(_is_module_of(t, other) for other in others))
+            )
+            if hits:
+                crossing[module] = hits
     assert crossing == {}, "a service reaches other services through ctx.send / ctx.async_invoke, never by importing them"
+
+
+def test_a_service_package_is_scanned_whole() -> None:
+    """A service split into a package is held to the rules in every module, not only its __init__."""
+    assert "apigateway.routing" in service_modules("apigateway") and "apigateway" in service_modules("apigateway")
+    assert service_modules("sns") == ["sns"]
+    assert _is_module_of("labkit.cloud.cloudformation.resources", "cloudformation")
+    assert not _is_module_of("labkit.cloud.cloudformationx", "cloudformation")
 
 
 def test_every_service_is_built_with_a_cloud_context() -> None:
     for name in SERVICES:
-        tree = ast.parse((PACKAGE / (name.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
+        tree = ast.Module(body=[
+            statement for module in service_modules(name)
+            for statement in ast.parse(_service_file(module).read_text(encoding="utf-8")).body
+        ], type_ignores=[])
         inits = [
             node for node in ast.walk(tree)
             if isinstance(node, ast.FunctionDef) and node.name == "__init__" and len(node.args.args) == 2

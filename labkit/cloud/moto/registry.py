@@ -37,9 +37,9 @@ DECLARING_MODULES = (
     "labkit.cloud.sns",
     "labkit.cloud.events.rules",
     "labkit.cloud.events.schedules",
-    "labkit.cloud.apigateway",
+    "labkit.cloud.apigateway.patches",
     "labkit.cloud.stepfunctions",
-    "labkit.cloud.cloudformation",
+    "labkit.cloud.cloudformation.patches",
     "labkit.cloud.endpoint",
     "labkit.cloud.autoscaling",
 )

@@ -1,0 +1,69 @@
+"""CloudFormation's moto patches, and the private moto names they use (`PATCHES`).
+
+- moto's parser creates the resource types of resources.py (API Gateway's come from apigateway/);
+- an `AWS::S3::Bucket`'s NotificationConfiguration, which moto drops, is put through S3's API, so
+  that the Serverless Framework's and SAM's S3 events fire.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..moto.registry import MotoName
+from ..moto.resource_models import PARSER_PATCHES
+
+__all__ = ["install", "PATCHES"]
+
+# moto's private names `install` patches or reads (on moto's import of them; deploy.py reads NULL_MODELS).
+PATCHES = (
+    MotoName("moto.s3.models:FakeBucket", "create_from_cloudformation_json",
+        "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
+    MotoName("moto.s3.models:FakeBucket", "update_from_cloudformation_json",
+        "(original_resource, new_resource_name, cloudformation_json, account_id, region_name)"),
+    *PARSER_PATCHES,
+    MotoName("moto.cloudformation.parsing", "NULL_MODELS"),
+    MotoName("moto.secretsmanager.utils", "random_password",
+        "(password_length, exclude_characters, exclude_numbers, exclude_punctuation, exclude_uppercase, "
+        "exclude_lowercase, include_space, require_each_included_type)"),
+)
+
+
+def install(set_: Callable[[Any, str, Any], None]) -> None:
+    """Add resources.py's types to moto's parser and patch AWS::S3::Bucket (both on moto's first import)."""
+    from ..moto.patching import when_imported
+    from ..moto.resource_models import add_to_parser
+    from .resources import MODELS
+
+    add_to_parser(set_, MODELS)
+    when_imported("moto.s3.models", lambda: _patch_bucket(set_))
+
+
+def _patch_bucket(set_: Callable[[Any, str, Any], None]) -> None:
+    # moto creates an AWS::S3::Bucket without its NotificationConfiguration, so the Serverless
+    # Framework's and SAM's S3 events would never fire. Put it as S3's API does (through the
+    # runtime's checks: overlapping rules are refused).
+    from moto.s3.models import FakeBucket, s3_backends
+
+    from .resources import bucket_notifications
+
+    original_create = FakeBucket.create_from_cloudformation_json.__func__
+    original_update = FakeBucket.update_from_cloudformation_json.__func__
+
+    def apply(bucket: Any, cloudformation_json: Any, account_id: str) -> None:
+        config = bucket_notifications(cloudformation_json.get("Properties") or {})
+        if config or bucket.notification_configuration is not None:
+            s3_backends[account_id]["aws"].put_bucket_notification_configuration(bucket.name, config)
+
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> Any:
+        bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        apply(bucket, cloudformation_json, account_id)
+        return bucket
+
+    def update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
+               account_id: str, region_name: str) -> Any:
+        bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        apply(bucket, cloudformation_json, account_id)
+        return bucket
+
+    set_(FakeBucket, "create_from_cloudformation_json", classmethod(create))
+    set_(FakeBucket, "update_from_cloudformation_json", classmethod(update))
