@@ -41,9 +41,11 @@ def insert_after(nb: nbformat.NotebookNode, grade_id: str, source: str) -> nbfor
     return nb
 
 
-def put(course: Path, student: str, content: nbformat.NotebookNode | bytes | str, name: str = "lab00.ipynb") -> Path:
+def put(
+    course: Path, student: str, content: nbformat.NotebookNode | bytes | str, name: str = "lab00.ipynb", lab: str = "lab00"
+) -> Path:
     """Place a submission as nbgrader's collect would."""
-    dest = course / "grader" / "work" / "submitted" / student / "lab00"
+    dest = course / "grader" / "work" / "submitted" / student / lab
     dest.mkdir(parents=True, exist_ok=True)
     path = dest / name
     if isinstance(content, nbformat.NotebookNode):
@@ -115,3 +117,15 @@ def json_text(text: str) -> str:
     import json
 
     return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def grade_all(lab: str, course: Path, submissions: dict[str, nbformat.NotebookNode], limits) -> dict:
+    """Submit each notebook under its student id and grade them in one batch: student -> outcome."""
+    from grader.batch import autograde_all
+
+    for student, nb in submissions.items():
+        put(course, student, nb, f"{lab}.ipynb", lab)
+    report = autograde_all(lab, course, jobs=2, force=True, limits=limits, progress=False)
+    outcomes = {o.student: o for o in report.graded}
+    assert set(outcomes) == set(submissions), report
+    return outcomes

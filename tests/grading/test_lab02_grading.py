@@ -16,7 +16,7 @@ import pytest
 from grader.config import ROOT, Limits
 from grader.release import release_in_copy
 
-from .helpers import answered, solution_answers
+from .helpers import answered, grade_all, solution_answers
 
 LAB = "lab02"
 SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
@@ -121,8 +121,6 @@ FIRST_THREE = {k: v for k, v in SOLVED.items() if k in ("task1_solution", "task2
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Release lab02 into a throw-away course, submit every variant, grade them in one batch."""
-    from grader.batch import autograde_all
-
     course = release_in_copy(LAB, tmp_path_factory.mktemp("lab02") / "course")
     submissions = {
         "solution": nbformat.read(SOLUTION, as_version=4),
@@ -132,14 +130,7 @@ def graded(tmp_path_factory):
         "subtle-2": answered(course, SUBTLE_2, LAB),
         "visible": answered(course, VISIBLE, LAB),
     }
-    for student, nb in submissions.items():
-        dest = course / "grader" / "work" / "submitted" / student / LAB
-        dest.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, dest / f"{LAB}.ipynb")
-    report = autograde_all(LAB, course, jobs=2, force=True, limits=LIMITS, progress=False)
-    outcomes = {o.student: o for o in report.graded}
-    assert set(outcomes) == set(submissions), report
-    yield outcomes
+    yield grade_all(LAB, course, submissions, LIMITS)
     shutil.rmtree(course, ignore_errors=True)
 
 
