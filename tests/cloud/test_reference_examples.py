@@ -256,6 +256,11 @@ def check_serve_api(ns: dict[str, Any], out: str) -> None:
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", ns["base"])
 
 
+def check_token_authorizer(ns: dict[str, Any], out: str) -> None:
+    assert out.splitlines() == ["401", str({"principalId": "user-1", "tenant": "t1", "admin": "true"})]
+    assert [line for line in ns["cloud"].logs(ns["auth"].name) if line.startswith("START ")]  # the authorizer ran
+
+
 def check_stepfunctions(ns: dict[str, Any], out: str) -> None:
     lines = out.splitlines()
     assert lines[0] == "SUCCEEDED " + str({"order": "o-1", "card": "ok", "reserved": True, "charged": True})

@@ -4,6 +4,8 @@
     models.py      ApiRequest, ApiResponse, Route; API Gateway's ids and JSON answers
     routing.py     the API, stage, resource/route and function a request reaches (moto's "urls")
     payloads.py    the event a Lambda proxy integration receives: payload 1.0 and 2.0
+    authorizers.py Lambda authorizers (REST TOKEN/REQUEST, HTTP API 1.0/2.0) and their cache
+    mock.py        REST MOCK integrations (the OPTIONS method of `cors: true`)
     proxy.py       the function's answer as HTTP (REST 502 / HTTP API 500 on errors), CORS
     server.py      the ways in: a werkzeug server (`serve`) and the `requests` mock callback
     patches.py     moto patches (binaryMediaTypes, quick create, the router off) and PATCHES
@@ -24,9 +26,11 @@ What API Gateway does with a Lambda proxy integration, and so what this does:
   base64-encoded) is answered 500 on both API types without running the function, as when
   Lambda rejects the invocation; over real HTTP, a body over API Gateway's 10 MB quota is
   answered 413 (server.py).
-Only Lambda proxy integrations run (AWS_PROXY); other integration types answer 500 with a Korean
-explanation. Authorizers, API keys, usage plans, request validation and mapping templates are
-not applied.
+- runs a method's or route's Lambda authorizer first (authorizationType CUSTOM): 401/403/500 as
+  API Gateway answers, `requestContext.authorizer` for the integration (authorizers.py).
+Lambda proxy integrations run (AWS_PROXY) and REST MOCK integrations answer from their integration
+response; other integration types answer 500 with a Korean explanation. API keys, usage plans,
+request validation and mapping templates (VTL) are not applied.
 """
 
 from __future__ import annotations

@@ -52,6 +52,9 @@ class Route:
     stage_path: str = ""  # the path after the stage (REST: still percent-encoded, as AWS passes it)
     deployment_id: str | None = None  # REST: the stage's deployment
     problem: ApiResponse | None = None  # API Gateway's own answer: no such stage, route or integration
+    authorizer_id: str | None = None  # the method's or route's Lambda authorizer (authorizationType CUSTOM)
+    authorizer: dict[str, Any] | None = None  # requestContext.authorizer, once the authorizer allowed the request
+    mock: Any = None  # REST: the MOCK integration that answers instead of a function
 
 
 def json_response(status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> ApiResponse:

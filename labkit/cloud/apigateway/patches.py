@@ -5,6 +5,7 @@
 - binaryMediaTypes given to create_rest_api are kept (moto drops them), and update_rest_api's
   add/remove/replace of `/binaryMediaTypes/image~1png` work on the type named in the path (moto
   adds the operation's empty value);
+- create_authorizer keeps identityValidationExpression (moto drops it);
 - HTTP API quick create (`create_api(..., Target=fn_arn)`) makes the $default route,
   integration and auto-deployed stage, as AWS does (moto ignores Target);
 - CloudFormation creates API Gateway's resources with resources.py's models.
@@ -33,6 +34,10 @@ PATCHES = (
     MotoName("moto.apigatewayv2.responses:ApiGatewayV2Response", "create_api", "(self)"),
     MotoName("moto.apigateway.responses:APIGatewayResponse", "create_rest_api", "(self)"),
     MotoName("moto.apigateway.models:RestAPI", "binaryMediaTypes", instance=True),
+    MotoName("moto.apigateway.models:RestAPI", "create_authorizer",
+        "(self, authorizer_id, name, authorizer_type, provider_arns, auth_type, authorizer_uri, authorizer_credentials, "
+        "identity_source, identiy_validation_expression, authorizer_result_ttl)"),
+    MotoName("moto.apigateway.models:Authorizer", "identity_validation_expression", instance=True),
     MotoName("moto.core.models", "responses_mock"),
     *PARSER_PATCHES,
 )
@@ -72,6 +77,17 @@ def _patch_rest_models(set_: Callable[[Any, str, Any], None]) -> None:
 
     set_(RestAPI, "apply_patch_operations", apply_patch_operations)
     set_(RestAPI, "create_from_cloudformation_json", classmethod(rest_api_from_cloudformation))
+    original_create_authorizer = RestAPI.create_authorizer
+
+    def create_authorizer(self: Any, *args: Any, **kwargs: Any) -> Any:
+        authorizer = original_create_authorizer(self, *args, **kwargs)
+        # moto passes the expression under a misspelt name that its Authorizer never reads
+        expression = kwargs.get("identiy_validation_expression", args[8] if len(args) > 8 else None)
+        if expression:
+            authorizer.identity_validation_expression = expression
+        return authorizer
+
+    set_(RestAPI, "create_authorizer", create_authorizer)
 
 
 def _patch_rest_responses(set_: Callable[[Any, str, Any], None]) -> None:

@@ -10,7 +10,8 @@ Paths: REST keeps `path`, `pathParameters` and `requestContext.path` percent-enc
 decode them (`rawQueryString` stays raw); both decode query parameters. Headers: REST keeps the
 client's names and drops `Connection` and `Content-Length`; HTTP APIs lowercase every name.
 Bodies: REST base64-encodes a body whose Content-Type is one of the API's binaryMediaTypes, HTTP
-APIs every body that is not text.
+APIs every body that is not text. After a Lambda authorizer allowed the request,
+`requestContext.authorizer` holds what it returned (authorizers.py).
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ def _v1_request_context(
         "resourcePath": route.resource_path or route.route_key,
         "stage": route.stage,
     })
+    if route.authorizer is not None:  # what the Lambda authorizer allowed the request with
+        context["authorizer"] = route.authorizer
     return context
 
 
@@ -200,9 +203,11 @@ def _v2_request_context(
     ctx: "CloudContext", api_id: str, route: Route, request: ApiRequest, request_id: str, user_agent: str, now: float
 ) -> dict[str, Any]:
     time, epoch = _request_time(now)
+    context: dict[str, Any] = {"accountId": ctx.account_id, "apiId": api_id}
+    if route.authorizer is not None:  # {"lambda": context} of the Lambda authorizer
+        context["authorizer"] = route.authorizer
     return {
-        "accountId": ctx.account_id,
-        "apiId": api_id,
+        **context,
         "domainName": _domain(ctx, api_id),
         "domainPrefix": api_id,
         "http": {

@@ -4,9 +4,11 @@ quick create and templates).
 
 - `AWS::ApiGateway::RestApi` with an OpenAPI/Swagger `Body` (or `BodyS3Location`) and no `Name`
   (what SAM emits): resources, methods and Lambda proxy integrations come from the body;
-- `AWS::ApiGateway::Stage`;
-- `AWS::ApiGatewayV2::Api` (with a body, or quick create's `Target`), `Stage`, `Integration` and
-  `Route`: what SAM's HttpApi becomes.
+- `AWS::ApiGateway::Stage` and `AWS::ApiGateway::Authorizer`;
+- `AWS::ApiGateway::Method` whole: its authorizer, MOCK integrations (the OPTIONS method of the
+  Serverless Framework's `cors: true`), integration and method responses;
+- `AWS::ApiGatewayV2::Api` (with a body, or quick create's `Target`), `Stage`, `Integration`,
+  `Route` (with its authorizer) and `Authorizer`: what SAM's HttpApi becomes.
 """
 
 from __future__ import annotations
@@ -132,6 +134,83 @@ def import_rest_api_body(rest: Any, api: Any, body: dict[str, Any]) -> None:
         api.binaryMediaTypes = list(binary)
 
 
+class ApiGatewayAuthorizer(ResourceModel):
+    """AWS::ApiGateway::Authorizer (moto has none): a Lambda (TOKEN/REQUEST) or Cognito authorizer;
+    its Ref is the authorizer id a Method's AuthorizerId takes."""
+
+    TYPE = "AWS::ApiGateway::Authorizer"
+    ATTRIBUTES = ("AuthorizerId",)
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "ApiGatewayAuthorizer":
+        props = cloudformation_json["Properties"]
+        ttl = props.get("AuthorizerResultTtlInSeconds")
+        authorizer = backend("apigateway", account_id, region_name).create_authorizer(
+            restapi_id=props["RestApiId"], name=props.get("Name", resource_name), authorizer_type=props["Type"],
+            provider_arns=props.get("ProviderARNs"), auth_type=props.get("AuthType"), authorizer_uri=props.get("AuthorizerUri"),
+            authorizer_credentials=props.get("AuthorizerCredentials"), identity_source=props.get("IdentitySource"),
+            identiy_validation_expression=props.get("IdentityValidationExpression"),  # moto's spelling (patches.py)
+            authorizer_result_ttl=300 if ttl is None else int(ttl),
+        )
+        return cls(authorizer.id, AuthorizerId=authorizer.id)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        rest = backend("apigateway", account_id, region_name)
+        for api in rest.apis.values():
+            api.authorizers.pop(resource_name, None)
+
+
+class ApiGatewayMethod(ResourceModel):
+    """AWS::ApiGateway::Method, whole (replaces moto's): AuthorizationType/AuthorizerId, a MOCK
+    integration without IntegrationHttpMethod (what `cors: true` generates), RequestTemplates,
+    IntegrationResponses and MethodResponses."""
+
+    TYPE = "AWS::ApiGateway::Method"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "ApiGatewayMethod":
+        props = cloudformation_json["Properties"]
+        rest = backend("apigateway", account_id, region_name)
+        api_id, resource_id, method = props["RestApiId"], props["ResourceId"], str(props["HttpMethod"]).upper()
+        rest.put_method(
+            function_id=api_id, resource_id=resource_id, method_type=method,
+            authorization_type=props.get("AuthorizationType", "NONE"), api_key_required=bool(props.get("ApiKeyRequired", False)),
+            request_parameters=props.get("RequestParameters"), request_models=props.get("RequestModels"),
+            operation_name=props.get("OperationName"), authorizer_id=props.get("AuthorizerId"),
+            authorization_scopes=props.get("AuthorizationScopes"),
+        )
+        integration = props.get("Integration")
+        if integration:
+            kind = str(integration["Type"]).upper()
+            rest.put_integration(
+                function_id=api_id, resource_id=resource_id, method_type=method, integration_type=kind,
+                uri=integration.get("Uri", ""), integration_method=integration.get("IntegrationHttpMethod", "POST"),
+                credentials=integration.get("Credentials"), request_templates=integration.get("RequestTemplates"),
+                passthrough_behavior=integration.get("PassthroughBehavior"), timeout_in_millis=integration.get("TimeoutInMillis"),
+                request_parameters=integration.get("RequestParameters"), content_handling=integration.get("ContentHandling"),
+                connection_type=integration.get("ConnectionType"),
+            )
+            for response in integration.get("IntegrationResponses") or []:
+                rest.put_integration_response(
+                    function_id=api_id, resource_id=resource_id, method_type=method, status_code=str(response["StatusCode"]),
+                    selection_pattern=response.get("SelectionPattern"), response_templates=dict(response.get("ResponseTemplates") or {}),
+                    response_parameters=response.get("ResponseParameters") or {}, content_handling=response.get("ContentHandling"),
+                )
+        for response in props.get("MethodResponses") or []:
+            rest.put_method_response(
+                function_id=api_id, resource_id=resource_id, method_type=method, response_code=str(response["StatusCode"]),
+                response_models=response.get("ResponseModels") or {}, response_parameters=response.get("ResponseParameters") or {},
+            )
+        return cls(f"{api_id}-{resource_id}-{method}")
+
+
 # ---- HTTP APIs
 
 
@@ -222,10 +301,37 @@ class HttpApiRoute(ResourceModel):
             api, props["RouteKey"], props.get("Target", ""), api_key_required=bool(props.get("ApiKeyRequired", False)),
             authorization_scopes=props.get("AuthorizationScopes") or [],
         )
+        route.authorization_type = props.get("AuthorizationType", "NONE")
+        route.authorizer_id = props.get("AuthorizerId")
         return cls(route.route_id)
 
 
-MODELS: tuple[type[ResourceModel], ...] = (ApiGatewayStage, HttpApi, HttpApiStage, HttpApiIntegration, HttpApiRoute)
+class HttpApiAuthorizer(ResourceModel):
+    """AWS::ApiGatewayV2::Authorizer: a Lambda (REQUEST) or JWT authorizer of an HTTP API."""
+
+    TYPE = "AWS::ApiGatewayV2::Authorizer"
+    ATTRIBUTES = ("AuthorizerId",)
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "HttpApiAuthorizer":
+        props = cloudformation_json["Properties"]
+        api = backend("apigatewayv2", account_id, region_name).get_api(props["ApiId"])
+        authorizer = api.create_authorizer(
+            auth_creds_arn=props.get("AuthorizerCredentialsArn"), auth_payload_format_version=props.get("AuthorizerPayloadFormatVersion"),
+            auth_result_ttl=props.get("AuthorizerResultTtlInSeconds"), authorizer_type=props["AuthorizerType"],
+            authorizer_uri=props.get("AuthorizerUri"), enable_simple_response=props.get("EnableSimpleResponses"),
+            identity_source=props.get("IdentitySource"), identity_validation_expr=props.get("IdentityValidationExpression"),
+            jwt_config=props.get("JwtConfiguration"), name=props.get("Name", resource_name),
+        )
+        return cls(authorizer.id, AuthorizerId=authorizer.id)
+
+
+MODELS: tuple[type[ResourceModel], ...] = (
+    ApiGatewayStage, ApiGatewayAuthorizer, ApiGatewayMethod, HttpApi, HttpApiStage, HttpApiIntegration, HttpApiRoute,
+    HttpApiAuthorizer,
+)
 
 
 # ---- OpenAPI bodies

@@ -5,7 +5,9 @@ REST APIs: the first path segment names the stage; resources match literal segme
 403 Forbidden, an unknown resource or method 403 Missing Authentication Token. HTTP APIs: the
 `$default` stage takes the whole path, another stage its first segment; routes `GET /items/{id}`,
 `ANY /{proxy+}` and `$default` match the decoded path, an exact method before ANY; nothing
-matched is 404 Not Found. Only Lambda proxy integrations (AWS_PROXY) run.
+matched is 404 Not Found. Lambda proxy integrations (AWS_PROXY) run, and REST MOCK integrations
+answer from their integration response (mock.py). A method or route with authorizationType
+CUSTOM names its Lambda authorizer (`Route.authorizer_id`, authorizers.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .models import ApiRequest, Route, json_response
 if TYPE_CHECKING:
     from ..core.context import CloudContext
 
-__all__ = ["find_api", "default_stage", "route", "template_score"]
+__all__ = ["find_api", "default_stage", "route", "template_score", "function_arn"]
 
 _ONLY_PROXY = "오프라인 클라우드는 Lambda 프록시 통합(AWS_PROXY)만 실행합니다."
 
@@ -118,14 +120,17 @@ def _route_rest(api: Any, segments: list[str], method: str, raw_path: str = "/")
     matched_route = Route(
         "rest", stage.name, variables, resource.get_path(), "", params, None, "1.0",
         resource_id=resource.id, stage_path=after_stage if after_stage.startswith("/") else "/" + after_stage,
-        deployment_id=_deployment_id(stage),
+        deployment_id=_deployment_id(stage), authorizer_id=_custom(api_method.authorization_type, api_method.authorizer_id),
     )
     integration = api_method.method_integration
+    if integration is not None and integration.integration_type == "MOCK":
+        matched_route.mock = integration
+        return matched_route
     if integration is None or integration.integration_type != "AWS_PROXY":
         kind = integration.integration_type if integration else "없음"
         matched_route.problem = json_response(500, {"message": f"{_ONLY_PROXY} 이 메서드의 통합 유형: {kind}"})
         return matched_route
-    matched_route.function_arn = _function_arn(integration.uri, variables)
+    matched_route.function_arn = function_arn(integration.uri, variables)
     return matched_route
 
 
@@ -163,12 +168,19 @@ def _route_http(api: Any, segments: list[str], method: str) -> Route:
     matched_route = Route(
         "http", stage.name, variables, chosen.route_key.partition(" ")[2], chosen.route_key, params, None,
         (integration.payload_format_version if integration else None) or "2.0", stage_path="/" + "/".join(rest),
+        authorizer_id=_custom(getattr(chosen, "authorization_type", None), getattr(chosen, "authorizer_id", None)),
     )
     if integration is None or integration.integration_type != "AWS_PROXY":
         matched_route.problem = json_response(500, {"message": f"{_ONLY_PROXY} 라우트의 대상 통합을 확인하십시오."})
         return matched_route
-    matched_route.function_arn = _function_arn(integration.integration_uri, variables)
+    matched_route.function_arn = function_arn(integration.integration_uri, variables)
     return matched_route
+
+
+def _custom(authorization_type: str | None, authorizer_id: str | None) -> str | None:
+    """The authorizer a method or route runs first: its id when the authorization type is CUSTOM
+    ("" when CUSTOM names none, which API Gateway answers with a configuration error)."""
+    return (authorizer_id or "") if str(authorization_type or "").upper() == "CUSTOM" else None
 
 
 def _deployment_id(stage: Any) -> str | None:
@@ -179,7 +191,7 @@ def _deployment_id(stage: Any) -> str | None:
     return getattr(deployment, "id", None)
 
 
-def _function_arn(uri: str | None, stage_variables: dict[str, str]) -> str | None:
+def function_arn(uri: str | None, stage_variables: dict[str, str]) -> str | None:
     """The Lambda ARN in an integration URI (the apigateway ARN form or a plain function ARN)."""
     if not uri:
         return None

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..core.errors import CloudUsageError, RequestEntityTooLargeException, TooManyRequestsException, check_request_size
 from . import patches, server
 from .models import ApiRequest, ApiResponse, Route, header, json_response, short_id
-from .payloads import event
+from .authorizers import Authorizers
+from .mock import mock_response
+from .payloads import event, event_v1, event_v2
 from .proxy import MalformedProxyResponse, cors_preflight, internal_error, lambda_rejected, proxy_response, with_gateway_headers
 from .routing import default_stage, find_api, route
 
@@ -25,6 +27,7 @@ class ApiGateway:
     def __init__(self, ctx: "CloudContext") -> None:
         self.ctx = ctx
         self.errors: list[str] = []  # what API Gateway would write to its execution log
+        self.authorizers = Authorizers(ctx, self.errors)  # Lambda authorizers and their cached results
         self._servers: dict[tuple[str, int], Any] = {}  # werkzeug servers started by serve()
 
     # ---- learner-facing
@@ -80,8 +83,22 @@ class ApiGateway:
         self, api_id: str, kind: str, api: Any, matched: Route, request: ApiRequest, request_id: str, extended_id: str
     ) -> ApiResponse:
         """The answer to a routed request: API Gateway's own, or the function's through the proxy rules."""
+        if matched.authorizer_id is not None:  # the method's Lambda authorizer runs before its integration
+            binary = list(api.binaryMediaTypes or []) if kind == "rest" else []
+
+            def event_of(for_route: Route, payload_format: str) -> dict[str, Any]:
+                if payload_format == "2.0":
+                    return event_v2(self.ctx, api_id, for_route, request, request_id)
+                return event_v1(self.ctx, api_id, for_route, request, request_id, binary, extended_id)
+
+            verdict = self.authorizers.authorize(api_id, kind, api, matched, request, request_id, event_of)
+            if verdict.response is not None:
+                return verdict.response
+            matched.authorizer = verdict.context
         if matched.problem is not None:
             return matched.problem
+        if matched.mock is not None:
+            return mock_response(matched.mock, request)
         if matched.function_arn is None:
             self.errors.append(f"({request_id}) 통합 URI에서 Lambda 함수 ARN을 찾지 못했습니다")
             return internal_error(kind)
