@@ -1,0 +1,168 @@
+"""lab03 through nbgrader end to end: full marks, zero, partial credit, and every check failing on a wrong answer.
+
+All submissions are graded in one parallel batch (a lab03 notebook takes ~35 s to run). Wrong
+answers are the instructor's solution with a small edit, each a mistake learners make (see the
+instructor guide's lab03 section): a uniqueness read before the write, a token that is only
+base64, a lookup by Scan, an update that cannot tell a missing user from a stale version.
+"""
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+
+from grader.config import ROOT, Limits
+from grader.release import release_in_copy
+
+from .helpers import answered, grade_all, solution_answers
+
+LAB = "lab03"
+SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
+CHECKS = ["check_1_1", "check_1_2", "check_2_1", "check_2_2", "check_2_3", "check_2_4",
+          "check_3_1", "check_3_2", "check_4_1", "check_4_2", "check_5_1", "check_5_2"]
+# Each notebook starts the offline cloud, deploys two functions and sends ~150 HTTP requests.
+LIMITS = Limits(cell_timeout=60, notebook_timeout=240)
+SOLVED = solution_answers(LAB)
+
+
+def edited(task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
+    """The solution of `task` with each (old, new) replaced; every `old` must be there."""
+    source = SOLVED[task]
+    for old, new in replacements:
+        assert old in source, f"{task}의 풀이에 다음 코드가 없습니다: {old!r}. 이 시험의 오답을 풀이에 맞게 고치십시오."
+        source = source.replace(old, new)
+    return task, source
+
+
+TRANSACTION = SOLVED["task2_solution"][SOLVED["task2_solution"].index("    try:\n        CLIENT.transact_write_items"):
+                                       SOLVED["task2_solution"].index("    return public_user(user)")]
+
+# The uniqueness checked by a read before the write: sequential duplicates get 409, two at once both get 201.
+READ_THEN_WRITE = edited("task2_solution", (TRANSACTION, (
+    '    taken = TABLE.query(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq(f"EMAIL#{email}"))["Items"]\n'
+    '    if taken:\n'
+    '        raise Conflict(f"이미 가입한 이메일입니다: {email}")\n'
+    '    TABLE.put_item(Item=user)\n')))
+# A condition failure on a missing user answered as a stale version (409 instead of 404).
+NO_EXISTENCE_CHECK = edited("task3_solution", (
+    '        if TABLE.get_item(Key=user_key(user_id)).get("Item") is None:   # 없는 사용자와 오래된 버전을 나눕니다\n'
+    '            raise NotFound(f"ID가 {user_id}인 사용자가 없습니다.") from None\n', ""))
+# The page token as plain base64 JSON: anyone can forge one for another user's partition.
+UNSIGNED_TOKEN = ("task4_solution", SOLVED["task4_solution"]
+                  .replace(SOLVED["task4_solution"][SOLVED["task4_solution"].index('    body = json.dumps(last_key'):
+                                                    SOLVED["task4_solution"].index('def decode_token')],
+                           '    return base64.urlsafe_b64encode(json.dumps(last_key).encode()).decode()\n\n\n')
+                  .replace(SOLVED["task4_solution"][SOLVED["task4_solution"].index('    try:\n        raw = base64'):
+                                                    SOLVED["task4_solution"].index('def list_orders')],
+                           '    try:\n        return json.loads(base64.urlsafe_b64decode(token))\n'
+                           '    except ValueError:\n        raise BadRequest("next 토큰이 잘못되었습니다.") from None\n\n\n'))
+# Every Bearer token that is not revoked is let through.
+ALLOW_UNKNOWN = edited("task5_solution", ("if scheme != \"Bearer\" or token not in TOKENS and token not in BLOCKED:",
+                                          "if scheme != \"Bearer\":"))
+
+# Mistakes only hidden tests see.
+SUBTLE_1 = dict([("task1_solution", SOLVED["task1_solution"]), READ_THEN_WRITE, NO_EXISTENCE_CHECK, UNSIGNED_TOKEN,
+                 ALLOW_UNKNOWN])
+SUBTLE_1_SCORES = {**{c: 1 for c in CHECKS}, "check_2_3": 0, "check_3_2": 0, "check_4_2": 0, "check_5_2": 0}
+
+SUBTLE_2 = dict([
+    edited("task1_solution", ('("Query", "GSI1")', '("Scan", "table")')),  # "just scan for the email"
+    edited("task2_solution",
+           ('    if not isinstance(name, str) or not name.strip():\n'
+            '        raise BadRequest("name에 비어 있지 않은 문자열을 넣어 주십시오.")\n', '    name = str(name or "")\n'),
+           ('found = TABLE.query(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq(f"EMAIL#{email}"), Limit=1)["Items"]',
+            'found = TABLE.scan(FilterExpression=Key("GSI1PK").eq(f"EMAIL#{email}"))["Items"]')),
+    edited("task3_solution", (  # deletes the profile only: the e-mail stays taken
+        '    CLIENT.transact_write_items(TransactItems=[\n'
+        '        {"Delete": {"TableName": TABLE.name, "Key": user_key(user_id)}},\n'
+        '        {"Delete": {"TableName": TABLE.name, "Key": email_key(item["email"])}},  # 지운 사용자의 이메일로 다시 가입할 수 있게\n'
+        '    ])', '    TABLE.delete_item(Key=user_key(user_id))')),
+    edited("task4_solution", ('    if not isinstance(key, dict) or key.get("PK") != f"USER#{user_id}":\n',
+                              '    if not isinstance(key, dict):\n')),  # signed, but another user's token is taken
+    edited("task5_solution", ('effect = "Deny" if token in BLOCKED else "Allow"',
+                              'effect = "Allow"\n    if token in BLOCKED:\n        raise Exception("Unauthorized")')),  # 401, not 403
+])
+SUBTLE_2_SCORES = {**{c: 1 for c in CHECKS}, "check_1_1": 0, "check_1_2": 0, "check_2_4": 0, "check_3_2": 0,
+                   "check_4_2": 0, "check_5_2": 0}
+
+# Mistakes the visible checks catch.
+VISIBLE = dict([
+    ("task1_solution", SOLVED["task1_solution"]),
+    edited("task2_solution", ("    email = email.strip().lower()   # 대소문자만 다른 이메일도 같은 사람입니다\n", "")),
+    edited("task3_solution", ('ConditionExpression="attribute_exists(PK) AND version = :expected"',
+                              'ConditionExpression="attribute_exists(PK)"'),
+           ('":one": 1, ":expected": version}', '":one": 1}')),
+    edited("task4_solution", ('"ScanIndexForward": False, ', "")),  # oldest first
+    edited("task5_solution", ('"context": TOKENS.get(token, {})}', '}')),  # no context for the function
+])
+VISIBLE_SCORES = {**{c: 1 for c in CHECKS}, "check_2_1": 0, "check_2_2": 0, "check_3_1": 0, "check_4_1": 0,
+                  "check_5_1": 0, "check_5_2": 0}
+
+FIRST_TWO = {k: v for k, v in SOLVED.items() if k in ("task1_solution", "task2_solution")}
+FIRST_TWO_SCORES = {c: int(c in {"check_1_1", "check_2_1", "check_2_2", "check_2_3", "check_2_4"}) for c in CHECKS}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Release lab03 into a throw-away course, submit every variant, grade them in one batch."""
+    course = release_in_copy(LAB, tmp_path_factory.mktemp("lab03") / "course")
+    submissions = {
+        "solution": nbformat.read(SOLUTION, as_version=4),
+        "untouched": nbformat.read(course / "labs" / LAB / f"{LAB}.ipynb", as_version=4),
+        "first-two": answered(course, FIRST_TWO, LAB),
+        "subtle-1": answered(course, SUBTLE_1, LAB),
+        "subtle-2": answered(course, SUBTLE_2, LAB),
+        "visible": answered(course, VISIBLE, LAB),
+    }
+    yield grade_all(LAB, course, submissions, LIMITS)
+    shutil.rmtree(course, ignore_errors=True)
+
+
+def scores(outcome) -> dict[str, float]:
+    return {c.grade_id: c.score for c in outcome.cells}
+
+
+def explained(outcome) -> str:
+    """Why each check lost its point, and the grader's notes: shown when a score is not the expected one."""
+    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
+    return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
+
+
+def test_solution_scores_full_marks(graded):
+    outcome = graded["solution"]
+    assert outcome.max_score == 12
+    assert outcome.score == 12, explained(outcome)
+
+
+def test_untouched_release_scores_zero_without_hanging(graded):
+    outcome = graded["untouched"]
+    assert outcome.score == 0, explained(outcome)
+    assert sorted(scores(outcome)) == sorted(CHECKS)
+    assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
+
+
+def test_first_two_tasks_solved_earn_exactly_their_points(graded):
+    # The access-pattern record (1-2) needs every route: it stays 0 until tasks 3 and 4 are done.
+    assert scores(graded["first-two"]) == FIRST_TWO_SCORES, explained(graded["first-two"])
+    assert graded["first-two"].score == 5
+
+
+def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
+    assert scores(graded["subtle-1"]) == SUBTLE_1_SCORES, explained(graded["subtle-1"])
+    assert scores(graded["subtle-2"]) == SUBTLE_2_SCORES, explained(graded["subtle-2"])
+    # The read-then-write answer passes a duplicate sent after the first and fails only the concurrent pair.
+    message = next(c.message for c in graded["subtle-1"].cells if c.grade_id == "check_2_3")
+    assert message.startswith("같은 이메일로 동시에 보낸 두 요청"), message
+    # The Scan is seen in what DynamoDB received, not in the source: the notebook's table says Query.
+    message = next(c.message for c in graded["subtle-2"].cells if c.grade_id == "check_1_2")
+    assert "Scan" in message, message
+
+
+def test_visible_checks_catch_plain_mistakes(graded):
+    assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+
+
+def test_every_check_fails_on_some_wrong_answer():
+    for check in CHECKS:
+        assert 0 in (SUBTLE_1_SCORES[check], SUBTLE_2_SCORES[check], VISIBLE_SCORES[check], FIRST_TWO_SCORES[check]), check
