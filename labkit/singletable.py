@@ -9,12 +9,8 @@ and the REST API methods an authorizer guards.
 - `guard_methods`: puts a Lambda authorizer in front of every method of a REST API (moto has no
   `UpdateMethod`, so each method is put again with its integration).
 
-Importing this module also makes moto's DynamoDB answer one request at a time (`_serialize_dynamodb`):
-DynamoDB applies a conditional write or a transaction atomically, but moto 5.2.5 does not under
-threads. Its TransactWriteItems deep-copies the table for a rollback and, when a condition fails,
-puts that copy back, erasing the writes other requests made meanwhile; two concurrent sign-ups
-also raised "dictionary changed size during iteration". This belongs with labkit.cloud's moto
-patches (labkit/cloud/moto/); it lives here until it moves there.
+The lock that makes moto's DynamoDB transactions atomic under threads, which lab03's race
+check stands on, is part of the offline cloud (`labkit/cloud/dynamodb.py`).
 """
 
 from __future__ import annotations
@@ -22,40 +18,15 @@ from __future__ import annotations
 import base64
 import json
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 __all__ = ["DynamoCall", "create_table", "recorded_calls", "guard_methods", "rest_api_id"]
 
 _TARGET_PREFIX = "DynamoDB_20120810."
-_dynamodb_lock = threading.RLock()
-
-
-def _serialize_dynamodb() -> None:
-    """Wrap moto's DynamoDB request handler in one lock (once per process)."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    original = DynamoHandler.call_action
-    if getattr(original, "_labkit_serialized", False):
-        return
-
-    @wraps(original)
-    def call_action(self: Any) -> Any:
-        with _dynamodb_lock:
-            return original(self)
-
-    call_action._labkit_serialized = True  # type: ignore[attr-defined]
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-
-
-_serialize_dynamodb()
-
-
 def create_table(cloud: Any, name: str) -> dict:
     """Create the single table (once) with string keys PK/SK and GSI1 (GSI1PK/GSI1SK, all attributes)."""
     ddb = cloud.client("dynamodb")

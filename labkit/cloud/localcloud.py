@@ -43,6 +43,7 @@ from .awslambda.packaging import package
 from .awslambda.inprocess import HostHooks
 from .awslambda.async_invoke import AsyncInvoker
 from .awslambda.logs import Report, parse_report, read_log_events
+from . import dynamodb
 from .moto import patching
 from .s3 import S3Notifications
 from .sns import SnsNotifications
@@ -167,6 +168,7 @@ class LocalCloud:
             mapping_rules.install,
             functools.partial(sqs.install, now=self.clock.now),
             sqs_queues.install,
+            dynamodb.install,
             functools.partial(streams.install, utcnow=self.clock.utcnow, register=self.stream_poller.register),
             self.s3_notifications.install,
             self.sns_delivery.install,

@@ -12,7 +12,8 @@
 
 The patches themselves live beside their service: `awslambda/patches.py` (running handlers,
 Invoke's response, dead-letter config, the logs clock), `eventsources/mapping_rules.py` (mapping
-validation), `eventsources/sqs.py`, `eventsources/sqs_queues.py`, `eventsources/streams.py`, `s3.py`,
+validation), `eventsources/sqs.py`, `eventsources/sqs_queues.py`, `eventsources/streams.py`, `dynamodb.py`
+(atomic requests), `s3.py`,
 `sns.py`, `events/rules.py`, `events/schedules.py`, `apigateway/patches.py`, `stepfunctions.py`,
 `cloudformation/patches.py`, `autoscaling.py`, and `endpoint.py` (names it reads).
 

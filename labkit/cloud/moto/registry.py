@@ -33,6 +33,7 @@ DECLARING_MODULES = (
     "labkit.cloud.eventsources.sqs",
     "labkit.cloud.eventsources.sqs_queues",
     "labkit.cloud.eventsources.streams",
+    "labkit.cloud.dynamodb",
     "labkit.cloud.s3",
     "labkit.cloud.sns",
     "labkit.cloud.events.rules",
