@@ -308,8 +308,9 @@ class SnsNotifications:
         def subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
             known = set(self.subscriptions)
             subscription = original_subscribe(self, topic_arn, endpoint, protocol)
-            if protocol in ("http", "https") and subscription.arn not in known:
-                delivery.request_confirmation(subscription)
+            pending = subscription.attributes.get("PendingConfirmation") in (True, "true")
+            if protocol in ("http", "https") and (subscription.arn not in known or pending):
+                delivery.request_confirmation(subscription)  # SNS sends it again to a still pending endpoint
             return subscription
 
         set_(Backend, "subscribe", subscribe)

@@ -44,6 +44,11 @@ def test_http_subscription_is_pending_until_the_token_is_confirmed_then_gets_sig
 
         sns.publish(TopicArn=topic, Message="before")  # SNS sends nothing to an unconfirmed endpoint
         assert len(receiver.requests) == 1
+        # subscribing again while pending sends a new confirmation; the first token is replaced
+        assert sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"{receiver.url}/hook",
+                             ReturnSubscriptionArn=True)["SubscriptionArn"] == arn
+        assert [r.headers["x-amz-sns-message-type"] for r in receiver.requests] == ["SubscriptionConfirmation"] * 2
+        first = json.loads(receiver.requests[-1].body)
         with pytest.raises(sns.exceptions.InvalidParameterException):
             sns.confirm_subscription(TopicArn=topic, Token="not-the-token")
         assert sns.confirm_subscription(TopicArn=topic, Token=first["Token"])["SubscriptionArn"] == arn
