@@ -278,14 +278,8 @@ class SnsNotifications:
             deduplication_id: str | None = None,
             message_structure: str | None = None,
         ) -> None:
-            if self.protocol in ("http", "https"):
-                if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(message_attributes, message):
-                    return None
-                if message_structure == "json":
-                    message = self._parse_message_structure(message, self.protocol)
-                delivery.to_http(self, message, message_id, subject, message_attributes)
-                return None
-            if self.protocol != "lambda":
+            send = {"lambda": delivery.to_lambda, "http": delivery.to_http, "https": delivery.to_http}.get(self.protocol)
+            if send is None:
                 return original_publish(
                     self, message, message_id, subject=subject, message_attributes=message_attributes,
                     group_id=group_id, deduplication_id=deduplication_id, message_structure=message_structure,
@@ -294,7 +288,7 @@ class SnsNotifications:
                 return None
             if message_structure == "json":
                 message = self._parse_message_structure(message, self.protocol)
-            delivery.to_lambda(self, message, message_id, subject, message_attributes)
+            send(self, message, message_id, subject, message_attributes)
             return None
 
         set_(Subscription, "publish", publish)
