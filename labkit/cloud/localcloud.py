@@ -487,6 +487,12 @@ def _default_name(source: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", raw)[:64]
 
 
+def active_cloud() -> LocalCloud | None:
+    """The LocalCloud running now (there is at most one), or None: for helpers that handler code
+    calls on the offline cloud, such as `labkit.jobs.spend`."""
+    return _active_cloud
+
+
 @contextlib.contextmanager
 def local_cloud(region: str = DEFAULT_REGION, **kwargs: Any) -> Iterator[LocalCloud]:
     """`with local_cloud() as cloud:` starts a LocalCloud and always stops it."""

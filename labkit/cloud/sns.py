@@ -17,6 +17,12 @@ moto's SNS -> SQS fan-out (envelope or raw delivery, filter policies, publish_ba
 timestamps now follow the runtime's clock, its UnsubscribeURL names the real subscription and
 its signature covers the Subject and follows the topic's SignatureVersion, as SNS's does (moto
 always signs version 2).
+
+HTTP/S subscriptions (moto confirms them at once and posts a bare JSON body) follow SNS's
+handshake and wire format (`HttpDelivery`): Subscribe posts a signed SubscriptionConfirmation
+with a Token and a SubscribeURL, the subscription stays PendingConfirmation until ConfirmSubscription
+gets that token, and each Notification carries SNS's `x-amz-sns-*` headers. Deliveries go only to
+this computer (127.0.0.1, localhost, ::1); any other host is refused and recorded in `failures`.
 """
 
 from __future__ import annotations
@@ -60,15 +66,26 @@ def signature_version(topic: Any) -> str:
 def sign(subscription: Any, message: str, message_id: str, subject: str | None, timestamp: str, version: str = "1") -> str:
     """The signature SNS puts on a Notification, with the subscription's moto key:
     SignatureVersion 1 is SHA1withRSA, 2 is SHA256withRSA."""
+    return sign_text(subscription, string_to_sign(message, message_id, subject, timestamp, subscription.topic.arn), version)
+
+
+def sign_text(subscription: Any, text: str, version: str = "1") -> str:
+    """`text` signed with the subscription's moto key (whose certificate moto serves at SigningCertURL)."""
     import base64
 
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    text = string_to_sign(message, message_id, subject, timestamp, subscription.topic.arn)
     algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
     signature = subscription.private_key().sign(text.encode(), padding.PKCS1v15(), algorithm)
     return base64.b64encode(signature).decode()
+
+
+# The fields SNS signs in a SubscriptionConfirmation, in its order (SNS's developer guide,
+# "Verifying the signatures of Amazon SNS messages").
+CONFIRMATION_SIGNED = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+TOKEN = "_labkit_confirmation_token"  # Subscription attribute: the token its confirmation carried
 
 
 class SnsNotifications:
@@ -123,6 +140,104 @@ class SnsNotifications:
             return
         self.ctx.async_invoke(fn, json.dumps(event).encode(), subscription.endpoint)
 
+    # ---- HTTP/S subscriptions
+
+    def post(self, subscription: Any, kind: str, body: str, message_id: str) -> bool:
+        """POST one SNS message to the subscription's endpoint, as SNS does; True on a 2xx answer.
+
+        Only this computer is reachable: a subscription to any other host is a recorded failure."""
+        import requests
+        from urllib.parse import urlsplit
+
+        host = urlsplit(subscription.endpoint).hostname or ""
+        if host not in LOCAL_HOSTS:
+            return self._failed(subscription, message_id,
+                                f"오프라인 클라우드는 이 컴퓨터(127.0.0.1, localhost)의 엔드포인트에만 보냅니다: {subscription.endpoint}")
+        headers = {
+            "x-amz-sns-message-type": kind,
+            "x-amz-sns-message-id": message_id,
+            "x-amz-sns-topic-arn": subscription.topic.arn,
+            "Content-Type": "text/plain; charset=UTF-8",
+            "User-Agent": "Amazon Simple Notification Service Agent",
+        }
+        if kind == "Notification":
+            headers["x-amz-sns-subscription-arn"] = subscription.arn
+            if subscription.attributes.get("RawMessageDelivery") in (True, "true"):
+                headers["x-amz-sns-rawdelivery"] = "true"
+        try:
+            answer = requests.post(subscription.endpoint, data=body.encode("utf-8"), headers=headers, timeout=15)
+        except requests.RequestException as exc:
+            return self._failed(subscription, message_id, f"{type(exc).__name__}: {exc}")
+        if not 200 <= answer.status_code < 300:
+            return self._failed(subscription, message_id, f"HTTP {answer.status_code}")
+        return True
+
+    def _failed(self, subscription: Any, message_id: str, error: str) -> bool:
+        self.failures.append(SnsFailure(subscription.arn, message_id, error))
+        warnings.warn(f"SNS 메시지 {message_id}를 구독 {subscription.endpoint}에 전달하지 못했습니다({error}).", stacklevel=5)
+        return False
+
+    def request_confirmation(self, subscription: Any) -> None:
+        """SNS's first POST to a new HTTP/S subscription: a signed SubscriptionConfirmation with a Token."""
+        from moto.moto_api._internal import mock_random
+
+        token = mock_random.get_random_hex(128)
+        subscription.__dict__[TOKEN] = token
+        subscription.attributes["PendingConfirmation"] = "true"
+        subscription.attributes["ConfirmationWasAuthenticated"] = "false"
+        topic = subscription.topic
+        region = topic.sns_backend.region_name
+        message_id = str(mock_random.uuid4())
+        signed = subscription.get_post_data("", message_id, None)  # the certificate moto serves, and a timestamp
+        fields = {
+            "Type": "SubscriptionConfirmation",
+            "MessageId": message_id,
+            "Token": token,
+            "TopicArn": topic.arn,
+            "Message": f"You have chosen to subscribe to the topic {topic.arn}.\n"
+                       "To confirm the subscription, visit the SubscribeURL included in this message.",
+            "SubscribeURL": f"https://sns.{region}.amazonaws.com/?Action=ConfirmSubscription&TopicArn={topic.arn}&Token={token}",
+            "Timestamp": signed["Timestamp"],
+        }
+        version = signature_version(topic)
+        text = "".join(f"{name}\n{fields[name]}\n" for name in CONFIRMATION_SIGNED)
+        fields.update(SignatureVersion=version, Signature=sign_text(subscription, text, version),
+                      SigningCertURL=signed["SigningCertURL"])
+        self.post(subscription, "SubscriptionConfirmation", json.dumps(fields, ensure_ascii=False), message_id)
+
+    def to_http(
+        self, subscription: Any, message: str, message_id: str, subject: str | None, message_attributes: dict[str, Any] | None
+    ) -> None:
+        """A Notification to a confirmed HTTP/S subscription (an unconfirmed one gets nothing, as in SNS)."""
+        if subscription.attributes.get("PendingConfirmation") in (True, "true"):
+            return
+        if subscription.attributes.get("RawMessageDelivery") in (True, "true"):
+            self.post(subscription, "Notification", message, message_id)
+            return
+        signed = subscription.get_post_data(message, message_id, subject, message_attributes=message_attributes)
+        body = {name: signed[name] for name in ("Type", "MessageId", "TopicArn") if name in signed}
+        if subject is not None:
+            body["Subject"] = subject
+        body.update(Message=message, Timestamp=signed["Timestamp"], SignatureVersion=signed["SignatureVersion"],
+                    Signature=signed["Signature"], SigningCertURL=signed["SigningCertURL"],
+                    UnsubscribeURL=signed["UnsubscribeURL"])
+        if message_attributes:
+            body["MessageAttributes"] = {n: {"Type": v["Type"], "Value": v["Value"]} for n, v in message_attributes.items()}
+        self.post(subscription, "Notification", json.dumps(body, ensure_ascii=False), message_id)
+
+    def confirm(self, backend: Any, topic_arn: str, token: str) -> str:
+        """ConfirmSubscription: the subscription whose confirmation carried `token` is confirmed."""
+        from moto.sns.exceptions import SNSInvalidParameter, SNSNotFoundError
+
+        if topic_arn not in backend.topics:
+            raise SNSNotFoundError("Topic does not exist")
+        for subscription in backend.subscriptions.values():
+            if subscription.topic.arn == topic_arn and subscription.__dict__.get(TOKEN) == token:
+                subscription.attributes["PendingConfirmation"] = "false"
+                subscription.attributes["ConfirmationWasAuthenticated"] = "true"
+                return subscription.arn
+        raise SNSInvalidParameter("Invalid token")
+
     def install(self, set_: Callable[[Any, str, Any], None]) -> None:
         import moto.sns.models as sns_models
         from moto.core.utils import iso_8601_datetime_with_milliseconds
@@ -163,7 +278,8 @@ class SnsNotifications:
             deduplication_id: str | None = None,
             message_structure: str | None = None,
         ) -> None:
-            if self.protocol != "lambda":
+            send = {"lambda": delivery.to_lambda, "http": delivery.to_http, "https": delivery.to_http}.get(self.protocol)
+            if send is None:
                 return original_publish(
                     self, message, message_id, subject=subject, message_attributes=message_attributes,
                     group_id=group_id, deduplication_id=deduplication_id, message_structure=message_structure,
@@ -172,10 +288,32 @@ class SnsNotifications:
                 return None
             if message_structure == "json":
                 message = self._parse_message_structure(message, self.protocol)
-            delivery.to_lambda(self, message, message_id, subject, message_attributes)
+            send(self, message, message_id, subject, message_attributes)
             return None
 
         set_(Subscription, "publish", publish)
+
+        import moto.sns.responses as sns_responses
+        from moto.core.responses import ActionResult
+
+        Backend = sns_models.SNSBackend
+        original_subscribe = Backend.subscribe
+
+        def subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
+            known = set(self.subscriptions)
+            subscription = original_subscribe(self, topic_arn, endpoint, protocol)
+            pending = subscription.attributes.get("PendingConfirmation") in (True, "true")
+            if protocol in ("http", "https") and (subscription.arn not in known or pending):
+                delivery.request_confirmation(subscription)  # SNS sends it again to a still pending endpoint
+            return subscription
+
+        set_(Backend, "subscribe", subscribe)
+
+        def confirm_subscription(self: Any) -> Any:
+            arn = delivery.confirm(self.backend, self._get_param("TopicArn"), self._get_param("Token"))
+            return ActionResult({"SubscriptionArn": arn})
+
+        set_(sns_responses.SNSResponse, "confirm_subscription", confirm_subscription)
 
 
 # moto's private names `SnsDelivery.install` patches or reads.
@@ -189,4 +327,9 @@ PATCHES = (
     MotoName("moto.sns.models:Subscription", "_parse_message_structure", "(self, message, protocol)"),
     MotoName("moto.sns.models:Subscription", "_filter_policy_matcher", instance=True),
     MotoName("moto.sns.models:Subscription", "private_key", "(self)"),
+    MotoName("moto.sns.models:Subscription", "attributes", instance=True),
+    MotoName("moto.sns.models:SNSBackend", "subscribe", "(self, topic_arn, endpoint, protocol)"),
+    MotoName("moto.sns.models:SNSBackend", "subscriptions", instance=True),
+    MotoName("moto.sns.models:SNSBackend", "topics", instance=True),
+    MotoName("moto.sns.responses:SNSResponse", "confirm_subscription", "(self)"),
 )

@@ -24,6 +24,12 @@ them.
 
 Retention: a message older than the queue's MessageRetentionPeriod is deleted, as SQS does
 (moto marked it received, kept it in flight and ended the receive there).
+
+DLQ redrive (moto 5.2.5 does not implement it): StartMessageMoveTask moves a dead-letter queue's
+messages back to the queue each came from (remembered when the redrive policy moved it) or to
+DestinationArn, as new messages with a new MessageId and a receive count of 0; the task completes
+inside the call (SQS moves in the background, at MaxNumberOfMessagesPerSecond), so
+ListMessageMoveTasks reports it COMPLETED at once. Messages in flight are not moved, as in SQS.
 """
 
 from __future__ import annotations
@@ -36,10 +42,12 @@ from typing import Any, Callable
 
 from ..moto.registry import MotoName
 
-__all__ = ["install", "FIFO_SEQUENCE_STEP", "RECEIPTS"]
+__all__ = ["install", "FIFO_SEQUENCE_STEP", "RECEIPTS", "start_message_move_task"]
 
 FIFO_SEQUENCE_STEP = 65_536  # far apart, as AWS's FIFO sequence numbers are
 RECEIPTS = "_labkit_receipts"  # Queue attribute: receipt handle -> the message it was issued for
+CAME_FROM = "_labkit_source_queue"  # Message attribute: the queue whose redrive policy moved it to a DLQ
+MOVE_TASKS = "_labkit_move_tasks"  # Backend attribute: every message move task, oldest first
 
 
 def _receipts(queue: Any) -> dict[str, Any]:
@@ -109,8 +117,67 @@ def _take(backend: Any, queue: Any, queue_name: str, count: int, visibility_time
         pending.discard(message)
         _forget(queue, message)
     for message in to_dlq:
+        message.__dict__[CAME_FROM] = queue.name
         queue.dead_letter_queue.add_message(message)
     return result
+
+
+def _move_error(code: str, message: str) -> Exception:
+    from moto.sqs.exceptions import SQSException
+
+    return SQSException(code, message)
+
+
+def _queue_by_arn(backend: Any, arn: str | None, role: str) -> Any:
+    parts = (arn or "").split(":")
+    if len(parts) != 6 or parts[2] != "sqs":
+        raise _move_error("InvalidParameterValue", f"{role} {arn!r} is not a valid SQS queue ARN. "
+                          f"{role}에는 arn:aws:sqs:<리전>:<계정>:<큐 이름> 모양의 큐 ARN을 넘기십시오.")
+    queue = backend.queues.get(parts[5])
+    if queue is None or queue.queue_arn != arn:
+        raise _move_error("ResourceNotFoundException", f"The resource that you specified for the {role} parameter "
+                          f"does not exist. 이 ARN의 큐가 없습니다: {parts[5]}. ARN을 확인하십시오.")
+    return queue
+
+
+def start_message_move_task(backend: Any, source_arn: str, destination_arn: str | None = None,
+                            rate: int | None = None) -> str:
+    """Move the visible messages of dead-letter queue `source_arn` back; return the task handle."""
+    import base64
+    import json
+
+    import moto.sqs.models as sqs_models
+
+    dlq = _queue_by_arn(backend, source_arn, "SourceArn")
+    sources = [q for q in backend.queues.values()
+               if q.dead_letter_queue is not None and q.dead_letter_queue.queue_arn == dlq.queue_arn]
+    if not sources:
+        raise _move_error("InvalidParameterValue", "Source queue must be configured as a Dead Letter Queue. "
+                          f"deadLetterTargetArn이 이 큐({dlq.name})인 리드라이브 정책이 없습니다. 원래 큐의 RedrivePolicy를 확인하십시오.")
+    destination = _queue_by_arn(backend, destination_arn, "DestinationArn") if destination_arn else None
+    now = sqs_models.unix_time_millis()
+    visible = [m for m in dlq._messages if m.visible_at < now and m not in dlq.pending_messages]
+    for message in visible:
+        target = destination or backend.queues.get(message.__dict__.get(CAME_FROM, "")) or sources[0]
+        backend.send_message(target.name, message.body, message_attributes=message.message_attributes or None,
+                             group_id=message.group_id, deduplication_id=message.deduplication_id)
+        dlq._messages.remove(message)
+        _forget(dlq, message)
+    handle = base64.b64encode(json.dumps({"taskId": str(len(_move_tasks(backend)) + 1), "sourceArn": source_arn})
+                              .encode()).decode()
+    task = {"TaskHandle": handle, "Status": "COMPLETED", "SourceArn": source_arn,
+            "ApproximateNumberOfMessagesMoved": len(visible), "ApproximateNumberOfMessagesToMove": len(visible),
+            "StartedTimestamp": now}
+    if destination_arn:
+        task["DestinationArn"] = destination_arn
+    if rate is not None:
+        task["MaxNumberOfMessagesPerSecond"] = int(rate)
+    _move_tasks(backend).append(task)
+    return handle
+
+
+def _move_tasks(backend: Any) -> list[dict[str, Any]]:
+    return backend.__dict__.setdefault(MOVE_TASKS, [])
 
 
 def install(set_: Callable[[Any, str, Any], None]) -> None:
@@ -252,6 +319,24 @@ def install(set_: Callable[[Any, str, Any], None]) -> None:
 
     set_(Queue, "add_message", add_message)
 
+    import moto.sqs.responses as sqs_responses
+    from moto.core.responses import ActionResult
+
+    def start_message_move_task_action(self: Any) -> Any:
+        handle = start_message_move_task(self.sqs_backend, self._get_param("SourceArn"),
+                                         self._get_param("DestinationArn"), self._get_param("MaxNumberOfMessagesPerSecond"))
+        return ActionResult({"TaskHandle": handle})
+
+    def list_message_move_tasks_action(self: Any) -> Any:
+        source_arn = self._get_param("SourceArn")
+        _queue_by_arn(self.sqs_backend, source_arn, "SourceArn")
+        limit = int(self._get_param("MaxResults") or 1)
+        tasks = [t for t in reversed(_move_tasks(self.sqs_backend)) if t["SourceArn"] == source_arn]
+        return ActionResult({"Results": tasks[:limit]})
+
+    set_(sqs_responses.SQSResponse, "start_message_move_task", start_message_move_task_action)
+    set_(sqs_responses.SQSResponse, "list_message_move_tasks", list_message_move_tasks_action)
+
 
 # moto's private names install() patches or reads (through the queue helpers above).
 PATCHES = (
@@ -289,4 +374,10 @@ PATCHES = (
     MotoName("moto.sqs.models", "DEDUPLICATION_TIME_IN_SECONDS"),
     MotoName("moto.sqs.models", "MissingParameter", "(parameter)"),
     MotoName("moto.sqs.models", "InvalidParameterValue", "(message)"),
+    MotoName("moto.sqs.models:SQSBackend", "queues", instance=True),
+    MotoName("moto.sqs.models:Queue", "queue_arn", instance=True),
+    MotoName("moto.sqs.responses:SQSResponse", "sqs_backend"),
+    MotoName("moto.sqs.exceptions", "SQSException", "(*args, **kwargs)"),
+    MotoName("moto.sqs.responses:SQSResponse", "start_message_move_task", added=True),
+    MotoName("moto.sqs.responses:SQSResponse", "list_message_move_tasks", added=True),
 )
