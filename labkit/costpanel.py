@@ -6,7 +6,8 @@ each option's monthly cost (USD) against monthly requests up to the requests sli
 functions are the learner's own (lab07 tasks 1-3); the panel only draws them. Moving a slider
 redraws the plot at once (`continuous_update=False`: on release, so a slow function does not
 queue up redraws). The figure is a plain `matplotlib.figure.Figure` shown in an `Output` widget,
-so it works with the inline backend, in the grader's kernel and in a static export alike.
+so it works with the inline backend, in the grader's kernel and in a static export alike. The
+panel registers the course's Korean font (`labkit.plots.korean()`) for its labels.
 """
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ class CostPanel:
                  memory_mb: int = 512, architecture: str = "x86_64", api: str = "http", points: int = 60) -> None:
         import ipywidgets as w
 
+        from . import plots
+
+        plots.korean()  # the title and axes are Korean
         if not options:
             raise ValueError("비교할 선택지가 없습니다. {'이름': 비용 함수} 형태의 dict를 넘기십시오.")
         for name, cost in options.items():

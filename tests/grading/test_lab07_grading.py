@@ -102,7 +102,7 @@ VISIBLE_SCORES = {**ALL, "check_1_1": 0, "check_1_2": 0, "check_1_3": 0, "check_
                   "check_5_1": 0, "check_6_1": 0, "check_6_2": 0, "check_7_1": 0, "check_7_2": 0}
 
 FIRST_THREE = {k: v for k, v in SOLVED.items() if k in ("task1_solution", "task2_solution", "task3_solution")}
-ESSAY = "Lambda + HTTP API가 월 약 96달러, Fargate가 약 58달러지만 피크에 10태스크가 필요하고 운영 인력이 한 명이므로 Lambda를 고릅니다."
+ESSAY = "Lambda + HTTP API가 월 약 101달러, Fargate가 약 58달러지만 피크에 10태스크가 필요하고 운영 인력이 한 명이므로 Lambda를 고릅니다."
 
 
 @pytest.fixture(scope="module")
