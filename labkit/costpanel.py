@@ -5,8 +5,9 @@
 each option's monthly cost (USD) against monthly requests up to the requests slider. The cost
 functions are the learner's own (lab07 tasks 1-3); the panel only draws them. Moving a slider
 redraws the plot at once (`continuous_update=False`: on release, so a slow function does not
-queue up redraws). The figure is a plain `matplotlib.figure.Figure` shown in an `Output` widget,
-so it works with the inline backend, in the grader's kernel and in a static export alike. The
+queue up redraws). The figure is a plain `matplotlib.figure.Figure` rendered to a PNG and shown in
+an `Output` widget: without pyplot no backend registers a PNG formatter for a bare Figure (it would
+show as its text repr), and a PNG works in JupyterLab, the grader's kernel and a static export alike. The
 panel registers the course's Korean font (`labkit.plots.korean()`) for its labels.
 """
 from __future__ import annotations
@@ -77,7 +78,7 @@ class CostPanel:
 
     def redraw(self) -> None:
         """Compute every option at the current sliders and draw the plot again."""
-        from IPython.display import display
+        from IPython.display import Image, display
         from matplotlib.figure import Figure
 
         try:
@@ -107,7 +108,15 @@ class CostPanel:
                               + ", ".join(f"{n} ${v:,.2f}" for n, v in at.items()))
         with self.output:
             self.output.clear_output(wait=True)
-            display(figure)
+            display(Image(data=self.png(), format="png"))
+
+    def png(self) -> bytes:
+        """The last figure as PNG bytes (what the panel shows, whatever matplotlib's backend)."""
+        import io
+
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -39,6 +39,10 @@ def test_solution_runs_end_to_end_in_under_a_minute_and_its_visible_checks_pass_
     assert "서버 CPU 100ms(기다림 없는 계산): 없음" in shown["try4"]
     assert "콜드 스타트 6번" in shown["bill7"] and "INIT 청구가 더한 몫 $" in shown["bill7"]
     assert (tmp_path / "lab07_panel.png").stat().st_size > 10_000  # the panel's figure, saved as the lab shows
+    # What the panel's Output widget shows in the notebook is the plot as a PNG, not a Figure's text repr.
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    shown_outputs = [o for m in state.values() if m["model_name"] == "OutputModel" for o in m["state"]["outputs"]]
+    assert shown_outputs and all("image/png" in o.get("data", {}) for o in shown_outputs), shown_outputs
 
     # A learner runs the visible checks again: each passes again.
     more = nbformat.v4.new_notebook(cells=nb.cells + [nbformat.v4.new_code_cell(c.source) for c in visible])
@@ -78,6 +82,7 @@ def test_the_panel_redraws_when_a_slider_moves_and_says_what_broke():
     first = panel.figure
     panel.controls["duration_ms"].value = 300
     assert panel.figure is not first and 300 in calls
+    assert panel.png().startswith(b"\x89PNG")
     xs, ys = panel.curves()
     assert ys["Lambda"][-1] == xs[-1] * 300 * 1e-8 and "가장 싼 선택지" in panel.message.value
 
