@@ -83,9 +83,12 @@ SUBTLE_2 = everything(
 SUBTLE_2_SCORES = {**ALL, "check_1_3": 0, "check_2_2": 0, "check_3_2": 0, "check_7_2": 0}
 
 # The common wrong answers of a bill, one task at a time where the visible check catches them.
-NO_REQUEST_CHARGE = everything(edited("task1_solution", ('return requests * prices["request"] + gb_seconds', "return gb_seconds")))
+# ... and, in the same submission, tasks 6 and 7 not attempted (a learner who stopped after task 5).
+NO_REQUEST_CHARGE = {k: v for k, v in everything(edited(
+    "task1_solution", ('return requests * prices["request"] + gb_seconds', "return gb_seconds"))).items()
+    if k not in ("task6_solution", "task7_solution")}
 NO_REQUEST_CHARGE_SCORES = {**ALL, "check_1_1": 0, "check_1_2": 0, "check_1_3": 0, "check_4_1": 0, "check_4_2": 0,
-                            "check_6_1": 0}
+                            "check_6_1": 0, "check_6_2": 0, "check_7_1": 0, "check_7_2": 0}
 MB_AS_GB = everything(edited("task1_solution", ("memory_mb / 1024", "memory_mb / 1000")))
 MB_AS_GB_SCORES = {**ALL, "check_1_1": 0, "check_1_2": 0, "check_1_3": 0, "check_4_1": 0, "check_4_2": 0, "check_6_1": 0}
 VISIBLE = everything(
@@ -101,7 +104,6 @@ VISIBLE = everything(
 VISIBLE_SCORES = {**ALL, "check_1_1": 0, "check_1_2": 0, "check_1_3": 0, "check_2_1": 0, "check_2_2": 0, "check_3_1": 0, "check_3_2": 0, "check_4_1": 0, "check_4_2": 0,
                   "check_5_1": 0, "check_6_1": 0, "check_6_2": 0, "check_7_1": 0, "check_7_2": 0}
 
-FIRST_THREE = {k: v for k, v in SOLVED.items() if k in ("task1_solution", "task2_solution", "task3_solution")}
 ESSAY = "Lambda + HTTP API가 월 약 101달러, Fargate가 약 58달러지만 피크에 10태스크가 필요하고 운영 인력이 한 명이므로 Lambda를 고릅니다."
 
 
@@ -109,15 +111,14 @@ ESSAY = "Lambda + HTTP API가 월 약 101달러, Fargate가 약 58달러지만 �
 def graded(tmp_path_factory):
     """Release lab07 into a throw-away course, submit every variant, grade them in one batch."""
     course = release_in_copy(LAB, tmp_path_factory.mktemp("lab07") / "course")
-    first_three = answered(course, FIRST_THREE, LAB)
-    for cell in first_three.cells:
+    subtle_1 = answered(course, SUBTLE_1, LAB)
+    for cell in subtle_1.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == ANSWER:
             cell.source = ESSAY
     submissions = {
         "solution": nbformat.read(SOLUTION, as_version=4),
         "untouched": nbformat.read(course / "labs" / LAB / f"{LAB}.ipynb", as_version=4),
-        "first-three": first_three,
-        "subtle-1": answered(course, SUBTLE_1, LAB),
+        "subtle-1": subtle_1,  # partial credit: tasks right but for a hidden case each, and a written answer
         "subtle-2": answered(course, SUBTLE_2, LAB),
         "no-request-charge": answered(course, NO_REQUEST_CHARGE, LAB),
         "mb-as-gb": answered(course, MB_AS_GB, LAB),
@@ -147,11 +148,6 @@ def test_untouched_release_scores_zero(graded):
     assert answer.score == 0 and answer.status == "blank"  # nothing written: nbgrader gives 0
 
 
-def test_first_three_tasks_solved_earn_exactly_their_points(graded):
-    got = scores_of(graded[1]["first-three"])
-    assert got == {c: (1 if c[6] in "123" else 0) for c in CHECKS}, explained(graded[1]["first-three"])
-
-
 def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
     assert scores_of(graded[1]["subtle-1"]) == SUBTLE_1_SCORES, explained(graded[1]["subtle-1"])
     assert scores_of(graded[1]["subtle-2"]) == SUBTLE_2_SCORES, explained(graded[1]["subtle-2"])
@@ -179,15 +175,15 @@ def test_the_written_answer_scored_by_hand_reaches_the_gradebook_total(graded, t
 
     course, _ = graded
     waiting = {(p.student, p.grade_id): p for p in pending(course, LAB)}
-    assert ("first-three", ANSWER) in waiting and ("solution", ANSWER) in waiting
-    assert waiting[("first-three", ANSWER)].answer.startswith(ESSAY[:30])
-    assert waiting[("first-three", ANSWER)].label == "서술형 문제. 아키텍처 고르기 (3점, 10분)"  # the question above it
+    assert ("subtle-1", ANSWER) in waiting and ("solution", ANSWER) in waiting
+    assert waiting[("subtle-1", ANSWER)].answer.startswith(ESSAY[:30])
+    assert waiting[("subtle-1", ANSWER)].label == "서술형 문제. 아키텍처 고르기 (3점, 10분)"  # the question above it
     assert ("untouched", ANSWER) not in waiting  # a blank answer is 0, nothing to read
-    give(course, LAB, "first-three", ANSWER, 2.5, "숫자는 맞지만 콜드 스타트 대책이 없습니다.")
-    assert ("first-three", ANSWER) not in {(p.student, p.grade_id) for p in pending(course, LAB)}
+    give(course, LAB, "subtle-1", ANSWER, 2.5, "숫자는 맞지만 콜드 스타트 대책이 없습니다.")
+    assert ("subtle-1", ANSWER) not in {(p.student, p.grade_id) for p in pending(course, LAB)}
     grades, _ = export(tmp_path, course, partial=True)
     with open(grades, encoding="utf-8-sig") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
-    assert float(rows["first-three"]["score"]) == 7 + 2.5  # tasks 1-3 (7 points) and the hand-given 2.5
-    assert float(rows["first-three"]["max_score"]) == 17
+    assert float(rows["subtle-1"]["score"]) == 8 + 2.5  # 8 of the 14 autograded points and the hand-given 2.5
+    assert float(rows["subtle-1"]["max_score"]) == 17
     assert float(rows["untouched"]["score"]) == 0
