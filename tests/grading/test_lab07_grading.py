@@ -97,7 +97,7 @@ VISIBLE = everything(
                               'return requests / 1_000_000 * rates["api_gateway"][api]')),  # rates read as per million
     edited("task3_solution", (' + rates["load_balancer_hour"] * hours', "")),  # no load balancer
     edited("task4_solution", ("        if gap(middle) < 0:", "        if gap(middle) > 0:")),  # bisection the wrong way
-    edited("task5_solution", ('    "EC2 t3.medium 1대": lambda requests, s: RATES["ec2"]["t3.medium"]["hour"] * RATES["hours_per_month"],\n', "")),
+    edited("task5_solution", ('        "EC2 t3.medium 1대": lambda requests, s: RATES["ec2"]["t3.medium"]["hour"] * RATES["hours_per_month"],\n', "")),
     edited("task6_solution", ("compute = cost_per_million - 1_000_000 * prices[\"request\"]", "compute = cost_per_million")),
     edited("task7_solution", ("r.duration_ms + (r.init_duration_ms or 0)", "r.duration_ms")),  # INIT not billed
 )

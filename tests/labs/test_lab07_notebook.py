@@ -94,3 +94,18 @@ def test_the_panel_redraws_when_a_slider_moves_and_says_what_broke():
         assert "비교할 선택지가 없습니다" in str(error)
     else:
         raise AssertionError("빈 선택지를 받아들였습니다")
+
+
+def test_every_code_cell_of_the_release_compiles():
+    # nbgrader puts its stub where the solution was: inside a literal (a dict of options) that is a SyntaxError.
+    release = nbformat.read(ROOT / "labs" / "lab07" / "lab07.ipynb", as_version=4)
+    for cell in release.cells:
+        if cell.cell_type == "code":
+            compile(cell.source, cell.get("id", "?"), "exec")
+    broken = "OPTIONS = {\n    # 여기에 코드를 작성하십시오.\n    raise NotImplementedError()\n}\n"
+    try:
+        compile(broken, "stub", "exec")
+    except SyntaxError:
+        pass
+    else:
+        raise AssertionError("스텁이 든 dict가 컴파일되었습니다: 이 시험은 실패할 수 없습니다.")
