@@ -173,7 +173,11 @@ def break_evens(book: PriceBook) -> dict[str, int]:
     }
 
 
-def _table(page: str, first: str) -> dict[str, list[str]]:
+def _table(page: str, first: list[str], header: str = "") -> dict[str, list[str]]:
+    """Rows of the table whose header line starts with `header`, by their first cell (only those in `first`)."""
+    if header:
+        start = page.index(header)
+        page = page[start:page.find("\n\n", start)]
     return {cells[0]: cells[1:] for line in page.splitlines() if line.startswith("| ")
             for cells in [[c.strip() for c in line.strip("|").split("|")]] if cells[0] in first}
 
@@ -183,9 +187,10 @@ def seed_problems(page: str, book: PriceBook) -> list[str]:
     per_gb_s = (2.0 - 1_000_000 * book.rate("lambda.request")) / book.rate("lambda.duration_x86_64") / 1_000_000
     if round(per_gb_s / (SEED_MB / 1024) * 1000) != SEED_MS or f"1,024MB에 {SEED_MS}ms" not in page:
         problems.append(f"원본 표가 성립하는 실행 시간은 {per_gb_s * 1000:.1f}ms(1,024MB)입니다.")
-    table = _table(page, list(ROWS))
+    lambdas = _table(page, list(ROWS), "| 월 요청 수 | 원본 |")
+    servers = _table(page, list(ROWS), "| 월 요청 수 | 원본의 EC2 |")
     for label, expected in seed_rows(book).items():
-        got = table.get(label, [])[1:]
+        got = lambdas.get(label, [])[1:] + servers.get(label, [])[1:]
         if got != expected:
             problems.append(f"{label}: 표 {got}, 계산 {expected}")
     evens = _table(page, list(break_evens(book)))
@@ -204,6 +209,8 @@ def test_seed_check_catches_a_figure_that_does_not_add_up() -> None:
     page, book = _page("cost.md"), load_prices()
     wrong = page.replace("| 1억 | ~$200.00 | 200.00달러 | 193.13달러 |", "| 1억 | ~$200.00 | 200.00달러 | 200.00달러 |")
     assert [p.split(":")[0] for p in seed_problems(wrong, book)] == ["1억"]
+    servers = page.replace("| 10억 | ~$60+ | 10대 379.60달러 |", "| 10억 | ~$60+ | 2대 75.92달러 |")
+    assert [p.split(":")[0] for p in seed_problems(servers, book)] == ["10억"]
     moved = page.replace("| 약 1,898만 건 |", "| 약 1억 건 |")
     assert [p.split(":")[0] for p in seed_problems(moved, book)] == ["Lambda(프리 티어 없음) 대 t3.medium 1대"]
 
