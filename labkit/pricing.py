@@ -13,6 +13,12 @@ The Lambda bill (https://aws.amazon.com/lambda/pricing/):
   its volume tiers;
 - since 2025-08-01 the INIT phase of a cold start is billed like the invocation for on-demand
   ZIP functions on managed runtimes: a cold invocation bills `ceil(init + duration)` ms.
+API Gateway: requests x the API type's price (first tier; its 12-month free tier for new accounts
+is left out). Server baselines (`fargate_baseline`, `ec2_baseline`): enough tasks or instances for
+the load's CPU time at a target utilisation, never fewer than a minimum, for the month's 730 hours,
+plus an Application Load Balancer's hours when asked (its LCU charge is left out).
+`rate_table()` gives the same prices as plain numbers, the table lab07's learners price with.
+
 Provisioned concurrency: the configured concurrency x memory x the time it is enabled (rounded up
 to 5 minutes) at its own price, plus the requests and the duration of the invocations it serves
 at the provisioned-duration price; the free tier does not apply. Not modelled: ephemeral storage
@@ -44,10 +50,22 @@ __all__ = [
     "lambda_cost",
     "ProvisionedConcurrencyCost",
     "provisioned_concurrency_cost",
+    "API_TYPES",
+    "api_gateway_cost",
+    "ServerCost",
+    "servers_needed",
+    "fargate_baseline",
+    "ec2_baseline",
+    "rate_table",
+    "REPORT_SAMPLE",
 ]
 
 PRICE_FILE = Path(__file__).with_name("data") / "prices-ap-northeast-2.toml"
 ARCHITECTURES = ("x86_64", "arm64")
+API_TYPES = ("http", "rest")
+# REPORT lines of one function on the offline cloud (512 MB, 6 cold starts in 300 invocations),
+# for lab07's bill from measured data; made by tests/labs/lab07_reports.py.
+REPORT_SAMPLE = Path(__file__).with_name("data") / "lab07-report-lines.txt"
 
 
 @dataclass(frozen=True)
@@ -316,3 +334,112 @@ def provisioned_concurrency_cost(
         requests_usd=requests * book.rate("lambda.request"),
         billed_seconds=billed,
     )
+
+
+# --------------------------------------------------------------------------- beside Lambda
+
+
+def api_gateway_cost(requests: int, api: str = "http", prices: PriceBook | None = None) -> float:
+    """API Gateway's request charge for a month: "http" (HTTP API) or "rest" (REST API), first tier."""
+    if api not in API_TYPES:
+        raise ValueError(f"API 종류는 'http' 또는 'rest'여야 합니다. {josa(repr(api), '은')} 알 수 없는 값입니다.")
+    return _whole(requests, "요청 수") * _book(prices).rate(f"api_gateway.{api}_request")
+
+
+@dataclass(frozen=True)
+class ServerCost:
+    """A month of always-on servers sized for a load, in USD."""
+
+    servers: int
+    compute_usd: float
+    load_balancer_usd: float
+
+    @property
+    def total(self) -> float:
+        return self.compute_usd + self.load_balancer_usd
+
+
+def servers_needed(requests: int, cpu_ms: float, vcpus: float, utilisation: float, minimum: int, hours: float) -> int:
+    """Servers of `vcpus` that run `requests` of `cpu_ms` CPU time a month at `utilisation` on average.
+
+    The load is taken as steady over the month (a peak needs servers for the peak: raise
+    `minimum` or lower `utilisation`), and each request as CPU-bound for `cpu_ms`.
+    """
+    if not 0 < utilisation <= 1:
+        raise ValueError(f"목표 사용률은 0보다 크고 1 이하여야 합니다(받은 값: {utilisation}).")
+    busy_vcpus = _whole(requests, "요청 수") / (hours * 3600) * cpu_ms / 1000
+    return max(minimum, math.ceil(busy_vcpus / (vcpus * utilisation) - 1e-9))
+
+
+def fargate_baseline(
+    requests: int,
+    cpu_ms: float,
+    vcpu: float = 0.5,
+    memory_gb: float = 1.0,
+    architecture: str = "x86_64",
+    *,
+    utilisation: float = 0.6,
+    minimum: int = 2,
+    load_balancer: bool = True,
+    prices: PriceBook | None = None,
+) -> ServerCost:
+    """Fargate tasks of `vcpu` and `memory_gb` sized for the load, all month, behind one ALB."""
+    book = _book(prices)
+    hours = book.section("billing.month")["hours"]
+    tasks = servers_needed(requests, cpu_ms, vcpu, utilisation, minimum, hours)
+    hourly = vcpu * book.rate(f"fargate.vcpu_hour_{architecture}") + memory_gb * book.rate(f"fargate.gb_hour_{architecture}")
+    balancer = hours * book.rate("ec2.load_balancer_hour") if load_balancer else 0.0
+    return ServerCost(tasks, tasks * hourly * hours, balancer)
+
+
+def ec2_baseline(
+    requests: int,
+    cpu_ms: float,
+    instance: str = "t3.medium",
+    *,
+    utilisation: float | None = None,
+    minimum: int = 1,
+    load_balancer: bool = False,
+    prices: PriceBook | None = None,
+) -> ServerCost:
+    """On-Demand EC2 instances sized for the load, all month (the seed's t3.medium: no ALB, one at least).
+
+    `utilisation` defaults to the instance's baseline (20% of each vCPU for t3 and t4g): what a
+    burstable instance sustains without spending CPU credits or paying for surplus ones.
+    """
+    book = _book(prices)
+    key = "ec2." + instance.replace(".", "_")
+    price = book[key]
+    if utilisation is None:
+        utilisation = book.section(key).get("baseline_per_vcpu", 1.0)
+    hours = book.section("billing.month")["hours"]
+    count = servers_needed(requests, cpu_ms, book.section(key)["vcpus"], utilisation, minimum, hours)
+    balancer = hours * book.rate("ec2.load_balancer_hour") if load_balancer else 0.0
+    return ServerCost(count, count * price.rate * hours, balancer)
+
+
+def rate_table(prices: PriceBook | None = None) -> dict[str, Any]:
+    """The prices lab07 computes with, as plain numbers in USD per unit (a request, a GB-second, an hour).
+
+    Only the table: the formulas are the learner's. Volume tiers are left out (the lab's loads
+    stay in the first tier).
+    """
+    book = _book(prices)
+    free = book.section("lambda.free_tier")
+    return {
+        "lambda": {
+            "request": book.rate("lambda.request"),
+            "gb_second": {a: book.rate(f"lambda.duration_{a}") for a in ARCHITECTURES},
+            "free_requests": free["requests"],
+            "free_gb_seconds": free["gb_seconds"],
+        },
+        "api_gateway": {api: book.rate(f"api_gateway.{api}_request") for api in API_TYPES},
+        "fargate": {
+            "vcpu_hour": {a: book.rate(f"fargate.vcpu_hour_{a}") for a in ARCHITECTURES},
+            "gb_hour": {a: book.rate(f"fargate.gb_hour_{a}") for a in ARCHITECTURES},
+        },
+        "ec2": {name.removeprefix("ec2.").replace("_", "."): {"hour": p.rate, "vcpus": book.section(name)["vcpus"]}
+                for name, p in book.prices.items() if name.startswith("ec2.t")},
+        "load_balancer_hour": book.rate("ec2.load_balancer_hour"),
+        "hours_per_month": book.section("billing.month")["hours"],
+    }

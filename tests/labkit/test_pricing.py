@@ -179,3 +179,52 @@ def test_bad_workloads_get_korean_errors():
     assert Workload(1e6, 1, 128).requests == 1_000_000  # a whole float is a count
     with pytest.raises(ValueError, match="프로비저닝된 동시성"):
         provisioned_concurrency_cost(-1, 128, 60)
+
+
+# --------------------------------------------------------------------------- beside Lambda (chapter 5, lab07)
+
+def test_api_gateway_cost_by_api_type_and_a_korean_error_for_an_unknown_one(book):
+    from labkit.pricing import api_gateway_cost
+
+    assert api_gateway_cost(10_000_000, "http", book) == pytest.approx(12.30)
+    assert api_gateway_cost(10_000_000, "rest", book) == pytest.approx(35.00)  # not the per-million price x requests
+    assert api_gateway_cost(0, "rest", book) == 0
+    with pytest.raises(ValueError, match="'websocket'은 알 수 없는 값입니다"):
+        api_gateway_cost(1, "websocket", book)
+
+
+def test_server_baselines_count_whole_servers_a_minimum_and_the_load_balancer(book):
+    from labkit.pricing import ec2_baseline, fargate_baseline, servers_needed
+
+    # 1e9 requests of 100 ms: 38.05 vCPUs busy on average; 0.5 vCPU at 60% each -> 126.8 -> 127 tasks
+    assert servers_needed(1_000_000_000, 100, 0.5, 0.6, 2, 730) == 127
+    assert servers_needed(0, 100, 0.5, 0.6, 2, 730) == 2
+    assert servers_needed(int(730 * 3600 * 6), 100, 1, 0.6, 1, 730) == 1  # exactly 0.6 vCPU busy: one, not two
+    small = fargate_baseline(0, 10, prices=book)
+    assert small.servers == 2 and small.total == pytest.approx(2 * (0.5 * 0.04656 + 0.00511) * 730 + 0.0225 * 730)
+    assert fargate_baseline(0, 10, architecture="arm64", prices=book).total < small.total
+    # t3.medium on its 20 % baseline per vCPU (burstable), not on 2 full vCPUs
+    assert ec2_baseline(1_000_000_000, 10, prices=book).servers == 10
+    assert ec2_baseline(1_000_000_000, 10, utilisation=1.0, prices=book).servers == 2
+    assert ec2_baseline(0, 10, prices=book).total == pytest.approx(0.052 * 730)
+    with pytest.raises(ValueError, match="목표 사용률"):
+        servers_needed(1, 1, 1, 0, 1, 730)
+
+
+def test_rate_table_is_the_price_file_as_plain_rates(book):
+    from labkit.pricing import rate_table
+
+    rates = rate_table(book)
+    assert rates["lambda"]["request"] == pytest.approx(0.20 / 1e6)
+    assert rates["lambda"]["gb_second"] == {"x86_64": book.rate("lambda.duration_x86_64"), "arm64": book.rate("lambda.duration_arm64")}
+    assert (rates["lambda"]["free_requests"], rates["lambda"]["free_gb_seconds"]) == (1_000_000, 400_000)
+    assert rates["api_gateway"] == {"http": pytest.approx(1.23e-6), "rest": pytest.approx(3.5e-6)}
+    assert rates["ec2"]["t3.medium"] == {"hour": 0.052, "vcpus": 2} and rates["hours_per_month"] == 730
+    assert rates["fargate"]["vcpu_hour"]["arm64"] == 0.03725 and rates["load_balancer_hour"] == 0.0225
+
+
+def test_the_baseline_prices_are_seoul_figures_with_a_source(book):
+    for key in ("ec2.t3_medium", "ec2.load_balancer_hour", "fargate.vcpu_hour_x86_64", "fargate.gb_hour_x86_64",
+                "fargate.vcpu_hour_arm64", "fargate.gb_hour_arm64"):
+        assert book[key].region == "ap-northeast-2" and "ap-northeast-2" in book[key].source and book[key].via, key
+    assert book.section("ec2.t3_medium")["baseline_per_vcpu"] == 0.20
