@@ -305,6 +305,9 @@ def _event(config: AuthorizerConfig, route: Route, request: ApiRequest, arn: str
 
 def _check_output(config: AuthorizerConfig, output: Any) -> None:
     """Raise MalformedAuthorizerResponse (Korean: what is wrong, how to fix it) unless API Gateway can use `output`."""
+    if output == "Unauthorized":  # Node's callback("Unauthorized") is an error; a returned string is not
+        raise MalformedAuthorizerResponse(
+            "문자열 \"Unauthorized\"를 돌려주었습니다. 401로 거절하려면 돌려주지 말고 raise Exception(\"Unauthorized\")로 예외를 내십시오.")
     if not isinstance(output, dict):
         raise MalformedAuthorizerResponse(
             f"JSON 객체가 아니라 {type(output).__name__} 값을 돌려주었습니다. principalId와 policyDocument가 있는 dict를 돌려주십시오.")
