@@ -44,6 +44,8 @@ def handler(event, context):
     if token == "malformed":
         return {"principalId": "u", "policyDocument": {"Version": "2012-10-17", "Statement": [
             {"Action": "execute-api:Invoke", "Effect": "allow", "Resource": arn}]}}
+    if token == "returned":
+        return "Unauthorized"
     if token == "nested":
         return policy("Allow", arn, context={"roles": ["admin"]})
     if token == "slow":
@@ -195,17 +197,18 @@ def test_request_authorizer_gets_the_request_and_needs_every_identity_source(clo
 
 def test_errors_and_malformed_answers_are_500_with_a_korean_explanation_in_the_functions_log(cloud: LocalCloud, code_dir) -> None:
     base, _ = _rest(cloud, code_dir, ttl=0)
-    for token in ("boom", "malformed", "nested"):
+    for token in ("boom", "malformed", "nested", "returned"):
         response = _get(f"{base}/items/7", token)
         assert (response.status_code, response.json()) == (500, {"message": None}), token
         assert response.headers["x-amzn-ErrorType"] == "AuthorizerConfigurationException"
     assert _lines(cloud, "echo", "SEEN ") == []
     explained = [line for line in cloud.logs("auth") if line.startswith("[API Gateway]")]
-    assert len(explained) == 3
+    assert len(explained) == 4
     assert "오류로 끝나" in explained[0] and "RuntimeError: database down" in explained[0] and "Unauthorized" in explained[0]
     assert "Effect" in explained[1] and '"Allow"' in explained[1] and "'allow'" in explained[1]
     assert "context['roles']" in explained[2] and "json.dumps" in explained[2]
-    assert cloud.api_gateway.errors[-1].endswith(explained[2].removeprefix("[API Gateway] "))
+    assert "raise Exception" in explained[3]  # a returned "Unauthorized" is not the documented 401
+    assert cloud.api_gateway.errors[-1].endswith(explained[3].removeprefix("[API Gateway] "))
 
 
 def test_an_authorizer_that_times_out_is_500(cloud: LocalCloud, code_dir) -> None:

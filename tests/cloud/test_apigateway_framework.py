@@ -6,7 +6,9 @@ over real HTTP (`cloud.serve_api`).
   integration response's `Access-Control-Allow-*` headers, 200 and an empty body; the Lambda proxy
   methods answer with the headers the handler returns;
 - `authorizer: auth` is a TOKEN authorizer on the Authorization header (cached 300 s);
-  `authorizer: {type: request, identitySource: ..., resultTtlInSeconds: 0}` a REQUEST one.
+  `authorizer: {type: request, identitySource: ..., resultTtlInSeconds: 0}` a REQUEST one;
+- an `httpApi` event's authorizer (`provider.httpApi.authorizers`, simple responses) guards an
+  HTTP API route.
 """
 
 from __future__ import annotations
@@ -34,9 +36,26 @@ provider:
   runtime: python3.12
   region: ap-northeast-2
   stage: dev
+  httpApi:
+    authorizers:
+      simpleAuth:
+        type: request
+        functionName: simpleAuth
+        enableSimpleResponses: true
+        identitySource: $request.header.Authorization
 functions:
   auth:
     handler: app.authorize
+  simpleAuth:
+    handler: app.authorize_simple
+  orders:
+    handler: app.orders
+    events:
+      - httpApi:
+          path: /orders/{id}
+          method: get
+          authorizer:
+            name: simpleAuth
   tenantAuth:
     handler: app.authorize_tenant
   items:
@@ -81,6 +100,15 @@ def authorize_tenant(event, context):
     tenant = event["headers"]["X-Tenant"]
     print("TENANT " + tenant)
     return _policy("Allow" if tenant == "t1" else "Deny", event["methodArn"], tenant)
+
+
+def authorize_simple(event, context):
+    print("SIMPLE " + event["headers"]["authorization"])
+    return {"isAuthorized": event["headers"]["authorization"] == "good", "context": {"user": "kim", "level": 3}}
+
+
+def orders(event, context):
+    return {"statusCode": 200, "body": json.dumps(event["requestContext"]["authorizer"])}
 
 
 def items(event, context):
@@ -161,3 +189,14 @@ def test_the_frameworks_request_authorizer_with_caching_off(deployed) -> None:
     for _ in range(2):
         assert requests.get(f"{base}/tenants/1", headers={"X-Tenant": "t1"}, timeout=30).json()["authorizer"]["principalId"] == "t1"
     assert _printed(cloud, stack, "TenantAuthLambdaFunction", "TENANT ") == ["t2", "t1", "t1"]  # resultTtlInSeconds: 0
+
+
+def test_the_frameworks_http_api_authorizer_with_simple_responses(deployed) -> None:
+    cloud, stack, _ = deployed
+    base = cloud.serve_api(stack["HttpApi"])
+    assert requests.get(f"{base}/orders/1", timeout=30).status_code == 401
+    refused = requests.get(f"{base}/orders/1", headers={"Authorization": "bad"}, timeout=30)
+    assert (refused.status_code, refused.json()) == (403, {"message": "Forbidden"})
+    allowed = requests.get(f"{base}/orders/1", headers={"Authorization": "good"}, timeout=30)
+    assert allowed.status_code == 200 and allowed.json() == {"lambda": {"user": "kim", "level": 3}}
+    assert _printed(cloud, stack, "SimpleAuthLambdaFunction", "SIMPLE ") == ["bad", "good"]

@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl
 from ...korean import josa
 from ..core.errors import CloudUsageError, TooManyRequestsException
 from .models import ApiRequest, ApiResponse, Route, header, json_response
+from .proxy import internal_error
 
 if TYPE_CHECKING:
     from ..core.context import CloudContext
@@ -122,6 +123,10 @@ class Authorizers:
                                "메서드의 authorizerId를 create_authorizer가 돌려준 id로 지정하십시오.")
             return Authorization(_server_error(kind))
         config = AuthorizerConfig.of(kind, raw)
+        if config.type not in ("TOKEN", "REQUEST"):  # COGNITO_USER_POOLS, JWT
+            self.errors.append(f"({request_id}) 권한 부여자 {config.name}의 유형 {config.type}: 오프라인 클라우드는 "
+                               "Lambda 권한 부여자(TOKEN, REQUEST)만 실행합니다. Lambda 권한 부여자로 바꾸어 실습하십시오.")
+            return Authorization(_server_error(kind))
         arn = method_arn(self.ctx, api_id, route, request)
         identity = _identity(config, route, request)
         if identity is None:
@@ -300,6 +305,9 @@ def _event(config: AuthorizerConfig, route: Route, request: ApiRequest, arn: str
 
 def _check_output(config: AuthorizerConfig, output: Any) -> None:
     """Raise MalformedAuthorizerResponse (Korean: what is wrong, how to fix it) unless API Gateway can use `output`."""
+    if output == "Unauthorized":  # Node's callback("Unauthorized") is an error; a returned string is not
+        raise MalformedAuthorizerResponse(
+            "문자열 \"Unauthorized\"를 돌려주었습니다. 401로 거절하려면 돌려주지 말고 raise Exception(\"Unauthorized\")로 예외를 내십시오.")
     if not isinstance(output, dict):
         raise MalformedAuthorizerResponse(
             f"JSON 객체가 아니라 {type(output).__name__} 값을 돌려주었습니다. principalId와 policyDocument가 있는 dict를 돌려주십시오.")
@@ -394,4 +402,4 @@ def _server_error(kind: str) -> ApiResponse:
     """The authorizer could not be used: REST's AuthorizerConfigurationException, HTTP APIs' 500."""
     if kind == "rest":
         return json_response(500, {"message": None}, [("x-amzn-ErrorType", "AuthorizerConfigurationException")])
-    return json_response(500, {"message": "Internal Server Error"})
+    return internal_error(kind)

@@ -145,7 +145,19 @@ def _submit(cfn: Any, name: str, document: dict[str, Any], parameters: dict[str,
         else:
             cfn.create_stack(**args)
     except Exception as exc:
+        explained = _explained(exc)
+        if explained is not None:  # a resource failed: errors.py named it, its property and the fix
+            raise DeployError(f"스택 {josa(name, '을')} 배포하지 못했습니다. {explained}") from exc
         raise DeployError(f"스택 {josa(name, '을')} 배포하지 못했습니다: {exc}") from exc
+
+
+def _explained(exc: Exception) -> str | None:
+    """The Korean explanation a failed resource raised (patches.py), from boto3's ClientError."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    message = str((response.get("Error") or {}).get("Message") or "")
+    return message if message.startswith("리소스 ") else None
 
 
 def _completed(cfn: Any, name: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 - moto's parser creates the resource types of resources.py (API Gateway's come from apigateway/);
 - an `AWS::S3::Bucket`'s NotificationConfiguration, which moto drops, is put through S3's API, so
-  that the Serverless Framework's and SAM's S3 events fire.
+  that the Serverless Framework's and SAM's S3 events fire;
+- a resource that fails to create or update raises errors.py's Korean explanation (logical id,
+  type, property, fix) as CloudFormation's ValidationError.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ PATCHES = (
         "(original_resource, new_resource_name, cloudformation_json, account_id, region_name)"),
     *PARSER_PATCHES,
     MotoName("moto.cloudformation.parsing", "NULL_MODELS"),
+    MotoName("moto.cloudformation.parsing", "parse_and_create_resource",
+        "(logical_id, resource_json, resources_map, account_id, region_name)"),
+    MotoName("moto.cloudformation.parsing", "parse_and_update_resource",
+        "(logical_id, resource_json, resources_map, account_id, region_name)"),
+    MotoName("moto.cloudformation.parsing:ResourceMap", "_resource_json_map", instance=True),
+    MotoName("moto.cloudformation.parsing:ResourceMap", "_parsed_resources", instance=True),
+    MotoName("moto.cloudformation.exceptions", "ValidationError", "(name_or_id=None, message=None)"),
     MotoName("moto.secretsmanager.utils", "random_password",
         "(password_length, exclude_characters, exclude_numbers, exclude_punctuation, exclude_uppercase, "
         "exclude_lowercase, include_space, require_each_included_type)"),
@@ -36,6 +45,33 @@ def install(set_: Callable[[Any, str, Any], None]) -> None:
 
     add_to_parser(set_, MODELS)
     when_imported("moto.s3.models", lambda: _patch_bucket(set_))
+    when_imported("moto.cloudformation.parsing", lambda: _patch_resource_errors(set_))
+
+
+def _patch_resource_errors(set_: Callable[[Any, str, Any], None]) -> None:
+    """A resource that fails to create or update raises CloudFormation's ValidationError with
+    errors.py's Korean explanation (its logical id, type, property and fix), once, from itself."""
+    import moto.cloudformation.parsing as parsing
+    from moto.cloudformation.exceptions import ValidationError
+
+    from .errors import explain
+
+    def explained(original: Callable[..., Any]) -> Callable[..., Any]:
+        def create(logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str, region_name: str) -> Any:
+            try:
+                return original(logical_id, resource_json, resources_map, account_id, region_name)
+            except Exception as exc:
+                if getattr(exc, "labkit_explained", False):
+                    raise  # a resource this one refers to failed, and said so
+                known = {*(getattr(resources_map, "_resource_json_map", None) or {}), *getattr(resources_map, "_parsed_resources", {})}
+                error = ValidationError(message=explain(logical_id, resource_json, exc, known))
+                error.labkit_explained = True  # type: ignore[attr-defined]
+                raise error from exc
+
+        return create
+
+    set_(parsing, "parse_and_create_resource", explained(parsing.parse_and_create_resource))
+    set_(parsing, "parse_and_update_resource", explained(parsing.parse_and_update_resource))
 
 
 def _patch_bucket(set_: Callable[[Any, str, Any], None]) -> None:
