@@ -26,9 +26,13 @@ Prints, each against its target:
   beside the send rate at that depth (SendMessageBatch through boto3: the last 100 sends for this
   runtime, the last 20 for stock moto 5.2.5 with no labkit patch, whose send scans the queue per
   message; its queue is filled directly, which its own send would take many minutes to do).
-Each figure is given as median and p90: over single runs for processes, over batches of calls for
-warm invokes (a sample is the mean of one batch). Figures depend on the machine and on what else
-runs on it (the load average is printed before and after). Not a test.
+Each figure is given as min, median and p90: over single runs for processes, over batches of calls
+for warm invokes (a sample is the mean of one batch). On a loaded machine the min (the fastest
+batch, the one least disturbed by other processes) is the figure to compare between two runs; the
+median says what a learner waits. Figures depend on the machine and on what else runs on it (the
+load average is printed before and after). Not a test.
+
+`--warm` prints only the warm-invoke rows (a few seconds: for alternating A/B runs of two trees).
 """
 
 from __future__ import annotations
@@ -74,14 +78,15 @@ def pct(samples: list[float], q: float) -> float:
 
 @dataclass
 class Figure:
-    """Median and p90 of one measurement, in its unit."""
+    """Median and p90 of one measurement, in its unit, and its fastest sample (min)."""
 
     median: float
     p90: float
+    min: float = math.nan
 
     @classmethod
     def of(cls, samples: list[float]) -> "Figure":
-        return cls(statistics.median(samples), pct(samples, 0.9))
+        return cls(statistics.median(samples), pct(samples, 0.9), min(samples))
 
 
 def batch_samples(fn: Callable[[], Any], batch: int, batches: int) -> list[float]:
@@ -240,7 +245,7 @@ def sqs_delivery(cloud: LocalCloud, code: Path, reps: dict[int, int]) -> dict[in
             cloud.run_until_idle()
             delivered.append(depth / (time.perf_counter() - started))
         # for a rate the slow tail is the low decile: it is the p90 of the time per message
-        out[depth] = (Figure(statistics.median(delivered), pct(delivered, 0.1)), Figure.of(sent))
+        out[depth] = (Figure(statistics.median(delivered), pct(delivered, 0.1), max(delivered)), Figure.of(sent))
     return out
 
 
@@ -276,7 +281,7 @@ def stock_moto_send(depths: tuple[int, ...], sends: int = 20) -> dict[int, float
 
 def row(label: str, figure: Figure, unit: str, target: str = "") -> None:
     scale, digits = (1000, 0) if unit == "ns" else (1, 2)
-    print(f"{label:60} {figure.median * scale:9.{digits}f} {figure.p90 * scale:9.{digits}f} {unit:2}   {target}")
+    print(f"{label:60} {figure.min * scale:9.{digits}f} {figure.median * scale:9.{digits}f} {figure.p90 * scale:9.{digits}f} {unit:2}   {target}")
 
 
 SPIN = """
@@ -330,13 +335,76 @@ def cpu_scaling(reps: int) -> None:
     print(f"  load average {os.getloadavg()[0]:.2f}: other load slows only the sizes whose quota exceeds what the machine has free")
 
 
+PAYLOAD = json.dumps({"n": 1}).encode()
+HEADER = f"{'measurement':60} {'min':>9} {'median':>9} {'p90':>9}      target"
+
+
+def warm_invokes(cloud: LocalCloud, code: Path, payload: bytes, batch: int, batches: int) -> tuple[Figure, Figure, dict[str, Figure], dict[str, Figure]]:
+    """Warm invokes, the path every lab invocation takes (LambdaRuntime.invoke, with
+    START/END/REPORT written to moto's CloudWatch Logs), in each isolation mode, beside a plain
+    call and the handler call alone (`inst.run`: for a process, the round trip to the worker).
+    Returns (plain call, plain call with JSON, invoke by mode, handler call by mode)."""
+    event = json.loads(payload)
+    plain = per_call_us(lambda: handler(event, None), 20_000, 15)
+    plain_json = per_call_us(lambda: json.dumps(handler(json.loads(payload), None)).encode(), 5_000, 15)
+    warm: dict[str, Figure] = {}
+    round_trip: dict[str, Figure] = {}
+    for mode in ("inprocess", "subprocess", "snapshot"):
+        # 1,769 MB: one full vCPU, so that where cgroups limit CPU (awslambda/cgroups.py) the
+        # runtime's own overhead is measured, not a 128 MB quota (7 % of a CPU, as on AWS)
+        cloud.deploy(code, name=f"warm-{mode}", isolation=mode, memory=1769)
+        fn = cloud.runtime.resolve(f"warm-{mode}")
+        cloud.runtime.invoke(fn, payload)  # cold start once
+        warm[mode] = per_call_us(lambda: cloud.runtime.invoke(fn, payload), batch, batches)
+        (inst,) = cloud.runtime.instances(f"warm-{mode}")
+        context = LambdaContext("bench", fn.function_name, "$LATEST", fn.function_arn, "128", "g", "s", time.monotonic() + 3600)
+        capture = Capture("bench", cloud.clock.now_millis)
+        round_trip[mode] = per_call_us(lambda: inst.run(payload, context, capture), batch, batches)
+        capture.events.clear()
+    return plain, plain_json, warm, round_trip
+
+
+def warm_rows(plain: Figure, plain_json: Figure, warm: dict[str, Figure], round_trip: dict[str, Figure]) -> None:
+    row("plain function call", plain, "ns")
+    row("plain call with JSON in and out", plain_json, "µs")
+    for mode in ("inprocess", "subprocess", "snapshot"):
+        overhead = warm[mode].median - plain.median
+        target = f"overhead {overhead:.1f} µs"
+        if mode == "inprocess":
+            target += f", <= 100 µs: {verdict(overhead <= 100)}"
+        row(f"warm invoke, {mode} (1,769 MB)", warm[mode], "µs", target)
+    for mode in ("subprocess", "snapshot"):
+        rt = round_trip[mode]
+        row(f"  of which the round trip to the worker process ({mode})", rt, "µs", f"<= 100 µs: {verdict(rt.median <= 100)}")
+    row("  in-process handler call by the runtime (for comparison)", round_trip["inprocess"], "µs")
+
+
+def warm_only(batch: int, batches: int) -> None:
+    """`--warm`: only the warm-invoke rows, with the load average around them."""
+    load_before = os.getloadavg()[0]
+    work = Path(tempfile.mkdtemp(prefix="labkit-bench-warm-"))
+    try:
+        with LocalCloud(keep_alive=KEEP_ALIVE) as cloud:
+            cloud.runtime.endpoint.url  # start the moto endpoint outside every measurement
+            figures = warm_invokes(cloud, folder(work, "trivial", TRIVIAL), PAYLOAD, batch, batches)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(HEADER)
+    warm_rows(*figures)
+    print(f"load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f} (1-minute; 2.0 means both CPUs busy)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--cpu", action="store_true", help="only the CPU-per-memory rows")
+    parser.add_argument("--warm", action="store_true", help="only the warm-invoke rows")
     args = parser.parse_args()
     if args.cpu:
         cpu_scaling(8 if args.quick else 30)
+        return
+    if args.warm:
+        warm_only(100, 30 if args.quick else 100)
         return
     reps = 8 if args.quick else 30
     batch, batches = (100, 15) if args.quick else (200, 60)
@@ -373,26 +441,7 @@ def main() -> None:
             (template,) = cloud.runtime.snapshots("snap-boto3")
             template_init_ms = template.init_duration_ms
 
-            # ---- warm invokes: the path every lab invocation takes (LambdaRuntime.invoke), with
-            # START/END/REPORT written to moto's CloudWatch Logs
-            event = {"n": 1}
-            payload = json.dumps(event).encode()
-            plain = per_call_us(lambda: handler(event, None), 20_000, 15)
-            plain_json = per_call_us(lambda: json.dumps(handler(json.loads(payload), None)).encode(), 5_000, 15)
-            warm: dict[str, Figure] = {}
-            round_trip: dict[str, Figure] = {}
-            for mode in ("inprocess", "subprocess", "snapshot"):
-                # 1,769 MB: one full vCPU, so that where cgroups limit CPU (awslambda/cgroups.py) the
-                # runtime's own overhead is measured, not a 128 MB quota (7 % of a CPU, as on AWS)
-                cloud.deploy(trivial, name=f"warm-{mode}", isolation=mode, memory=1769)
-                fn = cloud.runtime.resolve(f"warm-{mode}")
-                cloud.runtime.invoke(fn, payload)  # cold start once
-                warm[mode] = per_call_us(lambda: cloud.runtime.invoke(fn, payload), batch, batches)
-                (inst,) = cloud.runtime.instances(f"warm-{mode}")
-                context = LambdaContext("bench", fn.function_name, "$LATEST", fn.function_arn, "128", "g", "s", time.monotonic() + 3600)
-                capture = Capture("bench", cloud.clock.now_millis)
-                round_trip[mode] = per_call_us(lambda: inst.run(payload, context, capture), batch, batches)
-                capture.events.clear()
+            plain, plain_json, warm, round_trip = warm_invokes(cloud, trivial, PAYLOAD, batch, batches)
 
             # ---- SQS -> Lambda at three queue depths
             sqs_rates = sqs_delivery(cloud, trivial, {100: reps // 2, 1_000: max(2, reps // 10), 10_000: 1})
@@ -402,7 +451,7 @@ def main() -> None:
             if peer_available():
                 fn = cloud.runtime.resolve("warm-inprocess")
                 paired, peer = interleaved(
-                    lambda: cloud.runtime.invoke(fn, payload), batch, max(3, batches // 5), max(3, reps // 5), 5
+                    lambda: cloud.runtime.invoke(fn, PAYLOAD), batch, max(3, batches // 5), max(3, reps // 5), 5
                 )
                 cli = peer_cli_ms(work, max(5, reps // 3))
                 if cli is not None:
@@ -412,7 +461,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     # ---- report
-    print(f"{'measurement':60} {'median':>9} {'p90':>9}      target")
+    print(HEADER)
     row("python -c pass (venv interpreter by path)", pass_ms, "ms")
     row("python -S -c pass (what the worker uses, + site-packages)", pass_s_ms, "ms")
     row("import boto3 (fresh interpreter)", imports["boto3"], "ms")
@@ -427,25 +476,14 @@ def main() -> None:
     )
     row("cold start, subprocess, handler importing boto3", cold_boto3_ms, "ms")
     print()
-    row("plain function call", plain, "ns")
-    row("plain call with JSON in and out", plain_json, "µs")
-    for mode in ("inprocess", "subprocess", "snapshot"):
-        overhead = warm[mode].median - plain.median
-        target = f"overhead {overhead:.1f} µs"
-        if mode == "inprocess":
-            target += f", <= 100 µs: {verdict(overhead <= 100)}"
-        row(f"warm invoke, {mode} (1,769 MB)", warm[mode], "µs", target)
-    for mode in ("subprocess", "snapshot"):
-        rt = round_trip[mode]
-        row(f"  of which the round trip to the worker process ({mode})", rt, "µs", f"<= 100 µs: {verdict(rt.median <= 100)}")
-    row("  in-process handler call by the runtime (for comparison)", round_trip["inprocess"], "µs")
+    warm_rows(plain, plain_json, warm, round_trip)
     print()
     row("snapshot restore, boto3 in the template: Restore Duration", restore_ms, "ms", f"<= 2 ms: {verdict(restore_ms.median <= 2)}")
     row("  back to back (no spare ready, each restore forks)", back_to_back_ms, "ms")
     row("  Billed Restore Duration (after-restore part)", billed_restore, "ms")
-    print(f"{'  the template INIT it replaces (INIT_REPORT)':60} {template_init_ms:9.2f}           ms")
+    print(f"{'  the template INIT it replaces (INIT_REPORT)':60} {'':9} {template_init_ms:9.2f}           ms")
     print()
-    print(f"{'SQS -> Lambda, BatchSize 10, msg/s (p90: the slow tail)':60} {'median':>9} {'p90':>9}"
+    print(f"{'SQS -> Lambda, BatchSize 10, msg/s (max; p90: the slow tail)':60} {'max':>9} {'median':>9} {'p90':>9}"
           "      target | send msg/s at that depth: this runtime; stock moto")
     shallow = sqs_rates[SQS_DEPTHS[0]][0].median
     for depth in SQS_DEPTHS:
@@ -456,7 +494,7 @@ def main() -> None:
             compared = f"{slower:.0%} slower" if slower > 0 else f"{-slower:.0%} faster"
             target += f"; {compared} than at {SQS_DEPTHS[0]:,} (<= 20% slower): {verdict(slower <= 0.20)}"
         print(
-            f"{f'  {depth:,} messages queued':60} {delivered.median:9.0f} {delivered.p90:9.0f}"
+            f"{f'  {depth:,} messages queued':60} {delivered.min:9.0f} {delivered.median:9.0f} {delivered.p90:9.0f}"
             f" msg/s {target} | {sent.median:.0f}; {stock_send[depth]:.0f}"
         )
     print()
