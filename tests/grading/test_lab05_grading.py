@@ -67,9 +67,10 @@ REFUND_AGAIN = edited("task3_solution", (
         boto3.resource("dynamodb").Table("lab05-accounts").update_item(
             Key={"customer": payment["customer"]}, UpdateExpression="ADD balance :amount",
             ExpressionAttributeValues={":amount": payment["amount"]})'''))
-PARALLEL_HALF = edited("task4_solution", ('"ResultPath": "$.error", "Next": "RefundPayment"}]',
-                                          '"ResultPath": "$.error", "Next": "ReleaseStock"}]'))
-NO_SELECTOR = edited("task4_solution", ('            "ResultSelector": {"stock.$": "$[0]", "payment.$": "$[1]"},\n', ''))
+# "the stock branch failed, so release the stock": the payment the other branch made is never refunded
+PARALLEL_HALF = edited("task4_solution", ('"InputPath": "$.reserved.stock.error", "ResultPath": "$.error", "Next": "RefundPayment"}',
+                                          '"InputPath": "$.reserved.stock.error", "ResultPath": "$.error", "Next": "ReleaseStock"}'))
+NO_SELECTOR = edited("task4_solution", ('        "ResultSelector": {"stock.$": "$[0]", "payment.$": "$[1]"},\n', ''))
 SKIP_REFUND = edited("task5_solution", ('"ConfirmFailed": ["refund_payment"]', '"ConfirmFailed": ["release_stock"]'))
 SKIP_RELEASE = edited("task5_solution", ('"PaymentFailed": ["release_stock"]', '"PaymentFailed": ["cancel_order"]'))
 

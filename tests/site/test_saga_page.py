@@ -101,9 +101,11 @@ def test_demo_code_prints_what_its_comments_say(lab) -> None:
     lab["switch"]("payment", "fail")  # the comment's case: a declined payment
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(block, "saga_demo.py", "exec"), {**lab, "machine_arn": lab["SAGA_ARN"]})
+        exec(compile(block, "saga_demo.py", "exec"), demo := {**lab, "machine_arn": lab["SAGA_ARN"]})
     lab["switches_off"]()
     printed = out.getvalue().splitlines()
+    print([(c.state, c.error, c.seconds, c.finished) for c in demo["history"].calls()])
     status = re.search(r"^print\(history.status, history.error\)  # (\w+ \w+) \(", block, re.M).group(1)
     calls = next(line[2:] for line in block.splitlines() if line.startswith("# ["))
     assert printed[:2] == [status, calls], printed  # FAILED OrderFailed, then the states whose functions ran
+
