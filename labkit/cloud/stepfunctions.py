@@ -17,14 +17,18 @@ what stands between that and a lab:
   HttpHeaders, HttpStatusCode) and `SdkResponseMetadata` (`{"RequestId"}`, the invocation's
   request id) besides ExecutedVersion, Payload and StatusCode, as on AWS (moto drops them), so
   `"requestId.$": "$.SdkResponseMetadata.RequestId"` in a ResultSelector works.
+- `JitterStrategy: FULL` draws its random delay from `cloud.stepfunctions.random` (seed it with
+  `cloud.stepfunctions.seed(n)` for a repeatable run; moto draws from the global `random`).
 `wait()` (`LocalCloud.wait_execution`) waits for an execution and returns its history as an
-`ExecutionHistory`, which prints as a Korean table.
+`ExecutionHistory`, which prints as a Korean table; `calls()` lists its Lambda tasks (state,
+function, input, outcome), attributed by `previousEventId`, so Parallel branches stay apart.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import random
 import threading
 import time
 import uuid
@@ -38,7 +42,7 @@ from .moto.registry import MotoName
 if TYPE_CHECKING:
     from .core.context import CloudContext
 
-__all__ = ["StepFunctions", "ExecutionHistory", "HistoryRow"]
+__all__ = ["StepFunctions", "ExecutionHistory", "HistoryRow", "TaskCall"]
 
 _SUFFIXES = (
     ("StateEntered", "상태 진입"),
@@ -104,6 +108,22 @@ class HistoryRow:
 
 
 @dataclass
+class TaskCall:
+    """One Lambda call of a Task state: which state, which function, with what input, and how it ended."""
+
+    state: str
+    function: str  # the function's name (the last part of its ARN)
+    input: Any
+    error: str | None  # None when it succeeded; States.Timeout, Sandbox.Timedout or the errorType otherwise
+    seconds: float  # when it was scheduled, since the execution started
+    finished: float | None = None  # when it ended (None: still running)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
 class ExecutionHistory:
     """A finished (or timed-out) execution: status, output, error and its event history."""
 
@@ -132,6 +152,38 @@ class ExecutionHistory:
             for e in self.events
             if e["type"] == "LambdaFunctionScheduled"
         ]
+
+    def calls(self) -> list[TaskCall]:
+        """The Lambda calls of Task states in the order they were scheduled (retries included)."""
+        by_id = {e["id"]: e for e in self.events}
+        outcome: dict[int, str | None] = {}
+        ended: dict[int, float] = {}
+        seconds = {row.id: row.seconds for row in self.rows}
+        for event in self.events:  # a call's end points back to its Started, which points to its Scheduled
+            kind = event["type"]
+            if kind in ("LambdaFunctionSucceeded", "LambdaFunctionFailed", "LambdaFunctionTimedOut"):
+                details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+                error = None if kind == "LambdaFunctionSucceeded" else details.get("error") or "States.Timeout"
+                origin = by_id.get(event.get("previousEventId"))
+                if origin is not None and origin["type"] == "LambdaFunctionStarted":
+                    origin = by_id.get(origin.get("previousEventId"))
+                if origin is not None:
+                    outcome[origin["id"]] = error
+                    ended[origin["id"]] = seconds.get(event["id"], 0.0)
+        states = {row.id: row.state for row in self.rows}
+        calls = []
+        for event in self.events:
+            if event["type"] != "LambdaFunctionScheduled":
+                continue
+            details = event["lambdaFunctionScheduledEventDetails"]
+            try:
+                payload = json.loads(details.get("input") or "null")
+            except ValueError:
+                payload = details.get("input")
+            error = outcome.get(event["id"], "아직 끝나지 않음")
+            calls.append(TaskCall(states.get(event["id"], ""), details["resource"].rsplit(":", 1)[-1], payload,
+                                  error, seconds.get(event["id"], 0.0), ended.get(event["id"])))
+        return calls
 
     def table(self) -> str:
         """The history as a Markdown table with Korean headings."""
@@ -165,11 +217,22 @@ def _rows(events: list[dict[str, Any]]) -> list[HistoryRow]:
         return []
     start = events[0]["timestamp"]
     rows = []
-    state = ""
+    named: dict[int, str] = {}  # event id -> the state it belongs to, by previousEventId (Parallel-safe)
+    enclosing: list[str] = []  # open Parallel/Map states: their own Started/Succeeded/Failed events
     for event in events:
         details = next((v for k, v in event.items() if k.endswith("EventDetails") and isinstance(v, dict)), {})
-        if "name" in details and event["type"].endswith(("StateEntered", "StateExited")):
+        kind = event["type"]
+        if "name" in details and kind.endswith(("StateEntered", "StateExited")):
             state = details["name"]
+            if kind in ("ParallelStateEntered", "MapStateEntered"):
+                enclosing.append(state)
+            elif kind in ("ParallelStateExited", "MapStateExited") and enclosing:
+                enclosing.pop()
+        elif kind.startswith(("ParallelState", "MapState")) and enclosing:
+            state = enclosing[-1]
+        else:
+            state = named.get(event.get("previousEventId") or 0, "")
+        named[event["id"]] = state
         if "error" in details:
             cause = details.get("cause") or ""
             try:  # a Lambda error's cause is its error payload: show the message
@@ -196,6 +259,11 @@ class StepFunctions:
     def __init__(self, ctx: "CloudContext") -> None:
         self.ctx = ctx
         self.time_scale = 0.0  # real seconds slept per second of Wait/Retry (1.0 = real time)
+        self.random = random.Random()  # JitterStrategy FULL draws from here
+
+    def seed(self, value: int | str | None) -> None:
+        """Make `JitterStrategy: FULL` draw the same delays in every run (None: unpredictable again)."""
+        self.random.seed(value)
 
     @property
     def backend(self) -> Any:
@@ -271,6 +339,7 @@ class StepFunctions:
         logging.Logger.manager._clear_cache()
 
     def _patch_interpreter(self, set_: Callable[[Any, str, Any], None]) -> None:
+        import moto.stepfunctions.parser.asl.component.common.retry.jitter_strategy_decl as jitter_module
         import moto.stepfunctions.parser.asl.component.common.retry.retrier_decl as retrier_module
         import moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils as lambda_utils
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -338,6 +407,15 @@ class StepFunctions:
                 _current.env = previous
 
         set_(retrier_module, "time", _RetryClock())
+
+        class _JitterRandom:
+            """Stands in for `random` inside moto's jitter: FULL jitter draws from the cloud's generator."""
+
+            @staticmethod
+            def uniform(low: float, high: float) -> float:
+                return sfn.random.uniform(low, high)
+
+        set_(jitter_module, "random", _JitterRandom())
         set_(retrier_module.RetrierDecl, "_eval_body", retry_eval)
 
         # ---- lambda:invoke results keep the SDK metadata (moto keeps only InvocationResponse's fields)
@@ -414,6 +492,7 @@ PATCHES = (
     MotoName("moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function:WaitFunction", "_wait_interval",
         "(self, env, wait_seconds)"),
     MotoName("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "time"),
+    MotoName("moto.stepfunctions.parser.asl.component.common.retry.jitter_strategy_decl", "random"),
     MotoName("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl:RetrierDecl", "_eval_body",
         "(self, env)"),
     MotoName("moto.stepfunctions.models:StateMachine", "create_from_cloudformation_json",

@@ -174,3 +174,71 @@ def test_lambda_invoke_integration_result_has_the_sdk_metadata(cloud: LocalCloud
     assert http["AllHttpHeaders"] == {name: [value] for name, value in http["HttpHeaders"].items()}
     assert raw["StatusCode"] == 200 and raw["ExecutedVersion"] == "$LATEST"
     assert history.output == {"requestId": request_id, "payload": {"seen": {"n": 1}, "id": request_id}}  # AWS: the same id
+
+
+ALWAYS_TRANSIENT = """
+class TransientError(Exception):
+    pass
+
+def handler(event, context):
+    raise TransientError("gateway busy")
+"""
+
+
+def _retrying(cloud: LocalCloud, fn_arn: str, name: str, **retrier) -> str:
+    definition = {"StartAt": "Pay", "States": {"Pay": {
+        "Type": "Task", "Resource": fn_arn,
+        "Retry": [{"ErrorEquals": ["TransientError"], "IntervalSeconds": 1, "BackoffRate": 3, "MaxAttempts": 3, **retrier}],
+        "End": True}}}
+    sfn = cloud.client("stepfunctions")
+    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+
+
+def _gaps(history) -> list[float]:
+    """Seconds from each failed attempt's end to the next attempt: the Retry's delay."""
+    calls = history.calls()
+    return [round(b.seconds - a.finished, 6) for a, b in zip(calls, calls[1:])]
+
+
+def test_retry_backoff_is_capped_by_max_delay_and_full_jitter_draws_from_the_seeded_generator(cloud: LocalCloud, code_dir) -> None:
+    # AWS: delay n = min(IntervalSeconds * BackoffRate^(n-1), MaxDelaySeconds); FULL jitter: uniform(0, that delay).
+    fn = cloud.deploy(code_dir(app=ALWAYS_TRANSIENT), name="busy")
+    sfn = cloud.client("stepfunctions")
+    capped = _retrying(cloud, fn.arn, "capped", MaxDelaySeconds=5)
+    history = cloud.wait_execution(sfn.start_execution(stateMachineArn=capped)["executionArn"])
+    assert history.status == "FAILED" and history.error == "TransientError"
+    assert [round(g) for g in _gaps(history)] == [1, 3, 5]  # 9 s capped at 5
+    assert [c.error for c in history.calls()] == ["TransientError"] * 4
+
+    jittered = _retrying(cloud, fn.arn, "jittered", MaxDelaySeconds=5, JitterStrategy="FULL")
+    runs = []
+    for _ in range(2):
+        cloud.stepfunctions.seed(7)
+        runs.append(_gaps(cloud.wait_execution(sfn.start_execution(stateMachineArn=jittered)["executionArn"])))
+    import random
+    expected = random.Random(7)
+    assert runs[0] == pytest.approx(runs[1], abs=0.1)  # the same seed, the same delays (plus real milliseconds)
+    assert runs[0] == pytest.approx([expected.uniform(0, 1), expected.uniform(0, 3), expected.uniform(0, 5)], abs=0.1)
+
+
+def test_calls_keep_parallel_branches_apart_and_catch_result_path_keeps_the_input(cloud: LocalCloud, code_dir) -> None:
+    ok = cloud.deploy(code_dir(app="def handler(event, context):\n    return {'ok': event['orderId']}\n"), name="okay")
+    declined = cloud.deploy(code_dir(app="class PaymentDeclined(Exception):\n    pass\n\n"
+                                         "def handler(event, context):\n    raise PaymentDeclined('잔액 부족')\n"), name="declined")
+    definition = {"StartAt": "Both", "States": {
+        "Both": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Reserve", "States": {"Reserve": {"Type": "Task", "Resource": ok.arn, "End": True}}},
+            {"StartAt": "Pay", "States": {"Pay": {"Type": "Task", "Resource": declined.arn, "End": True}}}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Undo"}], "End": True},
+        "Undo": {"Type": "Task", "Resource": ok.arn, "ResultPath": None, "Next": "Failed"},
+        "Failed": {"Type": "Fail", "Error": "OrderFailed"}}}
+    sfn = cloud.client("stepfunctions")
+    machine = sfn.create_state_machine(name="both", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    history = cloud.wait_execution(sfn.start_execution(stateMachineArn=machine, input='{"orderId": "o-7"}')["executionArn"])
+    assert history.error == "OrderFailed"
+    calls = {c.state: c for c in history.calls()}
+    assert (calls["Reserve"].function, calls["Reserve"].error) == ("okay", None)
+    assert (calls["Pay"].function, calls["Pay"].error) == ("declined", "PaymentDeclined")
+    assert calls["Undo"].input["orderId"] == "o-7" and calls["Undo"].input["error"]["Error"] == "PaymentDeclined"
+    assert [r.state for r in history.rows if r.type.startswith("ParallelState")] == ["Both"] * 4
+    assert history.visited[-2:] == ["Undo", "Failed"]

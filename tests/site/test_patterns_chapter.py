@@ -16,7 +16,7 @@ from site_testkit import DOCS, REPO
 from labkit.pricing import PriceBook, load_prices
 
 CHAPTER = DOCS / "patterns"
-PAGES = ["index.md", "sync-api.md", "async-api.md"]
+PAGES = ["index.md", "sync-api.md", "saga.md", "async-api.md"]
 
 # The seed's sections 1-6 as this course numbers them; None: the page is not written yet.
 SECTIONS = [
