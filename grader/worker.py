@@ -248,11 +248,6 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
         path = submitted / f"{name}.ipynb"
         if not path.exists():
             absent[name] = "missing"
-            others = [n for n in notebooks if n != name]
-            rest = (f" 나머지 노트북({', '.join(n + '.ipynb' for n in others)})은 채점했습니다."
-                    if others and any((submitted / f"{n}.ipynb").exists() for n in others) else "")
-            outcome.notes.append(Note("missing_notebook", f"{josa(name + '.ipynb', '을')} 제출하지 않아 그 노트북의 문항은 0점입니다."
-                                      + rest))
             continue
         release = nbformat.read(root / RELEASE_DIR / task.lab / f"{name}.ipynb", as_version=4)
         intake = read_submission(path, release, task.lab, root=root)
@@ -266,6 +261,10 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
         else:
             nbformat.write(intake.notebook, path)
             runnable += 1
+    graded_names = [f"{n}.ipynb" for n in notebooks if n not in absent]
+    for name in (n for n in notebooks if absent.get(n) == "missing"):
+        rest = f" 나머지 노트북({', '.join(graded_names)})은 채점했습니다." if graded_names else ""
+        outcome.notes.append(Note("missing_notebook", f"{josa(name + '.ipynb', '을')} 제출하지 않아 그 노트북의 문항은 0점입니다." + rest))
     outcome.flagged = flagged
 
     limits = Limits(**task.limits) if task.limits else Limits()

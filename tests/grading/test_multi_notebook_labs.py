@@ -92,7 +92,9 @@ def test_an_lms_zip_gives_each_student_the_notebooks_they_handed_in(course, tmp_
     changed.cells[-1].source += "\n# 다시 냄"
     with zipfile.ZipFile(later, "w") as zf:
         add(zf, "2024001_김민준_lab02-2.ipynb", changed, when=(2026, 3, 3, 9, 0, 0))
-        add(zf, "2024001_김민준_lab02-1.ipynb", one, when=(2026, 3, 1, 8, 0, 0))
+        draft = nbformat.from_dict(one)
+        draft.cells[-1].source += "\n# 초안"
+        add(zf, "2024001_김민준_lab02-1.ipynb", draft, when=(2026, 3, 1, 8, 0, 0))
     report = import_zip(later, LAB, course)
     assert "# 다시 냄" in (sub / "2024001/lab02/lab02-2.ipynb").read_text(encoding="utf-8")
     assert "이미 가져온 2024001의 lab02-1.ipynb 제출물" in dict(report.skipped)["2024001_김민준_lab02-1.ipynb"]
