@@ -317,9 +317,8 @@ def _fix_notebook_names(submitted: Path, expected: list[str], outcome: Outcome) 
     missing = [n for n in expected if n not in {p.stem for p in present}]
     strays = [p for p in present if p.stem not in expected]
     for stray in list(strays):
-        named = [n for n in missing if n.lower() in stray.stem.lower()]
-        longest = max(named, key=len, default=None)
-        if longest and not any(n != longest and longest in n for n in named):
+        longest = max((n for n in missing if n.lower() in stray.stem.lower()), key=len, default=None)
+        if longest:
             renamed(stray, longest)
             missing.remove(longest)
             strays.remove(stray)
