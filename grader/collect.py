@@ -363,8 +363,13 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
                                              f"이 파일({stamp:%Y-%m-%d %H:%M:%S})보다 최근이라 건너뛰었습니다"))
                 continue
             else:
-                if previous is not None and previous == stamp and not several:
-                    kept = _set_aside(root, dest, lab, student)
+                if previous is not None and previous == stamp:
+                    if several:  # only this notebook is replaced: keep a copy of it, leave the other in place
+                        kept = Path(root) / WORK_DIR / "replaced" / lab / f"{student}-{notebook}-{datetime.now():%Y%m%d-%H%M%S-%f}"
+                        kept.mkdir(parents=True, exist_ok=True)
+                        shutil.copy2(target, kept / target.name)
+                    else:
+                        kept = _set_aside(root, dest, lab, student)
                     report.notes.append(f"{student}: 이미 가져온 제출물과 제출 시각({stamp:%Y-%m-%d %H:%M:%S})이 같아 어느 쪽이 최근인지 알 수 없습니다. "
                                         f"이번 zip의 {josa(name, '으로')} 바꾸고 이전 것은 {kept}에 두었습니다.")
                 dest.mkdir(parents=True, exist_ok=True)

@@ -100,6 +100,18 @@ def test_an_lms_zip_gives_each_student_the_notebooks_they_handed_in(course, tmp_
     assert "이미 가져온 2024001의 lab02-1.ipynb 제출물" in dict(report.skipped)["2024001_김민준_lab02-1.ipynb"]
     assert (sub / "2024001/lab02/timestamp.txt").read_text() == "2026-03-03 00:00:00.000000 UTC"
 
+    # Same time, other content: this notebook is replaced, its old copy kept, the other notebook left alone.
+    tie = tmp_path / "tie.zip"
+    again = nbformat.from_dict(changed)
+    again.cells[-1].source += "\n# 같은 시각"
+    with zipfile.ZipFile(tie, "w") as zf:
+        add(zf, "2024001_김민준_lab02-2.ipynb", again, when=(2026, 3, 3, 9, 0, 0))
+    report = import_zip(tie, LAB, course)
+    assert "# 같은 시각" in (sub / "2024001/lab02/lab02-2.ipynb").read_text(encoding="utf-8")
+    assert (sub / "2024001/lab02/lab02-1.ipynb").exists() and "이전 것은" in report.notes[0]
+    [kept] = (course / "grader/work/replaced/lab02").glob("2024001-lab02-2-*/lab02-2.ipynb")
+    assert "# 다시 냄" in kept.read_text(encoding="utf-8") and "# 같은 시각" not in kept.read_text(encoding="utf-8")
+
 
 def test_the_other_notebook_of_the_lab_is_refused_naming_both(course, tmp_path):
     path = tmp_path / "lab02-1.ipynb"
