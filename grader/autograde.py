@@ -8,9 +8,10 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from .batch import autograde_all
-from .config import ROOT, Limits, course_config
+from .config import RELEASE_DIR, ROOT, SOURCE_DIR, Limits, course_config
 from .results import ERROR, Outcome
 
 
@@ -28,14 +29,32 @@ class GradingError(Exception):
     """The grader could not grade a submission; the message is Korean."""
 
 
-def submit(lab: str, student: str, notebook: Path, root: Path = ROOT) -> Path:
-    """Place `notebook` as `student`'s submission of `lab` (what nbgrader's collect does)."""
+def lab_notebooks(lab: str, root: Path = ROOT) -> list[str]:
+    """The names (without .ipynb) of `lab`'s notebooks: one, or several (lab02-1, lab02-2)."""
+    for folder in (Path(root) / RELEASE_DIR / lab, Path(root) / SOURCE_DIR / lab):
+        names = sorted(p.stem for p in folder.glob("*.ipynb"))
+        if names:
+            return names
+    return [lab]
+
+
+def submit(lab: str, student: str, notebook: Path | Sequence[Path], root: Path = ROOT) -> list[Path]:
+    """Place `notebook` (one path, or one per notebook of the lab) as `student`'s submission of `lab`.
+
+    What nbgrader's collect does. A file keeps its name when it is one of the lab's notebooks;
+    a lab with a single notebook takes any one file under that notebook's name.
+    """
     config = course_config(root)
     dest = Path(root) / config.CourseDirectory.submitted_directory / student / lab
     dest.mkdir(parents=True, exist_ok=True)
-    target = dest / f"{lab}.ipynb"
-    shutil.copyfile(notebook, target)
-    return target
+    names = lab_notebooks(lab, root)
+    targets = []
+    for path in [Path(notebook)] if isinstance(notebook, (str, Path)) else [Path(p) for p in notebook]:
+        name = path.stem if path.stem in names or len(names) > 1 else names[0]
+        target = dest / f"{name}.ipynb"
+        shutil.copyfile(path, target)
+        targets.append(target)
+    return targets
 
 
 def autograde(lab: str, student: str, root: Path = ROOT, *, limits: Limits | None = None,

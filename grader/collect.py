@@ -30,6 +30,7 @@ from labkit.korean import josa
 
 from .config import RELEASE_DIR, ROOT, WORK_DIR, nbgrader_api
 from .hints import command
+from .intake import expected_files
 from .exchange import prepare_exchange, record_collected
 from .late import format_timestamp, load_policy, read_timestamp
 
@@ -215,6 +216,52 @@ def _retire(root: Path, lab: str, student: str) -> Path:
     return moved
 
 
+def notebook_of(filename: str, notebooks: list[str]) -> str | None:
+    """Which of the lab's notebooks a submitted file is: the only one, or the one its name holds.
+
+    LMS file names carry the student in front (`2024001_김민준_lab02-1.ipynb`) and browsers add
+    a copy number (`lab02-2 (1).ipynb`): the longest notebook name found in the file name wins.
+    """
+    if len(notebooks) == 1:
+        return notebooks[0]
+    stem = PurePosixPath(filename).stem.lower()
+    found = [n for n in notebooks if n.lower() in stem]
+    return max(found, key=len) if found else None
+
+
+def whose_of(student: str, notebook: str, several: bool) -> str:
+    return f"{student}의 {notebook}.ipynb" if several else f"{student}의"
+
+
+NOTEBOOK_TIMES = ".notebook-times.json"  # a lab of several notebooks: when each was submitted
+
+
+def _notebook_time(dest: Path, notebook: str, tz: tzinfo, several: bool) -> datetime | None:
+    """When the notebook already in `dest` was submitted (the folder's timestamp.txt for a lab of one)."""
+    if not several:
+        return read_timestamp(dest, tz)
+    try:
+        times = json.loads((dest / NOTEBOOK_TIMES).read_text(encoding="utf-8"))
+        return datetime.fromisoformat(times[notebook]).astimezone(tz)
+    except (OSError, ValueError, KeyError, TypeError):
+        return read_timestamp(dest, tz)
+
+
+def _write_times(dest: Path, notebook: str, stamp: datetime, tz: tzinfo, several: bool) -> None:
+    """Record `notebook`'s time; timestamp.txt (what nbgrader reads) is the latest notebook's."""
+    if not several:
+        (dest / "timestamp.txt").write_text(format_timestamp(stamp))
+        return
+    try:
+        times = json.loads((dest / NOTEBOOK_TIMES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        times = {}
+    times[notebook] = stamp.isoformat()
+    (dest / NOTEBOOK_TIMES).write_text(json.dumps(times, ensure_ascii=False), encoding="utf-8")
+    latest = max(datetime.fromisoformat(t) for t in times.values())
+    (dest / "timestamp.txt").write_text(format_timestamp(latest))
+
+
 def _ledger_path(root: Path, lab: str) -> Path:
     return Path(root) / WORK_DIR / "imports" / f"{lab}.json"
 
@@ -231,9 +278,6 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
     notebooks = sorted(p.stem for p in release.glob("*.ipynb"))
     if not notebooks:
         raise CollectError(f"{release} 에 배포본 노트북이 없습니다. 먼저 {command(f'release {lab}', root)} 를 실행하십시오.")
-    if len(notebooks) != 1:
-        raise CollectError(f"{lab}에는 노트북이 {len(notebooks)}개 있어 zip에서 어느 파일이 어느 노트북인지 알 수 없습니다. "
-                           "학생별 폴더로 nbgrader의 교환 폴더를 쓰십시오.")
     regex = None
     if pattern:
         try:
@@ -244,7 +288,8 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
             raise CollectError("--pattern 에는 (?P<student_id>...) 그룹이 있어야 합니다.")
     tz = load_policy(root).tz
     report = CollectReport()
-    chosen: dict[str, tuple[zipfile.ZipInfo, str]] = {}
+    chosen: dict[tuple[str, str], tuple[zipfile.ZipInfo, str]] = {}  # (student, notebook) -> newest member
+    several = len(notebooks) > 1
     moodle = False
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
@@ -267,24 +312,31 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
             if not student or not STUDENT_ID.match(student):
                 report.skipped.append((name, "파일 이름에서 학생 ID를 찾지 못했습니다 (--pattern 으로 규칙을 지정하십시오)"))
                 continue
+            notebook = notebook_of(parts[-1], notebooks)
+            if notebook is None:
+                report.skipped.append((name, f"{lab}의 어느 노트북인지 알 수 없어 건너뛰었습니다 (파일 이름에 "
+                                             f"{expected_files(lab, notebooks)} 가운데 하나의 이름이 있어야 합니다)"))
+                continue
             moodle |= from_moodle
             if person and student not in report.names:
                 report.names[student] = person
-            if student in chosen:
-                before = chosen[student]
+            key = (student, notebook)
+            whose = f"{student}의 {notebook}.ipynb" if several else student
+            if key in chosen:
+                before = chosen[key]
                 if _stamp(info, tz) == _stamp(before[0], tz):
                     # Same time: nothing says which is newer; the later one in the archive is used, and said so.
-                    report.skipped.append((before[1], f"{student}의 다른 파일({name})과 제출 시각({_stamp(info, tz):%Y-%m-%d %H:%M:%S})이 같아 "
+                    report.skipped.append((before[1], f"{whose}의 다른 파일({name})과 제출 시각({_stamp(info, tz):%Y-%m-%d %H:%M:%S})이 같아 "
                                                       "어느 쪽이 최근인지 알 수 없습니다. 압축 파일에서 뒤에 있는 그 파일을 썼습니다 "
                                                       "(아니라면 zip에서 하나를 지우고 다시 가져오십시오)"))
-                    chosen[student] = (info, name)
+                    chosen[key] = (info, name)
                     continue
                 older, newer = sorted([before, (info, name)], key=lambda x: x[0].date_time)
-                report.skipped.append((older[1], f"{student}의 더 최근 제출물({newer[1]})이 있어 건너뛰었습니다 "
+                report.skipped.append((older[1], f"{whose}의 더 최근 제출물({newer[1]})이 있어 건너뛰었습니다 "
                                                  "(이름이 같은 다른 학생이라면 --pattern 으로 학생 ID 규칙을 지정하십시오)"))
-                chosen[student] = newer
+                chosen[key] = newer
             else:
-                chosen[student] = (info, name)
+                chosen[key] = (info, name)
         if moodle and not regex:
             report.notes.append("Moodle 폴더 이름에서 참가자 번호를 학생 ID로 썼습니다. 학번을 쓰려면 --pattern 으로 규칙을 지정하십시오.")
         ledger_path = _ledger_path(root, lab)
@@ -292,43 +344,51 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
             ledger = json.loads(ledger_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             ledger = {}
-        for student, (info, name) in sorted(chosen.items()):
+        students = {student for student, _ in chosen}
+        for (student, notebook), (info, name) in sorted(chosen.items()):
             dest = Path(root) / WORK_DIR / "submitted" / student / lab
-            target = dest / f"{notebooks[0]}.ipynb"
+            target = dest / f"{notebook}.ipynb"
+            entry_key = f"{student}/{notebook}" if several else student
             with zf.open(info) as src:
                 data = src.read(MAX_MEMBER_BYTES + 1)
             digest = hashlib.sha256(data).hexdigest()
             stamp = _stamp(info, tz)
-            previous = read_timestamp(dest, tz) if target.exists() else None
+            previous = _notebook_time(dest, notebook, tz, several) if target.exists() else None
             if previous is not None:
                 previous = previous.astimezone(tz)  # shown beside the zip's local times
             if previous is not None and target.read_bytes() == data:
                 report.unchanged.append(student)
             elif previous is not None and previous > stamp:
-                report.skipped.append((name, f"이미 가져온 {student}의 제출물({previous:%Y-%m-%d %H:%M:%S})이 "
+                report.skipped.append((name, f"이미 가져온 {whose_of(student, notebook, several)} 제출물({previous:%Y-%m-%d %H:%M:%S})이 "
                                              f"이 파일({stamp:%Y-%m-%d %H:%M:%S})보다 최근이라 건너뛰었습니다"))
                 continue
             else:
                 if previous is not None and previous == stamp:
-                    kept = _set_aside(root, dest, lab, student)
+                    if several:  # only this notebook is replaced: keep a copy of it, leave the other in place
+                        kept = Path(root) / WORK_DIR / "replaced" / lab / f"{student}-{notebook}-{datetime.now():%Y%m%d-%H%M%S-%f}"
+                        kept.mkdir(parents=True, exist_ok=True)
+                        shutil.copy2(target, kept / target.name)
+                    else:
+                        kept = _set_aside(root, dest, lab, student)
                     report.notes.append(f"{student}: 이미 가져온 제출물과 제출 시각({stamp:%Y-%m-%d %H:%M:%S})이 같아 어느 쪽이 최근인지 알 수 없습니다. "
                                         f"이번 zip의 {josa(name, '으로')} 바꾸고 이전 것은 {kept}에 두었습니다.")
                 dest.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-                (dest / "timestamp.txt").write_text(format_timestamp(stamp))
+                _write_times(dest, notebook, stamp, tz, several)
                 record_collected(Path(root), lab, student)
-                report.imported[student] = name
+                report.imported[student] = (report.imported[student] + ", " + name) if student in report.imported else name
             # The same file imported earlier under another id (a corrected --pattern): that folder is wrong.
-            for other, entry in list(ledger.items()):
-                if other == student or other in chosen or entry != {"member": name, "sha256": digest}:
+            for other_key, entry in list(ledger.items()):
+                other = other_key.split("/")[0]
+                if other == student or other in students or entry != {"member": name, "sha256": digest}:
                     continue
-                old = Path(root) / WORK_DIR / "submitted" / other / lab / f"{notebooks[0]}.ipynb"
+                old = Path(root) / WORK_DIR / "submitted" / other / lab / f"{notebook}.ipynb"
                 if old.exists() and hashlib.sha256(old.read_bytes()).hexdigest() == digest:
                     moved = _retire(root, lab, other)
                     report.notes.append(f"{other}: 전에 잘못된 학생 ID로 가져온 폴더입니다 (같은 파일 {josa(name, '이')} 이제 "
                                         f"{student}의 제출물입니다). 채점에서 빼고 {moved}로 옮겼습니다.")
-                del ledger[other]
-            ledger[student] = {"member": name, "sha256": digest}
+                del ledger[other_key]
+            ledger[entry_key] = {"member": name, "sha256": digest}
         ledger_path.parent.mkdir(parents=True, exist_ok=True)
         ledger_path.write_text(json.dumps(ledger, ensure_ascii=False, indent=1), encoding="utf-8")
     if report.names:
@@ -336,7 +396,7 @@ def import_zip(archive: Path, lab: str, root: Path = ROOT, pattern: str | None =
         from .roster import split_name
 
         try:  # never replaces a roster's names
-            name_students(root, {s: (*split_name(n), "") for s, n in report.names.items() if s in chosen}, overwrite=False)
+            name_students(root, {s: (*split_name(n), "") for s, n in report.names.items() if s in students}, overwrite=False)
         except GradebookError as exc:
             report.notes.append(f"파일 이름의 학생 이름을 성적부에 넣지 못했습니다: {str(exc).splitlines()[0]}")
     return report

@@ -155,10 +155,11 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
                 row.update(timestamp=gradebook_time(when) if when else "", raw_score=sub.score, late_submission_penalty=penalty,
                            score=max(0.0, sub.score - penalty), late=view.lateness.late if view else "")
                 grades.writerow([_text(row[k]) for k in GRADES_COLUMNS])
-                detail = {c.grade_id: c for c in view.outcome.cells} if view else {}
+                # A lab of several notebooks may repeat a grade id: a cell is its notebook's (older results name none).
+                detail = {(c.notebook, c.grade_id): c for c in view.outcome.cells} if view else {}
                 for nb in sub.notebooks:
                     for g in sorted(nb.grades, key=lambda g: g.name):
-                        cell = detail.get(g.name)
+                        cell = detail.get((nb.name, g.name)) or detail.get(("", g.name))
                         questions.writerow([assignment.name, sid, nb.name, g.name,
                                             cell.label if cell else "", _text(cell.hidden if cell else ""),
                                             _text(g.score), _text(g.max_score), cell.status if cell else "",

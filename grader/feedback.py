@@ -19,6 +19,7 @@ import base64
 import bisect
 import re
 import shutil
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -36,12 +37,33 @@ EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 STATUS = {
     "passed": "통과", "failed": "실패", "partial": "부분 점수", "timeout": "시간 초과",
     "kernel_died": "커널 멈춤", "not_run": "실행 안 됨", "manual": "채점 대기", "hand_graded": "강사 채점",
-    "blank": "답 없음", "rejected": "채점 불가",
+    "blank": "답 없음", "rejected": "채점 불가", "missing": "미제출",
 }
 # Pretendard's own split of the font into unicode-range pieces (npm package `pretendard`).
 PRETENDARD = ROOT / "node_modules" / "pretendard" / "dist" / "web" / "static"
 FONT_FACE = re.compile(r"@font-face\s*\{[^}]*?font-weight:\s*400;[^}]*?"
                        r"url\(\./woff2-dynamic-subset/([^)]+\.woff2)\)[^}]*?unicode-range:\s*([^;]+);", re.S)
+
+
+@dataclass
+class Section:
+    """The cells of one of the lab's notebooks, with their subtotal (`title` is "" for a lab of one)."""
+
+    title: str
+    cells: list
+    score: float
+    points: float
+
+
+def sections(outcome) -> list[Section]:
+    """`outcome`'s cells grouped by notebook, in the lab's order: one untitled section for a lab of one."""
+    groups: dict[str, list] = {}
+    for c in outcome.cells:
+        groups.setdefault(getattr(c, "notebook", "") or "", []).append(c)
+    if len(groups) <= 1:
+        return [Section("", list(outcome.cells), 0.0, 0.0)]
+    return [Section(f"{name}.ipynb", cells, sum(c.score or 0 for c in cells), sum(c.points for c in cells))
+            for name, cells in groups.items()]
 
 
 def kind(cell) -> str:
@@ -54,7 +76,7 @@ def kind(cell) -> str:
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(STATUS=STATUS, kind=kind)
+    env.globals.update(STATUS=STATUS, kind=kind, sections=sections)
     return env
 
 

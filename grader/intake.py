@@ -76,6 +76,7 @@ class LabPrint:
     title: str
     texts: frozenset[str]
     grade_ids: frozenset[str]
+    notebook: str = ""  # which of the lab's notebooks (a lab may hold several)
 
 
 def _texts(nb: NotebookNode, skip_solutions: bool) -> set[str]:
@@ -84,10 +85,10 @@ def _texts(nb: NotebookNode, skip_solutions: bool) -> set[str]:
             if len(c.source.strip()) >= 40 and not (skip_solutions and _meta(c).get("solution"))}
 
 
-def lab_print(lab: str, nb: NotebookNode) -> LabPrint:
+def lab_print(lab: str, nb: NotebookNode, notebook: str = "") -> LabPrint:
     title = ((nb.metadata.get("course") or {}).get("title") or "") if isinstance(nb.metadata.get("course"), dict) else ""
     return LabPrint(lab, title, frozenset(_texts(nb, skip_solutions=True)),
-                    frozenset(g for g in map(_grade_id, nb.cells) if g))
+                    frozenset(g for g in map(_grade_id, nb.cells) if g), notebook)
 
 
 @functools.lru_cache(maxsize=16)
@@ -98,7 +99,7 @@ def _prints_at(root: str, stamps: tuple) -> tuple[LabPrint, ...]:
         folder = Path(root) / RELEASE_DIR / lab
         paths = sorted(folder.glob("*.ipynb")) or sorted((Path(root) / SOURCE_DIR / lab).glob("*.ipynb"))
         for path in paths:
-            prints.append(lab_print(lab, nbformat.read(path, as_version=4)))
+            prints.append(lab_print(lab, nbformat.read(path, as_version=4), path.stem))
     return tuple(prints)
 
 
@@ -126,18 +127,36 @@ def identify(nb: NotebookNode, labs: tuple[LabPrint, ...]) -> LabPrint | None:
     return None
 
 
-def _wrong_lab(lab: str, other: str, title: str) -> Intake:
+def expected_files(lab: str, notebooks: list[str]) -> str:
+    """`lab00.ipynb`, or `lab02-1.ipynb와 lab02-2.ipynb`: the files a submission of `lab` holds."""
+    files = [f"{n}.ipynb" for n in (notebooks or [lab])]
+    if len(files) == 1:
+        return files[0]
+    return ", ".join(files[:-2] + [josa(files[-2], "와") + " " + files[-1]])
+
+
+def _wrong_lab(lab: str, other: str, title: str, notebooks: list[str]) -> Intake:
     named = f"{other}({title})" if title else other
     return Intake(None, [Note("wrong_lab", f"이 노트북은 {josa(lab, '이')} 아니라 {named}의 노트북입니다. "
-                                           f"{lab} 과제에는 {lab}.ipynb 노트북을 제출하십시오.")])
+                                           f"{lab} 과제에는 {expected_files(lab, notebooks)} 노트북을 제출하십시오.")])
 
 
-def read_submission(path: Path, release: NotebookNode, lab: str, root: Path | str | None = None) -> Intake:
+def _wrong_notebook(lab: str, notebook: str, found: LabPrint, notebooks: list[str]) -> Intake:
+    named = f"{found.notebook}.ipynb({found.title})" if found.title else f"{found.notebook}.ipynb"
+    return Intake(None, [Note("wrong_notebook", f"{notebook}.ipynb 자리에 낸 파일이 {lab}의 다른 노트북인 {named}입니다. "
+                                                f"{lab}에는 노트북이 {len(notebooks)}개 있습니다: {expected_files(lab, notebooks)}. "
+                                                "노트북마다 자기 이름으로 하나씩 제출하십시오.")])
+
+
+def read_submission(path: Path, release: NotebookNode, lab: str, root: Path | str | None = None,
+                    notebook: str | None = None) -> Intake:
     """Check and repair the submitted notebook at `path` against the released `release`.
 
     `root` is the course whose labs a notebook of the wrong lab is recognised among (default:
-    this project).
+    this project); `notebook` is which of the lab's notebooks `path` stands for (default: its
+    file name), so that another notebook of the same lab is refused with the expected names.
     """
+    notebook = notebook or path.stem
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -169,15 +188,18 @@ def read_submission(path: Path, release: NotebookNode, lab: str, root: Path | st
         return Intake(None, [Note("not_notebook", f"노트북 형식이 올바르지 않아 채점할 수 없습니다: {first}")])
 
     labs = course_labs(ROOT if root is None else root)
-    here = [p for p in labs if p.lab == lab] or [lab_print(lab, release)]
+    here = [p for p in labs if p.lab == lab] or [lab_print(lab, release, notebook)]
     labs = tuple(here) + tuple(p for p in labs if p.lab != lab)
+    notebooks = sorted(p.notebook for p in here if p.notebook) or [notebook]
     found = identify(nb, labs)
     stamp = stamped_lab(nb)
     if found is not None and found.lab != lab:
-        return _wrong_lab(lab, found.lab, found.title)
+        return _wrong_lab(lab, found.lab, found.title, notebooks)
     if stamp and stamp != lab and found is None:
         titles = {p.lab: p.title for p in labs}
-        return _wrong_lab(lab, stamp, titles.get(stamp, ""))
+        return _wrong_lab(lab, stamp, titles.get(stamp, ""), notebooks)
+    if found is not None and len(notebooks) > 1 and found.notebook and found.notebook != notebook:
+        return _wrong_notebook(lab, notebook, found, notebooks)
 
     notes: list[Note] = []
     release_ids = [_grade_id(c) for c in release.cells if _grade_id(c)]
@@ -187,7 +209,7 @@ def read_submission(path: Path, release: NotebookNode, lab: str, root: Path | st
     if graded and not (present & graded) and found is not None and found.lab == lab:
         return Intake(None, [Note("grade_ids_lost", f"이 노트북은 {lab}의 노트북이지만 채점에 쓰는 셀 정보(nbgrader 메타데이터)가 "
                                                     "모두 지워져 채점할 수 없습니다. 메타데이터를 지우는 도구를 거친 것 같습니다. "
-                                                    f"배포된 {lab}.ipynb를 다시 받아 답을 옮겨 적은 뒤 제출하십시오.")])
+                                                    f"배포된 {josa(notebook + '.ipynb', '을')} 다시 받아 답을 옮겨 적은 뒤 제출하십시오.")])
     if graded and not (present & graded):
         return Intake(None, [Note("wrong_lab", f"이 노트북에는 {lab}의 풀이 셀과 점검 셀이 하나도 없습니다. "
                                                f"다른 실습의 노트북을 낸 것 같습니다. {lab} 노트북을 제출하십시오.")])

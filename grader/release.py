@@ -94,6 +94,17 @@ def check_release(lab: str, root: Path = ROOT, release_dir: Path | None = None) 
     problems: list[Leak] = []
     src_dir = Path(root) / SOURCE_DIR / lab
     rel_dir = Path(release_dir) if release_dir else Path(root) / RELEASE_DIR / lab
+    # Scores, manual grades and feedback name a cell by its grade id within the lab: in a lab of
+    # several notebooks a graded id must be in one notebook only.
+    graded_in: dict[str, str] = {}
+    for src_path in sorted(src_dir.glob("*.ipynb")):
+        for cell in nbformat.read(src_path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            gid = meta.get("grade_id")
+            if meta.get("grade") and gid:
+                if gid in graded_in and graded_in[gid] != src_path.name:
+                    problems.append(Leak(src_path.name, gid, f"채점 셀 id가 {graded_in[gid]}에도 있습니다. 노트북마다 다른 id를 쓰십시오"))
+                graded_in.setdefault(gid, src_path.name)
     for src_path in sorted(src_dir.glob("*.ipynb")):
         rel_path = rel_dir / src_path.name
         if not rel_path.exists():

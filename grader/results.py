@@ -44,6 +44,7 @@ class CellResult:
     status: str              # passed, failed, partial, timeout, kernel_died, not_run, manual, rejected
     message: str = ""        # Korean, safe to show the learner: never hidden test source
     kind: str = "test"       # test (a check cell) or answer (the learner's written answer, graded by hand)
+    notebook: str = ""       # the lab's notebook the cell is in (a lab may hold several); "" in older results
 
 
 @dataclass

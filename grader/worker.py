@@ -243,10 +243,11 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
 
     runnable = 0
     flagged = False
+    absent: dict[str, str] = {}  # notebook -> why it was not run: "missing" or "refused"
     for name in notebooks:
         path = submitted / f"{name}.ipynb"
         if not path.exists():
-            outcome.notes.append(Note("missing_notebook", f"{josa(name + '.ipynb', '을')} 제출하지 않았습니다."))
+            absent[name] = "missing"
             continue
         release = nbformat.read(root / RELEASE_DIR / task.lab / f"{name}.ipynb", as_version=4)
         intake = read_submission(path, release, task.lab, root=root)
@@ -255,10 +256,15 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
         if intake.notebook is not None and _reads_frames(intake.notebook, release, outcome):
             flagged = True
         if intake.refused:
+            absent[name] = "refused"
             path.unlink()  # nbgrader scores a missing notebook 0
         else:
             nbformat.write(intake.notebook, path)
             runnable += 1
+    graded_names = [f"{n}.ipynb" for n in notebooks if n not in absent]
+    for name in (n for n in notebooks if absent.get(n) == "missing"):
+        rest = f" 나머지 노트북({', '.join(graded_names)})은 채점했습니다." if graded_names else ""
+        outcome.notes.append(Note("missing_notebook", f"{josa(name + '.ipynb', '을')} 제출하지 않아 그 노트북의 문항은 0점입니다." + rest))
     outcome.flagged = flagged
 
     limits = Limits(**task.limits) if task.limits else Limits()
@@ -275,7 +281,7 @@ def _grade_in(tmp: Path, task: Task, outcome: Outcome) -> None:
                                + (result.get("error") or "")[-500:])
     else:
         _zero(db, task)
-    _read_back(db, course, task, notebooks, outcome, limits, events, stderr_dropped)
+    _read_back(db, course, task, notebooks, outcome, limits, events, stderr_dropped, absent)
     outcome.status = GRADED if runnable else REJECTED
     autograded = work / "autograded" / task.student / task.lab
     staging = Path(task.staging)
@@ -298,14 +304,26 @@ def _reads_frames(nb, release, outcome: Outcome) -> bool:
 
 
 def _fix_notebook_names(submitted: Path, expected: list[str], outcome: Outcome) -> None:
-    """An LMS or a browser renames files ("lab00 (1).ipynb"): accept a single notebook under another name."""
+    """An LMS or a browser renames files ("lab00 (1).ipynb"): accept a notebook under another name.
+
+    A stray file whose name holds exactly one missing notebook's name ("lab02-2 (1).ipynb") is that
+    notebook; otherwise a single stray stands for a single missing notebook.
+    """
+    def renamed(stray: Path, name: str) -> None:
+        stray.rename(submitted / f"{name}.ipynb")
+        outcome.notes.append(Note("renamed", f"{josa(stray.name, '을')} {josa(name + '.ipynb', '로')} 보고 채점했습니다."))
+
     present = sorted(p for p in submitted.glob("*.ipynb"))
-    names = {p.stem for p in present}
-    missing = [n for n in expected if n not in names]
+    missing = [n for n in expected if n not in {p.stem for p in present}]
     strays = [p for p in present if p.stem not in expected]
+    for stray in list(strays):
+        longest = max((n for n in missing if n.lower() in stray.stem.lower()), key=len, default=None)
+        if longest:
+            renamed(stray, longest)
+            missing.remove(longest)
+            strays.remove(stray)
     if len(missing) == 1 and len(strays) == 1:
-        strays[0].rename(submitted / f"{missing[0]}.ipynb")
-        outcome.notes.append(Note("renamed", f"{josa(strays[0].name, '을')} {josa(missing[0] + '.ipynb', '로')} 보고 채점했습니다."))
+        renamed(strays[0], missing[0])
 
 
 def _zero(db: Path, task: Task) -> None:
@@ -389,7 +407,8 @@ def _explain_errors(executed, outcome: Outcome, limits: Limits) -> None:
 
 
 def _read_back(db: Path, course: Path, task: Task, notebooks: list[str], outcome: Outcome, limits: Limits,
-               events: list[dict[str, Any]], stderr_dropped: list[str]) -> None:
+               events: list[dict[str, Any]], stderr_dropped: list[str], absent: dict[str, str] | None = None) -> None:
+    absent = absent or {}
     from nbgrader.api import Gradebook
 
     root_release = Path(task.root) / RELEASE_DIR / task.lab
@@ -418,7 +437,11 @@ def _read_back(db: Path, course: Path, task: Task, notebooks: list[str], outcome
                 else:
                     status, message = _message(cells.get(g.name), source, hidden, score, g.max_score, limits)
                     label, kind = _label(source, g.name), "test"
-                outcome.cells.append(CellResult(g.name, label, g.max_score, score, hidden, status, message, kind))
+                if absent.get(snb.name) == "missing":
+                    score, status, message = 0.0, "missing", f"{josa(snb.name + '.ipynb', '을')} 제출하지 않았습니다."
+                elif absent.get(snb.name) == "refused":
+                    score, status, message = 0.0, "rejected", "이 노트북은 채점할 수 없어 0점입니다 (위의 설명을 보십시오)."
+                outcome.cells.append(CellResult(g.name, label, g.max_score, score, hidden, status, message, kind, snb.name))
                 record["grades"][g.name] = {"auto_score": g.auto_score, "needs_manual_grade": g.auto_score is None}
             outcome.gradebook[snb.name] = record
     outcome.score = sum(c.score or 0 for c in outcome.cells)

@@ -157,7 +157,7 @@ def check_lab_grades() -> str:
         lab = source.name
         with tempfile.TemporaryDirectory() as tmp:
             course = release_in_copy(lab, Path(tmp) / "course")
-            submit(lab, "preflight", source / f"{lab}.ipynb", course)
+            submit(lab, "preflight", sorted(source.glob("*.ipynb")), course)
             grade = autograde(lab, "preflight", course)
         if grade.score != grade.max_score:
             raise CheckFailed(f"{lab} 풀이가 {grade.score:g}/{grade.max_score:g}점을 받았습니다. "

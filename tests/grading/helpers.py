@@ -1,4 +1,8 @@
-"""Build submissions the way students make them: the released notebook, edited (lab00 unless told)."""
+"""Build submissions the way students make them: the released notebook, edited (lab00 unless told).
+
+A lab may hold several notebooks (lab02: lab02-1, lab02-2); `notebook` names one of them and
+defaults to the lab's only notebook.
+"""
 from __future__ import annotations
 
 import re
@@ -12,21 +16,36 @@ SOURCE = ROOT / "solutions" / "lab00" / "lab00.ipynb"
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
-def solution_answers(lab: str = "lab00") -> dict[str, str]:
+def notebooks_of(lab: str, root: Path = ROOT) -> list[str]:
+    """The lab's notebook names (without .ipynb), from its sources."""
+    return sorted(p.stem for p in (root / "solutions" / lab).glob("*.ipynb"))
+
+
+def only_notebook(lab: str, notebook: str | None = None) -> str:
+    """`notebook`, or the lab's single notebook (a lab of several must name one)."""
+    if notebook:
+        return notebook
+    names = notebooks_of(lab)
+    assert len(names) == 1, f"{lab}에는 노트북이 {len(names)}개 있습니다({names}): notebook= 으로 하나를 고르십시오."
+    return names[0]
+
+
+def solution_answers(lab: str = "lab00", notebook: str | None = None) -> dict[str, str]:
     """The instructor's answers, as a student would type them (no nbgrader markers)."""
-    nb = nbformat.read(ROOT / "solutions" / lab / f"{lab}.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "solutions" / lab / f"{only_notebook(lab, notebook)}.ipynb", as_version=4)
     return {c.metadata["nbgrader"]["grade_id"]: MARKER.sub("", c.source)
             for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def release_notebook(course: Path, lab: str = "lab00") -> nbformat.NotebookNode:
-    return nbformat.read(course / "labs" / lab / f"{lab}.ipynb", as_version=4)
+def release_notebook(course: Path, lab: str = "lab00", notebook: str | None = None) -> nbformat.NotebookNode:
+    return nbformat.read(course / "labs" / lab / f"{only_notebook(lab, notebook)}.ipynb", as_version=4)
 
 
-def answered(course: Path, answers: dict[str, str] | None = None, lab: str = "lab00") -> nbformat.NotebookNode:
+def answered(course: Path, answers: dict[str, str] | None = None, lab: str = "lab00",
+             notebook: str | None = None) -> nbformat.NotebookNode:
     """The release with `answers` (default: all correct) typed into the answer cells."""
-    answers = solution_answers(lab) if answers is None else answers
-    nb = release_notebook(course, lab)
+    answers = solution_answers(lab, notebook) if answers is None else answers
+    nb = release_notebook(course, lab, notebook)
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid in answers:
@@ -42,12 +61,12 @@ def insert_after(nb: nbformat.NotebookNode, grade_id: str, source: str) -> nbfor
 
 
 def put(
-    course: Path, student: str, content: nbformat.NotebookNode | bytes | str, name: str = "lab00.ipynb", lab: str = "lab00"
+    course: Path, student: str, content: nbformat.NotebookNode | bytes | str, name: str | None = None, lab: str = "lab00"
 ) -> Path:
-    """Place a submission as nbgrader's collect would."""
+    """Place a submission as nbgrader's collect would; `name` defaults to the lab's single notebook."""
     dest = course / "grader" / "work" / "submitted" / student / lab
     dest.mkdir(parents=True, exist_ok=True)
-    path = dest / name
+    path = dest / (name or f"{only_notebook(lab)}.ipynb")
     if isinstance(content, nbformat.NotebookNode):
         nbformat.write(content, path)
     elif isinstance(content, bytes):
@@ -79,8 +98,8 @@ PARTIAL_SCORES = {"check_1_1": 1, "check_1_2": 1, "check_2_1": 0, "check_2_2": 0
 
 
 def _hidden_blocks(lab: str) -> list[str]:
-    nb = nbformat.read(ROOT / "solutions" / lab / f"{lab}.ipynb", as_version=4)
-    return [block for cell in nb.cells
+    return [block for name in notebooks_of(lab)
+            for cell in nbformat.read(ROOT / "solutions" / lab / f"{name}.ipynb", as_version=4).cells
             for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S)]
 
 
@@ -94,7 +113,7 @@ def hidden_test_inputs(lab: str = "lab00") -> set[str]:
     import ast
     import textwrap
 
-    release = (ROOT / "labs" / lab / f"{lab}.ipynb").read_text(encoding="utf-8")
+    release = "\n".join((ROOT / "labs" / lab / f"{name}.ipynb").read_text(encoding="utf-8") for name in notebooks_of(lab))
     found: set[str] = set()
     shown: list[str] = []  # what the course writes for the learner: its check names and messages
     for block in _hidden_blocks(lab):
@@ -119,12 +138,16 @@ def json_text(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
-def grade_all(lab: str, course: Path, submissions: dict[str, nbformat.NotebookNode], limits) -> dict:
-    """Submit each notebook under its student id and grade them in one batch: student -> outcome."""
+def grade_all(lab: str, course: Path, submissions: dict[str, "nbformat.NotebookNode | dict[str, nbformat.NotebookNode]"],
+              limits) -> dict:
+    """Submit each student's notebook (or {notebook name: notebook} for a lab of several, any of
+    them left out) and grade them all in one batch: student -> outcome."""
     from grader.batch import autograde_all
 
     for student, nb in submissions.items():
-        put(course, student, nb, f"{lab}.ipynb", lab)
+        several = isinstance(nb, dict) and not isinstance(nb, nbformat.NotebookNode)
+        for name, content in (nb.items() if several else [(only_notebook(lab), nb)]):
+            put(course, student, content, f"{name}.ipynb", lab)
     report = autograde_all(lab, course, jobs=2, force=True, limits=limits, progress=False)
     outcomes = {o.student: o for o in report.graded}
     assert set(outcomes) == set(submissions), report
