@@ -3,12 +3,14 @@ workers, and the wall-time line that keeps the 20-minute budget visible in every
 
 `./course test` runs `pytest -n 2 --dist loadgroup`. Each test module is one work unit (so a
 module-scoped fixture, such as a batch of graded submissions, is built once, on one worker);
-the groups below tie together modules that share a session fixture or must not overlap.
+GROUPS ties together modules that share a session fixture or must not overlap, and the units
+that take minutes are handed out first.
 `./course test -n 0` (or `-p no:xdist`) runs everything in one process, as before.
 """
 from __future__ import annotations
 
 import time
+from fnmatch import fnmatch
 
 import pytest
 
@@ -29,6 +31,18 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Work units that take minutes go to the workers first, so that no long one starts last while
+# the other worker sits idle (the rest follow, the larger modules first). Patterns match a
+# group's name; a lab added later is matched by its file name.
+LONG_FIRST: tuple[str, ...] = (
+    "site",                               # mkdocs build, axe-core on every page, light and dark
+    "tests/workshop/test_preflight.py",   # grades every lab's solution
+    "tests/grading/test_lab*_grading.py",  # one batch of a lab's submissions each
+    "timing",
+    "tests/labs/test_lab*_notebook.py",
+    "hostile",
+)
+
 SLOWEST_SHOWN = 15
 _started = time.monotonic()
 
@@ -41,11 +55,36 @@ def group_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks (it must see ours)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(group_of(item.nodeid)))
+def long_rank(group: str) -> int:
+    return next((i for i, pattern in enumerate(LONG_FIRST) if fnmatch(group, pattern)), len(LONG_FIRST))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if hasattr(config, "workerinput"):  # the order xdist hands out the work units (./course test)
+        groups = {item.nodeid: group_of(item.nodeid) for item in items}
+        sizes: dict[str, int] = {}
+        for group in groups.values():
+            sizes[group] = sizes.get(group, 0) + 1
+        items.sort(key=lambda item: (long_rank(groups[item.nodeid]), -sizes[groups[item.nodeid]]))
+
+
+@pytest.hookimpl(optionalhook=True)  # -p no:xdist leaves the hook unknown
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadgroup` with GROUPS as the work units.
+
+    xdist 3.8.0 finds a test's group in a suffix it writes into the test's node id, which
+    pytest 9.2 no longer lets it change (pytest-xdist issue #1386): every test would be its own
+    unit. This scheduler asks group_of instead, so no xdist_group mark is needed.
+    """
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CourseGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return CourseGroups(config, log)
 
 
 def pytest_configure(config: pytest.Config) -> None:
