@@ -14,32 +14,31 @@ from fnmatch import fnmatch
 
 import pytest
 
-# Modules that must run on the same worker, one after another (paths from the repository root).
+# Modules that must run on the same worker, one after another: fnmatch patterns of their paths
+# from the repository root.
 GROUPS: dict[str, tuple[str, ...]] = {
-    # One `mkdocs build` (the session fixture site_build) and one Chromium serve every site test.
-    "site": ("tests/site/",),
-    # One parallel batch of hostile submissions (the session fixture hostile_batch).
-    "hostile": ("tests/grading/test_hostile_",),
-    # Tests that assert on wall time or CPU share (a lab notebook under a minute, a cgroup's
+    # Tests that assert on wall time or CPU share (a lab notebook within its minutes, a cgroup's
     # quota, a kill at its deadline): never two of them side by side.
     "timing": (
-        "tests/labs/test_lab01_notebook.py",
-        "tests/labs/test_lab02_notebook.py",
+        "tests/labs/test_lab*_notebook.py",
         "tests/cloud/test_resource_limits.py",
         "tests/cloud/test_process_isolation.py",
         "tests/cloud/test_stepfunctions.py",
     ),
+    # One `mkdocs build` (the session fixture site_build) and one Chromium serve every site test.
+    "site": ("tests/site/*",),
+    # One parallel batch of hostile submissions (the session fixture hostile_batch).
+    "hostile": ("tests/grading/test_hostile_*",),
 }
 
 # Work units that take minutes go to the workers first, so that no long one starts last while
 # the other worker sits idle (the rest follow, the larger modules first). Patterns match a
 # group's name; a lab added later is matched by its file name.
 LONG_FIRST: tuple[str, ...] = (
+    "timing",                             # every lab's notebook, run end to end
     "site",                               # mkdocs build, axe-core on every page, light and dark
     "tests/workshop/test_preflight.py",   # grades every lab's solution
     "tests/grading/test_lab*_grading.py",  # one batch of a lab's submissions each
-    "timing",
-    "tests/labs/test_lab*_notebook.py",
     "hostile",
 )
 
@@ -49,10 +48,11 @@ _started = time.monotonic()
 
 def group_of(nodeid: str) -> str:
     """The xdist work unit of a test: its named group, else its own module."""
-    for name, prefixes in GROUPS.items():
-        if nodeid.startswith(prefixes):
+    path = nodeid.split("::", 1)[0]
+    for name, patterns in GROUPS.items():
+        if any(fnmatch(path, pattern) for pattern in patterns):
             return name
-    return nodeid.split("::", 1)[0]
+    return path
 
 
 def long_rank(group: str) -> int:
