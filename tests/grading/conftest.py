@@ -46,6 +46,15 @@ def own_tmpdir():
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.fixture
+def empty_exchange(tmp_path, monkeypatch):
+    """An exchange of this test's own: the session's one may hold a release of another test."""
+    path = tmp_path / "exchange"
+    path.mkdir()
+    monkeypatch.setenv("COURSE_EXCHANGE", str(path))
+    return path
+
+
 def require_bwrap():
     """Skip where bubblewrap is missing, unless CI demands the full sandbox."""
     import os

@@ -57,7 +57,7 @@ def test_autograde_with_nothing_submitted_says_what_to_do_instead_of_a_check_mar
     assert "아직 lab00 제출물이 없어" in proc.stderr and "collect lab00 --zip" in proc.stderr
 
 
-def test_collect_from_an_exchange_nobody_released_to_is_korean(fresh_course):
+def test_collect_from_an_exchange_nobody_released_to_is_korean(fresh_course, empty_exchange):
     proc = grader(fresh_course, "collect", "lab00")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and 'File "' not in proc.stderr
     assert "release lab00 --exchange" in proc.stderr
