@@ -159,10 +159,13 @@ def check_lab_grades() -> str:
             course = release_in_copy(lab, Path(tmp) / "course")
             submit(lab, "preflight", sorted(source.glob("*.ipynb")), course)
             grade = autograde(lab, "preflight", course)
-        if grade.score != grade.max_score:
-            raise CheckFailed(f"{lab} 풀이가 {grade.score:g}/{grade.max_score:g}점을 받았습니다. "
+        # A written answer (lab07) waits for the instructor: full marks means every autograded point.
+        manual = sum(c.points for c in grade.outcome.cells if c.kind == "answer") if grade.outcome else 0
+        autograded = grade.max_score - manual
+        if grade.score != autograded:
+            raise CheckFailed(f"{lab} 풀이가 자동 채점 {grade.score:g}/{autograded:g}점을 받았습니다. "
                               "커널이나 moto 설치를 확인하십시오.")
-        scores.append(f"{lab} {grade.score:g}/{grade.max_score:g}")
+        scores.append(f"{lab} {grade.score:g}/{autograded:g}" + (f"(손으로 채점할 {manual:g}점 제외)" if manual else ""))
     return "실습 풀이를 nbgrader로 채점해 모두 만점을 받았습니다: " + ", ".join(scores)
 
 
