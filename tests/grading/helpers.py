@@ -152,3 +152,37 @@ def grade_all(lab: str, course: Path, submissions: dict[str, "nbformat.NotebookN
     outcomes = {o.student: o for o in report.graded}
     assert set(outcomes) == set(submissions), report
     return outcomes
+
+
+def grade_variants(lab: str, course: Path, variants: dict[str, dict[str, str]], limits) -> dict:
+    """The instructor's solution ("solution"), the untouched release ("untouched") and each variant's
+    answers typed into the release, graded in one batch (a lab of one notebook): name -> outcome."""
+    notebook = only_notebook(lab)
+    submissions = {
+        "solution": nbformat.read(ROOT / "solutions" / lab / f"{notebook}.ipynb", as_version=4),
+        "untouched": release_notebook(course, lab),
+        **{name: answered(course, answers, lab) for name, answers in variants.items()},
+    }
+    return grade_all(lab, course, submissions, limits)
+
+
+def edit(solved: dict[str, str], task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
+    """The solution of `task` with each (old, new) replaced; every `old` must be there.
+
+    A lab's grading test binds it to its solution: `edited = functools.partial(edit, SOLVED)`."""
+    source = solved[task]
+    for old, new in replacements:
+        assert old in source, f"{task}의 풀이에 다음 코드가 없습니다: {old!r}. 이 시험의 오답을 풀이에 맞게 고치십시오."
+        source = source.replace(old, new)
+    return task, source
+
+
+def scores(outcome) -> dict[str, float]:
+    """Each graded cell's score, by grade id."""
+    return {c.grade_id: c.score for c in outcome.cells}
+
+
+def explained(outcome) -> str:
+    """Why each check lost its point, and the grader's notes: shown when a score is not the expected one."""
+    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
+    return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])

@@ -6,18 +6,17 @@ edit, so they stay in step with it; each edit is a mistake learners make (see th
 """
 from __future__ import annotations
 
+import functools
 import shutil
 
-import nbformat
 import pytest
 
-from grader.config import ROOT, Limits
+from grader.config import Limits
 from grader.release import release_in_copy
 
-from .helpers import answered, grade_all, solution_answers
+from .helpers import edit, explained, grade_variants, scores, solution_answers
 
 LAB = "lab01"
-SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_1_4", "check_2_1", "check_2_2",
           "check_3_1", "check_3_2", "check_3_3", "check_4_1", "check_4_2", "check_4_3",
           "check_5_1", "check_5_2", "check_6_1", "check_6_2", "check_6_3"]
@@ -25,13 +24,7 @@ CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_1_4", "check_2_1", "chec
 LIMITS = Limits(cell_timeout=40, notebook_timeout=150)
 
 
-def edited(task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
-    """The solution of `task` with each (old, new) replaced; every `old` must be there."""
-    source = solution_answers(LAB)[task]
-    for old, new in replacements:
-        assert old in source, f"{task}의 풀이에 다음 코드가 없습니다: {old!r}. 이 시험의 오답을 풀이에 맞게 고치십시오."
-        source = source.replace(old, new)
-    return task, source
+edited = functools.partial(edit, solution_answers(LAB))
 
 
 def wrong(*edits: tuple[str, str]) -> dict[str, str]:
@@ -124,27 +117,9 @@ FIRST_THREE = {k: v for k, v in SOLVED.items() if k in ("task1_solution", "task2
 def graded(tmp_path_factory):
     """Release lab01 into a throw-away course, submit every variant, grade them in one batch."""
     course = release_in_copy(LAB, tmp_path_factory.mktemp("lab01") / "course")
-    submissions = {
-        "solution": nbformat.read(SOLUTION, as_version=4),
-        "untouched": nbformat.read(course / "labs" / LAB / f"{LAB}.ipynb", as_version=4),
-        "first-three": answered(course, FIRST_THREE, LAB),
-        "subtle-1": answered(course, SUBTLE_1, LAB),
-        "subtle-2": answered(course, SUBTLE_2, LAB),
-        "subtle-3": answered(course, SUBTLE_3, LAB),
-        "visible": answered(course, VISIBLE, LAB),
-    }
-    yield grade_all(LAB, course, submissions, LIMITS)
+    variants = {"first-three": FIRST_THREE, "subtle-1": SUBTLE_1, "subtle-2": SUBTLE_2, "subtle-3": SUBTLE_3, "visible": VISIBLE}
+    yield grade_variants(LAB, course, variants, LIMITS)
     shutil.rmtree(course, ignore_errors=True)
-
-
-def scores(outcome) -> dict[str, float]:
-    return {c.grade_id: c.score for c in outcome.cells}
-
-
-def explained(outcome) -> str:
-    """Why each check lost its point, and the grader's notes: shown when a score is not the expected one."""
-    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
-    return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
 
 
 def test_solution_scores_full_marks(graded):

@@ -11,6 +11,7 @@ cold, restore < init), never with numbers written down, so they hold on a slow m
 from __future__ import annotations
 
 import csv
+import functools
 import shutil
 
 import nbformat
@@ -19,7 +20,7 @@ import pytest
 from grader.config import ROOT, Limits
 from grader.release import release_in_copy
 
-from .helpers import answered, grade_all, solution_answers
+from .helpers import answered, edit, explained, grade_all, scores, solution_answers
 
 LAB = "lab02"
 FIRST, SECOND = "lab02-1", "lab02-2"
@@ -35,17 +36,7 @@ LIMITS = Limits(cell_timeout=90, notebook_timeout=400)
 SOLVED = {**solution_answers(LAB, FIRST), **solution_answers(LAB, SECOND)}
 
 
-def edited(task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
-    """The solution of `task` with each (old, new) replaced; every `old` must be there."""
-    source = SOLVED[task]
-    for old, new in replacements:
-        assert old in source, f"{task}의 풀이에 다음 코드가 없습니다: {old!r}. 이 시험의 오답을 풀이에 맞게 고치십시오."
-        source = source.replace(old, new)
-    return task, source
-
-
-def scores_of(outcome) -> dict[str, float]:
-    return {c.grade_id: c.score for c in outcome.cells}
+edited = functools.partial(edit, SOLVED)
 
 
 def everything(*edits: tuple[str, str]) -> dict[str, str]:
@@ -158,12 +149,6 @@ def graded(course):
     return grade_all(LAB, course, submissions, LIMITS)
 
 
-def explained(outcome) -> str:
-    """Why each check lost its point, and the grader's notes: shown when a score is not the expected one."""
-    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
-    return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
-
-
 def test_solution_scores_full_marks(graded):
     outcome = graded["solution"]
     assert outcome.max_score == len(CHECKS)
@@ -173,12 +158,12 @@ def test_solution_scores_full_marks(graded):
 def test_untouched_release_scores_zero_without_hanging(graded):
     outcome = graded["untouched"]
     assert outcome.score == 0, explained(outcome)
-    assert sorted(scores_of(outcome)) == sorted(CHECKS)
+    assert sorted(scores(outcome)) == sorted(CHECKS)
     assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
 
 
 def test_first_three_tasks_solved_earn_exactly_their_points(graded):
-    got = scores_of(graded["first-three"])
+    got = scores(graded["first-three"])
     assert got == {c: (1 if c[6] in "123" else 0) for c in CHECKS}, explained(graded["first-three"])
 
 
@@ -230,12 +215,12 @@ def test_export_totals_the_lab_over_both_notebooks(graded, course, tmp_path):
 
 
 def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
-    assert scores_of(graded["subtle-1"]) == SUBTLE_1_SCORES, explained(graded["subtle-1"])
-    assert scores_of(graded["subtle-2"]) == SUBTLE_2_SCORES, explained(graded["subtle-2"])
+    assert scores(graded["subtle-1"]) == SUBTLE_1_SCORES, explained(graded["subtle-1"])
+    assert scores(graded["subtle-2"]) == SUBTLE_2_SCORES, explained(graded["subtle-2"])
 
 
 def test_visible_checks_catch_plain_mistakes(graded):
-    assert scores_of(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+    assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
 
 
 def test_every_check_fails_on_some_wrong_answer():

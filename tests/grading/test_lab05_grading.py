@@ -7,31 +7,24 @@ Parallel that compensates only one branch, a choreography that skips the refund.
 """
 from __future__ import annotations
 
+import functools
 import shutil
 
-import nbformat
 import pytest
 
-from grader.config import ROOT, Limits
+from grader.config import Limits
 from grader.release import release_in_copy
 
-from .helpers import answered, grade_all, solution_answers
+from .helpers import edit, explained, grade_variants, scores, solution_answers
 
 LAB = "lab05"
-SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_2_1", "check_2_2", "check_3_1", "check_3_2",
           "check_4_1", "check_4_2", "check_5_1", "check_5_2"]
 LIMITS = Limits(cell_timeout=60, notebook_timeout=170)
 SOLVED = solution_answers(LAB)
 
 
-def edited(task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
-    """The solution of `task` with each (old, new) replaced; every `old` must be there."""
-    source = SOLVED[task]
-    for old, new in replacements:
-        assert old in source, f"{task}의 풀이에 다음 코드가 없습니다: {old!r}. 이 시험의 오답을 풀이에 맞게 고치십시오."
-        source = source.replace(old, new)
-    return task, source
+edited = functools.partial(edit, SOLVED)
 
 
 # The seed's flow: a failed step is never compensated, even when it timed out after its effect.
@@ -87,24 +80,9 @@ FIRST_TWO = {k: v for k, v in SOLVED.items() if k in ("task1_solution", "task2_s
 def graded(tmp_path_factory):
     """Release lab05 into a throw-away course, submit every variant, grade them in one batch."""
     course = release_in_copy(LAB, tmp_path_factory.mktemp("lab05") / "course")
-    submissions = {
-        "solution": nbformat.read(SOLUTION, as_version=4),
-        "untouched": nbformat.read(course / "labs" / LAB / f"{LAB}.ipynb", as_version=4),
-        "first-two": answered(course, FIRST_TWO, LAB),
-        "subtle": answered(course, SUBTLE, LAB),
-        "visible": answered(course, VISIBLE, LAB),
-    }
-    yield grade_all(LAB, course, submissions, LIMITS)
+    variants = {"first-two": FIRST_TWO, "subtle": SUBTLE, "visible": VISIBLE}
+    yield grade_variants(LAB, course, variants, LIMITS)
     shutil.rmtree(course, ignore_errors=True)
-
-
-def scores(outcome) -> dict[str, float]:
-    return {c.grade_id: c.score for c in outcome.cells}
-
-
-def explained(outcome) -> str:
-    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
-    return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
 
 
 def test_solution_scores_full_marks(graded):

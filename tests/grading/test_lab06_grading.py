@@ -7,31 +7,24 @@ except VISIBLE, whose mistakes the visible checks catch.
 """
 from __future__ import annotations
 
+import functools
 import shutil
 
-import nbformat
 import pytest
 
-from grader.config import ROOT, Limits
+from grader.config import Limits
 from grader.release import release_in_copy
 
-from .helpers import answered, grade_all, solution_answers
+from .helpers import edit, explained, grade_variants, scores, solution_answers
 
 LAB = "lab06"
-SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_2_1", "check_2_2", "check_2_3",
           "check_3_1", "check_3_2", "check_4_1", "check_4_2", "check_4_3"]
 LIMITS = Limits(cell_timeout=40, notebook_timeout=150)
 SOLVED = solution_answers(LAB)
 
 
-def edited(task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
-    """The solution of `task` with each (old, new) replaced; every `old` must be there."""
-    source = SOLVED[task]
-    for old, new in replacements:
-        assert old in source, f"{task}의 풀이에 다음 코드가 없습니다: {old!r}. 이 시험의 오답을 풀이에 맞게 고치십시오."
-        source = source.replace(old, new)
-    return task, source
+edited = functools.partial(edit, SOLVED)
 
 
 def wrong(*edits: tuple[str, str]) -> dict[str, str]:
@@ -86,26 +79,9 @@ VISIBLE_SCORES = {"check_1_1": 0, "check_1_2": 1, "check_1_3": 0, "check_2_1": 0
 def graded(tmp_path_factory):
     """Release lab06 into a throw-away course, submit every variant, grade them in one batch."""
     course = release_in_copy(LAB, tmp_path_factory.mktemp("lab06") / "course")
-    submissions = {
-        "solution": nbformat.read(SOLUTION, as_version=4),
-        "untouched": nbformat.read(course / "labs" / LAB / f"{LAB}.ipynb", as_version=4),
-        "subtle-1": answered(course, SUBTLE_1, LAB),
-        "subtle-2": answered(course, SUBTLE_2, LAB),
-        "subtle-3": answered(course, SUBTLE_3, LAB),
-        "visible": answered(course, VISIBLE, LAB),
-    }
-    yield grade_all(LAB, course, submissions, LIMITS)
+    variants = {"subtle-1": SUBTLE_1, "subtle-2": SUBTLE_2, "subtle-3": SUBTLE_3, "visible": VISIBLE}
+    yield grade_variants(LAB, course, variants, LIMITS)
     shutil.rmtree(course, ignore_errors=True)
-
-
-def scores(outcome) -> dict[str, float]:
-    return {c.grade_id: c.score for c in outcome.cells}
-
-
-def explained(outcome) -> str:
-    """Why each check lost its point, and the grader's notes: shown when a score is not the expected one."""
-    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
-    return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
 
 
 def test_solution_scores_full_marks(graded):

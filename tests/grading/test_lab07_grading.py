@@ -10,6 +10,7 @@ typed in. All variants are graded in one batch; the manual score is given on tha
 from __future__ import annotations
 
 import csv
+import functools
 import shutil
 
 import nbformat
@@ -18,7 +19,7 @@ import pytest
 from grader.config import ROOT, Limits
 from grader.release import release_in_copy
 
-from .helpers import answered, grade_all, solution_answers
+from .helpers import answered, edit, explained, grade_all, solution_answers
 
 LAB = "lab07"
 SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
@@ -29,13 +30,7 @@ LIMITS = Limits(cell_timeout=60, notebook_timeout=240)
 SOLVED = solution_answers(LAB)
 
 
-def edited(task: str, *replacements: tuple[str, str]) -> tuple[str, str]:
-    """The solution of `task` with each (old, new) replaced; every `old` must be there."""
-    source = SOLVED[task]
-    for old, new in replacements:
-        assert old in source, f"{task}의 풀이에 다음 코드가 없습니다: {old!r}. 이 시험의 오답을 풀이에 맞게 고치십시오."
-        source = source.replace(old, new)
-    return task, source
+edited = functools.partial(edit, SOLVED)
 
 
 def everything(*edits: tuple[str, str]) -> dict[str, str]:
@@ -126,11 +121,6 @@ def graded(tmp_path_factory):
     }
     yield course, grade_all(LAB, course, submissions, LIMITS)
     shutil.rmtree(course, ignore_errors=True)
-
-
-def explained(outcome) -> str:
-    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
-    return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
 
 
 def test_solution_scores_full_marks_on_the_autograded_part(graded):
