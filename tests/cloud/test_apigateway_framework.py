@@ -30,7 +30,7 @@ OSLS = ROOT / "node_modules" / ".bin" / "osls"
 
 SERVERLESS_YML = """\
 service: shop-auth
-frameworkVersion: "4"
+frameworkVersion: "3"
 provider:
   name: aws
   runtime: python3.12

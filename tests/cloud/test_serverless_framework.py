@@ -23,7 +23,7 @@ OSLS = ROOT / "node_modules" / ".bin" / "osls"
 
 SERVERLESS_YML = """\
 service: users-svc
-frameworkVersion: "4"
+frameworkVersion: "3"
 provider:
   name: aws
   runtime: python3.12
