@@ -9,14 +9,34 @@ running the command twice loses nothing. The handler folders (`lab01_functions/`
 """
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
+
+import nbformat
 
 from workshop.start import ROOT, WORKSPACE
 
 SOLUTIONS = ROOT / "solutions"
 SKIPPED = {".ipynb_checkpoints", "__pycache__"}
+
+
+_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+
+
+def write_handler_files(notebook: Path, dest: Path) -> dict[str, Path]:
+    """Write every `%%writefile` cell of a solution notebook (markers removed) under `dest`, in order,
+    as running the notebook would (a later cell replaces an earlier file); folder name -> folder."""
+    folders = {}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type == "code" and cell.source.startswith("%%writefile "):
+            first, _, body = _MARKER.sub("", cell.source).partition("\n")
+            path = dest / first.split(maxsplit=1)[1]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body + "\n", encoding="utf-8")
+            folders[path.parent.name] = path.parent
+    return folders
 
 
 class SolutionError(Exception):

@@ -20,10 +20,10 @@ import pytest
 from nbclient import NotebookClient
 
 from grader.config import ROOT
+from workshop.solution import write_handler_files
 
 SOLUTION = ROOT / "solutions" / "lab01" / "lab01.ipynb"
 EVENTS = ROOT / "tests" / "cloud" / "events"
-MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 # There is no SQS sample in tests/cloud/events: this is the AWS Lambda Developer Guide's
 # "Example Amazon SQS message event (standard queue)", unchanged.
@@ -47,25 +47,12 @@ def sample(name: str) -> dict:
     return json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def write_handlers(dest: Path) -> dict[str, Path]:
-    """Write every `%%writefile` cell of the solution (markers removed) under `dest`; name -> folder."""
-    folders = {}
-    for cell in nbformat.read(SOLUTION, as_version=4).cells:
-        if cell.cell_type == "code" and cell.source.startswith("%%writefile "):
-            first, _, body = MARKER.sub("", cell.source).partition("\n")
-            path = dest / first.split(maxsplit=1)[1]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(body + "\n", encoding="utf-8")
-            folders[path.parent.name] = path.parent
-    return folders
-
-
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory):
     from labkit import eventsources as es
     from labkit.cloud import local_cloud
 
-    folders = write_handlers(tmp_path_factory.mktemp("lab01-handlers"))
+    folders = write_handler_files(SOLUTION, tmp_path_factory.mktemp("lab01-handlers"))
     assert set(folders) == {"api", "uploads", "orders", "changes", "daily", "clicks"}
     with local_cloud() as cloud:
         tables = {"api": ("lab01-notes", "id"), "uploads": ("lab01-uploads", "bucket", "key"),

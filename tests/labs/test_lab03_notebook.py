@@ -16,26 +16,13 @@ import nbformat
 import pytest
 
 from grader.config import ROOT
+from workshop.solution import write_handler_files
 
 SOLUTION = ROOT / "solutions" / "lab03" / "lab03.ipynb"
-MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 ROUTES = ["POST /users", "GET /users", "GET /users/{id}", "PUT /users/{id}", "DELETE /users/{id}",
           "POST /users/{id}/orders", "GET /users/{id}/orders", "GET /me"]
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl이 없습니다")
-
-
-def write_handlers(dest: Path) -> dict[str, Path]:
-    """Write every `%%writefile` cell of the solution (markers removed) under `dest`; folder name -> folder."""
-    folders = {}
-    for cell in nbformat.read(SOLUTION, as_version=4).cells:
-        if cell.cell_type == "code" and cell.source.startswith("%%writefile "):
-            first, _, body = MARKER.sub("", cell.source).partition("\n")
-            path = dest / first.split(maxsplit=1)[1]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(body + "\n", encoding="utf-8")
-            folders[path.parent.name] = path.parent
-    return folders
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +32,7 @@ def served(tmp_path_factory):
     from labkit import singletable
     from labkit.cloud import local_cloud
 
-    folders = write_handlers(tmp_path_factory.mktemp("lab03-handlers"))
+    folders = write_handler_files(SOLUTION, tmp_path_factory.mktemp("lab03-handlers"))
     assert {"db.py", "errors.py", "app.py", "users.py", "changes.py", "orders.py"} <= {p.name for p in folders["api"].iterdir()}
     with local_cloud() as cloud:
         singletable.create_table(cloud, "lab03-users")

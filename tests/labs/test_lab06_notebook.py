@@ -7,7 +7,6 @@ The solution and the release run end to end in tests/grading/test_lab06_grading.
 from __future__ import annotations
 
 import json
-import re
 import socket
 import time
 from pathlib import Path
@@ -17,20 +16,9 @@ import pytest
 import requests
 
 from grader.config import ROOT
+from workshop.solution import write_handler_files
 
 SOLUTION = ROOT / "solutions" / "lab06" / "lab06.ipynb"
-MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
-
-
-def write_handlers(dest: Path) -> None:
-    """Write every `%%writefile` cell of the solution (markers removed) under `dest`, in order
-    (task 4's fixed report.py replaces the one with the bug)."""
-    for cell in nbformat.read(SOLUTION, as_version=4).cells:
-        if cell.cell_type == "code" and cell.source.startswith("%%writefile "):
-            first, _, body = MARKER.sub("", cell.source).partition("\n")
-            path = dest / first.split(maxsplit=1)[1]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(body + "\n", encoding="utf-8")
 
 
 def listening(port: int) -> bool:
@@ -50,7 +38,7 @@ def deployed(tmp_path):
     from labkit import eventsources as es
     from labkit.cloud import local_cloud
 
-    write_handlers(tmp_path)
+    write_handler_files(SOLUTION, tmp_path)
     with local_cloud() as cloud:
         es.table(cloud, "lab06-jobs", "id")
         es.table(cloud, "lab06-idempotency", "id")
