@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -147,26 +148,53 @@ def check_site() -> str:
     return f"사이트를 --strict 로 빌드했습니다 (HTML {pages}쪽)"
 
 
-def check_lab_grades() -> str:
-    """Every lab's solution, graded by nbgrader in a throw-away copy, must score full marks."""
+def check_lab_grades(labs: list[str] | None = None) -> str:
+    """Every lab's solution, graded by nbgrader in a throw-away copy, must score full marks.
+
+    The labs are graded at the same time, each in a process of its own (nbgrader's converters
+    change the working folder, so threads of one process cannot), as many at once as the
+    grader's default number of jobs.
+    """
+    from grader.batch import default_jobs
+
+    sources = {p.name: p for p in sorted((ROOT / "solutions").iterdir()) if p.is_dir()}
+    unknown = sorted(set(labs or []) - set(sources))
+    if unknown:
+        raise CheckFailed(f"없는 실습입니다: {', '.join(unknown)}. 있는 실습: {', '.join(sources)}")
+    chosen = [sources[lab] for lab in (labs or sources)]
+    with ThreadPoolExecutor(max_workers=min(default_jobs(), len(chosen))) as pool:
+        scores = list(pool.map(_grade_in_a_process, chosen))
+    return "실습 풀이를 nbgrader로 채점해 모두 만점을 받았습니다: " + ", ".join(scores)
+
+
+def _grade_in_a_process(source: Path) -> str:
+    code = f"from workshop.preflight import _grade_solution; print(_grade_solution({str(source)!r}))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0:
+        failure = re.search(r"^workshop\.preflight\.CheckFailed: (.*)", proc.stderr, re.M)
+        raise CheckFailed(failure.group(1) if failure else
+                          f"{source.name} 풀이를 채점하지 못했습니다:\n{proc.stderr.strip()[-1500:]}")
+    return lines[-1]
+
+
+def _grade_solution(source: Path | str) -> str:
+    source = Path(source)
     from grader.autograde import autograde, submit
     from grader.release import release_in_copy
 
-    scores = []
-    for source in sorted(p for p in (ROOT / "solutions").iterdir() if p.is_dir()):
-        lab = source.name
-        with tempfile.TemporaryDirectory() as tmp:
-            course = release_in_copy(lab, Path(tmp) / "course")
-            submit(lab, "preflight", sorted(source.glob("*.ipynb")), course)
-            grade = autograde(lab, "preflight", course)
-        # A written answer (lab07) waits for the instructor: full marks means every autograded point.
-        manual = sum(c.points for c in grade.outcome.cells if c.kind == "answer") if grade.outcome else 0
-        autograded = grade.max_score - manual
-        if grade.score != autograded:
-            raise CheckFailed(f"{lab} 풀이가 자동 채점 {grade.score:g}/{autograded:g}점을 받았습니다. "
-                              "커널이나 moto 설치를 확인하십시오.")
-        scores.append(f"{lab} {grade.score:g}/{autograded:g}" + (f"(손으로 채점할 {manual:g}점 제외)" if manual else ""))
-    return "실습 풀이를 nbgrader로 채점해 모두 만점을 받았습니다: " + ", ".join(scores)
+    lab = source.name
+    with tempfile.TemporaryDirectory() as tmp:
+        course = release_in_copy(lab, Path(tmp) / "course")
+        submit(lab, "preflight", sorted(source.glob("*.ipynb")), course)
+        grade = autograde(lab, "preflight", course)
+    # A written answer (lab07) waits for the instructor: full marks means every autograded point.
+    manual = sum(c.points for c in grade.outcome.cells if c.kind == "answer") if grade.outcome else 0
+    autograded = grade.max_score - manual
+    if grade.score != autograded:
+        raise CheckFailed(f"{lab} 풀이가 자동 채점 {grade.score:g}/{autograded:g}점을 받았습니다. "
+                          "커널이나 moto 설치를 확인하십시오.")
+    return f"{lab} {grade.score:g}/{autograded:g}" + (f"(손으로 채점할 {manual:g}점 제외)" if manual else "")
 
 
 def check_disk() -> str:
@@ -204,9 +232,16 @@ def run(checks: list[tuple[str, Callable[[], str]]] = CHECKS) -> list[Result]:
     return results
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """`./course preflight [lab ...]`: every check; with labs named, only their solutions are graded."""
+    labs = list(sys.argv[1:] if argv is None else argv)
+    if any(arg.startswith("-") for arg in labs):
+        print("사용법: ./course preflight [실습 ...]   예: ./course preflight lab00 lab01 (없으면 모든 실습을 채점)")
+        return 2
+    checks = [(name, (lambda: check_lab_grades(labs)) if check is check_lab_grades and labs else check)
+              for name, check in CHECKS]
     print("워크숍 전 점검을 시작합니다.\n")
-    results = run()
+    results = run(checks)
     failed = [r for r in results if not r.ok]
     print()
     if failed:
