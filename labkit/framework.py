@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import warnings as _warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,7 +110,7 @@ def osls_path() -> Path:
     if shutil.which("node") is None or not command.exists():
         raise FrameworkError(
             "Serverless Framework(osls)가 설치되어 있지 않습니다. 과정 폴더에서 ./course test tests/labkit -q를 "
-            f"한 번 실행하면 npm ci가 node_modules에 osls {OSLS_VERSION}를 설치합니다(Node.js 20.19 이상이 필요합니다).")
+            f"한 번 실행하면 npm ci가 node_modules에 {josa('osls ' + OSLS_VERSION, '을')} 설치합니다(Node.js 20.19 이상이 필요합니다).")
     return command
 
 
@@ -240,16 +241,25 @@ def _check(done: subprocess.CompletedProcess[str], folder: Path, config_file: Pa
     errors, warnings = [], []
     for path, message in _VALIDATION.findall(done.stderr):
         explained, line = _validation_problem(path, message.strip(), config_file, text)
-        if _is_runtime_enum(path, message):
-            warnings.append(explained)
-        else:
+        if message.strip() in _DROPPED or message.startswith("unrecognized property"):
             errors.append((explained, line))
+        else:
+            warnings.append(explained)
     if errors:  # configValidationMode: error semantics; they also explain a failure they caused
         explanation = "\n".join(e for e, _ in errors)
         raise FrameworkError(explanation, _framework_block(said, "Warning:"), file=config_file, line=errors[0][1])
     if done.returncode != 0:
         raise _failure(said, folder, config_file, text)
+    for warning in warnings:
+        _warnings.warn(warning + "\n(프레임워크는 경고만 하고 그대로 패키징했습니다.)", stacklevel=3)
     return warnings
+
+
+# Validation messages about configuration the framework then ignores without a word (an event of
+# unknown type, a property it does not know): errors, as `configValidationMode: error` would make
+# them. Other messages (an old runtime, the deprecated `- alexaSkill` string form) are warnings: the
+# framework still uses the value as written.
+_DROPPED = {"unsupported function event"}
 
 
 def _is_runtime_enum(path: str, message: str) -> bool:
@@ -280,7 +290,7 @@ def _failure(said: str, folder: Path, config_file: Path, text: str) -> Framework
     if "does not satisfy" in block and "frameworkVersion" in block:
         line = _line_of_key(text, ["frameworkVersion"])
         return FrameworkError(
-            f"{_where(name, line)}frameworkVersion이 과정의 osls {OSLS_VERSION}(v3 계열)와 맞지 않습니다. "
+            f"{_where(name, line)}frameworkVersion이 과정의 osls {OSLS_VERSION}(v3 계열)과 맞지 않습니다. "
             "frameworkVersion: '3'으로 고치십시오.", block, file=config_file, line=line)
     return FrameworkError(f"Serverless Framework가 {name}을 처리하지 못했습니다. 아래 원래 메시지의 내용대로 고치십시오.",
                           block or said, file=config_file)
@@ -351,9 +361,19 @@ def _validation_problem(path: str, message: str, config_file: Path, text: str) -
         return (f"{_where(name, line)}{path or '맨 위'}에 모르는 속성 {josa(prop, '이')} 있습니다. 철자를 확인하고, "
                 "다른 설정 아래에 있어야 할 속성이면 들여쓰기를 고치십시오.", line)
     if _is_runtime_enum(path, message):
-        return (f"{_where(name, line)}{path}의 값은 이 프레임워크 버전이 모르는 런타임입니다. 오프라인 클라우드는 "
-                "값을 기록만 하고 노트북의 Python으로 실행하지만, AWS는 지원이 끝난 런타임의 함수를 만들지 않습니다. "
-                "python3.13처럼 지원되는 런타임으로 바꾸십시오.", line)
+        value = node.value if isinstance(node, yaml.ScalarNode) else "?"
+        return (f"{_where(name, line)}{path}: {josa(value, '은')} {josa('osls ' + OSLS_VERSION, '이')} 모르는 런타임입니다(AWS Lambda의 지원이 "
+                "끝난 런타임일 수 있습니다). 오프라인 클라우드는 값을 기록만 하고 노트북의 Python으로 실행하지만, AWS에 "
+                "배포하기 전에 python3.13처럼 지원되는 런타임으로 바꾸십시오.", line)
+    if message == "must be object" and isinstance(node, yaml.ScalarNode) and node.value == "alexaSkill":
+        # osls 3.77.1 accepts the bare form but compiles nothing from it (it reads event.alexaSkill of a string)
+        return (f"{_where(name, line)}{path}: `- alexaSkill`처럼 이벤트 이름만 쓴 예전 형식입니다. "
+                f"{josa('osls ' + OSLS_VERSION, '은')} 이 형식을 받아들이지만 아무것도 만들지 않아서, Alexa가 함수를 "
+                "부를 권한(AWS::Lambda::Permission)이 템플릿에 없습니다. `- alexaSkill:` 아래에 "
+                "`appId: amzn1.ask.skill.…`(스킬 ID)을 들여 써서 적으십시오.", line)
+    if message == "must be object" and isinstance(node, yaml.ScalarNode) and node.value in EVENT_TYPES:
+        return (f"{_where(name, line)}{path}: 이벤트 {node.value}의 이름만 쓰고 설정이 없습니다. 설정 검사는 "
+                f"`- {node.value}:` 아래의 설정(객체)을 기대합니다. 그 이벤트의 설정을 들여 써서 적으십시오.", line)
     return (f"{_where(name, line)}{path}의 설정이 프레임워크의 설정 검사를 통과하지 못했습니다({message}). "
             "Serverless Framework 문서의 그 항목과 비교해 고치십시오.", line)
 
