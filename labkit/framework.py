@@ -54,6 +54,19 @@ EVENT_TYPES = ("activemq", "alb", "alexaSkill", "alexaSmartHome", "cloudFront", 
                "rabbitmq", "s3", "schedule", "sns", "sqs", "stream", "websocket")
 # Variable sources that ask AWS: offline they cannot resolve, and a fallback does not catch errors.
 AWS_SOURCES = ("ssm", "aws", "cf", "s3", "sls:instanceId")
+# Settings serverless.yml often misspells (function, provider and event properties of v3), for a hint.
+_KNOWN_KEYS = (
+    "handler", "events", "environment", "timeout", "memorySize", "runtime", "name", "description", "role",
+    "reservedConcurrency", "provisionedConcurrency", "layers", "package", "vpc", "tags", "destinations",
+    "maximumRetryAttempts", "maximumEventAge", "architecture", "ephemeralStorageSize", "logRetentionInDays",
+    "stage", "region", "iam", "httpApi", "apiGateway", "logs", "tracing", "stackName", "deploymentBucket",
+    "versionFunctions", "arn", "batchSize", "maximumBatchingWindow", "functionResponseType", "enabled",
+    "filterPatterns", "maximumConcurrency", "type", "startingPosition", "bisectBatchOnFunctionError",
+    "parallelizationFactor", "maximumRecordAgeInSeconds", "tumblingWindowInSeconds", "batchWindow", "path",
+    "method", "cors", "private", "async", "authorizer", "request", "response", "integration", "rate", "input",
+    "inputPath", "inputTransformer", "timezone", "custom", "plugins", "resources", "functions", "provider",
+    "service", "frameworkVersion", "configValidationMode", "useDotenv", "params", "individually", "patterns",
+)
 _CLOSED_PORT_PROXY = "http://127.0.0.1:9"  # discard port: nothing listens, a connection fails at once
 
 
@@ -358,8 +371,10 @@ def _validation_problem(path: str, message: str, config_file: Path, text: str) -
         prop = message.split("'")[1] if "'" in message else message
         prop_node = _node_at(text, [*keys, prop], key=True)
         line = prop_node.start_mark.line + 1 if prop_node is not None else line
-        return (f"{_where(name, line)}{path or '맨 위'}에 모르는 속성 {josa(prop, '이')} 있습니다. 철자를 확인하고, "
-                "다른 설정 아래에 있어야 할 속성이면 들여쓰기를 고치십시오.", line)
+        close = [k for k in _KNOWN_KEYS if k.lower() == prop.lower()] or difflib.get_close_matches(prop, _KNOWN_KEYS, n=1)
+        hint = f" {close[0]}의 철자 실수라면 고치십시오(대소문자도 구별합니다)." if close else " 철자를 확인하십시오."
+        return (f"{_where(name, line)}{path or '맨 위'}에 프레임워크가 모르는 속성이 있습니다: {prop}. 프레임워크는 이 "
+                f"속성을 말없이 무시합니다.{hint} 다른 설정 아래에 있어야 할 속성이면 들여쓰기를 고치십시오.", line)
     if _is_runtime_enum(path, message):
         value = node.value if isinstance(node, yaml.ScalarNode) else "?"
         return (f"{_where(name, line)}{path}: {josa(value, '은')} {josa('osls ' + OSLS_VERSION, '이')} 모르는 런타임입니다(AWS Lambda의 지원이 "
@@ -404,7 +419,21 @@ def _variable_problem(path: str, message: str, config_file: Path, text: str) -> 
     return (where + f"({message}) 변수의 이름과 출처를 확인하십시오.", line)
 
 
-_NOT_NAMES = {"AWS", "Properties", "Resources", "Parameters", "Ref", "GetAtt", "Type", "ValidationError"}
+def _reference_targets(value: Any) -> list[str]:
+    """Every Ref target and Fn::GetAtt "Name.Attribute" of a template, in order."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                found.append(item)
+            elif key == "Fn::GetAtt":
+                found.append(".".join(map(str, item)) if isinstance(item, list) else str(item))
+            else:
+                found += _reference_targets(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _reference_targets(item)
+    return list(dict.fromkeys(found))
 
 
 def _deploy_failure(packaged: Package, exc: Exception) -> FrameworkError:
@@ -413,12 +442,16 @@ def _deploy_failure(packaged: Package, exc: Exception) -> FrameworkError:
     config = next((packaged.service_dir / n for n in CONFIG_FILES if (packaged.service_dir / n).is_file()), None)
     text = config.read_text(encoding="utf-8") if config else ""
     resources = packaged.template.get("Resources", {})
-    mentioned = list(dict.fromkeys(re.findall(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]+(?![A-Za-z0-9])", message)))
-    # A name the template lacks came from serverless.yml (a misspelt Ref/GetAtt); else the resource itself.
-    ordered = [n for n in mentioned if n not in resources] + [n for n in mentioned if n in resources]
+    mentioned = set(re.findall(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.]+(?![A-Za-z0-9])", message))
+    targets = _reference_targets(packaged.template)
+    # Most telling first: a Fn::GetAtt "Name.Attribute" as written, a name the template lacks (a
+    # misspelt Ref/GetAtt in serverless.yml), then a resource serverless.yml declared itself.
+    ordered = ([t for t in targets if "." in t and t in mentioned]
+               + [t for t in targets if t.split(".")[0] not in resources and t.split(".")[0] in mentioned]
+               + [r for r in resources if r in mentioned])
     lines = []
     for name in ordered:
-        line = _line_of_text(text, name) if len(name) > 3 and name not in _NOT_NAMES else None
+        line = _line_of_text(text, name)
         if line and config is not None:
             lines.append(f"{config.name} {line}번째 줄: {text.splitlines()[line - 1].strip()}")
     hint = ("\n오프라인 클라우드가 말한 이름을 쓴 줄: " + lines[0]) if lines else ""
