@@ -17,7 +17,7 @@ import json
 import os
 import re
 import shutil
-import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,6 @@ from site_testkit import DOCS, REPO
 
 CHAPTER = DOCS / "framework"
 PAGES = ["index.md", "serverless-yml.md", "plugins-and-local.md", "cicd.md", "sam.md"]
-OSLS = REPO / "node_modules" / ".bin" / "osls"
 FENCE = re.compile(r'^( *)```(\w+) title="([^"]+)"\n(.*?)^\1```', re.M | re.S)
 
 
@@ -43,14 +42,7 @@ def _blocks(name: str) -> dict[str, str]:
 
 
 def _untitled_text_blocks(name: str) -> list[str]:
-    return [b for b in re.findall(r"^ *```text\n(.*?)^ *```", _page(name), re.M | re.S)]
-
-
-def _osls(service: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", HOME=str(service),
-               SLS_TELEMETRY_DISABLED="1")
-    return subprocess.run([str(OSLS), *args], cwd=service, env=env, capture_output=True, text=True, timeout=180)
+    return [textwrap.dedent(b) for b in re.findall(r"^ *```text\n(.*?)^ *```", _page(name), re.M | re.S)]
 
 
 def _write_service(folder: Path, blocks: dict[str, str], serverless_yml: str | None = None) -> Path:
@@ -78,13 +70,11 @@ def _subset(part, whole) -> bool:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory):
-    """6.2's files from the page, packaged by osls; the page's deploy_and_call.py run on it."""
-    if shutil.which("node") is None or not OSLS.exists():
-        pytest.skip("osls가 설치되지 않았습니다(./course가 npm ci로 설치합니다)")
+    """6.2's files from the page; the page's deploy_and_call.py packages them (osls) and calls every event."""
+    if shutil.which("node") is None:
+        pytest.skip("Node.js가 없어 osls를 실행할 수 없습니다")
     blocks = _blocks("serverless-yml.md")
     folder = _write_service(tmp_path_factory.mktemp("my-api"), blocks)
-    done = _osls(folder, "package", "--stage", "dev")
-    assert done.returncode == 0, done.stdout + done.stderr
     out = io.StringIO()
     cwd = os.getcwd()
     os.chdir(folder)
@@ -161,9 +151,9 @@ def test_zip_listing_and_stage_variables_are_as_shown(service) -> None:
     folder, _template, _printed = service
     names = sorted(zipfile.ZipFile(folder / ".serverless" / "my-api.zip").namelist())
     assert names == _blocks("serverless-yml.md")["unzip -l .serverless/my-api.zip"].split()
-    printed = _osls(folder, "print", "--stage", "prod")
-    assert printed.returncode == 0, printed.stderr
-    resolved = yaml.safe_load(printed.stdout)
+    from labkit import framework
+
+    resolved = framework.print_config(folder, stage="prod")
     assert resolved["custom"]["tableName"] == "my-api-prod-table"
     assert resolved["provider"]["environment"] == {"TABLE_NAME": "my-api-prod-table", "STAGE": "prod"}
     assert resolved["functions"]["processOrders"]["events"][0]["sqs"]["batchSize"] == 10
@@ -174,16 +164,18 @@ def test_zip_listing_and_stage_variables_are_as_shown(service) -> None:
 def test_the_seeds_schedule_without_scheduler_mode_fails_as_the_page_says(service, tmp_path: Path) -> None:
     folder, _template, _printed = service
     seed_like = (folder / "serverless.yml").read_text().replace("          method: scheduler\n", "")
+    from labkit import framework
+
     broken = _write_service(tmp_path / "seed", _blocks("serverless-yml.md"), seed_like)
-    done = _osls(broken, "package")
     message = 'Cannot setup "schedule" event: "timezone" is only supported with "scheduler"'
-    assert done.returncode != 0 and message in done.stdout + done.stderr
+    with pytest.raises(framework.FrameworkError, match=re.escape(message)):
+        framework.package(broken)
     assert message in " ".join(_page("serverless-yml.md").split())
 
 
 def test_the_seeds_undefined_cognito_authorizer_is_refused_on_deploy_as_the_page_says(service, tmp_path: Path) -> None:
+    from labkit import framework
     from labkit.cloud import LocalCloud
-    from labkit.cloud import DeployError
 
     folder, _template, _printed = service
     seed_like = (folder / "serverless.yml").read_text().replace(
@@ -191,13 +183,14 @@ def test_the_seeds_undefined_cognito_authorizer_is_refused_on_deploy_as_the_page
         "          method: get\n          cors: true\n          authorizer:\n            type: COGNITO_USER_POOLS\n"
         "            authorizerId: !Ref CognitoAuthorizer\n", 1)
     broken = _write_service(tmp_path / "cognito", _blocks("serverless-yml.md"), seed_like)
-    assert _osls(broken, "package").returncode == 0  # the framework does not check it
+    assert framework.package(broken).template  # the framework does not check it: packaging succeeds
     shown = next(b for b in _untitled_text_blocks("serverless-yml.md") if "CognitoAuthorizer" in b)
-    with LocalCloud() as cloud, pytest.raises(DeployError) as failed, pytest.warns(UserWarning):
-        cloud.deploy_stack(broken / ".serverless" / "cloudformation-template-update-stack.json",
-                           name="my-api-dev", artifacts=broken / ".serverless")
-    for piece in ("ApiGatewayMethodUsersIdVarGet", "AuthorizerId", "CognitoAuthorizer"):
-        assert piece in str(failed.value) and piece in shown, piece
+    with LocalCloud() as cloud, pytest.raises(framework.FrameworkError) as failed, pytest.warns(UserWarning):
+        framework.deploy(cloud, broken)
+    said = failed.value.explanation
+    assert shown.strip() == f"FrameworkError: {said}", f"페이지의 메시지와 실제 메시지가 다릅니다:\n{said}"
+    for piece in ("ApiGatewayMethodUsersIdVarGet", "AuthorizerId", "CognitoAuthorizer", "serverless.yml 71번째 줄"):
+        assert piece in said, piece
 
 
 # --- 6.5: the SAM template deploys through aws-sam-translator and answers -----------------------
