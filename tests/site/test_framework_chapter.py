@@ -150,7 +150,7 @@ def test_zip_listing_and_stage_variables_are_as_shown(service) -> None:
 
     folder, _template, _printed = service
     names = sorted(zipfile.ZipFile(folder / ".serverless" / "my-api.zip").namelist())
-    assert names == _blocks("serverless-yml.md")["unzip -l .serverless/my-api.zip"].split()
+    assert names == _blocks("serverless-yml.md")["unzip -Z1 .serverless/my-api.zip"].split()
     from labkit import framework
 
     resolved = framework.print_config(folder, stage="prod")
