@@ -99,14 +99,14 @@ def test_chapter_is_in_the_nav_after_chapter_5_with_every_page() -> None:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_each_page_has_a_diagram_or_code_a_summary_and_an_applied_question(name: str) -> None:
+def test_each_page_ends_with_a_summary_and_an_applied_question_and_dates_its_sources(name: str) -> None:
     text = _page(name)
     h2 = re.findall(r"^## (.+)$", text, re.M)
     assert h2[-2:] == ["정리", "스스로 점검하기"], name
     assert re.search(r'^\?\?\? example "적용 문제: ', text, re.M), name
     for paragraph in re.split(r"\n\s*\n", text):
         if "](http" in paragraph and not paragraph.lstrip().startswith("```"):
-            assert re.search(r"20\d\d년", paragraph) or "날짜는 다음과 같습니다" in text, f"{name}: 날짜 없는 출처: {paragraph[:100]}"
+            assert re.search(r"20\d\d년 \d+월", paragraph), f"{name}: 날짜 없는 출처: {paragraph[:100]}"
 
 
 def test_licence_facts_are_dated_and_name_the_pinned_version() -> None:
