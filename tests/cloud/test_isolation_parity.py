@@ -179,3 +179,14 @@ def test_a_path_style_handler_in_a_folder_without_init_py_loads_in_every_mode(cl
         fn = cloud.deploy(folder, name=f"ns-{mode}-{n}", handler=handler, isolation=mode)
         invocation = fn.invoke()
         assert (invocation.function_error, invocation.result) == (None, "네임스페이스"), (handler, invocation.payload)
+
+
+@pytest.mark.parametrize("mode", ISOLATION_MODES)
+def test_a_handler_two_namespace_packages_deep_loads_in_every_mode(cloud: LocalCloud, code_dir, mode: str) -> None:
+    # `handler: src/handlers/users.get` with no __init__.py anywhere: Python's namespace path of
+    # "src.handlers" looks its parent up in sys.modules, which the in-process module space never fills.
+    folder = code_dir(**{"src.handlers.users": "from src.lib.words import WORD\ndef get(event, context):\n    return WORD\n",
+                         "src.lib.words": "WORD = '두 단계'\n"})
+    fn = cloud.deploy(folder, name=f"ns2-{mode}", handler="src/handlers/users.get", isolation=mode)
+    invocation = fn.invoke()
+    assert (invocation.function_error, invocation.result) == (None, "두 단계"), invocation.payload

@@ -117,7 +117,15 @@ class ModuleSpace:
                         f"No module named '{fullname}'; '{parent_name}' is not a package",
                         name=fullname,
                     )
-                spec = importlib.machinery.PathFinder.find_spec(fullname, list(search))
+                try:
+                    spec = importlib.machinery.PathFinder.find_spec(fullname, list(search))
+                except KeyError:
+                    # A namespace package inside a namespace package: Python's _NamespacePath looks
+                    # its parent up in sys.modules, which this space never fills. Only a namespace
+                    # portion gets there (a module or regular package returns first), so build it.
+                    spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+                    spec.submodule_search_locations = [os.path.join(b, child) for b in search
+                                                       if os.path.isdir(os.path.join(b, child))]
             else:
                 spec = importlib.machinery.PathFinder.find_spec(fullname, [self.code_dir])
             # A folder without __init__.py is a namespace package (spec without a loader, with
