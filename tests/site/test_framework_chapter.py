@@ -54,8 +54,6 @@ def _write_service(folder: Path, blocks: dict[str, str], serverless_yml: str | N
             path.write_text(text, encoding="utf-8")
     if serverless_yml is not None:
         (folder / "serverless.yml").write_text(serverless_yml, encoding="utf-8")
-    for init in ("src/__init__.py", "src/handlers/__init__.py"):  # the page's tree lists them as empty files
-        (folder / init).touch()
     return folder
 
 
