@@ -35,8 +35,12 @@ def test_solution_runs_end_to_end_in_under_two_minutes(tmp_path):
     assert "저장소: [(1, 'AccountOpened'), (2, 'MoneyDeposited'), (3, 'MoneyWithdrawn')]" in shown["free-try1"]
     assert "422 (잔액보다 많은 출금)" in shown["free-try1"]
     assert "전달 전: {}" in shown["free-try2"] and "'balance': 75, 'version': 4" in shown["free-try2"]
+    # the outbox survives a failed publish: the event waits in the stream and arrives after the retry
+    assert "발행하지 못한 동안 읽기 모델: {'accountId'" in shown["free-try3"] and "'balance': 75, 'version': 4}" in shown["free-try3"]
+    assert "ResourceNotFoundException" in shown["free-try3"], shown["free-try3"]
+    assert "버스를 만든 뒤 읽기 모델: {'accountId'" in shown["free-try3"] and "'balance': 76, 'version': 5}" in shown["free-try3"]
     # a real thumbnail within 128x128 that keeps the ratio, and no watermark outside public/
-    assert "썸네일 크기: (128, 96) 워터마크: ['public/cat.jpg']" in shown["free-try3"], shown["free-try3"]
+    assert "썸네일 크기: (128, 96) 워터마크: ['public/cat.jpg']" in shown["free-try4"], shown["free-try4"]
 
 
 def test_metadata_describes_the_lab():
