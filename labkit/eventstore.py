@@ -50,7 +50,7 @@ def loaded() -> None:
 
 
 @contextlib.contextmanager
-def race(parties: int = 2, timeout: float = 5.0) -> Iterator[None]:
+def race(parties: int = 2, timeout: float = 10.0) -> Iterator[None]:
     """Within the block, the first `parties` loads wait (at most `timeout` seconds) until all have read."""
     global _current
     if not isinstance(parties, int) or parties < 2:
