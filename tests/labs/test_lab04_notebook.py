@@ -45,5 +45,5 @@ def test_solution_runs_end_to_end_in_under_two_minutes(tmp_path):
 
 def test_metadata_describes_the_lab():
     course = nbformat.read(SOLUTION, as_version=4).metadata["course"]
-    assert course["lab"] == "lab04" and course["minutes"] == 95
+    assert course["lab"] == "lab04" and course["minutes"] == 100
     assert len(course["objectives"]) == 5 and course["keypoints"] and course["title"]
