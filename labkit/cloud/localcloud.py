@@ -418,6 +418,15 @@ class LocalCloud:
         self._require_running()
         return self.stepfunctions.wait(execution_arn, timeout)
 
+    # ---- SNS
+
+    def duplicate_deliveries(self, copies: int = 2, *, topic_arn: str | None = None) -> Any:
+        """`with cloud.duplicate_deliveries():` every SNS message published in the block reaches each
+        subscription `copies` times (identical copies, as when SNS retries a delivery); a test of a
+        consumer's idempotency. `topic_arn` limits it to one topic. Yields the extra copies."""
+        self._require_running()
+        return self.sns_delivery.duplicates(copies, topic_arn=topic_arn)
+
     # ---- logs
 
     def logs(self, name: str) -> list[str]:

@@ -23,12 +23,21 @@ handshake and wire format (`HttpDelivery`): Subscribe posts a signed Subscriptio
 with a Token and a SubscribeURL, the subscription stays PendingConfirmation until ConfirmSubscription
 gets that token, and each Notification carries SNS's `x-amz-sns-*` headers. Deliveries go only to
 this computer (127.0.0.1, localhost, ::1); any other host is refused and recorded in `failures`.
+
+Duplicate delivery on demand (`duplicates()`, `LocalCloud.duplicate_deliveries()`): SNS delivers at
+least once, so a subscriber may now and then get a message twice. Inside the block every message
+published (to one topic, or to any) is delivered `copies` times to every subscription, one copy
+after the other, each copy identical (same MessageId, Timestamp and Signature); an SQS subscription
+gets one SQS message per copy (each with its own SQS MessageId), as when SNS retries. Each extra
+copy is recorded in `duplicated`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -37,7 +46,7 @@ from .moto.registry import MotoName
 if TYPE_CHECKING:
     from .core.context import CloudContext
 
-__all__ = ["SnsNotifications", "SnsFailure"]
+__all__ = ["SnsNotifications", "SnsFailure", "DuplicateDelivery"]
 
 
 @dataclass
@@ -47,6 +56,15 @@ class SnsFailure:
     subscription_arn: str
     message_id: str
     error: str
+
+
+@dataclass(frozen=True)
+class DuplicateDelivery:
+    """One extra copy of a message that `duplicates()` delivered to a subscription."""
+
+    subscription_arn: str
+    message_id: str
+    protocol: str
 
 
 def string_to_sign(message: str, message_id: str, subject: str | None, timestamp: str, topic_arn: str) -> str:
@@ -94,6 +112,37 @@ class SnsNotifications:
     def __init__(self, ctx: "CloudContext") -> None:
         self.ctx = ctx
         self.failures: list[SnsFailure] = []
+        self.duplicated: list[DuplicateDelivery] = []
+        self._duplicating: list[tuple[int, str | None]] = []  # (copies, topic ARN or None), innermost last
+        self._signed: dict[tuple[str, str, str], dict[str, Any]] = {}  # what the copies of one message share
+
+    @contextlib.contextmanager
+    def duplicates(self, copies: int = 2, *, topic_arn: str | None = None) -> Iterator[list[DuplicateDelivery]]:
+        """Deliver every message published inside the block `copies` times to each subscription.
+
+        `topic_arn` limits it to one topic. Yields the list of extra copies delivered in the block.
+        """
+        if not isinstance(copies, int) or isinstance(copies, bool) or copies < 1:
+            from .core.errors import CloudUsageError
+
+            raise CloudUsageError(f"copies={copies!r}는 쓸 수 없습니다. 한 메시지를 몇 번 전달할지 1 이상의 정수로 지정하십시오(예: copies=2).")
+        start = len(self.duplicated)
+        extra: list[DuplicateDelivery] = []
+        self._duplicating.append((copies, topic_arn))
+        try:
+            yield extra
+        finally:
+            self._duplicating.pop()
+            if not self._duplicating:
+                self._signed.clear()
+            extra.extend(self.duplicated[start:])
+
+    def copies_for(self, topic_arn: str) -> int:
+        """How many times a message published to `topic_arn` now reaches each subscription."""
+        for copies, only in reversed(self._duplicating):
+            if only is None or only == topic_arn:
+                return copies
+        return 1
 
     def envelope(
         self, subscription: Any, message: str, message_id: str, subject: str | None, message_attributes: dict[str, Any] | None
@@ -256,6 +305,9 @@ class SnsNotifications:
         def get_post_data(
             self: Any, message: str, message_id: str, subject: str | None, message_attributes: dict[str, Any] | None = None
         ) -> dict[str, Any]:
+            copy_of = (self.arn, message_id, message)
+            if delivery._duplicating and copy_of in delivery._signed:
+                return dict(delivery._signed[copy_of])  # a copy is the same message: timestamp, certificate, signature
             data = original_post_data(self, message, message_id, subject, message_attributes=message_attributes)
             # moto always signs version 2 and leaves Subject out of the signed string; SNS signs
             # the Subject and uses the topic's SignatureVersion (1 unless set to 2)
@@ -264,6 +316,8 @@ class SnsNotifications:
             data["Signature"] = sign(self, message, message_id, subject, data["Timestamp"], version)
             region = self.topic.sns_backend.region_name
             data["UnsubscribeURL"] = f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={self.arn}"
+            if delivery._duplicating:
+                delivery._signed[copy_of] = dict(data)
             return data
 
         set_(Subscription, "get_post_data", get_post_data)
@@ -278,18 +332,27 @@ class SnsNotifications:
             deduplication_id: str | None = None,
             message_structure: str | None = None,
         ) -> None:
+            for copy in range(delivery.copies_for(self.topic.arn)):
+                if copy and (self._filter_policy_matcher is None or self._filter_policy_matcher.matches(message_attributes, message)):
+                    delivery.duplicated.append(DuplicateDelivery(self.arn, message_id, self.protocol))
+                deliver_once(self, message, message_id, subject, message_attributes, group_id, deduplication_id, message_structure)
+
+        def deliver_once(
+            self: Any, message: str, message_id: str, subject: str | None, message_attributes: dict[str, Any] | None,
+            group_id: str | None, deduplication_id: str | None, message_structure: str | None,
+        ) -> None:
             send = {"lambda": delivery.to_lambda, "http": delivery.to_http, "https": delivery.to_http}.get(self.protocol)
             if send is None:
-                return original_publish(
+                original_publish(
                     self, message, message_id, subject=subject, message_attributes=message_attributes,
                     group_id=group_id, deduplication_id=deduplication_id, message_structure=message_structure,
                 )
+                return
             if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(message_attributes, message):
-                return None
+                return
             if message_structure == "json":
                 message = self._parse_message_structure(message, self.protocol)
             send(self, message, message_id, subject, message_attributes)
-            return None
 
         set_(Subscription, "publish", publish)
 

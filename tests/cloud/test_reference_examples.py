@@ -283,6 +283,11 @@ def check_serverless(ns: dict[str, Any], out: str) -> None:
     assert ns["stack"].skipped == []
 
 
+def check_sns_duplicates(ns: dict[str, Any], out: str) -> None:
+    assert out.strip() == "2 True 1"
+    assert [d.protocol for d in ns["extra"]] == ["sqs"]
+
+
 CHECKS: dict[str, Callable[[dict[str, Any], str], None]] = {
     name[len("check_"):] + ".py": check
     for name, check in dict(globals()).items()

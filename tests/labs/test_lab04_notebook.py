@@ -1,0 +1,49 @@
+"""lab04 as a learner runs it: the solution end to end on the offline cloud, in time, and what it shows.
+
+Grading (full marks, zero, partial credit, every check failing on a wrong answer) is in
+tests/grading/test_lab04_grading.py; this runs the solution once as a learner would, cell by cell.
+"""
+from __future__ import annotations
+
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+from grader.config import ROOT
+
+SOLUTION = ROOT / "solutions" / "lab04" / "lab04.ipynb"
+VISIBLE = ["1-1", "2-1", "3-1", "4-1"]
+
+
+def outputs(nb: nbformat.NotebookNode) -> dict[str, str]:
+    return {c.get("id"): "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in c.outputs)
+            for c in nb.cells if c.cell_type == "code"}
+
+
+def test_solution_runs_end_to_end_in_under_two_minutes(tmp_path):
+    nb = nbformat.read(SOLUTION, as_version=4)
+    started = time.perf_counter()
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False).execute(cwd=str(tmp_path))
+    elapsed = time.perf_counter() - started
+    assert elapsed < 120, f"lab04 풀이가 {elapsed:.1f}초 걸렸습니다."
+    shown = outputs(nb)
+    assert f"공개 테스트 {len(VISIBLE)}/{len(VISIBLE)} 통과" in shown["summary"]
+    for name in ("accounts", "commands", "publisher", "projector", "queries"):
+        assert (tmp_path / "lab04_functions" / "bank" / f"{name}.py").exists(), name
+    # the store holds events, not balances; the read model lags until the events are delivered
+    assert "저장소: [(1, 'AccountOpened'), (2, 'MoneyDeposited'), (3, 'MoneyWithdrawn')]" in shown["free-try1"]
+    assert "422 (잔액보다 많은 출금)" in shown["free-try1"]
+    assert "전달 전: {}" in shown["free-try2"] and "'balance': 75, 'version': 4" in shown["free-try2"]
+    # the outbox survives a failed publish: the event waits in the stream and arrives after the retry
+    assert "발행하지 못한 동안 읽기 모델: {'accountId'" in shown["free-try3"] and "'balance': 75, 'version': 4}" in shown["free-try3"]
+    assert "ResourceNotFoundException" in shown["free-try3"], shown["free-try3"]
+    assert "버스를 만든 뒤 읽기 모델: {'accountId'" in shown["free-try3"] and "'balance': 76, 'version': 5}" in shown["free-try3"]
+    # a real thumbnail within 128x128 that keeps the ratio, and no watermark outside public/
+    assert "썸네일 크기: (128, 96) 워터마크: ['public/cat.jpg']" in shown["free-try4"], shown["free-try4"]
+
+
+def test_metadata_describes_the_lab():
+    course = nbformat.read(SOLUTION, as_version=4).metadata["course"]
+    assert course["lab"] == "lab04" and course["minutes"] == 100
+    assert len(course["objectives"]) == 5 and course["keypoints"] and course["title"]
