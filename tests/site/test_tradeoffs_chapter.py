@@ -29,10 +29,10 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_chapter_is_in_the_nav_between_chapter_4_and_the_reference_with_every_page() -> None:
+def test_chapter_is_in_the_nav_between_chapter_4_and_chapter_6_with_every_page() -> None:
     nav = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8").split("\ntheme:", 1)[0])["nav"]
     titles = [next(iter(entry)) if isinstance(entry, dict) else entry for entry in nav]
-    assert titles.index(TITLE) == titles.index("4장 서버리스 패턴") + 1 == titles.index("레퍼런스") - 1
+    assert titles.index(TITLE) == titles.index("4장 서버리스 패턴") + 1 == titles.index("6장 Serverless Framework") - 1
     chapter = next(entry[TITLE] for entry in nav if isinstance(entry, dict) and TITLE in entry)
     listed = [item if isinstance(item, str) else next(iter(item.values())) for item in chapter]
     assert listed == [f"tradeoffs/{name}" for name in PAGES]
