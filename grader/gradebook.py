@@ -74,13 +74,13 @@ def check_url(root: Path) -> str:
         raise GradebookError(f"성적부 주소를 읽지 못했습니다: {shown_url(url)!r}.\n       {fix}") from None
     if parsed.drivername == "postgresql":
         raise GradebookError(f"성적부 주소 {shown_url(url)} 에 드라이버가 없습니다. 이 과정은 psycopg 3으로 접속하니 "
-                             "postgresql:// 대신 postgresql+psycopg:// 로 시작하게 쓰십시오.")
+                             f"postgresql:// 대신 postgresql+psycopg:// 로 시작하게 {_where_set()}을 고치십시오.")
     if parsed.drivername not in DRIVERS:
         raise GradebookError(f"성적부 주소 {shown_url(url)} 의 {josa(parsed.drivername, '은')} 쓸 수 없는 데이터베이스입니다. "
                              f"postgresql+psycopg:// 또는 sqlite:/// 만 씁니다.\n       {fix}")
     if parsed.drivername != "sqlite" and not parsed.database:
         raise GradebookError(f"성적부 주소 {shown_url(url)} 에 데이터베이스 이름이 없습니다. "
-                             f"끝에 /gradebook 처럼 이름을 붙이십시오 (예: {EXAMPLE_URL}).")
+                             f"{_where_set()}의 끝에 /gradebook 처럼 이름을 붙이십시오 (예: {EXAMPLE_URL}).")
     return url
 
 

@@ -246,11 +246,14 @@ def give(root: Path, lab: str, student: str, grade_id: str, points: float, comme
     if basis is None:
         raise ManualGradeError(f"{student}의 채점된 노트북({AUTOGRADED_DIR}/{student}/{lab}/)이 없습니다. "
                                f"{command(f'autograde {lab} {student} --force', root)} 로 다시 채점하십시오.")
+    # Scores typed into formgrader first: taken over after this one, the gradebook's old score of
+    # this very cell would look like a formgrader score and replace it (a second score reverted).
+    sync(root, lab, [student])
     store = ManualStore(root)
     scores = store.load(lab, student)
     scores[grade_id] = entry = ManualScore(notebook, float(points), comment.strip(), basis, _now(), "course")
     store.save(lab, student, scores)
-    sync(root, lab, [student])
+    sync(root, lab, [student], adopt=False)
     return entry
 
 

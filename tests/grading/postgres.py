@@ -98,8 +98,11 @@ class Server:
 
 
 def use_database(course: Path, url: str) -> None:
-    """Point `course`'s grader/grading.toml at `url`, as an instructor would."""
+    """Point `course`'s grader/grading.toml at `url` (replacing an earlier one), as an instructor would."""
+    import re
+
     settings = course / "grader" / "grading.toml"
     settings.parent.mkdir(parents=True, exist_ok=True)
     text = settings.read_text(encoding="utf-8") if settings.exists() else ""
+    text = re.sub(r'\n\[gradebook\]\nurl = "[^"]*"\n', "", text)
     settings.write_text(text + f'\n[gradebook]\nurl = "{url}"\n', encoding="utf-8")
