@@ -10,15 +10,18 @@ import time
 import urllib.request
 from pathlib import Path
 
-from grader.config import COURSE_ID, ROOT
-from grader.exchange import exchange_root, prepare_exchange
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # see workshop/hub/__init__.py
 
-from . import limits
-from .accounts import check_accounts, is_root, prepare_home
-from .python_env import PythonEnvError, learner_python
+from grader.config import COURSE_ID, ROOT  # noqa: E402
+from grader.exchange import exchange_root, prepare_exchange  # noqa: E402
+
+from . import limits  # noqa: E402
+from .accounts import check_accounts, is_root, prepare_home  # noqa: E402
+from .python_env import PythonEnvError, learner_python  # noqa: E402
+from . import launch  # noqa: E402
 from .room import (HOST, Room, RoomError, free_port, hub_dir, hub_port, instructor_password, learner_password,
-                   learners_of, make_folders, parse_size, unreachable_parent)
-from .roster import HubRosterError, read_learners
+                   learners_of, make_folders, parse_size, unreachable_parent)  # noqa: E402
+from .roster import HubRosterError, read_learners  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parent / "jupyterhub_config.py"
 PROXY = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -85,12 +88,16 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
     prepare_exchange(Path(room.exchange))
     for person in learners:
         prepare_home(room, person)
-    from grader.roster import import_roster
-
-    report = import_roster(course, caller_path(args.csv))
-    notes.append(f"성적부에 명단을 넣었습니다 (새로 {len(report.added)}명, 이름 바꿈 {len(report.renamed)}명).")
     room.save()
     return room, notes
+
+
+def roster_into_gradebook(room: Room, csv: Path) -> str:
+    """The same roster in the course's gradebook (`./course grade roster`): names in exports, 0 for no-shows."""
+    from grader.roster import import_roster
+
+    report = import_roster(Path(room.course), csv)
+    return f"성적부에도 명단을 넣었습니다 (새로 {len(report.added)}명, 이름 바꿈 {len(report.renamed)}명)."
 
 
 def isolation_lines(room: Room) -> list[str]:
@@ -119,7 +126,7 @@ def start_hub(room: Room) -> subprocess.Popen:
     env = {**os.environ, "COURSE_HUB_ROOM": str(room.state / "room.json")}
     env.pop("JUPYTERHUB_API_TOKEN", None)
     log = open(room.state / "jupyterhub.log", "ab")  # noqa: SIM115 (lives as long as the hub)
-    return subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=room.state, env=env,
+    return subprocess.Popen([sys.executable, "-c", launch("jupyterhub.app:main"), "-f", str(CONFIG)], cwd=room.state, env=env,
                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -186,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         room, notes = plan(args)
         hub = start_hub(room)
+        notes.append(roster_into_gradebook(room, caller_path(args.csv)))  # while JupyterHub starts
         wait_ready(room, hub)
         print(summary(room, notes), flush=True)
         while hub.poll() is None:
