@@ -19,7 +19,7 @@ from . import limits  # noqa: E402
 from .accounts import check_accounts, is_root, prepare_home  # noqa: E402
 from .python_env import PythonEnvError, learner_python  # noqa: E402
 from . import launch  # noqa: E402
-from .room import (HOST, Room, RoomError, free_port, hub_dir, hub_port, instructor_password, learner_password,
+from .room import (HOST, Room, RoomError, free_port, hub_dir, hub_ip, hub_port, instructor_password, learner_password,
                    learners_of, make_folders, parse_size, unreachable_parent)  # noqa: E402
 from .roster import HubRosterError, read_learners  # noqa: E402
 
@@ -57,7 +57,8 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
     if not os.access(PROXY, os.X_OK):
         raise RoomError(f"configurable-http-proxy가 없습니다 ({PROXY}). ./course test tests/labkit -q 처럼 "
                         "./course 명령을 한 번 실행하면 npm ci 가 설치합니다.")
-    port = hub_port()
+    ip = hub_ip()
+    port = hub_port(ip)
     course = caller_path(args.root)
     if not (course / "labs").is_dir():
         raise RoomError(f"{course}에 labs/ 폴더가 없습니다. --root 에 과정 폴더를 주십시오.")
@@ -68,7 +69,7 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
     if args.cpus <= 0:
         raise RoomError("--cpus 는 0보다 커야 합니다 (예: 0.5, 1, 2).")
     folder = hub_dir()
-    room = Room(port=port, course=str(course), folder=str(folder), exchange=str(exchange_root()),
+    room = Room(port=port, ip=ip, course=str(course), folder=str(folder), exchange=str(exchange_root()),
                 learners=learners_of(learners), instructor=args.instructor, mem_limit=parse_size(args.memory),
                 cpu_limit=args.cpus, idle_minutes=max(1, args.idle_minutes), isolated=isolated,
                 course_python=str(Path(sys.prefix) / "bin" / "python"),
@@ -138,7 +139,8 @@ def wait_ready(room: Room, hub: subprocess.Popen, timeout: float = 90) -> None:
             raise RoomError("JupyterHub가 시작하자마자 멈췄습니다. 기록의 마지막 줄:\n       "
                             + "\n       ".join(tail) + f"\n       전체 기록: {room.state / 'jupyterhub.log'}")
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{room.port}/hub/api/", timeout=2) as resp:
+            here = HOST if room.ip in ("0.0.0.0", "::") else room.ip
+            with urllib.request.urlopen(f"http://{here}:{room.port}/hub/api/", timeout=2) as resp:
                 if resp.status == 200:
                     return
         except OSError:
@@ -174,7 +176,10 @@ def summary(room: Room, notes: list[str]) -> str:
         f"  강사(관리자): ID {room.instructor}, 비밀번호 {instructor_password(room)}",
         f"  허브 상태와 학습자 홈: {room.folder}",
         f"  nbgrader 교환 폴더: {room.exchange} (과정 ID {COURSE_ID})",
-        *isolation_lines(room), *(f"• {n}" for n in notes), "",
+        *isolation_lines(room), *(f"• {n}" for n in notes),
+        *([] if room.ip == HOST else [
+            "[주의] 교육장 네트워크에 열었습니다. 비밀번호가 암호화되지 않은 HTTP로 오가므로 믿을 수 있는 내부망에서만 쓰십시오."]),
+        "",
         "과제 흐름 (다른 터미널에서):",
         f"  {exch}{grade} release lab00 --exchange    # 학습자의 과제 목록(Assignments)에 올립니다",
         f"  {exch}{grade} collect lab00              # 제출물을 모읍니다 (두 번 낸 학습자는 마지막 것)",

@@ -18,7 +18,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 def configure(c, room: Room) -> None:
     """Fill JupyterHub's config object `c` for `room`."""
     state = room.state
-    c.JupyterHub.bind_url = f"http://{HOST}:{room.port}"
+    c.JupyterHub.bind_url = f"http://{room.ip}:{room.port}"  # the proxy; the hub and the servers stay on loopback
     c.JupyterHub.hub_ip = HOST
     c.JupyterHub.hub_port = room.hub_api_port
     c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
