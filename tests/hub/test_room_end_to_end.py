@@ -181,10 +181,13 @@ def log_in(page, base: str, user: str, password: str = PASSWORD) -> None:
     page.click("#login_submit")
 
 
-def assignment_list(page):
+def assignment_list(page) -> list[str]:
+    """Open nbgrader's assignment list from its menu; return the menu's items."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    items = [t for t in page.locator(".lm-Menu-itemLabel").all_inner_texts() if t.strip()]
     page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
     page.locator("#released_assignments_list, #fetched_assignments_list").first.wait_for()
+    return items
 
 
 def write_as(user: str, path: Path, nb) -> None:
@@ -272,9 +275,10 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             releasing.join(120)
             assert "교환 폴더로 내보냈습니다" in released.get("out", ""), released
             mine = {user: homes / user / "lab00" / "lab00.ipynb" for user in ids}
-            for user in ids:
-                assignment_list(pages[user])
+            for user in ids:  # the three fetch at once
+                assert assignment_list(pages[user]) == ["Assignment List"]  # no formgrader, no course list
                 pages[user].locator("#released_assignments_list button", has_text="Fetch").click()
+            for user in ids:
                 pages[user].locator("#fetched_assignments_list button", has_text="Submit").wait_for()
                 assert mine[user].is_file() and mine[user].stat().st_uid == pwd.getpwnam(user).pw_uid
             shot(pages[a], "03-fetched.png")
@@ -294,6 +298,7 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             (late,) = inbound_times(room, c)
             assert inbound_times(room, a)[0] < last_on_time < late
 
+            phase("4 submissions")
             # b's server dies (as at the memory limit); the hub says so in Korean and starts it again.
             (server,) = [pid for pid in processes_of([b]) if b"jupyterhub.singleuser" in Path(f"/proc/{pid}/cmdline").read_bytes()]
             os.kill(server, signal.SIGKILL)
@@ -308,7 +313,7 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             assert "내 서버가 꺼져 있습니다" in page_text and "그대로 있습니다" in page_text, page_text
             assert not hangul_boxes(pages[b].locator(".container").first)["boxes"]
             pages[b].click("#start")  # b's server comes back while the instructor grades
-            phase("submissions, b's server killed")
+            phase("b's server killed, Korean page")
 
             # The instructor: a deadline between b's last and c's submission, late penalty per day.
             due = late.replace(" UTC", "")
@@ -326,10 +331,11 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
 
             # c's raw score less 10 % of the lab's 7 points for the (started) day late
             expected = {a: "7 / 7점", b: "7 / 7점", c: f"{sum(PARTIAL_SCORES.values()) - 0.7:g} / 7점"}
+            for user in ids:  # the three fetch their feedback at once
+                assignment_list(pages[user])
+                pages[user].locator("#submitted_assignments_list button", has_text="Fetch Feedback").click()
             for user in ids:
                 page = pages[user]
-                assignment_list(page)
-                page.locator("#submitted_assignments_list button", has_text="Fetch Feedback").click()
                 page.locator("#submitted_assignments_list a", has_text="view feedback").first.wait_for()
                 (stamp,) = [p.name for p in (homes / user / "lab00" / "feedback").iterdir()][-1:]
                 url = f"{base}/user/{user}/files/lab00/feedback/{urllib.parse.quote(stamp)}/lab00.html"
@@ -357,8 +363,31 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             feedback_dir = room["top"] / "exchange" / "serverless-workshop" / "feedback"
             listing = as_learner(a, "ls", str(feedback_dir))
             assert listing.returncode != 0 and "Permission denied" in listing.stderr
-            phase("feedback fetched and checked, others refused")
-            assert outside == [[], [], []], outside
+            # The instructor logs in with their own password, as the only admin; the culler runs as a service.
+            teacher = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR")
+            outside.append(loopback_only(teacher))
+            admin = teacher.new_page()
+            admin.goto(base + "/hub/login?next=%2Fhub%2Fadmin")
+            admin.fill("#username_input", "instructor")
+            admin.fill("#password_input", PASSWORD)
+            admin.click("#login_submit")
+            assert "로그인하지 못했습니다" in admin.locator(".login_error").inner_text()  # the learners' password
+            admin.fill("#username_input", "instructor")
+            admin.fill("#password_input", ADMIN_PASSWORD)
+            admin.click("#login_submit")
+            admin.wait_for_url("**/hub/admin**")
+            users = {u["name"]: u for u in admin.request.get(base + "/hub/api/users").json()}
+            assert set(users) == {*ids, "instructor"} and users["instructor"]["admin"]
+            assert not any(users[u]["admin"] for u in ids)
+            assert "idle-culler" in admin.request.get(base + "/hub/api/services").json()
+            admin.locator("text=" + ids[0]).first.wait_for()
+            shot(admin, "08-instructor-admin.png")
+            nav = hangul_boxes(admin.locator("nav").first)  # the admin page loads its own Bootstrap after ours
+            assert nav["checked"] and not nav["boxes"], nav
+            learner_view = pages[a].request.get(base + "/hub/api/users")  # a learner sees at most themselves
+            assert learner_view.status == 403 or {u["name"] for u in learner_view.json()} <= {a}, learner_view.text()
+            phase("feedback fetched and checked, others refused, instructor")
+            assert outside == [[], [], [], []], outside
         finally:
             browser.close()
     room["flow_seconds"] = time.monotonic() - t0
