@@ -15,3 +15,15 @@ Modules, each named for what it does:
 - `jupyterhub_config` the configuration JupyterHub loads (`jupyterhub -f`)
 - `__main__`   the command: checks, set-up, start, Korean summary, clean stop
 """
+
+# jsonschema (under nbformat, jupyter_events) imports rfc3987-syntax when installed, only to check
+# "iri" formats nobody here asks for, and building its grammar costs a second of every start (14 s
+# on a loaded machine). As in grader/__main__.py, each process of the room goes without it: this
+# command, JupyterHub and every learner's server (started through `launch`).
+NO_RFC3987 = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
+
+
+def launch(module_main: str) -> str:
+    """`python -c` code that runs `package.module:main` without rfc3987-syntax (argv passes through)."""
+    module, _, func = module_main.partition(":")
+    return f"{NO_RFC3987}; from {module} import {func}; sys.exit({func}())"

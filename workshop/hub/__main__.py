@@ -10,15 +10,18 @@ import time
 import urllib.request
 from pathlib import Path
 
-from grader.config import COURSE_ID, ROOT
-from grader.exchange import exchange_root, prepare_exchange
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # see workshop/hub/__init__.py
 
-from . import limits
-from .accounts import check_accounts, is_root, prepare_home
-from .python_env import PythonEnvError, learner_python
-from .room import (HOST, Room, RoomError, free_port, hub_dir, hub_port, instructor_password, learner_password,
-                   learners_of, make_folders, parse_size, unreachable_parent)
-from .roster import HubRosterError, read_learners
+from grader.config import COURSE_ID, ROOT  # noqa: E402
+from grader.exchange import exchange_root, prepare_exchange  # noqa: E402
+
+from . import limits  # noqa: E402
+from .accounts import check_accounts, is_root, prepare_home  # noqa: E402
+from .python_env import PythonEnvError, learner_python  # noqa: E402
+from . import launch  # noqa: E402
+from .room import (HOST, Room, RoomError, free_port, hub_dir, hub_ip, hub_port, instructor_password, learner_password,
+                   learners_of, make_folders, parse_size, unreachable_parent)  # noqa: E402
+from .roster import HubRosterError, read_learners  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parent / "jupyterhub_config.py"
 PROXY = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -54,7 +57,8 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
     if not os.access(PROXY, os.X_OK):
         raise RoomError(f"configurable-http-proxy가 없습니다 ({PROXY}). ./course test tests/labkit -q 처럼 "
                         "./course 명령을 한 번 실행하면 npm ci 가 설치합니다.")
-    port = hub_port()
+    ip = hub_ip()
+    port = hub_port(ip)
     course = caller_path(args.root)
     if not (course / "labs").is_dir():
         raise RoomError(f"{course}에 labs/ 폴더가 없습니다. --root 에 과정 폴더를 주십시오.")
@@ -65,7 +69,7 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
     if args.cpus <= 0:
         raise RoomError("--cpus 는 0보다 커야 합니다 (예: 0.5, 1, 2).")
     folder = hub_dir()
-    room = Room(port=port, course=str(course), folder=str(folder), exchange=str(exchange_root()),
+    room = Room(port=port, ip=ip, course=str(course), folder=str(folder), exchange=str(exchange_root()),
                 learners=learners_of(learners), instructor=args.instructor, mem_limit=parse_size(args.memory),
                 cpu_limit=args.cpus, idle_minutes=max(1, args.idle_minutes), isolated=isolated,
                 course_python=str(Path(sys.prefix) / "bin" / "python"),
@@ -85,12 +89,16 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
     prepare_exchange(Path(room.exchange))
     for person in learners:
         prepare_home(room, person)
-    from grader.roster import import_roster
-
-    report = import_roster(course, caller_path(args.csv))
-    notes.append(f"성적부에 명단을 넣었습니다 (새로 {len(report.added)}명, 이름 바꿈 {len(report.renamed)}명).")
     room.save()
     return room, notes
+
+
+def roster_into_gradebook(room: Room, csv: Path) -> str:
+    """The same roster in the course's gradebook (`./course grade roster`): names in exports, 0 for no-shows."""
+    from grader.roster import import_roster
+
+    report = import_roster(Path(room.course), csv)
+    return f"성적부에도 명단을 넣었습니다 (새로 {len(report.added)}명, 이름 바꿈 {len(report.renamed)}명)."
 
 
 def isolation_lines(room: Room) -> list[str]:
@@ -119,7 +127,7 @@ def start_hub(room: Room) -> subprocess.Popen:
     env = {**os.environ, "COURSE_HUB_ROOM": str(room.state / "room.json")}
     env.pop("JUPYTERHUB_API_TOKEN", None)
     log = open(room.state / "jupyterhub.log", "ab")  # noqa: SIM115 (lives as long as the hub)
-    return subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=room.state, env=env,
+    return subprocess.Popen([sys.executable, "-c", launch("jupyterhub.app:main"), "-f", str(CONFIG)], cwd=room.state, env=env,
                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -131,7 +139,8 @@ def wait_ready(room: Room, hub: subprocess.Popen, timeout: float = 90) -> None:
             raise RoomError("JupyterHub가 시작하자마자 멈췄습니다. 기록의 마지막 줄:\n       "
                             + "\n       ".join(tail) + f"\n       전체 기록: {room.state / 'jupyterhub.log'}")
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{room.port}/hub/api/", timeout=2) as resp:
+            here = HOST if room.ip in ("0.0.0.0", "::") else room.ip
+            with urllib.request.urlopen(f"http://{here}:{room.port}/hub/api/", timeout=2) as resp:
                 if resp.status == 200:
                     return
         except OSError:
@@ -167,7 +176,10 @@ def summary(room: Room, notes: list[str]) -> str:
         f"  강사(관리자): ID {room.instructor}, 비밀번호 {instructor_password(room)}",
         f"  허브 상태와 학습자 홈: {room.folder}",
         f"  nbgrader 교환 폴더: {room.exchange} (과정 ID {COURSE_ID})",
-        *isolation_lines(room), *(f"• {n}" for n in notes), "",
+        *isolation_lines(room), *(f"• {n}" for n in notes),
+        *([] if room.ip == HOST else [
+            "[주의] 교육장 네트워크에 열었습니다. 비밀번호가 암호화되지 않은 HTTP로 오가므로 믿을 수 있는 내부망에서만 쓰십시오."]),
+        "",
         "과제 흐름 (다른 터미널에서):",
         f"  {exch}{grade} release lab00 --exchange    # 학습자의 과제 목록(Assignments)에 올립니다",
         f"  {exch}{grade} collect lab00              # 제출물을 모읍니다 (두 번 낸 학습자는 마지막 것)",
@@ -186,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         room, notes = plan(args)
         hub = start_hub(room)
+        notes.append(roster_into_gradebook(room, caller_path(args.csv)))  # while JupyterHub starts
         wait_ready(room, hub)
         print(summary(room, notes), flush=True)
         while hub.poll() is None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from grader.config import COURSE_ID
 from grader.exchange import student_config
+from labkit.korean import josa
 from workshop.start import seed_workspace
 
 from .room import Room
@@ -41,7 +42,7 @@ def foreign_accounts(learners: list[Learner]) -> list[str]:
         except KeyError:
             continue
         if not entry.pw_gecos.endswith(MARK):
-            found.append(f"       {person.line}번째 줄: ID {person.id}는 이 컴퓨터에 이미 있는 계정입니다 "
+            found.append(f"       {person.line}번째 줄: ID {josa(person.id, '은')} 이 컴퓨터에 이미 있는 계정입니다 "
                          f"(uid {entry.pw_uid}). 다른 ID를 쓰십시오.")
     return found
 

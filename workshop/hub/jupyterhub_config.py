@@ -18,7 +18,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 def configure(c, room: Room) -> None:
     """Fill JupyterHub's config object `c` for `room`."""
     state = room.state
-    c.JupyterHub.bind_url = f"http://{HOST}:{room.port}"
+    c.JupyterHub.bind_url = f"http://{room.ip}:{room.port}"  # the proxy; the hub and the servers stay on loopback
     c.JupyterHub.hub_ip = HOST
     c.JupyterHub.hub_port = room.hub_api_port
     c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
@@ -47,6 +47,9 @@ def configure(c, room: Room) -> None:
     c.Spawner.default_url = "/lab"
     c.Spawner.start_timeout = 120  # 30 learners logging in at once on two cores
     c.Spawner.http_timeout = 120
+    # Stopping (Ctrl+C, culling): SIGINT, then SIGTERM, then SIGKILL, 5 s apart, not 10.
+    c.LocalProcessSpawner.interrupt_timeout = 5
+    c.LocalProcessSpawner.term_timeout = 5
     c.Spawner.mem_limit = room.mem_limit
     c.Spawner.cpu_limit = room.cpu_limit
 

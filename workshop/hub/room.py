@@ -62,6 +62,7 @@ class Room:
     course_python: str = ""     # the course's .venv (the instructor's server, the culler)
     proxy_api_port: int = 0
     hub_api_port: int = 0
+    ip: str = HOST              # where learners' browsers reach the room (HUB_IP; loopback unless asked)
 
     @property
     def state(self) -> Path:
@@ -76,7 +77,7 @@ class Room:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}/"
+        return f"http://{self.ip}:{self.port}/"
 
     def names(self) -> dict[str, str]:
         return {p["id"]: p["name"] for p in self.learners}
@@ -109,19 +110,32 @@ def unreachable_parent(folder: Path) -> Path | None:
     return None
 
 
-def hub_port() -> int:
-    """HUB_PORT (default 8100), free on 127.0.0.1; RoomError in Korean otherwise."""
+def hub_port(ip: str = HOST) -> int:
+    """HUB_PORT (default 8100), free on `ip`; RoomError in Korean otherwise."""
     try:
         port = port_from_env("HUB_PORT", DEFAULT_PORT)
     except StartError as exc:  # the same wording as ./course start
         raise RoomError(str(exc)) from None
-    if not port_is_free(port):
+    if not port_is_free(port, ip):
         raise RoomError(f"포트 {josa(port, '을')} 이미 다른 프로그램이 쓰고 있습니다. 허브가 이미 실행 중인지 확인하거나 "
                         f"다른 포트를 지정하십시오: HUB_PORT={port + 1} ./course hub 명단.csv")
     return port
 
 
-def port_is_free(port: int) -> bool:
+def hub_ip() -> str:
+    """HUB_IP: 127.0.0.1 unless the instructor opens the room to the classroom's network."""
+    import ipaddress
+
+    raw = os.environ.get("HUB_IP", HOST)
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError:
+        raise RoomError(f"HUB_IP={raw!r}: IP 주소가 아닙니다. 이 컴퓨터만이면 127.0.0.1, 교육장 네트워크에 열려면 "
+                        "이 컴퓨터의 주소(예: 192.168.0.10)나 0.0.0.0을 지정하십시오.") from None
+    return raw
+
+
+def port_is_free(port: int, ip: str = HOST) -> bool:
     """Whether nothing listens on 127.0.0.1:`port`.
 
     Unlike `workshop.start.port_is_free`, with SO_REUSEADDR: the proxy binds that way, so the
@@ -132,7 +146,7 @@ def port_is_free(port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind((HOST, port))
+            s.bind((ip, port))
         except OSError:
             return False
     return True

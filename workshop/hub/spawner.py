@@ -13,7 +13,7 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 from traitlets import Any, Unicode
 
-from . import limits
+from . import launch, limits
 from .python_env import jupyter_paths
 from .room import Room
 
@@ -89,7 +89,7 @@ class RoomSpawner(LocalProcessSpawner):
     async def start(self):
         room = self.room
         python = room.course_python if self._is_instructor() else room.learner_python
-        self.cmd = [python, "-m", "jupyterhub.singleuser"]
+        self.cmd = [python, "-c", launch("jupyterhub.singleuser.app:main")]
         if not self._is_instructor():
             from .accounts import prepare_home
             from .roster import Learner
