@@ -202,17 +202,21 @@ def retrying(root: Path, write: Callable[[], T], attempts: int = 4) -> T:
     transactions, is not an error of either: the loser repeats its transaction on what the
     winner wrote. SQLite serialises writers itself, so this never repeats there.
     """
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from nbgrader.api import InvalidEntry
+    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
     for attempt in range(attempts):
         try:
             return write()
-        except GradebookError as exc:
+        except (GradebookError, InvalidEntry) as exc:
+            # nbgrader turns an IntegrityError into its own InvalidEntry; `opened` turns the rest into ours.
             cause = exc.__context__
             clash = isinstance(cause, IntegrityError) or (
                 isinstance(cause, OperationalError) and ("deadlock" in str(cause) or "could not serialize" in str(cause)))
-            if not clash or attempt == attempts - 1 or is_sqlite(root):
+            if not clash or is_sqlite(root):
                 raise
+            if attempt == attempts - 1:
+                raise failure(root, cause) if isinstance(cause, DBAPIError) else exc
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
 

@@ -162,6 +162,36 @@ def test_two_graders_at_once_lose_nothing(two_graders):
     assert float(rows["lab01", "2024004"]["score"]) == maximum
 
 
+def test_a_student_another_grader_adds_at_the_same_moment_is_not_an_error(server, tmp_path, monkeypatch):
+    """Grader B adds the student between grader A's look-up and A's insert: A writes again on B's row."""
+    from nbgrader.api import Gradebook
+
+    from grader.gradebook import name_students, opened
+
+    course = tmp_path / "course"
+    (course / "solutions/lab00").mkdir(parents=True)
+    url = server.createdb("clash")
+    use_database(course, url)
+    with opened(course):
+        pass  # nbgrader's tables
+    original = Gradebook.add_student
+    interleaved = []
+
+    def add_after_the_other_grader(self, student_id, **kwargs):
+        if not interleaved:
+            interleaved.append(student_id)
+            with Gradebook(url, "serverless-workshop") as other:  # grader B, its own connection
+                other.add_student(student_id)
+        return original(self, student_id, **kwargs)
+
+    monkeypatch.setattr(Gradebook, "add_student", add_after_the_other_grader)
+    added, renamed = name_students(course, {"2024009": ("한", "별", "")}, overwrite=False)
+    assert interleaved == ["2024009"]  # the clash really happened
+    assert renamed == ["2024009"] and added == []  # the second try found B's row and named it
+    with opened(course) as gb:
+        assert (gb.find_student("2024009").last_name, gb.find_student("2024009").first_name) == ("한", "별")
+
+
 def test_a_lost_database_is_rebuilt_the_documented_way(server, courses, tmp_path):
     """The database emptied (dropped and made anew): export refuses, release + autograde restore every grade."""
     _, pg = courses
