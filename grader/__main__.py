@@ -453,14 +453,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy.exc import DatabaseError
 
-    from .gradebook import damaged
+    from .gradebook import GradebookError, failure
 
     try:
         return handler(args)
     except (DatabaseError, sqlite3.DatabaseError) as exc:
         # Every command reads the gradebook; where one does so without the Korean check, a damaged
-        # file must still not end in SQLAlchemy's English traceback.
-        return _fail(str(damaged(args.root, str(getattr(exc, "orig", None) or exc))))
+        # file or an unreachable database must still not end in SQLAlchemy's English traceback.
+        return _fail(str(failure(args.root, exc)))
+    except GradebookError as exc:  # a wrong gradebook URL or a database that does not answer, from any command
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def course_config(root: Path | str = ROOT, *, timeout: int = 60) -> Config:
     c.CourseDirectory.feedback_directory = f"{WORK_DIR}/feedback"
     c.CourseDirectory.solution_directory = f"{WORK_DIR}/solution"
     c.CourseDirectory.source_with_tests_directory = f"{WORK_DIR}/source_with_tests"
-    c.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    c.CourseDirectory.db_url = gradebook_url(root)
     # Handler folders a lab writes with %%writefile (lab01_functions/) are output, not material:
     # generate_assignment must not copy them from solutions/ into labs/.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*", "lab*_functions"]
@@ -86,6 +86,22 @@ def course_config(root: Path | str = ROOT, *, timeout: int = 60) -> Config:
     # shows the hidden tests: its exporter writes the course's safe page instead.
     c.GenerateFeedback.exporter_class = "grader.feedback.SafeFeedbackExporter"
     return c
+
+
+def gradebook_url(root: Path | str = ROOT) -> str:
+    """The gradebook's SQLAlchemy URL: `[gradebook] url` in the course's grader/grading.toml, else
+    the SQLite file `grader/work/gradebook.db` (one instructor).
+
+    A PostgreSQL URL (`postgresql+psycopg://…`) lets several graders write at once; its password
+    comes from libpq's own `~/.pgpass` or `PGPASSWORD`, not from the file in git. It is a setting
+    of the course folder, not an environment variable, because the throw-away course copies the
+    grader makes (the release check, tests) must keep their own SQLite gradebooks.
+    `grader.gradebook.check_url` says in Korean what is wrong with a URL that cannot work.
+    """
+    from .late import read_settings  # it imports this module's folder names
+
+    url = str((read_settings(Path(root)).get("gradebook") or {}).get("url", "")).strip()
+    return url or f"sqlite:///{Path(root).resolve() / WORK_DIR / 'gradebook.db'}"
 
 
 def lab_ids(root: Path | str = ROOT) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from labkit.korean import josa
 
 from .config import COURSE_ID, ROOT, WORK_DIR, lab_ids
-from .gradebook import GradebookError, db_path, db_url, opened, recorded, unrecorded_results
+from .gradebook import GradebookError, db_path, db_url, exists, is_sqlite, opened, recorded, shown_url, unrecorded_results
 from .hints import command
 from .results import GRADED, MANUAL_PENDING_TEXT, NOT_GRADED_TEXT, NOT_SUBMITTED_TEXT, STATUS_TEXT, ResultStore
 
@@ -87,8 +87,9 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
     """
     from nbgrader.api import MissingEntry
 
-    if not db_path(root).exists():
-        raise ExportError(f"성적부({db_path(root)})가 없어 내보낼 성적이 없습니다. 먼저 "
+    if not exists(root):
+        where = db_path(root) if is_sqlite(root) else shown_url(db_url(root))
+        raise ExportError(f"성적부({where})가 없어 내보낼 성적이 없습니다. 먼저 "
                           f"{command('release', root)} 로 실습을 배포하고, 제출물을 모아 채점하십시오.")
     gaps = missing(root, labs)
     if gaps and not partial:

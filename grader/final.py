@@ -9,7 +9,7 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .gradebook import db_path
+from .gradebook import exists
 from .late import Lateness, Policy, assess, gradebook_time, load_policy, submitted_at
 from .manual import ManualStore, adopt_gradebook_scores, gradebook, valid_scores, write_to_gradebook
 from .results import ERROR, CellResult, Outcome, ResultStore
@@ -81,7 +81,7 @@ def sync(root: Path, lab: str, students: list[str] | None = None, *, adopt: bool
 
     policy = load_policy(root)
     store = ResultStore(root)
-    if not db_path(root).exists():
+    if not exists(root):
         return  # nothing released yet: do not leave an empty gradebook behind
     with gradebook(root) as gb:
         try:
@@ -120,7 +120,7 @@ def before_batch(root: Path, lab: str) -> set[str]:
     """
     from nbgrader.api import MissingEntry
 
-    if not db_path(root).exists():
+    if not exists(root):
         return set()
     with gradebook(root) as gb:
         try:

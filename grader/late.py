@@ -84,17 +84,22 @@ def read_timestamp(folder: Path, tz: tzinfo) -> datetime | None:
         return None
 
 
-def load_policy(root: Path) -> Policy:
-    """Read the course's settings; a missing file means no due dates and no penalty."""
+def read_settings(root: Path) -> dict:
+    """`grader/grading.toml` as a dict (empty when there is none); broken TOML gets the Korean error."""
     path = Path(root) / SETTINGS
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        data = {}
+        return {}
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+), column (\d+)", str(exc))
         at = f"{where[1]}번째 줄 {where[2]}번째 글자 근처의 " if where else ""
         raise _fail(root, f"{at}TOML 문법이 틀렸습니다. 괄호, 따옴표와 = 를 확인하십시오.") from None
+
+
+def load_policy(root: Path) -> Policy:
+    """Read the course's settings; a missing file means no due dates and no penalty."""
+    data = read_settings(root)
     try:
         tz = ZoneInfo(str(data.get("timezone", "Asia/Seoul")))
     except (ZoneInfoNotFoundError, ValueError):

@@ -246,11 +246,14 @@ def give(root: Path, lab: str, student: str, grade_id: str, points: float, comme
     if basis is None:
         raise ManualGradeError(f"{student}의 채점된 노트북({AUTOGRADED_DIR}/{student}/{lab}/)이 없습니다. "
                                f"{command(f'autograde {lab} {student} --force', root)} 로 다시 채점하십시오.")
+    # Scores typed into formgrader first: taken over after this one, the gradebook's old score of
+    # this very cell would look like a formgrader score and replace it (a second score reverted).
+    sync(root, lab, [student])
     store = ManualStore(root)
     scores = store.load(lab, student)
     scores[grade_id] = entry = ManualScore(notebook, float(points), comment.strip(), basis, _now(), "course")
     store.save(lab, student, scores)
-    sync(root, lab, [student])
+    sync(root, lab, [student], adopt=False)
     return entry
 
 
@@ -306,10 +309,8 @@ def pending(root: Path, lab: str) -> list[Pending]:
 
 
 def gradebook(root: Path):
-    """The course gradebook (nbgrader's), for the functions above."""
-    from nbgrader.api import Gradebook
+    """The course gradebook (nbgrader's), for the functions above; database errors in Korean."""
+    from .gradebook import opened
 
-    from .gradebook import db_url
-
-    return Gradebook(db_url(root), COURSE_ID)
+    return opened(root, verify=False)
 

@@ -36,6 +36,7 @@ class RosterReport:
     added: list[str] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, Korean reason)
+    lines: dict[str, int] = field(default_factory=dict)  # id -> its line, for errors about a kept row
     encoding: str = ""
 
 
@@ -121,6 +122,7 @@ def read_roster(path: Path) -> tuple[dict[str, tuple[str, str, str]], RosterRepo
         else:
             family, given = split_name(cell(name))
         people[student] = (family, given, cell(email))
+        report.lines[student] = number
     return people, report
 
 

@@ -65,6 +65,8 @@ def grading_config(root: Path, limits: Limits, backend: str, uid: int | None, hi
                    warm: bool = False) -> Config:
     """The course's nbgrader config with this pipeline's execution and fairness steps."""
     c = course_config(root, timeout=limits.cell_timeout)
+    # The private copy's own gradebook, never the course's database (COURSE_GRADEBOOK_URL is inherited).
+    c.CourseDirectory.db_url = f"sqlite:///{Path(root) / WORK_DIR / 'gradebook.db'}"
     c.Autograde.autograde_preprocessors = [
         PinChecks, SafeExecute, UnpinChecks, IgnorePattern, ClearMetadataPreprocessor, DropTestStderr, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,

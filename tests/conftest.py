@@ -24,6 +24,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "tests/cloud/test_resource_limits.py",
         "tests/cloud/test_process_isolation.py",
         "tests/cloud/test_stepfunctions.py",
+        "tests/hub/test_room_end_to_end.py",  # a hub, three learners' servers, chromium and a grading batch
     ),
     # One `mkdocs build` (the session fixture site_build) and one Chromium serve every site test.
     "site": ("tests/site/*",),

@@ -1,0 +1,197 @@
+"""The room's settings and its saved state, in one folder outside the repository's tracked files.
+
+`$COURSE_HUB_DIR` (default `workspace/hub/`, which git ignores) holds:
+- `state/` (0700, the hub's account only): JupyterHub's sqlite database, cookie secret, the
+  proxy's auth token, the passwords, `room.json` (what `jupyterhub_config.py` reads), logs;
+- `home/<id>/` (0700, the learner's own): each learner's workspace, under a folder (0711) that
+  every account may pass through but not list.
+Passwords are made once and kept, so a restarted hub lets learners in with the same password.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from grader.config import ROOT
+from labkit.korean import josa
+from workshop.start import StartError, port_from_env
+
+from .roster import Learner
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8100
+STATE_MODE, PASS_THROUGH = 0o700, 0o711
+SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$", re.I)
+
+
+class RoomError(Exception):
+    """The room cannot start as asked; the message is Korean and says how to fix it."""
+
+
+def hub_dir() -> Path:
+    return Path(os.environ.get("COURSE_HUB_DIR") or ROOT / "workspace" / "hub").absolute()
+
+
+def parse_size(text: str) -> int:
+    """Bytes of '2G', '512M', '1.5GB' (binary units); RoomError for anything else."""
+    m = SIZE.match(str(text).strip())
+    if not m or float(m.group(1)) <= 0:
+        raise RoomError(f"메모리 크기를 읽지 못했습니다: {text!r}. 2G, 512M처럼 숫자와 단위(K, M, G)로 적으십시오.")
+    return int(float(m.group(1)) * 1024 ** "BKMGT".index((m.group(2) or "B").upper()))
+
+
+@dataclass
+class Room:
+    """Everything the hub needs to know, saved as `state/room.json` for `jupyterhub_config.py`."""
+
+    port: int
+    course: str                 # the course tree whose labs/ learners get (grader's --root)
+    folder: str                 # $COURSE_HUB_DIR
+    exchange: str               # nbgrader's exchange root
+    learners: list[dict] = field(default_factory=list)  # {"id", "name"}
+    instructor: str = "instructor"
+    mem_limit: int = 2 * 1024 ** 3
+    cpu_limit: float = 1.0
+    idle_minutes: int = 60
+    isolated: bool = True       # root: one system account per learner
+    learner_python: str = ""    # interpreter of the learners' servers
+    course_python: str = ""     # the course's .venv (the instructor's server, the culler)
+    proxy_api_port: int = 0
+    hub_api_port: int = 0
+    ip: str = HOST              # where learners' browsers reach the room (HUB_IP; loopback unless asked)
+
+    @property
+    def state(self) -> Path:
+        return Path(self.folder) / "state"
+
+    @property
+    def homes(self) -> Path:
+        return Path(self.folder) / "home"
+
+    def home_of(self, user: str) -> Path:
+        return self.homes / user
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.ip}:{self.port}/"
+
+    def names(self) -> dict[str, str]:
+        return {p["id"]: p["name"] for p in self.learners}
+
+    def save(self) -> Path:
+        path = self.state / "room.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> "Room":
+        return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def make_folders(room: Room) -> None:
+    """State private to the hub's account; homes reachable by each learner and no one else."""
+    for folder, mode in ((Path(room.folder), PASS_THROUGH), (room.state, STATE_MODE), (room.homes, PASS_THROUGH)):
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, mode)
+
+
+def unreachable_parent(folder: Path) -> Path | None:
+    """The first folder above `folder` that other accounts cannot pass through (no o+x), or None."""
+    for parent in reversed(Path(folder).absolute().parents):
+        if parent.exists() and not parent.stat().st_mode & 0o001:
+            return parent
+    return None
+
+
+def hub_port(ip: str = HOST) -> int:
+    """HUB_PORT (default 8100), free on `ip`; RoomError in Korean otherwise."""
+    try:
+        port = port_from_env("HUB_PORT", DEFAULT_PORT)
+    except StartError as exc:  # the same wording as ./course start
+        raise RoomError(str(exc)) from None
+    if not port_is_free(port, ip):
+        raise RoomError(f"포트 {josa(port, '을')} 이미 다른 프로그램이 쓰고 있습니다. 허브가 이미 실행 중인지 확인하거나 "
+                        f"다른 포트를 지정하십시오: HUB_PORT={port + 1} ./course hub 명단.csv")
+    return port
+
+
+def hub_ip() -> str:
+    """HUB_IP: 127.0.0.1 unless the instructor opens the room to the classroom's network."""
+    import ipaddress
+
+    raw = os.environ.get("HUB_IP", HOST)
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError:
+        raise RoomError(f"HUB_IP={raw!r}: IP 주소가 아닙니다. 이 컴퓨터만이면 127.0.0.1, 교육장 네트워크에 열려면 "
+                        "이 컴퓨터의 주소(예: 192.168.0.10)나 0.0.0.0을 지정하십시오.") from None
+    return raw
+
+
+def port_is_free(port: int, ip: str = HOST) -> bool:
+    """Whether nothing listens on 127.0.0.1:`port`.
+
+    Unlike `workshop.start.port_is_free`, with SO_REUSEADDR: the proxy binds that way, so the
+    TIME_WAIT connections a hub stopped a moment ago leaves behind must not count as "in use".
+    """
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((ip, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A free loopback port for the hub's own API and the proxy's (never the room's port)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def secret_file(room: Room, name: str, make) -> str:
+    """The secret kept in `state/<name>`, made by `make()` the first time (0600)."""
+    path = room.state / name
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(value + "\n")
+    return value
+
+
+def learner_password(room: Room) -> str:
+    """The learners' shared password: $HUB_PASSWORD, else made once (JupyterHub wants 8+ characters)."""
+    given = os.environ.get("HUB_PASSWORD")
+    if given is not None:
+        if len(given) < 8:
+            raise RoomError("HUB_PASSWORD는 8자 이상이어야 합니다 (JupyterHub의 공유 비밀번호 규칙).")
+        return given
+    return secret_file(room, "learner_password", lambda: "-".join(secrets.token_hex(2) for _ in range(3)))
+
+
+def instructor_password(room: Room) -> str:
+    """The instructor's own password: $HUB_ADMIN_PASSWORD, else made once (32+ characters)."""
+    given = os.environ.get("HUB_ADMIN_PASSWORD")
+    if given is not None:
+        if len(given) < 32:
+            raise RoomError("HUB_ADMIN_PASSWORD는 32자 이상이어야 합니다 (JupyterHub의 관리자 비밀번호 규칙).")
+        return given
+    return secret_file(room, "instructor_password", lambda: secrets.token_urlsafe(24))
+
+
+def learners_of(people: list[Learner]) -> list[dict]:
+    return [{"id": p.id, "name": p.name} for p in people]
