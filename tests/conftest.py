@@ -38,7 +38,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
 LONG_FIRST: tuple[str, ...] = (
     "timing",                             # every lab's notebook, run end to end
     "site",                               # mkdocs build, axe-core on every page, light and dark
-    "tests/workshop/test_preflight.py",   # grades every lab's solution
+    "tests/workshop/test_preflight.py",   # grades three labs' solutions
+    "tests/grading/test_gradebook_postgres.py",  # a real PostgreSQL server, two graders at once
     "tests/grading/test_lab*_grading.py",  # one batch of a lab's submissions each
     "hostile",
 )
