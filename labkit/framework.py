@@ -300,6 +300,10 @@ def _failure(said: str, folder: Path, config_file: Path, text: str) -> Framework
             parts.append(explained)
             first = first or line
         return FrameworkError("\n".join(parts), block, file=config_file, line=first)
+    for pattern, word, explain in _KNOWN_FAILURES:
+        if re.search(pattern, block):
+            line = _line_of_text(text, word)
+            return FrameworkError(_where(name, line) + explain, block, file=config_file, line=line)
     if "does not satisfy" in block and "frameworkVersion" in block:
         line = _line_of_key(text, ["frameworkVersion"])
         return FrameworkError(
@@ -307,6 +311,18 @@ def _failure(said: str, folder: Path, config_file: Path, text: str) -> Framework
             "frameworkVersion: '3'으로 고치십시오.", block, file=config_file, line=line)
     return FrameworkError(f"Serverless Framework가 {name}을 처리하지 못했습니다. 아래 원래 메시지의 내용대로 고치십시오.",
                           block or said, file=config_file)
+
+
+# Framework refusals whose English does not say the fix: (pattern, the word to find the line by, Korean).
+_KNOWN_FAILURES = (
+    (r'"timezone" is only supported with "scheduler" mode', "timezone",
+     "schedule 이벤트의 timezone은 EventBridge Scheduler로 만들 때만 쓸 수 있습니다(기본은 시간대가 없는 "
+     "EventBridge 규칙, UTC입니다). 같은 schedule 아래에 `method: scheduler`를 넣거나, timezone을 빼고 cron을 UTC로 "
+     "고쳐 쓰십시오(한국 시각 09:00은 UTC 00:00입니다)."),
+    (r"No file matches include / exclude patterns", "package",
+     "패키지에 넣을 파일이 하나도 없습니다. 핸들러 파일(handler: 파일.함수의 파일)이 서비스 폴더에 있는지, "
+     "package.patterns가 그 파일을 빼지 않는지 확인하십시오."),
+)
 
 
 def _framework_block(said: str, marker: str) -> str:
@@ -411,11 +427,14 @@ def _variable_problem(path: str, message: str, config_file: Path, text: str) -> 
         flag = f"--{option.group(1)}" if option else "그 옵션"
         return (where + f"명령에 {flag} 옵션이 없고 기본값도 없습니다. ${{opt:이름, '기본값'}}처럼 기본값을 쓰거나 "
                 f"options={{'{flag.lstrip('-')}': ...}}로 넘기십시오.", line)
-    if source and source.group(1) in ("self", "file", "env", "sls"):
+    if source and source.group(1) == "file":
+        return (where + f"서비스 폴더({config_file.parent})에 그 파일이 없거나, 파일 안에 그 키가 없습니다. ${{file(...)}}의 "
+                "경로는 서비스 폴더 기준입니다. 파일을 만들거나 경로와 키의 철자를 고치십시오.", line)
+    if source and source.group(1) in ("self", "env", "sls"):
         kind = source.group(1)
-        why = {"self": "serverless.yml에 그 키가 없습니다", "file": "그 파일이나 그 안의 키가 없습니다",
-               "env": "그 환경 변수가 없습니다", "sls": "프레임워크가 그 값을 모릅니다"}[kind]
-        return (where + f"{why}. 참조하는 경로의 철자를 확인하거나 ${{{kind}:..., '기본값'}}처럼 기본값을 쓰십시오.", line)
+        why = {"self": "serverless.yml에 그 키가 없습니다", "env": "그 환경 변수가 없습니다",
+               "sls": "프레임워크가 그 값을 모릅니다"}[kind]
+        return (where + f"{why}. 참조하는 경로의 철자를 확인하거나 ${{{kind}:이름, '기본값'}}처럼 기본값을 쓰십시오.", line)
     return (where + f"({message}) 변수의 이름과 출처를 확인하십시오.", line)
 
 
