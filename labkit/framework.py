@@ -52,8 +52,6 @@ CONFIG_FILES = ("serverless.yml", "serverless.yaml", "serverless.json")
 EVENT_TYPES = ("activemq", "alb", "alexaSkill", "alexaSmartHome", "cloudFront", "cloudwatchEvent", "cloudwatchLog",
                "cognitoUserPool", "eventBridge", "http", "httpApi", "iot", "iotFleetProvisioning", "kafka", "msk",
                "rabbitmq", "s3", "schedule", "sns", "sqs", "stream", "websocket")
-# Variable sources that ask AWS: offline they cannot resolve, and a fallback does not catch errors.
-AWS_SOURCES = ("ssm", "aws", "cf", "s3", "sls:instanceId")
 # Settings serverless.yml often misspells (function, provider and event properties of v3), for a hint.
 _KNOWN_KEYS = (
     "handler", "events", "environment", "timeout", "memorySize", "runtime", "name", "description", "role",

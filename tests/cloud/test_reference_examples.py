@@ -283,6 +283,12 @@ def check_serverless(ns: dict[str, Any], out: str) -> None:
     assert ns["stack"].skipped == []
 
 
+def check_framework(ns: dict[str, Any], out: str) -> None:
+    assert out.splitlines() == ["{'STAGE': 'prod'}", "AWS::Lambda::Function", "{'id': '7', 'stage': 'dev'}"]
+    assert ns["stack"].name == "orders-dev" and ns["stack"].skipped == []
+    assert ns["cloud"].client("cloudformation").list_stacks(StackStatusFilter=["CREATE_COMPLETE"])["StackSummaries"] == []
+
+
 CHECKS: dict[str, Callable[[dict[str, Any], str], None]] = {
     name[len("check_"):] + ".py": check
     for name, check in dict(globals()).items()
