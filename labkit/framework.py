@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import warnings as _warnings
@@ -131,11 +132,13 @@ def print_config(service_dir: str | Path, stage: str = "dev", *, region: str = D
     folder, config_file = _service(service_dir)
     done = _run(folder, ["print", "--format", "yaml"], stage, region, options, timeout)
     _check(done, folder, config_file)
-    text = done.stdout
-    start = text.find("service:")  # the framework prints its warnings on stderr; stdout is the YAML
-    loaded = yaml.safe_load(text[start:] if start >= 0 else text) or {}
-    config = Config(loaded)
-    config.text = text[start:] if start >= 0 else text
+    text = done.stdout.strip()  # the framework prints its warnings on stderr; stdout is the YAML
+    try:
+        loaded = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise FrameworkError("osls print의 출력을 YAML로 읽지 못했습니다. 아래 원래 출력을 확인하십시오.", text) from exc
+    config = Config(loaded if isinstance(loaded, dict) else {})
+    config.text = text
     return config
 
 
@@ -222,14 +225,25 @@ def _run(folder: Path, command: list[str], stage: str, region: str, options: dic
     args = [str(osls_path()), *command, "--stage", stage, "--region", region]
     for key, value in (options or {}).items():
         args += [f"--{key}", str(value)]
+    # Its own session, so a timeout ends the framework and what it started (npm ls) together.
+    process = subprocess.Popen(args, cwd=folder, env=_environment(region), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
-        return subprocess.run(args, cwd=folder, env=_environment(region), capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        said = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        raise FrameworkError(f"osls {command[0]}이 {timeout:.0f}초 안에 끝나지 않아 멈췄습니다. 컴퓨터가 바쁘면 "
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        said, _ = process.communicate()
+        raise FrameworkError(f"osls {command[0]} 명령이 {timeout:g}초 안에 끝나지 않아 멈췄습니다. 컴퓨터가 바쁘면 "
                              "timeout=을 늘려 다시 실행하고, 그래도 멈추면 serverless.yml의 플러그인과 변수를 확인하십시오.",
-                             said) from None
+                             said or "") from None
+    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):  # gone already, or no process groups (Windows)
+        process.kill()
 
 
 def _output(done: subprocess.CompletedProcess[str]) -> str:
