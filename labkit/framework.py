@@ -131,7 +131,7 @@ def print_config(service_dir: str | Path, stage: str = "dev", *, region: str = D
     """The resolved configuration (`osls print`): variables replaced, defaults filled in."""
     folder, config_file = _service(service_dir)
     done = _run(folder, ["print", "--format", "yaml"], stage, region, options, timeout)
-    _check(done, folder, config_file)
+    _check(done, config_file)
     text = done.stdout.strip()  # the framework prints its warnings on stderr; stdout is the YAML
     try:
         loaded = yaml.safe_load(text) or {}
@@ -147,7 +147,7 @@ def package(service_dir: str | Path, stage: str = "dev", *, region: str = DEFAUL
     """`osls package`: the CloudFormation template and the ZIPs in `<service_dir>/.serverless`."""
     folder, config_file = _service(service_dir)
     done = _run(folder, ["package"], stage, region, options, timeout)
-    warnings = _check(done, folder, config_file)
+    warnings = _check(done, config_file)
     out = folder / ".serverless"
     state = json.loads((out / "serverless-state.json").read_text(encoding="utf-8"))
     service = state["service"]["service"]
@@ -258,7 +258,7 @@ _UNRESOLVED = re.compile(r'Cannot resolve variable at "([^"]*)": (.+)')
 _PLUGIN = re.compile(r'plugin "([^"]+)" not found')
 
 
-def _check(done: subprocess.CompletedProcess[str], folder: Path, config_file: Path) -> list[str]:
+def _check(done: subprocess.CompletedProcess[str], config_file: Path) -> list[str]:
     """Raise a FrameworkError for a failed run or a configuration validation problem; else the
     Korean warnings (values the framework passes through unchecked, such as an old runtime)."""
     said = _output(done)
@@ -274,9 +274,9 @@ def _check(done: subprocess.CompletedProcess[str], folder: Path, config_file: Pa
         explanation = "\n".join(e for e, _ in errors)
         raise FrameworkError(explanation, _framework_block(said, "Warning:"), file=config_file, line=errors[0][1])
     if done.returncode != 0:
-        raise _failure(said, folder, config_file, text)
+        raise _failure(said, config_file, text)
     for warning in warnings:
-        _warnings.warn(warning + "\n(프레임워크는 경고만 하고 그대로 패키징했습니다.)", stacklevel=3)
+        _warnings.warn(warning + "\n(프레임워크는 경고만 하고 그대로 진행했습니다.)", stacklevel=3)
     return warnings
 
 
@@ -291,7 +291,7 @@ def _is_runtime_enum(path: str, message: str) -> bool:
     return path.endswith("runtime") and "allowed values" in message
 
 
-def _failure(said: str, folder: Path, config_file: Path, text: str) -> FrameworkError:
+def _failure(said: str, config_file: Path, text: str) -> FrameworkError:
     block = _framework_block(said, "Error:")
     name = config_file.name
     if "Cannot parse" in block:
