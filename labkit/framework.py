@@ -166,9 +166,14 @@ def deploy(cloud: "LocalCloud", service: str | Path | Package, stage: str = "dev
     packaged = service if isinstance(service, Package) else package(
         service, stage, region=cloud.region, options=options, timeout=timeout)
     try:
-        return cloud.deploy_stack(packaged.template_path, name=packaged.stack_name, artifacts=packaged.folder)
+        with _warnings.catch_warnings(record=True) as said:  # re-said below, pointing at the learner's call
+            _warnings.simplefilter("always")
+            stack = cloud.deploy_stack(packaged.template_path, name=packaged.stack_name, artifacts=packaged.folder)
     except DeployError as exc:
         raise _deploy_failure(packaged, exc) from exc
+    for warning in said:
+        _warnings.warn(warning.message, warning.category, stacklevel=2)
+    return stack
 
 
 def remove(cloud: "LocalCloud", service: str | Path | Package, stage: str = "dev") -> None:
