@@ -15,6 +15,8 @@ URL 유알엘; other words by their last letter: Lambda 람다, Stream 스트림
 """
 from __future__ import annotations
 
+import re
+
 __all__ = ["josa", "final_consonant"]
 
 # Each particle, as (after a final consonant, after a vowel). Any spelling of a pair finds it.
@@ -61,10 +63,16 @@ def final_consonant(word: str) -> int:
         if "." in name and tail.lower() in _EXTENSION_FINAL:
             return _EXTENSION_FINAL[tail.lower()]
         letters = "".join(ch for ch in tail if ch.isascii() and ch.isalpha())
-        if letters.isupper() or len(letters) == 1:
-            return _LETTER_FINAL.get(last.upper(), 0)
-        if letters.lower().endswith(("ng",)):
+        # The last part of a camelCase or kebab-case name is what is said last (accountId 아이디).
+        parts = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", tail.split("-")[-1]) or [letters]
+        word = parts[-1]
+        lower = word.lower()
+        if word.isupper() or len(word) == 1 or word == "Id" or not set(lower) & set("aeiouy"):
+            return _LETTER_FINAL.get(last.upper(), 0)  # spelt out: SQS, http 에이치티티피, Id 아이디
+        if lower.endswith("ng"):
             return 21
+        if len(lower) > 2 and lower[-1] == "e" and lower[-2] in "nlm":
+            return _WORD_FINAL[lower[-2]]  # a silent e: offline 오프라인, schedule 스케줄, name 네임
         return _WORD_FINAL.get(last.lower(), 0)
     return 0
 

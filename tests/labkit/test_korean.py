@@ -36,3 +36,17 @@ def test_no_message_in_the_code_writes_a_particle_placeholder():
     hits = [f"{p.relative_to(root)}:{n}: {line.strip()}" for p in files if p.is_file()
             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if placeholder.search(line)]
     assert not hits, "조사 자리표시(을(를) 등)가 남은 메시지:\n" + "\n".join(hits)
+
+
+@pytest.mark.parametrize("word,expected", [
+    ("http", "http를"),                              # no vowel: spelt out, 에이치티티피
+    ("osls", "osls를"),
+    ("${aws:accountId}", "${aws:accountId}를"),      # camelCase: the last part is said last, 아이디
+    ("DynamoDB", "DynamoDB를"),
+    ("serverless-offline", "serverless-offline을"),  # silent e: 오프라인
+    ("schedule", "schedule을"),                      # 스케줄
+    ("timeout", "timeout을"),
+    ("httpApi", "httpApi를"),
+])
+def test_josa_reads_framework_names_as_a_korean_speaker_says_them(word, expected):
+    assert josa(word, "을") == expected
