@@ -281,7 +281,14 @@ def missing_permissions(cloud: Any, stack: Any, needs: dict[str, list[str]] = NE
 def _permits(policy_class: Any, document: Any, action: str, resource: str) -> bool:
     from moto.iam.access_control import PermissionResult
 
-    text = document if isinstance(document, str) else json.dumps(document)
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:  # moto keeps a policy CloudFormation gave it as a dict in Python's repr
+            import ast
+
+            document = ast.literal_eval(document)
+    text = json.dumps(document)
     return policy_class(text).is_action_permitted(action, resource) == PermissionResult.PERMITTED
 
 
