@@ -1,7 +1,9 @@
-"""Fixtures for the offline-cloud tests: a fresh LocalCloud per test and handler folders."""
+"""Fixtures for the offline-cloud tests: a fresh LocalCloud per test, handler folders, and services
+packaged by the real Serverless Framework (osls, via labkit.framework)."""
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
@@ -9,7 +11,26 @@ from pathlib import Path
 
 import pytest
 
+from labkit import framework
 from labkit.cloud import LocalCloud, TooManyRequestsException
+
+
+def osls_package(tmp_path_factory: pytest.TempPathFactory, name: str, files: dict[str, str] | Path,
+                 stage: str = "dev", **options: str) -> framework.Package:
+    """Write `files` ({path: text}) or copy a service folder into a fresh folder, and package it with
+    the real framework (labkit.framework.package); the test is skipped where osls is not installed."""
+    try:
+        framework.osls_path()
+    except framework.FrameworkError:
+        pytest.skip("osls가 설치되지 않았습니다(./course가 npm ci로 설치합니다)")
+    service = tmp_path_factory.mktemp(name) / name
+    if isinstance(files, Path):
+        shutil.copytree(files, service, ignore=shutil.ignore_patterns(".serverless", "node_modules"))
+    else:
+        for path, text in files.items():
+            (service / path).parent.mkdir(parents=True, exist_ok=True)
+            (service / path).write_text(text, encoding="utf-8")
+    return framework.package(service, stage, options=options or None)
 
 
 def invoke_in_threads(cloud: LocalCloud, name: str, events: list[dict], qualifier: str | None = None) -> list:

@@ -14,9 +14,6 @@ over real HTTP (`cloud.serve_api`).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +22,7 @@ import requests
 
 from labkit.cloud import LocalCloud
 
-ROOT = Path(__file__).resolve().parents[2]
-OSLS = ROOT / "node_modules" / ".bin" / "osls"
+from .conftest import osls_package
 
 SERVERLESS_YML = """\
 service: shop-auth
@@ -120,16 +116,7 @@ def items(event, context):
 
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("node") is None or not OSLS.exists():
-        pytest.skip("osls가 설치되지 않았습니다(./course가 npm ci로 설치합니다)")
-    service = tmp_path_factory.mktemp("shop-auth")
-    (service / "serverless.yml").write_text(SERVERLESS_YML)
-    (service / "app.py").write_text(APP)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", HOME=str(service), SLS_TELEMETRY_DISABLED="1")
-    done = subprocess.run([str(OSLS), "package", "--stage", "dev"], cwd=service, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return service / ".serverless"
+    return osls_package(tmp_path_factory, "shop-auth", {"serverless.yml": SERVERLESS_YML, "app.py": APP}).folder
 
 
 @pytest.fixture(scope="module")

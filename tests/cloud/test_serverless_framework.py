@@ -8,9 +8,6 @@ event sources the course teaches, so a framework upgrade that changes its output
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,8 +15,7 @@ import requests
 
 from labkit.cloud import LocalCloud
 
-ROOT = Path(__file__).resolve().parents[2]
-OSLS = ROOT / "node_modules" / ".bin" / "osls"
+from .conftest import osls_package
 
 SERVERLESS_YML = """\
 service: users-svc
@@ -105,18 +101,7 @@ def tick(event, context):
 
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("node") is None or not OSLS.exists():
-        pytest.skip("osls가 설치되지 않았습니다(./course가 npm ci로 설치합니다)")
-    service = tmp_path_factory.mktemp("users-svc")
-    (service / "serverless.yml").write_text(SERVERLESS_YML)
-    (service / "app.py").write_text(APP)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", HOME=str(service),
-               SLS_TELEMETRY_DISABLED="1")
-    done = subprocess.run([str(OSLS), "package", "--stage", "dev"], cwd=service, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return service / ".serverless"
+    return osls_package(tmp_path_factory, "users-svc", {"serverless.yml": SERVERLESS_YML, "app.py": APP}).folder
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ wrong type), else the error itself with the property it names. patches.py raises
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from typing import Any
 
 from ...korean import josa
@@ -25,10 +27,11 @@ class ResourceFailure(Exception):
     """Marks an exception as already explained for its resource (nested creations pass it through)."""
 
 
-def explain(logical_id: str, resource_json: dict[str, Any], exc: BaseException, known: set[str]) -> str:
+def explain(logical_id: str, resource_json: dict[str, Any], exc: BaseException, known: set[str],
+            types: dict[str, str] | None = None) -> str:
     """The Korean explanation of `exc`, raised while creating `logical_id` from `resource_json`
     (the template's own JSON, before moto resolved its Ref and Fn:: calls). `known` holds the
-    template's logical ids and parameter names."""
+    template's logical ids and parameter names, `types` their resource types."""
     kind = str(resource_json.get("Type", "?"))
     what = f"리소스 {logical_id}({kind})"
     props = resource_json.get("Properties") or {}
@@ -38,6 +41,21 @@ def explain(logical_id: str, resource_json: dict[str, Any], exc: BaseException, 
         if pointing is not None and key not in known:
             return (f"{what}의 속성 {pointing}에 쓴 Ref/Fn::GetAtt가 템플릿에 없는 {josa(key, '을')} 가리킵니다. "
                     f"Resources나 Parameters에 {josa(key, '을')} 만들거나 논리 ID의 철자를 고치십시오.")
+    undefined = _UNDEFINED.search(str(exc))
+    if undefined and undefined.group(1) not in known:  # moto's "Fn::GetAtt references undefined resource X"
+        target = undefined.group(1)
+        pointing = references(props).get(target, "?")
+        return (f"{what}의 속성 {pointing}에 쓴 Ref/Fn::GetAtt가 템플릿에 없는 리소스 {josa(target, '을')} 가리킵니다. "
+                f"Resources에 {josa(target, '을')} 만들거나 논리 ID의 철자를 고치십시오"
+                f"{_close_ids(target, known)}.")
+    attribute = _NO_ATTRIBUTE.search(str(exc))
+    if attribute:  # moto's "resource X does not support attribute type Y in Fn::GetAtt"
+        target, name = attribute.groups()
+        pointing = references(props).get(target, "?")
+        offered = _attributes((types or {}).get(target, ""))
+        listed = f" 쓸 수 있는 속성: {', '.join(offered)}." if offered else ""
+        return (f"{what}의 속성 {pointing}에 쓴 Fn::GetAtt {target}.{name}: 리소스 {target}에는 {name} 속성(attribute)이 "
+                f"없습니다.{listed} 속성 이름의 철자를 고치십시오.")
     problems = schema_problems(kind, props)
     if problems:
         return (f"{josa(what, '을')} 만들지 못했습니다. " + " ".join(problems[:3])
@@ -52,6 +70,30 @@ def explain(logical_id: str, resource_json: dict[str, Any], exc: BaseException, 
     culprit = f" 문제가 된 속성: {', '.join(named)}." if named else _type_hint(props, exc)
     return (f"{josa(what, '을')} 만들지 못했습니다({type(exc).__name__}: {message}).{culprit} "
             f"속성 값의 형식을 AWS 문서의 {kind} 항목과 비교해 고치십시오({_DOCS}).")
+
+
+_UNDEFINED = re.compile(r"references undefined resource ([A-Za-z0-9]+)")
+
+
+_NO_ATTRIBUTE = re.compile(r"resource ([A-Za-z0-9]+) does not support attribute type ([A-Za-z0-9.]+) in Fn::GetAtt")
+
+
+def _attributes(kind: str) -> list[str]:
+    """The Fn::GetAtt attributes of a resource type: its schema's read-only properties (cfn-lint's copy)."""
+    if not kind:
+        return []
+    try:
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", kind).schema
+    except Exception:  # noqa: BLE001 - a type the schemas do not know
+        return []
+    return [p.rsplit("/", 1)[-1] for p in schema.get("readOnlyProperties", []) if p.count("/") == 2]
+
+
+def _close_ids(target: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(target, sorted(known), n=1)
+    return f"(비슷한 논리 ID: {close[0]})" if close else ""
 
 
 def schema_problems(kind: str, props: dict[str, Any]) -> list[str]:

@@ -4,7 +4,9 @@
 - an `AWS::S3::Bucket`'s NotificationConfiguration, which moto drops, is put through S3's API, so
   that the Serverless Framework's and SAM's S3 events fire;
 - a resource that fails to create or update raises errors.py's Korean explanation (logical id,
-  type, property, fix) as CloudFormation's ValidationError.
+  type, property, fix) as CloudFormation's ValidationError;
+- a stack whose creation failed is rolled back and forgotten (moto kept it half made, and the next
+  deploy under that name hit the failure again in DescribeStacks): fix the template, deploy again.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ PATCHES = (
     MotoName("moto.cloudformation.parsing:ResourceMap", "_resource_json_map", instance=True),
     MotoName("moto.cloudformation.parsing:ResourceMap", "_parsed_resources", instance=True),
     MotoName("moto.cloudformation.exceptions", "ValidationError", "(name_or_id=None, message=None)"),
+    MotoName("moto.cloudformation.models:CloudFormationBackend", "create_stack",
+        "(self, name, template, parameters, notification_arns=None, tags=None, role_arn=None, "
+        "enable_termination_protection=False, timeout_in_mins=None, stack_policy_body=None)"),
+    MotoName("moto.cloudformation.models:CloudFormationBackend", "stacks", instance=True),
     MotoName("moto.secretsmanager.utils", "random_password",
         "(password_length, exclude_characters, exclude_numbers, exclude_punctuation, exclude_uppercase, "
         "exclude_lowercase, include_space, require_each_included_type)"),
@@ -46,6 +52,31 @@ def install(set_: Callable[[Any, str, Any], None]) -> None:
     add_to_parser(set_, MODELS)
     when_imported("moto.s3.models", lambda: _patch_bucket(set_))
     when_imported("moto.cloudformation.parsing", lambda: _patch_resource_errors(set_))
+    when_imported("moto.cloudformation.models", lambda: _patch_failed_creation(set_))
+
+
+def _patch_failed_creation(set_: Callable[[Any, str, Any], None]) -> None:
+    """CreateStack that fails rolls back what it made (Retain resources stay, as on AWS) and drops
+    the stack. AWS would keep it as ROLLBACK_COMPLETE until deleted; a learner fixing a template
+    in a notebook deploys again under the same name instead."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend.create_stack
+
+    def create_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        before = set(self.stacks)
+        try:
+            return original(self, name, *args, **kwargs)
+        except Exception:
+            for stack_id in set(self.stacks) - before:
+                stack = self.stacks.pop(stack_id)
+                try:
+                    stack.resource_map.delete()
+                except Exception:  # noqa: BLE001 - the creation's own error is the one to report
+                    pass
+            raise
+
+    set_(CloudFormationBackend, "create_stack", create_stack)
 
 
 def _patch_resource_errors(set_: Callable[[Any, str, Any], None]) -> None:
@@ -63,8 +94,10 @@ def _patch_resource_errors(set_: Callable[[Any, str, Any], None]) -> None:
             except Exception as exc:
                 if getattr(exc, "labkit_explained", False):
                     raise  # a resource this one refers to failed, and said so
-                known = {*(getattr(resources_map, "_resource_json_map", None) or {}), *getattr(resources_map, "_parsed_resources", {})}
-                error = ValidationError(message=explain(logical_id, resource_json, exc, known))
+                templates = getattr(resources_map, "_resource_json_map", None) or {}
+                known = {*templates, *getattr(resources_map, "_parsed_resources", {})}
+                types = {k: str(v.get("Type", "")) for k, v in templates.items() if isinstance(v, dict)}
+                error = ValidationError(message=explain(logical_id, resource_json, exc, known, types))
                 error.labkit_explained = True  # type: ignore[attr-defined]
                 raise error from exc
 
