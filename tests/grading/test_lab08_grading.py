@@ -39,7 +39,7 @@ SUBTLE = wrong(
     edited("fix_arn", ("arn: !GetAtt OrdersQueue.Arn", "arn: arn:aws:sqs:ap-northeast-2:123456789012:orders")),
     edited("service_yml", ("          functionResponseType: ReportBatchItemFailures\n", ""),
            ("      retryAttempts: 3\n", "      retryAttempts: 1\n")),
-    edited("task3_solution", ('return osv.remove(cloud, "lab08-orders-dev")', "return []")),
+    edited("task3_solution", ('return osv.remove(cloud, service)', "return []")),
     edited("sam_template", ("            MaximumRetryAttempts: 1\n", "")),
     edited("workflow", ("  deploy-dev:\n    needs: test\n", "  deploy-dev:\n")),
 )
