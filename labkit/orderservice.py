@@ -34,6 +34,7 @@ NEEDS = {
 }
 
 _packaged: dict[tuple[Path, str], tuple[str, Package]] = {}
+_resolved: dict[tuple[Path, str], tuple[str, dict[str, Any]]] = {}
 
 
 def _digest(folder: Path, stage: str) -> str:
@@ -61,8 +62,13 @@ def package(folder: str | Path, stage: str = "dev") -> Package:
 
 
 def resolve(folder: str | Path, stage: str = "dev") -> dict[str, Any]:
-    """The configuration with every variable resolved for `stage` (`osls print`)."""
-    return dict(framework.print_config(folder, stage))
+    """The configuration with every variable resolved for `stage` (`osls print`), reused while nothing changed."""
+    folder = Path(folder).resolve()
+    digest = _digest(folder, stage)
+    cached = _resolved.get((folder, stage))
+    if not (cached and cached[0] == digest):
+        cached = _resolved[(folder, stage)] = (digest, dict(framework.print_config(folder, stage)))
+    return json.loads(json.dumps(cached[1]))  # a copy: the caller may change it
 
 
 def deploy(cloud: Any, packaged: Package) -> Any:
@@ -111,11 +117,13 @@ def api_url(cloud: Any, stack: Any) -> str:
 
 
 def missing_permissions(cloud: Any, stack: Any, needs: dict[str, list[str]] = NEEDS) -> dict[str, list[str]]:
-    """For each deployed function, the actions its handler calls that its execution role does not allow.
+    """For each deployed function, the actions its role does not allow, as "action on resource-name".
 
     The offline cloud does not evaluate IAM (AWS does: the call fails with AccessDeniedException),
-    so this reads the role's policies as CloudFormation created them and evaluates each needed
-    action with moto's IAM policy evaluation, on any resource of the stack.
+    so this reads the role's policies as CloudFormation created them and evaluates them with moto's
+    IAM policy evaluation: each action of `needs` (by handler) on the table and queue the function's
+    environment names (TABLE, QUEUE_URL), and sqs:SendMessage on a stream mapping's on-failure
+    queue (Lambda sends the failed batch's record with the function's role).
     """
     from moto.iam.access_control import IAMPolicy
 
@@ -131,17 +139,32 @@ def missing_permissions(cloud: Any, stack: Any, needs: dict[str, list[str]] = NE
         for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
             version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
             documents.append(iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"])
-        resources = _stack_arns(cloud, stack)
-        lacking = []
-        for action in needs.get(config["Handler"], []):
-            service = action.split(":")[0]
-            targets = [arn for arn in resources if arn.split(":")[2] == service] or ["*"]
-            allowed = any(_permits(IAMPolicy, document, action, arn) for document in documents for arn in targets)
-            if not allowed:
-                lacking.append(action)
+        targets = _targets(cloud, config)
+        wanted = [(action, targets.get(action.split(":")[0], "*")) for action in needs.get(config["Handler"], [])]
+        for mapping in lam.list_event_source_mappings(FunctionName=config["FunctionName"])["EventSourceMappings"]:
+            destination = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            if destination and ":sqs:" in destination:
+                wanted.append(("sqs:SendMessage", destination))
+        lacking = [f"{action} on {arn.rsplit(':', 1)[-1].split('/')[-1]}" for action, arn in wanted
+                   if not any(_permits(IAMPolicy, document, action, arn) for document in documents)]
         if lacking:
             missing[config["FunctionName"]] = lacking
     return missing
+
+
+def _targets(cloud: Any, config: dict[str, Any]) -> dict[str, str]:
+    """The ARNs of the table and queue a function's environment names, by service."""
+    env = (config.get("Environment") or {}).get("Variables") or {}
+    found: dict[str, str] = {}
+    try:
+        if env.get("TABLE"):
+            found["dynamodb"] = cloud.client("dynamodb").describe_table(TableName=env["TABLE"])["Table"]["TableArn"]
+        if env.get("QUEUE_URL"):
+            found["sqs"] = cloud.client("sqs").get_queue_attributes(
+                QueueUrl=env["QUEUE_URL"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    except Exception:  # a name that is no table or queue: the call fails on AWS too, not a permission question
+        pass
+    return found
 
 
 def _permits(policy_class: Any, document: Any, action: str, resource: str) -> bool:
@@ -156,18 +179,6 @@ def _permits(policy_class: Any, document: Any, action: str, resource: str) -> bo
             document = ast.literal_eval(document)
     text = json.dumps(document)
     return policy_class(text).is_action_permitted(action, resource) == PermissionResult.PERMITTED
-
-
-def _stack_arns(cloud: Any, stack: Any) -> list[str]:
-    """The ARNs of the stack's tables and queues (what the handlers' calls act on)."""
-    arns = []
-    for logical, kind in stack.types.items():
-        if kind == "AWS::DynamoDB::Table":
-            arns.append(cloud.client("dynamodb").describe_table(TableName=stack[logical])["Table"]["TableArn"])
-        elif kind == "AWS::SQS::Queue":
-            arns.append(cloud.client("sqs").get_queue_attributes(
-                QueueUrl=stack[logical], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
-    return arns
 
 
 # ---- reading and comparing templates

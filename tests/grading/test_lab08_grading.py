@@ -46,17 +46,18 @@ SUBTLE = wrong(
 SUBTLE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_3": 0, "check_2_3": 0, "check_2_5": 0, "check_3_2": 0,
                  "check_4_2": 0, "check_5_2": 0}
 
-# Mistakes the visible checks catch: PutItem still missing; the stage values hard-coded (prod gets 5);
+# Mistakes the visible checks catch: method left one level out (osls warns); PutItem still missing; the stage values hard-coded (prod gets 5);
 # the stream's failure destination left out; a wrong resource type read from the template; SAM without
 # the queue policy; a runner label actionlint does not know.
 VISIBLE = wrong(
+    edited("fix_indent", ("          method: get\n", "        method: get\n")),
     edited("fix_iam", ("Action: [dynamodb:GetItem, dynamodb:PutItem]", "Action: [dynamodb:GetItem]")),
     edited("service_yml", ("batchSize: ${self:custom.settings.batchSize}", "batchSize: 5")),
     edited("task3_solution", ('"schedule": ["AWS::Scheduler::Schedule"]', '"schedule": ["AWS::Events::Rule"]')),
     edited("sam_template", ("        - SQSSendMessagePolicy: {QueueName: !GetAtt OrdersQueue.QueueName}\n", "")),
     edited("workflow", ("  test:\n    runs-on: ubuntu-24.04\n", "  test:\n    runs-on: ubuntu-lates\n")),
 )
-VISIBLE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_2": 0, "check_2_1": 0, "check_3_1": 0, "check_4_1": 0,
+VISIBLE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_1": 0, "check_1_3": 0, "check_1_2": 0, "check_2_1": 0, "check_3_1": 0, "check_4_1": 0,
                   "check_2_5": 0, "check_5_1": 0, "check_5_2": 1}
 
 
