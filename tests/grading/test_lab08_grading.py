@@ -30,34 +30,37 @@ def wrong(*edits: tuple[str, str]) -> dict[str, str]:
     return {**SOLVED, **dict(edits)}
 
 
-# Quiet mistakes: the event "fixed" by deleting it, the variable replaced by a literal name, the sqs arn
-# hard-coded to another queue; no partial batch response; the prod retry count left at dev's;
-# the stack never removed; SAM's stream without retry limit; a deploy job that does not wait for the tests.
+# Quiet mistakes: the path parameter without braces, the variable replaced by a literal name, the sqs arn
+# hard-coded to another queue; no partial batch response, no on-failure destination, the prod retry count
+# left at dev's; the stack never removed; SAM's stream without retry limit; a deploy job that does not wait for the tests.
 SUBTLE = wrong(
     edited("fix_indent", ("path: /orders/{id}", "path: /orders/id")),
     edited("fix_variable", ("TABLE: ${self:custom.tableName}", "TABLE: orders")),
     edited("fix_arn", ("arn: !GetAtt OrdersQueue.Arn", "arn: arn:aws:sqs:ap-northeast-2:123456789012:orders")),
     edited("service_yml", ("          functionResponseType: ReportBatchItemFailures\n", ""),
-           ("      retryAttempts: 3\n", "      retryAttempts: 1\n")),
+           ("      retryAttempts: 3\n", "      retryAttempts: 1\n"),
+           ("          destinations:\n            onFailure:\n              arn: !GetAtt StreamFailuresQueue.Arn\n"
+            "              type: sqs\n", "")),
     edited("task3_solution", ('return osv.remove(cloud, service)', "return []")),
     edited("sam_template", ("            MaximumRetryAttempts: 1\n", "")),
     edited("workflow", ("  deploy-dev:\n    needs: test\n", "  deploy-dev:\n")),
 )
-SUBTLE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_3": 0, "check_2_3": 0, "check_2_5": 0, "check_3_2": 0,
+SUBTLE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_3": 0, "check_2_3": 0, "check_2_4": 0, "check_2_5": 0, "check_3_2": 0,
                  "check_4_2": 0, "check_5_2": 0}
 
-# Mistakes the visible checks catch: method left one level out (osls warns); PutItem still missing; the stage values hard-coded (prod gets 5);
-# the stream's failure destination left out; a wrong resource type read from the template; SAM without
-# the queue policy; a runner label actionlint does not know.
+# Mistakes the visible checks catch: method left one level out (osls warns); PutItem still missing; the
+# stage values hard-coded (prod gets 5) and the path parameter without braces; a wrong resource type read
+# from the template; SAM without the queue policy; a runner label actionlint does not know.
 VISIBLE = wrong(
     edited("fix_indent", ("          method: get\n", "        method: get\n")),
     edited("fix_iam", ("Action: [dynamodb:GetItem, dynamodb:PutItem]", "Action: [dynamodb:GetItem]")),
-    edited("service_yml", ("batchSize: ${self:custom.settings.batchSize}", "batchSize: 5")),
+    edited("service_yml", ("batchSize: ${self:custom.settings.batchSize}", "batchSize: 5"),
+           ("path: /orders/{id}", "path: /orders/id")),
     edited("task3_solution", ('"schedule": ["AWS::Scheduler::Schedule"]', '"schedule": ["AWS::Events::Rule"]')),
     edited("sam_template", ("        - SQSSendMessagePolicy: {QueueName: !GetAtt OrdersQueue.QueueName}\n", "")),
     edited("workflow", ("  test:\n    runs-on: ubuntu-24.04\n", "  test:\n    runs-on: ubuntu-lates\n")),
 )
-VISIBLE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_1": 0, "check_1_3": 0, "check_1_2": 0, "check_2_1": 0, "check_3_1": 0, "check_4_1": 0,
+VISIBLE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_1": 0, "check_1_3": 0, "check_1_2": 0, "check_2_1": 0, "check_2_2": 0, "check_3_1": 0, "check_4_1": 0,
                   "check_2_5": 0, "check_5_1": 0, "check_5_2": 1}
 
 
