@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import warnings as _warnings
@@ -52,8 +53,6 @@ CONFIG_FILES = ("serverless.yml", "serverless.yaml", "serverless.json")
 EVENT_TYPES = ("activemq", "alb", "alexaSkill", "alexaSmartHome", "cloudFront", "cloudwatchEvent", "cloudwatchLog",
                "cognitoUserPool", "eventBridge", "http", "httpApi", "iot", "iotFleetProvisioning", "kafka", "msk",
                "rabbitmq", "s3", "schedule", "sns", "sqs", "stream", "websocket")
-# Variable sources that ask AWS: offline they cannot resolve, and a fallback does not catch errors.
-AWS_SOURCES = ("ssm", "aws", "cf", "s3", "sls:instanceId")
 # Settings serverless.yml often misspells (function, provider and event properties of v3), for a hint.
 _KNOWN_KEYS = (
     "handler", "events", "environment", "timeout", "memorySize", "runtime", "name", "description", "role",
@@ -132,12 +131,14 @@ def print_config(service_dir: str | Path, stage: str = "dev", *, region: str = D
     """The resolved configuration (`osls print`): variables replaced, defaults filled in."""
     folder, config_file = _service(service_dir)
     done = _run(folder, ["print", "--format", "yaml"], stage, region, options, timeout)
-    _check(done, folder, config_file)
-    text = done.stdout
-    start = text.find("service:")  # the framework prints its warnings on stderr; stdout is the YAML
-    loaded = yaml.safe_load(text[start:] if start >= 0 else text) or {}
-    config = Config(loaded)
-    config.text = text[start:] if start >= 0 else text
+    _check(done, config_file)
+    text = done.stdout.strip()  # the framework prints its warnings on stderr; stdout is the YAML
+    try:
+        loaded = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise FrameworkError("osls print의 출력을 YAML로 읽지 못했습니다. 아래 원래 출력을 확인하십시오.", text) from exc
+    config = Config(loaded if isinstance(loaded, dict) else {})
+    config.text = text
     return config
 
 
@@ -146,7 +147,7 @@ def package(service_dir: str | Path, stage: str = "dev", *, region: str = DEFAUL
     """`osls package`: the CloudFormation template and the ZIPs in `<service_dir>/.serverless`."""
     folder, config_file = _service(service_dir)
     done = _run(folder, ["package"], stage, region, options, timeout)
-    warnings = _check(done, folder, config_file)
+    warnings = _check(done, config_file)
     out = folder / ".serverless"
     state = json.loads((out / "serverless-state.json").read_text(encoding="utf-8"))
     service = state["service"]["service"]
@@ -165,9 +166,14 @@ def deploy(cloud: "LocalCloud", service: str | Path | Package, stage: str = "dev
     packaged = service if isinstance(service, Package) else package(
         service, stage, region=cloud.region, options=options, timeout=timeout)
     try:
-        return cloud.deploy_stack(packaged.template_path, name=packaged.stack_name, artifacts=packaged.folder)
+        with _warnings.catch_warnings(record=True) as said:  # re-said below, pointing at the learner's call
+            _warnings.simplefilter("always")
+            stack = cloud.deploy_stack(packaged.template_path, name=packaged.stack_name, artifacts=packaged.folder)
     except DeployError as exc:
         raise _deploy_failure(packaged, exc) from exc
+    for warning in said:
+        _warnings.warn(warning.message, warning.category, stacklevel=2)
+    return stack
 
 
 def remove(cloud: "LocalCloud", service: str | Path | Package, stage: str = "dev") -> None:
@@ -224,14 +230,25 @@ def _run(folder: Path, command: list[str], stage: str, region: str, options: dic
     args = [str(osls_path()), *command, "--stage", stage, "--region", region]
     for key, value in (options or {}).items():
         args += [f"--{key}", str(value)]
+    # Its own session, so a timeout ends the framework and what it started (npm ls) together.
+    process = subprocess.Popen(args, cwd=folder, env=_environment(region), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
-        return subprocess.run(args, cwd=folder, env=_environment(region), capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        said = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        raise FrameworkError(f"osls {command[0]}이 {timeout:.0f}초 안에 끝나지 않아 멈췄습니다. 컴퓨터가 바쁘면 "
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        said, _ = process.communicate()
+        raise FrameworkError(f"osls {command[0]} 명령이 {timeout:g}초 안에 끝나지 않아 멈췄습니다. 컴퓨터가 바쁘면 "
                              "timeout=을 늘려 다시 실행하고, 그래도 멈추면 serverless.yml의 플러그인과 변수를 확인하십시오.",
-                             said) from None
+                             said or "") from None
+    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):  # gone already, or no process groups (Windows)
+        process.kill()
 
 
 def _output(done: subprocess.CompletedProcess[str]) -> str:
@@ -246,7 +263,7 @@ _UNRESOLVED = re.compile(r'Cannot resolve variable at "([^"]*)": (.+)')
 _PLUGIN = re.compile(r'plugin "([^"]+)" not found')
 
 
-def _check(done: subprocess.CompletedProcess[str], folder: Path, config_file: Path) -> list[str]:
+def _check(done: subprocess.CompletedProcess[str], config_file: Path) -> list[str]:
     """Raise a FrameworkError for a failed run or a configuration validation problem; else the
     Korean warnings (values the framework passes through unchecked, such as an old runtime)."""
     said = _output(done)
@@ -262,9 +279,9 @@ def _check(done: subprocess.CompletedProcess[str], folder: Path, config_file: Pa
         explanation = "\n".join(e for e, _ in errors)
         raise FrameworkError(explanation, _framework_block(said, "Warning:"), file=config_file, line=errors[0][1])
     if done.returncode != 0:
-        raise _failure(said, folder, config_file, text)
+        raise _failure(said, config_file, text)
     for warning in warnings:
-        _warnings.warn(warning + "\n(프레임워크는 경고만 하고 그대로 패키징했습니다.)", stacklevel=3)
+        _warnings.warn(warning + "\n(프레임워크는 경고만 하고 그대로 진행했습니다.)", stacklevel=3)
     return warnings
 
 
@@ -279,7 +296,7 @@ def _is_runtime_enum(path: str, message: str) -> bool:
     return path.endswith("runtime") and "allowed values" in message
 
 
-def _failure(said: str, folder: Path, config_file: Path, text: str) -> FrameworkError:
+def _failure(said: str, config_file: Path, text: str) -> FrameworkError:
     block = _framework_block(said, "Error:")
     name = config_file.name
     if "Cannot parse" in block:
@@ -300,6 +317,10 @@ def _failure(said: str, folder: Path, config_file: Path, text: str) -> Framework
             parts.append(explained)
             first = first or line
         return FrameworkError("\n".join(parts), block, file=config_file, line=first)
+    for pattern, word, explain in _KNOWN_FAILURES:
+        if re.search(pattern, block):
+            line = _line_of_text(text, word)
+            return FrameworkError(_where(name, line) + explain, block, file=config_file, line=line)
     if "does not satisfy" in block and "frameworkVersion" in block:
         line = _line_of_key(text, ["frameworkVersion"])
         return FrameworkError(
@@ -307,6 +328,18 @@ def _failure(said: str, folder: Path, config_file: Path, text: str) -> Framework
             "frameworkVersion: '3'으로 고치십시오.", block, file=config_file, line=line)
     return FrameworkError(f"Serverless Framework가 {name}을 처리하지 못했습니다. 아래 원래 메시지의 내용대로 고치십시오.",
                           block or said, file=config_file)
+
+
+# Framework refusals whose English does not say the fix: (pattern, the word to find the line by, Korean).
+_KNOWN_FAILURES = (
+    (r'"timezone" is only supported with "scheduler" mode', "timezone",
+     "schedule 이벤트의 timezone은 EventBridge Scheduler로 만들 때만 쓸 수 있습니다(기본은 시간대가 없는 "
+     "EventBridge 규칙, UTC입니다). 같은 schedule 아래에 `method: scheduler`를 넣거나, timezone을 빼고 cron을 UTC로 "
+     "고쳐 쓰십시오(한국 시각 09:00은 UTC 00:00입니다)."),
+    (r"No file matches include / exclude patterns", "package",
+     "패키지에 넣을 파일이 하나도 없습니다. 핸들러 파일(handler: 파일.함수의 파일)이 서비스 폴더에 있는지, "
+     "package.patterns가 그 파일을 빼지 않는지 확인하십시오."),
+)
 
 
 def _framework_block(said: str, marker: str) -> str:
@@ -411,11 +444,14 @@ def _variable_problem(path: str, message: str, config_file: Path, text: str) -> 
         flag = f"--{option.group(1)}" if option else "그 옵션"
         return (where + f"명령에 {flag} 옵션이 없고 기본값도 없습니다. ${{opt:이름, '기본값'}}처럼 기본값을 쓰거나 "
                 f"options={{'{flag.lstrip('-')}': ...}}로 넘기십시오.", line)
-    if source and source.group(1) in ("self", "file", "env", "sls"):
+    if source and source.group(1) == "file":
+        return (where + f"서비스 폴더({config_file.parent})에 그 파일이 없거나, 파일 안에 그 키가 없습니다. ${{file(...)}}의 "
+                "경로는 서비스 폴더 기준입니다. 파일을 만들거나 경로와 키의 철자를 고치십시오.", line)
+    if source and source.group(1) in ("self", "env", "sls"):
         kind = source.group(1)
-        why = {"self": "serverless.yml에 그 키가 없습니다", "file": "그 파일이나 그 안의 키가 없습니다",
-               "env": "그 환경 변수가 없습니다", "sls": "프레임워크가 그 값을 모릅니다"}[kind]
-        return (where + f"{why}. 참조하는 경로의 철자를 확인하거나 ${{{kind}:..., '기본값'}}처럼 기본값을 쓰십시오.", line)
+        why = {"self": "serverless.yml에 그 키가 없습니다", "env": "그 환경 변수가 없습니다",
+               "sls": "프레임워크가 그 값을 모릅니다"}[kind]
+        return (where + f"{why}. 참조하는 경로의 철자를 확인하거나 ${{{kind}:이름, '기본값'}}처럼 기본값을 쓰십시오.", line)
     return (where + f"({message}) 변수의 이름과 출처를 확인하십시오.", line)
 
 

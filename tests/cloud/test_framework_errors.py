@@ -43,6 +43,7 @@ CASES: dict[str, str] = {
     "missing_self": HEAD + "    environment:\n      TABLE: ${self:custom.tableName}\n",
     "plugin": HEAD + "plugins:\n  - serverless-offline\n",
     "framework_v4": HEAD.replace('frameworkVersion: "3"', 'frameworkVersion: "4"'),
+    "nothing_to_package": HEAD + "package:\n  patterns:\n    - '!**'\n",
 }
 HANDLER = "def hello(event, context):\n    return {'ok': True}\n"
 
@@ -66,6 +67,7 @@ custom:
   prodSize: 10
   size: ${self:custom.${self:custom.stage}Size}
   limits: ${file(./limits.yml):${self:custom.stage}}
+  rps: ${file(./limits.yml):${self:custom.stage}.rps}
 provider:
   name: aws
   runtime: python3.13
@@ -204,6 +206,12 @@ def test_a_v4_project_is_told_which_framework_line_runs(runs) -> None:
     assert "does not satisfy" in error.framework_message
 
 
+def test_a_package_with_no_file_in_it(runs) -> None:
+    error = _error(runs, "nothing_to_package")
+    assert error.line == 9 and "패키지에 넣을 파일이 하나도 없습니다" in error.explanation and "package.patterns" in error.explanation
+    assert "No file matches include / exclude patterns" in error.framework_message
+
+
 def test_the_pinned_osls_is_the_one_that_runs() -> None:
     pinned = json.loads((ROOT / "package.json").read_text())
     assert framework.OSLS_VERSION == {**pinned.get("devDependencies", {}), **pinned.get("dependencies", {})}["osls"]
@@ -220,6 +228,7 @@ def test_no_credentials_or_profile_reach_the_framework(runs) -> None:
 def test_print_config_resolves_the_offline_variable_sources(runs) -> None:
     dev, prod = runs["vars_dev"][0], runs["vars_prod"][0]
     assert dev["custom"]["size"] == 5 and dev["custom"]["limits"] == {"rps": 1}  # a whole-value variable keeps its type
+    assert (dev["custom"]["rps"], runs["vars_prod"][0]["custom"]["rps"]) == (1, 100)  # a dotted key in the file
     assert dev["provider"]["environment"] == {"STAGE": "dev", "REGION": "ap-northeast-2", "TABLE": "orders-dev-orders"}
     assert prod["custom"]["size"] == 10 and prod["provider"]["environment"]["TABLE"] == "orders-prod-orders"
     assert "service: orders" in dev.text

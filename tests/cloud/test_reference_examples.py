@@ -272,6 +272,12 @@ def check_stepfunctions(ns: dict[str, Any], out: str) -> None:
     assert 29.9 < exited.seconds - entered.seconds < 31  # the 30 s Wait, in the history's virtual time
 
 
+def check_framework(ns: dict[str, Any], out: str) -> None:
+    assert out.splitlines() == ["{'STAGE': 'prod'}", "AWS::Lambda::Function", "{'id': '7', 'stage': 'dev'}"]
+    assert ns["stack"].name == "orders-dev" and ns["stack"].skipped == []
+    assert ns["cloud"].client("cloudformation").list_stacks(StackStatusFilter=["CREATE_COMPLETE"])["StackSummaries"] == []
+
+
 def check_sam(ns: dict[str, Any], out: str) -> None:
     status, body, name = out.splitlines()
     assert (status, body) == ("CREATE_COMPLETE []", "{'id': '7'}")

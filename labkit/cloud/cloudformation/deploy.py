@@ -68,11 +68,12 @@ class CloudFormation:
                 "오프라인 클라우드가 만들 수 없는 리소스는 건너뜁니다(AWS에서는 만들어집니다): " + ", ".join(skipped),
                 stacklevel=3,  # the learner's call of LocalCloud.deploy_stack
             )
+        submitted = _without_custom_resources(document)
         cfn = self.ctx.client("cloudformation")
         exists = _stack_exists(cfn, name)
         with warnings.catch_warnings():  # moto's English warning repeats the Korean one above
             warnings.filterwarnings("ignore", message="Tried to parse")
-            _submit(cfn, name, document, parameters, update=exists)
+            _submit(cfn, name, submitted, parameters, update=exists)
             described = _completed(cfn, name)
             summaries = cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
         return Stack(
@@ -80,8 +81,10 @@ class CloudFormation:
             stack_id=described["StackId"],
             status=described["StackStatus"],
             outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])},
-            resources={r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries},
-            types={r["LogicalResourceId"]: r["ResourceType"] for r in summaries},
+            resources={r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries if r["LogicalResourceId"]},
+            # moto lists a do-nothing type (a skipped custom resource) with an empty id: the template says its type
+            types={**{r["LogicalResourceId"]: r["ResourceType"] for r in summaries if r["LogicalResourceId"]},
+                   **{s.split(" ", 1)[0]: document["Resources"][s.split(" ", 1)[0]].get("Type", "") for s in skipped}},
             template=document,
             skipped=[s.split(" ", 1)[0] for s in skipped],
         )
@@ -121,9 +124,30 @@ def unsupported(template: dict[str, Any]) -> list[str]:
     skipped = []
     for logical_id, resource in (template.get("Resources") or {}).items():
         kind = resource.get("Type", "")
-        if kind not in known and kind not in NULL_MODELS and not kind.startswith("Custom::"):
+        if _is_custom(resource) or (kind not in known and kind not in NULL_MODELS):
             skipped.append(f"{logical_id} ({kind})")
     return skipped
+
+
+def _is_custom(resource: dict[str, Any]) -> bool:
+    kind = str(resource.get("Type", ""))
+    return kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource"
+
+
+def _without_custom_resources(document: dict[str, Any]) -> dict[str, Any]:
+    """The template CloudFormation gets: custom resources (a Lambda function CloudFormation calls, e.g.
+    the Serverless Framework's Custom::ApiGatewayAccountRole for `logs.restApi`) become moto's
+    do-nothing type. moto would run their function in Docker and leave the stack CREATE_IN_PROGRESS
+    for ever; `unsupported` reports them as skipped instead."""
+    resources = document.get("Resources") or {}
+    if not any(_is_custom(r) for r in resources.values() if isinstance(r, dict)):
+        return document
+    copy = dict(document, Resources=dict(resources))
+    for logical_id, resource in resources.items():
+        if isinstance(resource, dict) and _is_custom(resource):
+            copy["Resources"][logical_id] = {k: v for k, v in resource.items() if k in ("DependsOn", "Condition")}
+            copy["Resources"][logical_id]["Type"] = "AWS::CloudFormation::WaitConditionHandle"
+    return copy
 
 
 def _stack_exists(cfn: Any, name: str) -> bool:
