@@ -170,14 +170,7 @@ def _targets(cloud: Any, config: dict[str, Any]) -> dict[str, str]:
 def _permits(policy_class: Any, document: Any, action: str, resource: str) -> bool:
     from moto.iam.access_control import PermissionResult
 
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:  # moto keeps a policy CloudFormation gave it as a dict in Python's repr
-            import ast
-
-            document = ast.literal_eval(document)
-    text = json.dumps(document)
+    text = document if isinstance(document, str) else json.dumps(document)
     return policy_class(text).is_action_permitted(action, resource) == PermissionResult.PERMITTED
 
 

@@ -339,6 +339,33 @@ def test_redeploy_updates_the_stack(cloud: LocalCloud) -> None:
     assert set(second.resources) == {"Queue", "Topic"}
 
 
+def test_redeploying_a_role_applies_its_new_inline_policies_and_trust(cloud: LocalCloud) -> None:
+    # The Serverless Framework puts iam.role.statements in one inline policy of one role: a
+    # redeploy with a new statement must change what the function may do (moto kept the old one).
+    def template(actions: list[str], extra: bool, service: str) -> dict:
+        policies = [{"PolicyName": "app", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": "*"}]}}]
+        if extra:
+            policies.append({"PolicyName": "old", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}})
+        return {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": "app-role",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]},
+            "Policies": policies}}}}
+
+    iam = cloud.client("iam")
+    cloud.deploy_stack(template(["dynamodb:GetItem"], True, "lambda.amazonaws.com"), "roles")
+    first = iam.get_role_policy(RoleName="app-role", PolicyName="app")["PolicyDocument"]
+    assert first["Statement"][0]["Action"] == ["dynamodb:GetItem"]  # JSON, as IAM answers (not Python's repr)
+    cloud.deploy_stack(template(["dynamodb:GetItem", "dynamodb:PutItem"], False, "states.amazonaws.com"), "roles")
+    assert iam.list_role_policies(RoleName="app-role")["PolicyNames"] == ["app"]
+    statement = iam.get_role_policy(RoleName="app-role", PolicyName="app")["PolicyDocument"]["Statement"][0]
+    assert statement["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem"]
+    trust = iam.get_role(RoleName="app-role")["Role"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"}
+
+
 def test_a_buckets_notification_configuration_is_applied(cloud: LocalCloud, code_dir) -> None:
     # What the Serverless Framework's `s3` event and SAM's S3 event both become: the bucket's own
     # NotificationConfiguration (CloudFormation's shape). moto creates the bucket and drops it.

@@ -5,6 +5,10 @@
   that the Serverless Framework's and SAM's S3 events fire;
 - a resource that fails to create or update raises errors.py's Korean explanation (logical id,
   type, property, fix) as CloudFormation's ValidationError;
+- an `AWS::IAM::Role` keeps its inline `Policies` as JSON text, as IAM does (moto kept the dicts and
+  GetRolePolicy answered with Python's repr of them), and an update applies its trust policy and
+  inline policies (moto updated only the description, so a redeployed function kept its old
+  permissions);
 - a stack whose creation failed is rolled back and forgotten (moto kept it half made, and the next
   deploy under that name hit the failure again in DescribeStacks): fix the template, deploy again.
 """
@@ -24,6 +28,14 @@ PATCHES = (
         "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
     MotoName("moto.s3.models:FakeBucket", "update_from_cloudformation_json",
         "(original_resource, new_resource_name, cloudformation_json, account_id, region_name)"),
+    MotoName("moto.iam.models:Role", "create_from_cloudformation_json",
+        "(resource_name, cloudformation_json, account_id, region_name, **kwargs)"),
+    MotoName("moto.iam.models:Role", "update_from_cloudformation_json",
+        "(original_resource, new_resource_name, cloudformation_json, account_id, region_name)"),
+    MotoName("moto.iam.models:Role", "policies", instance=True),
+    MotoName("moto.iam.models:Role", "put_policy", "(self, policy_name, policy_json)"),
+    MotoName("moto.iam.models:Role", "delete_policy", "(self, policy_name)"),
+    MotoName("moto.iam.models:Role", "assume_role_policy_document", instance=True),
     *PARSER_PATCHES,
     MotoName("moto.cloudformation.parsing", "NULL_MODELS"),
     MotoName("moto.cloudformation.parsing", "parse_and_create_resource",
@@ -51,6 +63,7 @@ def install(set_: Callable[[Any, str, Any], None]) -> None:
 
     add_to_parser(set_, MODELS)
     when_imported("moto.s3.models", lambda: _patch_bucket(set_))
+    when_imported("moto.iam.models", lambda: _patch_role(set_))
     when_imported("moto.cloudformation.parsing", lambda: _patch_resource_errors(set_))
     when_imported("moto.cloudformation.models", lambda: _patch_failed_creation(set_))
 
@@ -136,3 +149,41 @@ def _patch_bucket(set_: Callable[[Any, str, Any], None]) -> None:
 
     set_(FakeBucket, "create_from_cloudformation_json", classmethod(create))
     set_(FakeBucket, "update_from_cloudformation_json", classmethod(update))
+
+
+def _patch_role(set_: Callable[[Any, str, Any], None]) -> None:
+    # moto's update of an AWS::IAM::Role changes only its description: a stack deployed again with a
+    # new statement (the Serverless Framework's iam.role.statements) kept the old inline policies.
+    import json
+
+    from moto.iam.models import Role
+
+    original_create = Role.create_from_cloudformation_json.__func__
+    original_update = Role.update_from_cloudformation_json.__func__
+
+    def as_text(document: Any) -> str:
+        return document if isinstance(document, str) else json.dumps(document)
+
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> Any:
+        role = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        for name, document in list(role.policies.items()):
+            role.put_policy(name, as_text(document))
+        return role
+
+    def update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
+               account_id: str, region_name: str) -> Any:
+        role = original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        role = role or original_resource
+        properties = cloudformation_json.get("Properties") or {}
+        trust = properties.get("AssumeRolePolicyDocument")
+        if trust is not None:
+            role.assume_role_policy_document = as_text(trust)
+        wanted = {p["PolicyName"]: as_text(p["PolicyDocument"]) for p in properties.get("Policies") or []}
+        for name in set(role.policies) - set(wanted):
+            role.delete_policy(name)
+        for name, document in wanted.items():
+            role.put_policy(name, document)
+        return role
+
+    set_(Role, "create_from_cloudformation_json", classmethod(create))
+    set_(Role, "update_from_cloudformation_json", classmethod(update))
