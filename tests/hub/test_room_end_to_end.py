@@ -98,6 +98,10 @@ def room():
         yield info
     finally:
         stop(hub)
+        log = top / "hub" / "state" / "jupyterhub.log"
+        if log.is_file():  # kept for a failure's post-mortem (test-artifacts/ is git-ignored)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, SHOTS / "jupyterhub.log")
         leftovers = kill_processes_of(ids)
         for user in ids:
             remove_account(user)
@@ -240,8 +244,9 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
     releasing.start()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        pages = {}
         try:
-            pages, outside = {}, []
+            outside = []
             for user in ids:
                 context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR")
                 context.set_default_timeout(60_000)
@@ -284,6 +289,7 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             shot(pages[a], "03-fetched.png")
             phase("release wait, 3 fetches")
 
+
             write_as(a, mine[a], answered(course))
             submit(pages[a], 1)
             submit(pages[b], 1)                       # b: the blank release first...
@@ -299,6 +305,24 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             assert inbound_times(room, a)[0] < last_on_time < late
 
             phase("4 submissions")
+            # c (done submitting) runs the notebook's first cell: a kernel of the course's environment, as c, in c's cgroup.
+            pages[c].goto(f"{base}/user/{c}/lab/tree/lab00/lab00.ipynb")
+            # JupyterLab may ask which kernel to use ("커널 선택") for a notebook written outside it.
+            choose = pages[c].locator(".jp-Dialog .jp-mod-accept")
+            idle = pages[c].locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            choose.or_(idle).first.wait_for(timeout=LAB_TIMEOUT_MS)
+            if choose.count():
+                choose.click()
+            idle.wait_for(timeout=LAB_TIMEOUT_MS)
+            pages[c].locator(".jp-CodeCell .cm-line", has_text="안녕하세요").first.click()
+            pages[c].keyboard.press("Shift+Enter")
+            output = pages[c].locator(".jp-OutputArea-output", has_text="안녕하세요, 서버리스!").first
+            output.wait_for(timeout=LAB_TIMEOUT_MS)
+            shot(pages[c], "03b-kernel.png")
+            assert not hangul_boxes(output.locator("pre").first)["boxes"]
+            kernels = [pid for pid in processes_of([c]) if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            assert kernels and all(f"course-hub-{c}" in Path(f"/proc/{pid}/cgroup").read_text() for pid in kernels)
+            phase("c's kernel")
             # b's server dies (as at the memory limit); the hub says so in Korean and starts it again.
             (server,) = [pid for pid in processes_of([b]) if b"jupyterhub.singleuser" in Path(f"/proc/{pid}/cmdline").read_bytes()]
             os.kill(server, signal.SIGKILL)
@@ -388,6 +412,13 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             assert learner_view.status == 403 or {u["name"] for u in learner_view.json()} <= {a}, learner_view.text()
             phase("feedback fetched and checked, others refused, instructor")
             assert outside == [[], [], [], []], outside
+        except BaseException:
+            for user, page in pages.items():
+                try:
+                    shot(page, f"failed-{user[-1]}.png")
+                except Exception:
+                    pass
+            raise
         finally:
             browser.close()
     room["flow_seconds"] = time.monotonic() - t0
