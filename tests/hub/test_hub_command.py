@@ -134,3 +134,14 @@ def test_a_learners_cgroup_holds_its_memory_and_cpu_limits_and_kills_what_goes_o
     finally:
         group.remove()
     assert not any(Path(d).exists() for d in group.dirs.values())
+
+
+def test_a_password_too_short_for_jupyterhub_is_refused_before_it_starts(tmp_path):
+    (tmp_path / "명단.csv").write_text("id,이름\nkim,김민준\n", encoding="utf-8")
+    env = {**os.environ, "HUB_PORT": str(free_port()), "COURSE_HUB_DIR": str(tmp_path / "hub"),
+           "COURSE_EXCHANGE": str(tmp_path / "exchange"), "HUB_PASSWORD": "short"}
+    done = subprocess.run([sys.executable, "-m", "workshop.hub", str(tmp_path / "명단.csv")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "[오류] HUB_PASSWORD는 8자 이상이어야 합니다" in done.stderr and "지금은 5자입니다" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "hub" / "state" / "jupyterhub.log").exists()

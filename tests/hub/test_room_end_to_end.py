@@ -33,6 +33,7 @@ import pytest
 
 from grader.config import ROOT
 from workshop.browser_checks import CHROMIUM, CHROMIUM_ARGS, chromium_missing_reason, hangul_boxes
+from workshop.hub.__main__ import stop_hub
 from workshop.hub.accounts import remove_account
 
 from grading.helpers import PARTIAL_SCORES, answered, partial_answers
@@ -97,7 +98,7 @@ def room():
         info["ready_after"] = time.monotonic() - started
         yield info
     finally:
-        stop(hub)
+        stop_hub(hub, signal.SIGINT, 60)  # Ctrl+C: the command stops JupyterHub, which stops the servers
         log = top / "hub" / "state" / "jupyterhub.log"
         if log.is_file():  # kept for a failure's post-mortem (test-artifacts/ is git-ignored)
             SHOTS.mkdir(parents=True, exist_ok=True)
@@ -108,20 +109,6 @@ def room():
             subprocess.run(["groupdel", user], capture_output=True)
         shutil.rmtree(top, ignore_errors=True)
         info["leftovers"] = leftovers
-
-
-def stop(hub: subprocess.Popen) -> None:
-    if hub.poll() is None:
-        hub.send_signal(signal.SIGINT)  # Ctrl+C: the command stops JupyterHub, which stops the servers
-        try:
-            hub.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(hub.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    hub.wait()
 
 
 def processes_of(users: list[str]) -> list[int]:

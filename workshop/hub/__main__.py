@@ -75,6 +75,8 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
                 course_python=str(Path(sys.prefix) / "bin" / "python"),
                 proxy_api_port=free_port(), hub_api_port=free_port())
     make_folders(room)
+    learner_password(room)  # a password too short stops here, not inside JupyterHub's start
+    instructor_password(room)
     for path in (room.homes, Path(room.exchange)):
         blocked = unreachable_parent(path) if isolated else None
         if blocked:
@@ -148,12 +150,12 @@ def wait_ready(room: Room, hub: subprocess.Popen, timeout: float = 90) -> None:
     raise RoomError(f"JupyterHub가 {timeout:.0f}초 안에 응답하지 않았습니다. {room.state / 'jupyterhub.log'}를 확인하십시오.")
 
 
-def stop_hub(hub: subprocess.Popen) -> None:
-    """SIGTERM: JupyterHub stops every learner's server and the proxy; then the rest of its group."""
+def stop_hub(hub: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 40) -> None:
+    """`sig` (JupyterHub stops every learner's server and the proxy), then SIGKILL to what is left of its group."""
     if hub.poll() is None:
-        hub.terminate()
+        hub.send_signal(sig)
         try:
-            hub.wait(timeout=40)
+            hub.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             pass
     try:
