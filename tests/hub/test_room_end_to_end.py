@@ -294,17 +294,24 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             phase("4 submissions")
             # c (done submitting) runs the notebook's first cell: a kernel of the course's environment, as c, in c's cgroup.
             pages[c].goto(f"{base}/user/{c}/lab/tree/lab00/lab00.ipynb")
-            # JupyterLab may ask which kernel to use ("커널 선택") for a notebook written outside it.
+            # JupyterLab may ask which kernel to use ("커널 선택") for a notebook written outside it, and a
+            # Shift+Enter before the kernel is connected does nothing: try again, a few times.
             choose = pages[c].locator(".jp-Dialog .jp-mod-accept")
-            idle = pages[c].locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-            choose.or_(idle).first.wait_for(timeout=LAB_TIMEOUT_MS)
-            if choose.count():
-                choose.click()
-            idle.wait_for(timeout=LAB_TIMEOUT_MS)
-            pages[c].locator(".jp-CodeCell .cm-line", has_text="안녕하세요").first.click()
-            pages[c].keyboard.press("Shift+Enter")
             output = pages[c].locator(".jp-OutputArea-output", has_text="안녕하세요, 서버리스!").first
-            output.wait_for(timeout=LAB_TIMEOUT_MS)
+            for attempt in range(6):
+                pages[c].locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").or_(choose).first.wait_for(
+                    timeout=LAB_TIMEOUT_MS)
+                if choose.count():
+                    choose.click()
+                    continue
+                pages[c].locator(".jp-CodeCell .cm-line", has_text="안녕하세요").first.click()
+                pages[c].keyboard.press("Shift+Enter")
+                try:
+                    output.wait_for(timeout=8_000)
+                    break
+                except Exception:  # playwright's TimeoutError: not run yet
+                    pass
+            output.wait_for(timeout=5_000)
             shot(pages[c], "03b-kernel.png")
             assert not hangul_boxes(output.locator("pre").first)["boxes"]
             kernels = [pid for pid in processes_of([c]) if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()]
