@@ -325,6 +325,9 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
                 pages[b].goto(f"{base}/user/{b}/lab")
                 if pages[b].locator("#start").count():
                     break
+                if "서버가 응답하지 않습니다" in pages[b].locator("body").inner_text():  # before the hub polls it
+                    shot(pages[b], "05a-server-down.png")
+                    assert not hangul_boxes(pages[b].locator(".error").first)["boxes"]
                 time.sleep(1)
             page_text = pages[b].locator("body").inner_text()
             shot(pages[b], "05-server-stopped.png")
