@@ -134,3 +134,23 @@ def test_a_learners_cgroup_holds_its_memory_and_cpu_limits_and_kills_what_goes_o
     finally:
         group.remove()
     assert not any(Path(d).exists() for d in group.dirs.values())
+
+
+def test_a_password_too_short_for_jupyterhub_is_refused_before_it_starts(tmp_path):
+    (tmp_path / "명단.csv").write_text("id,이름\nkim,김민준\n", encoding="utf-8")
+    env = {**os.environ, "HUB_PORT": str(free_port()), "COURSE_HUB_DIR": str(tmp_path / "hub"),
+           "COURSE_EXCHANGE": str(tmp_path / "exchange"), "HUB_PASSWORD": "short"}
+    done = subprocess.run([sys.executable, "-m", "workshop.hub", str(tmp_path / "명단.csv")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "[오류] HUB_PASSWORD는 8자 이상이어야 합니다" in done.stderr and "지금은 5자입니다" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "hub" / "state" / "jupyterhub.log").exists()
+
+
+def test_a_command_line_mistake_is_explained_in_korean(tmp_path):
+    env = {**os.environ, "HUB_CPU_LIMIT": "한 개"}
+    done = subprocess.run([sys.executable, "-m", "workshop.hub"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "[오류] 명령을 잘못 썼습니다" in done.stderr and "도움말: ./course hub -h" in done.stderr
+    assert "숫자가 아닙니다" in done.stderr or "다음 인자가 필요합니다: 명단.csv" in done.stderr

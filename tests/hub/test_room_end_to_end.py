@@ -33,6 +33,7 @@ import pytest
 
 from grader.config import ROOT
 from workshop.browser_checks import CHROMIUM, CHROMIUM_ARGS, chromium_missing_reason, hangul_boxes
+from workshop.hub.__main__ import stop_hub
 from workshop.hub.accounts import remove_account
 
 from grading.helpers import PARTIAL_SCORES, answered, partial_answers
@@ -97,27 +98,17 @@ def room():
         info["ready_after"] = time.monotonic() - started
         yield info
     finally:
-        stop(hub)
+        stop_hub(hub, signal.SIGINT, 60)  # Ctrl+C: the command stops JupyterHub, which stops the servers
+        log = top / "hub" / "state" / "jupyterhub.log"
+        if log.is_file():  # kept for a failure's post-mortem (test-artifacts/ is git-ignored)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, SHOTS / "jupyterhub.log")
         leftovers = kill_processes_of(ids)
         for user in ids:
             remove_account(user)
             subprocess.run(["groupdel", user], capture_output=True)
         shutil.rmtree(top, ignore_errors=True)
         info["leftovers"] = leftovers
-
-
-def stop(hub: subprocess.Popen) -> None:
-    if hub.poll() is None:
-        hub.send_signal(signal.SIGINT)  # Ctrl+C: the command stops JupyterHub, which stops the servers
-        try:
-            hub.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(hub.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    hub.wait()
 
 
 def processes_of(users: list[str]) -> list[int]:
@@ -240,8 +231,9 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
     releasing.start()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        pages = {}
         try:
-            pages, outside = {}, []
+            outside = []
             for user in ids:
                 context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR")
                 context.set_default_timeout(60_000)
@@ -284,6 +276,7 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             shot(pages[a], "03-fetched.png")
             phase("release wait, 3 fetches")
 
+
             write_as(a, mine[a], answered(course))
             submit(pages[a], 1)
             submit(pages[b], 1)                       # b: the blank release first...
@@ -299,6 +292,31 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             assert inbound_times(room, a)[0] < last_on_time < late
 
             phase("4 submissions")
+            # c (done submitting) runs the notebook's first cell: a kernel of the course's environment, as c, in c's cgroup.
+            pages[c].goto(f"{base}/user/{c}/lab/tree/lab00/lab00.ipynb")
+            # JupyterLab may ask which kernel to use ("커널 선택") for a notebook written outside it, and a
+            # Shift+Enter before the kernel is connected does nothing: try again, a few times.
+            choose = pages[c].locator(".jp-Dialog .jp-mod-accept")
+            output = pages[c].locator(".jp-OutputArea-output", has_text="안녕하세요, 서버리스!").first
+            for attempt in range(6):
+                pages[c].locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").or_(choose).first.wait_for(
+                    timeout=LAB_TIMEOUT_MS)
+                if choose.count():
+                    choose.click()
+                    continue
+                pages[c].locator(".jp-CodeCell .cm-line", has_text="안녕하세요").first.click()
+                pages[c].keyboard.press("Shift+Enter")
+                try:
+                    output.wait_for(timeout=8_000)
+                    break
+                except Exception:  # playwright's TimeoutError: not run yet
+                    pass
+            output.wait_for(timeout=5_000)
+            shot(pages[c], "03b-kernel.png")
+            assert not hangul_boxes(output.locator("pre").first)["boxes"]
+            kernels = [pid for pid in processes_of([c]) if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            assert kernels and all(f"course-hub-{c}" in Path(f"/proc/{pid}/cgroup").read_text() for pid in kernels)
+            phase("c's kernel")
             # b's server dies (as at the memory limit); the hub says so in Korean and starts it again.
             (server,) = [pid for pid in processes_of([b]) if b"jupyterhub.singleuser" in Path(f"/proc/{pid}/cmdline").read_bytes()]
             os.kill(server, signal.SIGKILL)
@@ -307,6 +325,9 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
                 pages[b].goto(f"{base}/user/{b}/lab")
                 if pages[b].locator("#start").count():
                     break
+                if "서버가 응답하지 않습니다" in pages[b].locator("body").inner_text():  # before the hub polls it
+                    shot(pages[b], "05a-server-down.png")
+                    assert not hangul_boxes(pages[b].locator(".error").first)["boxes"]
                 time.sleep(1)
             page_text = pages[b].locator("body").inner_text()
             shot(pages[b], "05-server-stopped.png")
@@ -388,6 +409,13 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             assert learner_view.status == 403 or {u["name"] for u in learner_view.json()} <= {a}, learner_view.text()
             phase("feedback fetched and checked, others refused, instructor")
             assert outside == [[], [], [], []], outside
+        except BaseException:
+            for user, page in pages.items():
+                try:
+                    shot(page, f"failed-{user[-1]}.png")
+                except Exception:
+                    pass
+            raise
         finally:
             browser.close()
     room["flow_seconds"] = time.monotonic() - t0

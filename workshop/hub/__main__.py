@@ -28,7 +28,16 @@ PROXY = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="./course hub", add_help=False, description=(
+    from grader.__main__ import Parser  # Korean headings and error lines, as ./course grade
+
+    class HubParser(Parser):
+        def error(self, message: str):
+            for english, korean in {**self.TRANSLATIONS, "invalid float value": "숫자가 아닙니다"}.items():
+                message = message.replace(english, korean)
+            self.print_usage(sys.stderr)
+            self.exit(2, f"[오류] 명령을 잘못 썼습니다: {message}\n       도움말: ./course hub -h\n")
+
+    p = HubParser(prog="./course hub", description=(
         "워크숍 강의실: 명단의 학습자마다 JupyterLab 서버를 주는 JupyterHub를 띄웁니다."))
     p.add_argument("csv", type=Path, metavar="명단.csv", help="id,이름 열이 있는 명단 (./course grade roster 와 같은 형식)")
     p.add_argument("--root", type=Path, default=ROOT, metavar="폴더", help="과정 폴더 (기본: 이 저장소)")
@@ -36,11 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="강사(관리자)의 로그인 ID (기본: instructor)")
     p.add_argument("--memory", default=os.environ.get("HUB_MEM_LIMIT", "2G"), metavar="크기",
                    help="학습자 한 명의 메모리 한도 (기본 2G)")
-    p.add_argument("--cpus", type=float, default=float(os.environ.get("HUB_CPU_LIMIT", "1")), metavar="개",
+    p.add_argument("--cpus", type=float, default=os.environ.get("HUB_CPU_LIMIT", "1"), metavar="개",
                    help="학습자 한 명의 CPU 한도 (기본 1)")
-    p.add_argument("--idle-minutes", type=int, default=int(os.environ.get("HUB_IDLE_MINUTES", "60")), metavar="분",
+    p.add_argument("--idle-minutes", type=int, default=os.environ.get("HUB_IDLE_MINUTES", "60"), metavar="분",
                    help="이만큼 쓰지 않은 서버를 끕니다 (기본 60)")
-    p.add_argument("-h", "--help", action="help", help="이 도움말을 보여 줍니다.")
     return p
 
 
@@ -75,6 +83,8 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
                 course_python=str(Path(sys.prefix) / "bin" / "python"),
                 proxy_api_port=free_port(), hub_api_port=free_port())
     make_folders(room)
+    learner_password(room)  # a password too short stops here, not inside JupyterHub's start
+    instructor_password(room)
     for path in (room.homes, Path(room.exchange)):
         blocked = unreachable_parent(path) if isolated else None
         if blocked:
@@ -148,12 +158,12 @@ def wait_ready(room: Room, hub: subprocess.Popen, timeout: float = 90) -> None:
     raise RoomError(f"JupyterHub가 {timeout:.0f}초 안에 응답하지 않았습니다. {room.state / 'jupyterhub.log'}를 확인하십시오.")
 
 
-def stop_hub(hub: subprocess.Popen) -> None:
-    """SIGTERM: JupyterHub stops every learner's server and the proxy; then the rest of its group."""
+def stop_hub(hub: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 40) -> None:
+    """`sig` (JupyterHub stops every learner's server and the proxy), then SIGKILL to what is left of its group."""
     if hub.poll() is None:
-        hub.terminate()
+        hub.send_signal(sig)
         try:
-            hub.wait(timeout=40)
+            hub.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             pass
     try:

@@ -47,6 +47,7 @@ def configure(c, room: Room) -> None:
     c.Spawner.default_url = "/lab"
     c.Spawner.start_timeout = 120  # 30 learners logging in at once on two cores
     c.Spawner.http_timeout = 120
+    c.Spawner.poll_interval = 10  # notice a server that died (memory limit) within seconds, not half a minute
     # Stopping (Ctrl+C, culling): SIGINT, then SIGTERM, then SIGKILL, 5 s apart, not 10.
     c.LocalProcessSpawner.interrupt_timeout = 5
     c.LocalProcessSpawner.term_timeout = 5

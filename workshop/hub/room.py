@@ -173,24 +173,25 @@ def secret_file(room: Room, name: str, make) -> str:
     return value
 
 
+def _password(room: Room, env: str, minimum: int, file: str, make, rule: str) -> str:
+    given = os.environ.get(env)
+    if given is None:
+        return secret_file(room, file, make)
+    if len(given) < minimum:
+        raise RoomError(f"{env}는 {minimum}자 이상이어야 합니다 (JupyterHub의 {rule} 규칙). 지금은 {len(given)}자입니다.")
+    return given
+
+
 def learner_password(room: Room) -> str:
     """The learners' shared password: $HUB_PASSWORD, else made once (JupyterHub wants 8+ characters)."""
-    given = os.environ.get("HUB_PASSWORD")
-    if given is not None:
-        if len(given) < 8:
-            raise RoomError("HUB_PASSWORD는 8자 이상이어야 합니다 (JupyterHub의 공유 비밀번호 규칙).")
-        return given
-    return secret_file(room, "learner_password", lambda: "-".join(secrets.token_hex(2) for _ in range(3)))
+    return _password(room, "HUB_PASSWORD", 8, "learner_password",
+                     lambda: "-".join(secrets.token_hex(2) for _ in range(3)), "공유 비밀번호")
 
 
 def instructor_password(room: Room) -> str:
     """The instructor's own password: $HUB_ADMIN_PASSWORD, else made once (32+ characters)."""
-    given = os.environ.get("HUB_ADMIN_PASSWORD")
-    if given is not None:
-        if len(given) < 32:
-            raise RoomError("HUB_ADMIN_PASSWORD는 32자 이상이어야 합니다 (JupyterHub의 관리자 비밀번호 규칙).")
-        return given
-    return secret_file(room, "instructor_password", lambda: secrets.token_urlsafe(24))
+    return _password(room, "HUB_ADMIN_PASSWORD", 32, "instructor_password",
+                     lambda: secrets.token_urlsafe(24), "관리자 비밀번호")
 
 
 def learners_of(people: list[Learner]) -> list[dict]:
