@@ -140,7 +140,9 @@ class Lateness:
         if not self.late:
             return ""
         hours = self.late_by.total_seconds() / 3600
-        span = f"{hours / 24:.1f}일" if hours >= 48 else f"{hours:.1f}시간" if hours >= 1 else f"{self.late_by.total_seconds() / 60:.0f}분"
+        minutes = self.late_by.total_seconds() / 60
+        span = (f"{hours / 24:.1f}일" if hours >= 48 else f"{hours:.1f}시간" if hours >= 1
+                else f"{minutes:.0f}분" if minutes >= 1 else "1분 안쪽으로")
         due = self.due.strftime("%Y-%m-%d %H:%M") if self.due else ""
         text = f"마감({due})보다 {span} 늦게 제출했습니다."
         return text + (f" 늦은 제출 감점은 {self.penalty:g}점입니다." if self.penalty else " 감점은 없습니다.")
@@ -159,7 +161,11 @@ def submitted_at(root: Path, lab: str, student: str, fallback: str | None, tz: t
 
 def assess(policy: Policy, lab: str, submitted: datetime | None, score: float, max_score: float) -> Lateness:
     """How late a submission is and what that costs under `policy` (never more than the score)."""
+    # Both in the course's zone, as feedback shows the submission time (a due date written in UTC
+    # read "08:00" beside a submission at "17:00" KST, the same minute).
     due = policy.due_for(lab)
+    due = due.astimezone(policy.tz) if due else None
+    submitted = submitted.astimezone(policy.tz) if submitted else None
     if due is None or submitted is None:
         return Lateness(due, submitted, timedelta(0), 0.0)
     late_by = submitted - due - timedelta(minutes=policy.grace_minutes)

@@ -113,3 +113,18 @@ def test_a_time_is_read_in_the_zone_it_names_and_a_naive_one_in_the_courses():
     assert format_timestamp(instant.astimezone(seoul)) == "2026-12-08 14:30:00.000000 UTC"
     with pytest.raises(ValueError, match="KST"):
         parse_time("2026-12-08 23:30:00 KST", seoul)  # an abbreviation is not guessed
+
+
+def test_the_late_sentence_shows_the_due_date_in_the_courses_zone_like_the_submission_time():
+    # A due date written in UTC read "마감(08:00)보다 0분 늦게" beside a submission shown at 17:00 KST.
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from grader.late import Policy, assess
+
+    due = datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)
+    policy = Policy(ZoneInfo("Asia/Seoul"), "per_day", 10.0, 0.0, {"lab00": due})
+    seconds_late = assess(policy, "lab00", due + timedelta(seconds=40), 3, 7)
+    assert seconds_late.describe() == "마감(2026-12-02 17:00)보다 1분 안쪽으로 늦게 제출했습니다. 늦은 제출 감점은 0.7점입니다."
+    assert assess(policy, "lab00", due + timedelta(minutes=5), 3, 7).describe().startswith("마감(2026-12-02 17:00)보다 5분 늦게")
+    assert assess(policy, "lab00", due - timedelta(seconds=1), 3, 7).describe() == ""
