@@ -46,7 +46,7 @@ __all__ = ["FrameworkError", "Package", "Config", "OSLS_VERSION", "osls_path", "
            "remove", "EVENT_TYPES"]
 
 OSLS_VERSION = "3.77.1"  # package.json pins it; docs/reference/runtime.md explains the choice
-ROOT = Path(__file__).resolve().parents[1]
+_NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"  # the course root's, as labkit.plots finds its font
 TIMEOUT = 120.0  # seconds for one framework command (packaging takes 1-8 s here, under load)
 CONFIG_FILES = ("serverless.yml", "serverless.yaml", "serverless.json")
 # The event types osls 3.77.1 defines for AWS (configSchemaHandler.defineFunctionEvent calls).
@@ -118,7 +118,7 @@ class Config(dict):
 
 def osls_path() -> Path:
     """The framework's command from the course's node_modules (a Korean FrameworkError when missing)."""
-    command = ROOT / "node_modules" / ".bin" / "osls"
+    command = _NODE_MODULES / ".bin" / "osls"
     if shutil.which("node") is None or not command.exists():
         raise FrameworkError(
             "Serverless Framework(osls)가 설치되어 있지 않습니다. 과정 폴더에서 ./course test tests/labkit -q를 "

@@ -183,7 +183,7 @@ def test_the_seeds_undefined_cognito_authorizer_is_refused_on_deploy_as_the_page
     broken = _write_service(tmp_path / "cognito", _blocks("serverless-yml.md"), seed_like)
     assert framework.package(broken).template  # the framework does not check it: packaging succeeds
     shown = next(b for b in _untitled_text_blocks("serverless-yml.md") if "CognitoAuthorizer" in b)
-    with LocalCloud() as cloud, pytest.raises(framework.FrameworkError) as failed, pytest.warns(UserWarning):
+    with LocalCloud() as cloud, pytest.raises(framework.FrameworkError) as failed:
         framework.deploy(cloud, broken)
     said = failed.value.explanation
     assert shown.strip() == f"FrameworkError: {said}", f"페이지의 메시지와 실제 메시지가 다릅니다:\n{said}"
