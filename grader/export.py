@@ -158,7 +158,7 @@ def export(out_dir: Path, root: Path = ROOT, labs: list[str] | None = None, *,
                 grades.writerow([_text(row[k]) for k in GRADES_COLUMNS])
                 # A lab of several notebooks may repeat a grade id: a cell is its notebook's (older results name none).
                 detail = {(c.notebook, c.grade_id): c for c in view.outcome.cells} if view else {}
-                for nb in sub.notebooks:
+                for nb in sorted(sub.notebooks, key=lambda n: n.name):  # the database gives no order
                     for g in sorted(nb.grades, key=lambda g: g.name):
                         cell = detail.get((nb.name, g.name)) or detail.get(("", g.name))
                         questions.writerow([assignment.name, sid, nb.name, g.name,
