@@ -186,3 +186,36 @@ def explained(outcome) -> str:
     """Why each check lost its point, and the grader's notes: shown when a score is not the expected one."""
     lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
     return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
+
+
+# What every lab's grading test asserts on its batch (tests/grading/test_labNN_grading.py).
+HANG_NOTES = {"cell_timeout", "kernel_died", "notebook_timeout"}
+
+
+def with_edits(solved: dict[str, str], *edits: tuple[str, str]) -> dict[str, str]:
+    """The whole solution with `edits` (from `edit`) in place of the tasks they name."""
+    return {**solved, **dict(edits)}
+
+
+def assert_full_marks(outcome, points: int) -> None:
+    assert outcome.max_score == points
+    assert outcome.score == points, explained(outcome)
+
+
+def assert_zero_without_hanging(outcome, checks: list[str]) -> None:
+    """The untouched release: 0 points, every check graded, and no cell ran into a limit."""
+    assert outcome.score == 0, explained(outcome)
+    assert sorted(scores(outcome)) == sorted(checks)
+    assert not [n for n in outcome.notes if n.code in HANG_NOTES], outcome.notes
+
+
+def assert_scores(graded: dict, expected: dict[str, dict[str, float]]) -> None:
+    """Each variant (name -> outcome in `graded`) scored check by check as `expected` says."""
+    for name, table in expected.items():
+        assert scores(graded[name]) == table, f"{name}:\n{explained(graded[name])}"
+
+
+def assert_each_check_fails_somewhere(checks: list[str], *tables: dict[str, float]) -> None:
+    """No check that cannot fail: each scores 0 in at least one wrong answer's table."""
+    never = [c for c in checks if all(t[c] != 0 for t in tables)]
+    assert not never, f"어떤 오답에서도 실패하지 않는 점검: {never}"

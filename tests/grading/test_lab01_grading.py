@@ -14,7 +14,8 @@ import pytest
 from grader.config import Limits
 from grader.release import release_in_copy
 
-from .helpers import edit, explained, grade_variants, scores, solution_answers
+from .helpers import (assert_each_check_fails_somewhere, assert_full_marks, assert_scores,
+                      assert_zero_without_hanging, edit, explained, grade_variants, scores, solution_answers)
 
 LAB = "lab01"
 CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_1_4", "check_2_1", "check_2_2",
@@ -123,17 +124,11 @@ def graded(tmp_path_factory):
 
 
 def test_solution_scores_full_marks(graded):
-    outcome = graded["solution"]
-    assert outcome.max_score == 17
-    assert outcome.score == 17, explained(outcome)
+    assert_full_marks(graded["solution"], 17)
 
 
 def test_untouched_release_scores_zero_without_hanging(graded):
-    outcome = graded["untouched"]
-    assert outcome.score == 0
-    assert sorted(scores(outcome)) == sorted(CHECKS)
-    # Every cell ran to its end: no timeouts, no dead kernel.
-    assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
+    assert_zero_without_hanging(graded["untouched"], CHECKS)
 
 
 def test_first_three_tasks_solved_earn_exactly_their_points(graded):
@@ -143,13 +138,11 @@ def test_first_three_tasks_solved_earn_exactly_their_points(graded):
 
 
 def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
-    assert scores(graded["subtle-1"]) == SUBTLE_1_SCORES, explained(graded["subtle-1"])
-    assert scores(graded["subtle-2"]) == SUBTLE_2_SCORES, explained(graded["subtle-2"])
-    assert scores(graded["subtle-3"]) == SUBTLE_3_SCORES, explained(graded["subtle-3"])
+    assert_scores(graded, {"subtle-1": SUBTLE_1_SCORES, "subtle-2": SUBTLE_2_SCORES, "subtle-3": SUBTLE_3_SCORES})
 
 
 def test_visible_checks_catch_plain_mistakes(graded):
-    assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+    assert_scores(graded, {"visible": VISIBLE_SCORES})
     # A sequence number stored as a Number: boto3 refuses 56 digits. The learner's notebook shows
     # the function's error (`why()`); the feedback keeps only the course's sentence, since text the
     # student's code produced never reaches it (grader.check_messages).
@@ -159,5 +152,4 @@ def test_visible_checks_catch_plain_mistakes(graded):
 
 
 def test_every_check_fails_on_some_wrong_answer():
-    for check in CHECKS:
-        assert 0 in (SUBTLE_1_SCORES[check], SUBTLE_2_SCORES[check], SUBTLE_3_SCORES[check], VISIBLE_SCORES[check]), check
+    assert_each_check_fails_somewhere(CHECKS, SUBTLE_1_SCORES, SUBTLE_2_SCORES, SUBTLE_3_SCORES, VISIBLE_SCORES)

@@ -20,7 +20,8 @@ import pytest
 from grader.config import ROOT, Limits
 from grader.release import release_in_copy
 
-from .helpers import answered, edit, explained, grade_all, scores, solution_answers
+from .helpers import (answered, assert_each_check_fails_somewhere, assert_scores,
+                      assert_zero_without_hanging, edit, explained, grade_all, scores, solution_answers)
 
 LAB = "lab02"
 FIRST, SECOND = "lab02-1", "lab02-2"
@@ -156,10 +157,7 @@ def test_solution_scores_full_marks(graded):
 
 
 def test_untouched_release_scores_zero_without_hanging(graded):
-    outcome = graded["untouched"]
-    assert outcome.score == 0, explained(outcome)
-    assert sorted(scores(outcome)) == sorted(CHECKS)
-    assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
+    assert_zero_without_hanging(graded["untouched"], CHECKS)
 
 
 def test_first_three_tasks_solved_earn_exactly_their_points(graded):
@@ -215,14 +213,12 @@ def test_export_totals_the_lab_over_both_notebooks(graded, course, tmp_path):
 
 
 def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
-    assert scores(graded["subtle-1"]) == SUBTLE_1_SCORES, explained(graded["subtle-1"])
-    assert scores(graded["subtle-2"]) == SUBTLE_2_SCORES, explained(graded["subtle-2"])
+    assert_scores(graded, {"subtle-1": SUBTLE_1_SCORES, "subtle-2": SUBTLE_2_SCORES})
 
 
 def test_visible_checks_catch_plain_mistakes(graded):
-    assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+    assert_scores(graded, {"visible": VISIBLE_SCORES})
 
 
 def test_every_check_fails_on_some_wrong_answer():
-    for check in CHECKS:
-        assert 0 in (SUBTLE_1_SCORES[check], SUBTLE_2_SCORES[check], VISIBLE_SCORES[check]), check
+    assert_each_check_fails_somewhere(CHECKS, SUBTLE_1_SCORES, SUBTLE_2_SCORES, VISIBLE_SCORES)

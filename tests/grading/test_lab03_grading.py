@@ -15,7 +15,8 @@ import pytest
 from grader.config import Limits
 from grader.release import release_in_copy
 
-from .helpers import edit, explained, grade_variants, scores, solution_answers
+from .helpers import (assert_each_check_fails_somewhere, assert_full_marks, assert_scores,
+                      assert_zero_without_hanging, edit, grade_variants, solution_answers)
 
 LAB = "lab03"
 CHECKS = ["check_1_1", "check_1_2", "check_2_1", "check_2_2", "check_2_3", "check_2_4",
@@ -94,20 +95,15 @@ def graded(tmp_path_factory):
 
 
 def test_solution_scores_full_marks(graded):
-    outcome = graded["solution"]
-    assert outcome.max_score == 12
-    assert outcome.score == 12, explained(outcome)
+    assert_full_marks(graded["solution"], 12)
 
 
 def test_untouched_release_scores_zero_without_hanging(graded):
-    outcome = graded["untouched"]
-    assert outcome.score == 0, explained(outcome)
-    assert sorted(scores(outcome)) == sorted(CHECKS)
-    assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
+    assert_zero_without_hanging(graded["untouched"], CHECKS)
 
 
 def test_subtle_mistakes_lose_only_the_checks_that_catch_them(graded):
-    assert scores(graded["subtle"]) == SUBTLE_SCORES, explained(graded["subtle"])
+    assert_scores(graded, {"subtle": SUBTLE_SCORES})
     assert graded["subtle"].score == 5
     messages = {c.grade_id: c.message for c in graded["subtle"].cells}
     # The read-then-write answer passes a duplicate sent after the first (2-2) and fails the concurrent pairs.
@@ -118,10 +114,9 @@ def test_subtle_mistakes_lose_only_the_checks_that_catch_them(graded):
 
 
 def test_visible_checks_catch_plain_mistakes_and_the_rest_earns_partial_credit(graded):
-    assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+    assert_scores(graded, {"visible": VISIBLE_SCORES})
     assert graded["visible"].score == 6
 
 
 def test_every_check_fails_on_some_wrong_answer():
-    for check in CHECKS:
-        assert 0 in (SUBTLE_SCORES[check], VISIBLE_SCORES[check]), check
+    assert_each_check_fails_somewhere(CHECKS, SUBTLE_SCORES, VISIBLE_SCORES)
