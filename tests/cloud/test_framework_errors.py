@@ -98,6 +98,13 @@ REFERENCES = {  # lines: worker 7 ... arn 11
     "fixed": WRONG_REFERENCES.replace("JobsQeue", "JobsQueue"),
 }
 
+# Services osls packages and AWS deploys, whose functions fail at their first invoke: said at packaging.
+HANDLER_CASES = {
+    "handler_file_missing": HEAD.replace("handler: handler.hello", "handler: src/handler.hello"),
+    "handler_function_missing": HEAD.replace("handler: handler.hello", "handler: handler.helo"),
+    "node_runtime": HEAD.replace("runtime: python3.13", "runtime: nodejs22.x").replace("handler.hello", "index.handler"),
+}
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, float]]:
@@ -114,6 +121,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, float
     jobs["env"] = lambda: framework.print_config(_service(root, "env", ENV_YML))
     variables = _service(root, "vars", VARS_YML)
     (variables / "limits.yml").write_text("dev: {rps: 1}\nprod: {rps: 100}\n")
+    broken_file = _service(root, "broken_file", HEAD + "    environment:\n      LIMITS: ${file(./limits.yml):dev}\n")
+    (broken_file / "limits.yml").write_text("dev: {rps: 1\nprod: 2\n")  # the brace is never closed
+    jobs["broken_file"] = lambda: framework.package(broken_file)
+    for name, yml in HANDLER_CASES.items():
+        jobs[name] = lambda n=name, y=yml: framework.package(_service(root, n, y))
     jobs["vars_dev"] = lambda: framework.print_config(variables)
     jobs["vars_prod"] = lambda: framework.print_config(variables, stage="prod")
 
@@ -287,3 +299,52 @@ def test_a_failed_deploy_is_rolled_back_so_the_fixed_service_deploys_under_its_n
         assert cloud.client("cloudformation").list_stacks(StackStatusFilter=["CREATE_COMPLETE"])["StackSummaries"] == []
         with pytest.raises(framework.FrameworkError, match="스택 orders-dev가 없습니다"):
             framework.remove(cloud, fixed)
+
+
+def test_a_variable_file_that_does_not_parse_is_named_with_its_line_not_serverless_yml(runs) -> None:
+    error = _error(runs, "broken_file")  # osls says "Cannot parse" as for serverless.yml itself
+    assert error.line == 10 and "${file(./limits.yml):dev}" in error.explanation
+    assert "limits.yml의 2번째 줄" in error.explanation and "limits.yml을 고치십시오" in error.explanation
+    assert "YAML로 읽을 수 없습니다" not in error.explanation  # serverless.yml is fine
+
+
+@pytest.mark.parametrize("case, said", [
+    ("handler_file_missing", "핸들러 src/handler.hello의 파일 src/handler.py가 패키지(orders.zip)에 없습니다"),
+    ("handler_function_missing", "handler.py에 함수 helo가 없습니다. 배포는 되지만 호출하면 Runtime.HandlerNotFound로 실패합니다. hello의 철자"),
+    ("node_runtime", "핸들러 index.handler의 런타임(nodejs22.x)은 Python이 아니고, 패키지(orders.zip)에 index.py도 없습니다"),
+])
+def test_a_function_that_would_fail_at_its_first_invoke_is_said_at_packaging(runs, case: str, said: str) -> None:
+    packaged, _ = runs[case]
+    assert isinstance(packaged, framework.Package), packaged
+    assert [w for w in packaged.warnings if w.startswith("serverless.yml 8번째 줄: ") and said in w], packaged.warnings
+
+
+def test_a_template_parameter_without_default_or_value_is_named_with_the_fix() -> None:
+    """AWS's own SAM quick start step-func-etl declares `pGlueJobName` with no Default (`sam deploy
+    --guided` asks for it); moto's bare "Missing parameter" is told in Korean with the two fixes."""
+    template = {"Parameters": {"pGlueJobName": {"Type": "String"}},
+                "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "pGlueJobName"}}}}}
+    with LocalCloud() as cloud:
+        with pytest.raises(Exception) as caught:
+            cloud.deploy_stack(template, name="etl")
+        assert "매개변수 pGlueJobName(Type: String)에 Default가 없고" in str(caught.value)
+        assert "parameters={'pGlueJobName': 값}" in str(caught.value)
+        assert cloud.deploy_stack(template, name="etl", parameters={"pGlueJobName": "jobs"}).status == "CREATE_COMPLETE"
+
+
+def test_a_misspelt_resource_property_or_type_is_refused_as_cloudformation_does() -> None:
+    """moto created the queue without `VisibiltyTimeout` (the default 30 s, no word) and skipped
+    `AWS::SQS::Queu` as "made on AWS"; AWS CloudFormation refuses both."""
+    queue = {"Type": "AWS::SQS::Queue", "Properties": {"VisibiltyTimeout": 36}}
+    with LocalCloud() as cloud:
+        with pytest.raises(Exception) as caught:
+            cloud.deploy_stack({"Resources": {"Jobs": queue}}, name="typo")
+        said = str(caught.value)
+        assert "리소스 Jobs(AWS::SQS::Queue)의 Properties에 이 유형에 없는 속성 VisibiltyTimeout이 있습니다" in said
+        assert "VisibilityTimeout의 철자 실수라면" in said
+        with pytest.raises(Exception, match="Type AWS::SQS::Queu는 AWS CloudFormation에 없는 리소스 유형입니다.*비슷한 유형: AWS::SQS::Queue"):
+            cloud.deploy_stack({"Resources": {"Jobs": {"Type": "AWS::SQS::Queu"}}}, name="typo")
+        fixed = cloud.deploy_stack({"Resources": {"Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 36}}}},
+                                   name="typo")
+        attributes = cloud.client("sqs").get_queue_attributes(QueueUrl=fixed["Jobs"], AttributeNames=["VisibilityTimeout"])
+        assert attributes["Attributes"]["VisibilityTimeout"] == "36"
