@@ -238,9 +238,11 @@ def _run(folder: Path, command: list[str], stage: str, region: str, options: dic
                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except BaseException as exc:  # a timeout, or the cell interrupted (KeyboardInterrupt): never leave it running
         _kill_group(process)
         said, _ = process.communicate()
+        if not isinstance(exc, subprocess.TimeoutExpired):
+            raise
         raise FrameworkError(f"osls {command[0]} 명령이 {timeout:g}초 안에 끝나지 않아 멈췄습니다. 컴퓨터가 바쁘면 "
                              "timeout=을 늘려 다시 실행하고, 그래도 멈추면 serverless.yml의 플러그인과 변수를 확인하십시오.",
                              said or "") from None

@@ -348,3 +348,34 @@ def test_a_misspelt_resource_property_or_type_is_refused_as_cloudformation_does(
                                    name="typo")
         attributes = cloud.client("sqs").get_queue_attributes(QueueUrl=fixed["Jobs"], AttributeNames=["VisibilityTimeout"])
         assert attributes["Attributes"]["VisibilityTimeout"] == "36"
+
+
+def test_an_interrupted_framework_run_is_ended_with_what_it_started(tmp_path: Path) -> None:
+    """A learner interrupts a cell whose osls hangs (a local plugin that never returns): the framework's
+    process group is killed, not left spinning a core (it ignores SIGTERM while its loop is blocked)."""
+    folder = _service(tmp_path, "spins", HEAD + "plugins:\n  - spin\n")
+    (folder / ".serverless_plugins").mkdir()
+    (folder / ".serverless_plugins" / "spin.js").write_text(
+        "require('fs').writeFileSync('started', String(process.pid));\nclass Spin { constructor() { for (;;) {} } }\n"
+        "module.exports = Spin;\n")
+    script = (
+        "import os, signal, threading, time\nfrom pathlib import Path\nfrom labkit import framework\n"
+        "def interrupt():\n    while not Path('started').exists(): time.sleep(0.1)\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "threading.Thread(target=interrupt, daemon=True).start()\n"
+        "try:\n    framework.package('.', timeout=60)\nexcept KeyboardInterrupt:\n    print('interrupted')\n")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=90)
+    assert done.stdout.strip() == "interrupted", done.stderr
+    pid = int((folder / "started").read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        raise AssertionError(f"osls (pid {pid}) was left running after the interrupt")
