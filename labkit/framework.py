@@ -273,6 +273,16 @@ def _handler_problems(template: dict[str, Any], out: Path, config_file: Path) ->
 
     text = config_file.read_text(encoding="utf-8")
     said: list[str] = []
+    custom = [r for r in (template.get("Resources") or {}).values() if isinstance(r, dict)
+              and r.get("Type") == "AWS::ApiGateway::Method"
+              and ((r.get("Properties") or {}).get("Integration") or {}).get("Type") == "AWS"]
+    if custom:  # `integration: lambda`: mapping templates the offline API Gateway does not run
+        line = next((n for n, source in enumerate(text.splitlines(), 1)
+                     if re.match(r"\s*integration:\s*['\"]?lambda['\"]?\s*(#.*)?$", source)), None)
+        said.append(f"{_where(config_file.name, line)}http 이벤트의 integration: lambda(매핑 템플릿을 쓰는 Lambda 통합, "
+                    f"메서드 {len(custom)}개)는 오프라인 클라우드가 실행하지 않아서 그 경로는 500으로 답합니다(AWS에서는 "
+                    "동작합니다). 실습에서는 integration을 빼서(기본값 lambda-proxy) 핸들러가 {statusCode, body}를 "
+                    "돌려주게 하십시오.")
     for resource in (template.get("Resources") or {}).values():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::Lambda::Function":
             continue
@@ -482,6 +492,9 @@ def _validation_problem(path: str, message: str, config_file: Path, text: str) -
         line = prop_node.start_mark.line + 1 if prop_node is not None else line
         close = [k for k in _KNOWN_KEYS if k.lower() == prop.lower()] or difflib.get_close_matches(prop, _KNOWN_KEYS, n=1)
         hint = f" {close[0]}의 철자 실수라면 고치십시오(대소문자도 구별합니다)." if close else " 철자를 확인하십시오."
+        if path.endswith(".request") and prop in ("paths", "querystrings", "headers"):  # the examples' pre-v3 form
+            hint = (f" request.{prop}는 예전 형식입니다. 경로·쿼리·헤더 매개변수는 request.parameters.{prop} 아래에 씁니다. "
+                    f"{prop} 줄을 request 아래의 parameters: 밑으로 옮기십시오.")
         return (f"{_where(name, line)}{path or '맨 위'}에 프레임워크가 모르는 속성이 있습니다: {prop}. 프레임워크는 이 "
                 f"속성을 말없이 무시합니다.{hint} 다른 설정 아래에 있어야 할 속성이면 들여쓰기를 고치십시오.", line)
     if _is_runtime_enum(path, message):

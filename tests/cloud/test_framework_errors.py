@@ -103,6 +103,7 @@ HANDLER_CASES = {
     "handler_file_missing": HEAD.replace("handler: handler.hello", "handler: src/handler.hello"),
     "handler_function_missing": HEAD.replace("handler: handler.hello", "handler: handler.helo"),
     "node_runtime": HEAD.replace("runtime: python3.13", "runtime: nodejs22.x").replace("handler.hello", "index.handler"),
+    "lambda_integration": HEAD + "    events:\n      - http:\n          path: /x\n          method: get\n          integration: lambda\n",
 }
 
 
@@ -379,3 +380,17 @@ def test_an_interrupted_framework_run_is_ended_with_what_it_started(tmp_path: Pa
     else:
         os.kill(pid, 9)
         raise AssertionError(f"osls (pid {pid}) was left running after the interrupt")
+
+
+def test_a_lambda_integration_with_mapping_templates_is_said_at_packaging_and_at_the_request(runs) -> None:
+    """`integration: lambda` (the framework examples' pynamodb-s3-sigurl): AWS runs its mapping
+    templates, the offline API Gateway does not; packaging says so with the line, the request with the fix."""
+    import requests
+
+    packaged, _ = runs["lambda_integration"]
+    assert [w for w in packaged.warnings if w.startswith("serverless.yml 13번째 줄: http 이벤트의 integration: lambda")]
+    with LocalCloud() as cloud:
+        stack = framework.deploy(cloud, packaged)
+        answer = requests.get(cloud.serve_api(stack["ApiGatewayRestApi"]) + "/x", timeout=30)
+    assert answer.status_code == 500 and "GET /x의 통합 유형: AWS" in answer.json()["message"]
+    assert "integration: lambda를 빼서" in answer.json()["message"]
