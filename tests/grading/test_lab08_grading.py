@@ -64,8 +64,11 @@ VISIBLE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_1": 0, "check_1_3": 0, "che
                   "check_2_5": 0, "check_5_1": 0, "check_5_2": 1}
 
 # Mistakes the offline cloud does not show by itself: every permission left out (IAM is not enforced
-# offline, the order still ships), LOG_LEVEL hard-coded (prod gets DEBUG), a DLQ after one receive.
+# offline, the order still ships), LOG_LEVEL hard-coded (prod gets DEBUG), a DLQ after one receive; dev's
+# table name typed in instead of the variable (right for dev only); SAM's queue without its DLQ.
 LOOSE = wrong(
+    edited("fix_variable", ("TABLE: ${self:custom.tableName}", "TABLE: lab08-variable-dev-orders")),
+    edited("sam_template", ("      RedrivePolicy: {deadLetterTargetArn: !GetAtt OrdersDLQ.Arn, maxReceiveCount: 3}\n", "")),
     edited("service_yml", ("""  iam:
     role:
       statements:
@@ -80,7 +83,7 @@ LOOSE = wrong(
 """, ""), ("LOG_LEVEL: ${self:custom.settings.logLevel}", "LOG_LEVEL: DEBUG"),
            ("maxReceiveCount: 3", "maxReceiveCount: 1")),
 )
-LOOSE_SCORES = {**{c: 1 for c in CHECKS}, "check_2_2": 0, "check_2_3": 0, "check_2_5": 0}
+LOOSE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_3": 0, "check_2_2": 0, "check_2_3": 0, "check_2_5": 0, "check_4_2": 0}
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +121,7 @@ def test_what_the_offline_cloud_lets_pass_is_still_caught(graded):
     assert scores(outcome) == LOOSE_SCORES, explained(outcome)
     said = explained(outcome)
     assert "AccessDeniedException" in said and "maxReceiveCount 3" in said and "LOG_LEVEL" in said
+    assert "lab08-variable-prod-orders" in said and "SAM의 OrdersQueue" in said
 
 
 def test_every_check_fails_on_some_wrong_answer():
