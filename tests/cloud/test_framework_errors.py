@@ -44,6 +44,7 @@ CASES: dict[str, str] = {
     "plugin": HEAD + "plugins:\n  - serverless-offline\n",
     "framework_v4": HEAD.replace('frameworkVersion: "3"', 'frameworkVersion: "4"'),
     "nothing_to_package": HEAD + "package:\n  patterns:\n    - '!**'\n",
+    "bad_bucket": HEAD + "    events:\n      - s3:\n          bucket: <your-bucket-name>\n          event: s3:ObjectCreated:*\n",
 }
 HANDLER = "def hello(event, context):\n    return {'ok': True}\n"
 
@@ -394,3 +395,10 @@ def test_a_lambda_integration_with_mapping_templates_is_said_at_packaging_and_at
         answer = requests.get(cloud.serve_api(stack["ApiGatewayRestApi"]) + "/x", timeout=30)
     assert answer.status_code == 500 and "GET /x의 통합 유형: AWS" in answer.json()["message"]
     assert "integration: lambda를 빼서" in answer.json()["message"]
+
+
+def test_an_s3_bucket_name_against_s3s_rules(runs) -> None:
+    """The framework example aws-node-upload-to-s3-and-postprocess keeps its placeholder `<your-bucket-name>`."""
+    error = _error(runs, "bad_bucket")
+    assert error.line == 11 and "S3 버킷 이름의 규칙에 맞지 않습니다" in error.explanation and "자리표시" in error.explanation
+    assert "Bucket name must conform to pattern" in error.framework_message
