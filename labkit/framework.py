@@ -153,6 +153,9 @@ def package(service_dir: str | Path, stage: str = "dev", *, region: str = DEFAUL
     service = state["service"]["service"]
     provider = state["service"].get("provider") or {}
     template = json.loads((out / "cloudformation-template-update-stack.json").read_text(encoding="utf-8"))
+    for warning in _handler_problems(template, out, config_file):  # what AWS would only say at the first invoke
+        _warnings.warn(warning, stacklevel=2)
+        warnings.append(warning)
     return Package(service_dir=folder, service=service, stage=stage, region=region,
                    stack_name=str(provider.get("stackName") or f"{service}-{stage}"), folder=out, template=template,
                    artifacts=sorted(out.glob("*.zip")), output=_output(done), warnings=warnings)
@@ -235,9 +238,11 @@ def _run(folder: Path, command: list[str], stage: str, region: str, options: dic
                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except BaseException as exc:  # a timeout, or the cell interrupted (KeyboardInterrupt): never leave it running
         _kill_group(process)
         said, _ = process.communicate()
+        if not isinstance(exc, subprocess.TimeoutExpired):
+            raise
         raise FrameworkError(f"osls {command[0]} 명령이 {timeout:g}초 안에 끝나지 않아 멈췄습니다. 컴퓨터가 바쁘면 "
                              "timeout=을 늘려 다시 실행하고, 그래도 멈추면 serverless.yml의 플러그인과 변수를 확인하십시오.",
                              said or "") from None
@@ -253,6 +258,84 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
 
 def _output(done: subprocess.CompletedProcess[str]) -> str:
     return (done.stdout + ("\n" if done.stdout and done.stderr else "") + done.stderr).strip()
+
+
+# ---- what the packaged functions will do when invoked
+
+
+def _handler_problems(template: dict[str, Any], out: Path, config_file: Path) -> list[str]:
+    """Korean warnings for functions that would fail at their first invoke (Runtime.ImportModuleError,
+    Runtime.HandlerNotFound): a handler file the ZIP lacks, a handler function its module lacks, a
+    Node.js (or other) handler with no Python module of that name (the offline cloud runs Python
+    handlers only, whatever `runtime:` says). AWS accepts all three at deploy."""
+    import ast
+    import zipfile
+
+    text = config_file.read_text(encoding="utf-8")
+    said: list[str] = []
+    custom = [r for r in (template.get("Resources") or {}).values() if isinstance(r, dict)
+              and r.get("Type") == "AWS::ApiGateway::Method"
+              and ((r.get("Properties") or {}).get("Integration") or {}).get("Type") == "AWS"]
+    if custom:  # `integration: lambda`: mapping templates the offline API Gateway does not run
+        line = next((n for n, source in enumerate(text.splitlines(), 1)
+                     if re.match(r"\s*integration:\s*['\"]?lambda['\"]?\s*(#.*)?$", source)), None)
+        said.append(f"{_where(config_file.name, line)}http 이벤트의 integration: lambda(매핑 템플릿을 쓰는 Lambda 통합, "
+                    f"메서드 {len(custom)}개)는 오프라인 클라우드가 실행하지 않아서 그 경로는 500으로 답합니다(AWS에서는 "
+                    "동작합니다). 실습에서는 integration을 빼서(기본값 lambda-proxy) 핸들러가 {statusCode, body}를 "
+                    "돌려주게 하십시오.")
+    for resource in (template.get("Resources") or {}).values():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Lambda::Function":
+            continue
+        props = resource.get("Properties") or {}
+        handler, runtime = props.get("Handler"), str(props.get("Runtime") or "")
+        key = (props.get("Code") or {}).get("S3Key")
+        if not isinstance(handler, str) or "." not in handler or not isinstance(key, str):
+            continue
+        line = next((n for n, source in enumerate(text.splitlines(), 1)
+                     if re.match(rf"\s*handler:\s*['\"]?{re.escape(handler)}['\"]?\s*(#.*)?$", source)), None)
+        where = _where(config_file.name, line)
+        module, function = handler.rsplit(".", 1)
+        archive = out / Path(key).name
+        if not archive.is_file() or archive.name == "custom-resources.zip":  # osls's own (Node.js) helper functions
+            continue
+        with zipfile.ZipFile(archive) as zipped:
+            names = set(zipped.namelist())
+            source_name = next((n for n in (f"{module}.py", f"{module}/__init__.py") if n in names), None)
+            source = zipped.read(source_name).decode("utf-8", "replace") if source_name else None
+        if source is None and runtime and not runtime.startswith("python"):
+            said.append(f"{where}핸들러 {handler}의 런타임({runtime})은 Python이 아니고, 패키지({archive.name})에 "
+                        f"{module}.py도 없습니다. 오프라인 클라우드는 런타임과 상관없이 Python 핸들러만 실행하므로, 배포는 "
+                        "되지만 호출하면 Runtime.ImportModuleError로 실패합니다. 실습에서는 핸들러를 Python으로 쓰고 "
+                        "runtime을 python3.13으로 두십시오.")
+            continue
+        if source is None:
+            said.append(f"{where}핸들러 {handler}의 파일 {module}.py가 패키지({archive.name})에 없습니다. 배포는 되지만 "
+                        f"호출하면 Runtime.ImportModuleError로 실패합니다. 서비스 폴더에 {module}.py가 있는지, "
+                        "handler의 경로(폴더/파일.함수)와 package.patterns를 확인하십시오.")
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            said.append(f"{where}핸들러 파일 {source_name}의 {exc.lineno}번째 줄에 문법 오류가 있습니다({exc.msg}). "
+                        "호출하면 Runtime.UserCodeSyntaxError로 실패합니다.")
+            continue
+        defined = set()
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defined |= {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                if any(alias.name == "*" for alias in node.names):
+                    defined.add(function)  # a star import may define it: nothing to say
+                defined |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        if function not in defined and "__getattr__" not in defined:
+            close = difflib.get_close_matches(function, sorted(defined), n=1)
+            hint = f" {close[0]}의 철자 실수라면 고치십시오." if close else ""
+            said.append(f"{where}핸들러 {handler}: {source_name}에 함수 {josa(function, '이')} 없습니다. 배포는 되지만 "
+                        f"호출하면 Runtime.HandlerNotFound로 실패합니다.{hint}")
+    return said
 
 
 # ---- explaining what the framework said
@@ -299,7 +382,7 @@ def _is_runtime_enum(path: str, message: str) -> bool:
 def _failure(said: str, config_file: Path, text: str) -> FrameworkError:
     block = _framework_block(said, "Error:")
     name = config_file.name
-    if "Cannot parse" in block:
+    if "Cannot parse" in block and not _UNRESOLVED.search(block):  # serverless.yml itself (a ${file()} says it too)
         return _yaml_error(config_file, text, block)
     if _PLUGIN.search(block):
         plugin = _PLUGIN.search(block).group(1)
@@ -336,6 +419,9 @@ _KNOWN_FAILURES = (
      "schedule 이벤트의 timezone은 EventBridge Scheduler로 만들 때만 쓸 수 있습니다(기본은 시간대가 없는 "
      "EventBridge 규칙, UTC입니다). 같은 schedule 아래에 `method: scheduler`를 넣거나, timezone을 빼고 cron을 UTC로 "
      "고쳐 쓰십시오(한국 시각 09:00은 UTC 00:00입니다)."),
+    (r"Bucket name must conform to pattern", "bucket",
+     "s3 이벤트(또는 provider.s3)의 bucket 이름이 S3 버킷 이름의 규칙에 맞지 않습니다. 소문자, 숫자, 하이픈(-)과 마침표(.)만 "
+     "쓰고 3~63자로 쓰십시오(<your-bucket-name> 같은 자리표시는 실제 이름으로 바꾸십시오)."),
     (r"No file matches include / exclude patterns", "package",
      "패키지에 넣을 파일이 하나도 없습니다. 핸들러 파일(handler: 파일.함수의 파일)이 서비스 폴더에 있는지, "
      "package.patterns가 그 파일을 빼지 않는지 확인하십시오."),
@@ -406,13 +492,21 @@ def _validation_problem(path: str, message: str, config_file: Path, text: str) -
         line = prop_node.start_mark.line + 1 if prop_node is not None else line
         close = [k for k in _KNOWN_KEYS if k.lower() == prop.lower()] or difflib.get_close_matches(prop, _KNOWN_KEYS, n=1)
         hint = f" {close[0]}의 철자 실수라면 고치십시오(대소문자도 구별합니다)." if close else " 철자를 확인하십시오."
+        if path.endswith(".request") and prop in ("paths", "querystrings", "headers"):  # the examples' pre-v3 form
+            hint = (f" request.{prop}는 예전 형식입니다. 경로·쿼리·헤더 매개변수는 request.parameters.{prop} 아래에 씁니다. "
+                    f"{prop} 줄을 request 아래의 parameters: 밑으로 옮기십시오.")
         return (f"{_where(name, line)}{path or '맨 위'}에 프레임워크가 모르는 속성이 있습니다: {prop}. 프레임워크는 이 "
                 f"속성을 말없이 무시합니다.{hint} 다른 설정 아래에 있어야 할 속성이면 들여쓰기를 고치십시오.", line)
     if _is_runtime_enum(path, message):
         value = node.value if isinstance(node, yaml.ScalarNode) else "?"
+        family = re.match(r"[a-z]+", str(value))
+        allowed = re.findall(r"[a-z]+[0-9][\w.]*", message.split("allowed values", 1)[-1])
+        same = [r for r in allowed if family and r.startswith(family.group(0))]
+        instead = same[-1] if same and not str(value).startswith("python") else "python3.13"
+        runs = "기록만 하고 노트북의 Python으로 실행하지만" if str(value).startswith("python") else "기록만 하지만"
         return (f"{_where(name, line)}{path}: {josa(value, '은')} {josa('osls ' + OSLS_VERSION, '이')} 모르는 런타임입니다(AWS Lambda의 지원이 "
-                "끝난 런타임일 수 있습니다). 오프라인 클라우드는 값을 기록만 하고 노트북의 Python으로 실행하지만, AWS에 "
-                "배포하기 전에 python3.13처럼 지원되는 런타임으로 바꾸십시오.", line)
+                f"끝난 런타임일 수 있습니다). 오프라인 클라우드는 값을 {runs}, AWS에 "
+                f"배포하기 전에 {instead}처럼 지원되는 런타임으로 바꾸십시오.", line)
     if message == "must be object" and isinstance(node, yaml.ScalarNode) and node.value == "alexaSkill":
         # osls 3.77.1 accepts the bare form but compiles nothing from it (it reads event.alexaSkill of a string)
         return (f"{_where(name, line)}{path}: `- alexaSkill`처럼 이벤트 이름만 쓴 예전 형식입니다. "
@@ -438,6 +532,15 @@ def _variable_problem(path: str, message: str, config_file: Path, text: str) -> 
         return (where + "이 변수는 AWS에 물어서 값을 얻는데(${ssm:...}, ${aws:accountId}, ${cf:...}, ${s3:...}), "
                 "과정은 AWS에 연결하지 않습니다. 기본값(${ssm:/a, 'x'})도 오류는 잡지 못합니다. 실습에서는 "
                 "custom 아래 스테이지별 값이나 ${env:...}, ${file(...)}로 바꾸십시오.", line)
+    parse = re.match(r'Cannot parse "([^"]*)": (.+)', message)
+    if parse:  # ${file(...)} names a file that is not valid YAML/JSON (or a device: ${file(/dev/zero)})
+        where_in = re.search(r"\((\d+):(\d+)\)", parse.group(2))
+        at = f" {where_in.group(1)}번째 줄" if where_in else ""
+        reason = parse.group(2).split(" in \"", 1)[0].strip()
+        shown_file = parse.group(1) or (re.findall(r"file\(([^)]*)\)", variable) or ["그 파일"])[0]
+        return (where + f"변수가 읽는 파일 {shown_file}의{at} 내용을 YAML/JSON으로 읽을 수 없습니다({reason}). "
+                f"{josa(shown_file, '을')} 고치십시오(들여쓰기, 괄호와 따옴표의 짝, JSON의 끝 쉼표). 파일에 문법 "
+                "오류가 있으면 serverless.yml이 맞아도 패키징이 멈춥니다.", line)
     source = re.search(r'at "([^"]+)" source', message)
     if source and source.group(1) == "opt":
         option = re.search(r"opt:([\w-]+)", variable or value)

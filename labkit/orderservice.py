@@ -23,7 +23,7 @@ from . import framework
 from .framework import FrameworkError, Package
 
 __all__ = ["FrameworkError", "package", "resolve", "deploy", "remove", "resources", "missing_permissions",
-           "event_resources", "api_url", "compare", "NEEDS"]
+           "excess_permissions", "event_resources", "api_url", "compare", "NEEDS"]
 
 # What the lab's given handlers call, by handler: AWS refuses any call the execution role does not allow.
 NEEDS = {
@@ -150,6 +150,41 @@ def missing_permissions(cloud: Any, stack: Any, needs: dict[str, list[str]] = NE
         if lacking:
             missing[config["FunctionName"]] = lacking
     return missing
+
+
+# What osls itself adds to the shared execution role for the events it compiles (sqs, stream and its
+# onFailure queue: sqs:ListQueues and sqs:SendMessage there), not the learner's.
+_FRAMEWORK_GRANTS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ListQueues", "dynamodb:GetRecords",
+                     "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"}
+
+
+def excess_permissions(cloud: Any, stack: Any, needs: dict[str, list[str]] = NEEDS) -> list[str]:
+    """DynamoDB and SQS actions the stack's execution roles allow beyond what its handlers call.
+
+    The counterpart of `missing_permissions` for least privilege: a wildcard (`*`, `dynamodb:*`,
+    `sqs:Send*`) or an action no handler of `needs` calls (`dynamodb:DeleteItem`) is listed; the
+    actions osls adds for the sqs and stream events it compiles, and CloudWatch Logs, are not.
+    """
+    iam, lam = cloud.client("iam"), cloud.client("lambda")
+    allowed = {a.lower() for actions in needs.values() for a in actions} | {a.lower() for a in _FRAMEWORK_GRANTS}
+    roles = {lam.get_function_configuration(FunctionName=stack[logical])["Role"].rsplit("/", 1)[-1]
+             for logical, kind in stack.types.items() if kind == "AWS::Lambda::Function"}
+    excess: set[str] = set()
+    for role in roles:
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            document = json.loads(document) if isinstance(document, str) else document
+            statements = document.get("Statement") or []
+            for statement in [statements] if isinstance(statements, dict) else statements:
+                if statement.get("Effect") != "Allow":
+                    continue
+                actions = statement.get("Action") or []
+                for action in [actions] if isinstance(actions, str) else actions:
+                    service = action.split(":", 1)[0].lower()
+                    if action == "*" or ("*" in action and service in ("dynamodb", "sqs")) or (
+                            service in ("dynamodb", "sqs") and action.lower() not in allowed):
+                        excess.add(action)
+    return sorted(excess)
 
 
 def _targets(cloud: Any, config: dict[str, Any]) -> dict[str, str]:

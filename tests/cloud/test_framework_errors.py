@@ -44,6 +44,7 @@ CASES: dict[str, str] = {
     "plugin": HEAD + "plugins:\n  - serverless-offline\n",
     "framework_v4": HEAD.replace('frameworkVersion: "3"', 'frameworkVersion: "4"'),
     "nothing_to_package": HEAD + "package:\n  patterns:\n    - '!**'\n",
+    "bad_bucket": HEAD + "    events:\n      - s3:\n          bucket: <your-bucket-name>\n          event: s3:ObjectCreated:*\n",
 }
 HANDLER = "def hello(event, context):\n    return {'ok': True}\n"
 
@@ -98,6 +99,14 @@ REFERENCES = {  # lines: worker 7 ... arn 11
     "fixed": WRONG_REFERENCES.replace("JobsQeue", "JobsQueue"),
 }
 
+# Services osls packages and AWS deploys, whose functions fail at their first invoke: said at packaging.
+HANDLER_CASES = {
+    "handler_file_missing": HEAD.replace("handler: handler.hello", "handler: src/handler.hello"),
+    "handler_function_missing": HEAD.replace("handler: handler.hello", "handler: handler.helo"),
+    "node_runtime": HEAD.replace("runtime: python3.13", "runtime: nodejs22.x").replace("handler.hello", "index.handler"),
+    "lambda_integration": HEAD + "    events:\n      - http:\n          path: /x\n          method: get\n          integration: lambda\n",
+}
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, float]]:
@@ -114,6 +123,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, float
     jobs["env"] = lambda: framework.print_config(_service(root, "env", ENV_YML))
     variables = _service(root, "vars", VARS_YML)
     (variables / "limits.yml").write_text("dev: {rps: 1}\nprod: {rps: 100}\n")
+    broken_file = _service(root, "broken_file", HEAD + "    environment:\n      LIMITS: ${file(./limits.yml):dev}\n")
+    (broken_file / "limits.yml").write_text("dev: {rps: 1\nprod: 2\n")  # the brace is never closed
+    jobs["broken_file"] = lambda: framework.package(broken_file)
+    for name, yml in HANDLER_CASES.items():
+        jobs[name] = lambda n=name, y=yml: framework.package(_service(root, n, y))
     jobs["vars_dev"] = lambda: framework.print_config(variables)
     jobs["vars_prod"] = lambda: framework.print_config(variables, stage="prod")
 
@@ -287,3 +301,104 @@ def test_a_failed_deploy_is_rolled_back_so_the_fixed_service_deploys_under_its_n
         assert cloud.client("cloudformation").list_stacks(StackStatusFilter=["CREATE_COMPLETE"])["StackSummaries"] == []
         with pytest.raises(framework.FrameworkError, match="스택 orders-dev가 없습니다"):
             framework.remove(cloud, fixed)
+
+
+def test_a_variable_file_that_does_not_parse_is_named_with_its_line_not_serverless_yml(runs) -> None:
+    error = _error(runs, "broken_file")  # osls says "Cannot parse" as for serverless.yml itself
+    assert error.line == 10 and "${file(./limits.yml):dev}" in error.explanation
+    assert "limits.yml의 2번째 줄" in error.explanation and "limits.yml을 고치십시오" in error.explanation
+    assert "YAML로 읽을 수 없습니다" not in error.explanation  # serverless.yml is fine
+
+
+@pytest.mark.parametrize("case, said", [
+    ("handler_file_missing", "핸들러 src/handler.hello의 파일 src/handler.py가 패키지(orders.zip)에 없습니다"),
+    ("handler_function_missing", "handler.py에 함수 helo가 없습니다. 배포는 되지만 호출하면 Runtime.HandlerNotFound로 실패합니다. hello의 철자"),
+    ("node_runtime", "핸들러 index.handler의 런타임(nodejs22.x)은 Python이 아니고, 패키지(orders.zip)에 index.py도 없습니다"),
+])
+def test_a_function_that_would_fail_at_its_first_invoke_is_said_at_packaging(runs, case: str, said: str) -> None:
+    packaged, _ = runs[case]
+    assert isinstance(packaged, framework.Package), packaged
+    assert [w for w in packaged.warnings if w.startswith("serverless.yml 8번째 줄: ") and said in w], packaged.warnings
+
+
+def test_a_template_parameter_without_default_or_value_is_named_with_the_fix() -> None:
+    """AWS's own SAM quick start step-func-etl declares `pGlueJobName` with no Default (`sam deploy
+    --guided` asks for it); moto's bare "Missing parameter" is told in Korean with the two fixes."""
+    template = {"Parameters": {"pGlueJobName": {"Type": "String"}},
+                "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "pGlueJobName"}}}}}
+    with LocalCloud() as cloud:
+        with pytest.raises(Exception) as caught:
+            cloud.deploy_stack(template, name="etl")
+        assert "매개변수 pGlueJobName(Type: String)에 Default가 없고" in str(caught.value)
+        assert "parameters={'pGlueJobName': 값}" in str(caught.value)
+        assert cloud.deploy_stack(template, name="etl", parameters={"pGlueJobName": "jobs"}).status == "CREATE_COMPLETE"
+
+
+def test_a_misspelt_resource_property_or_type_is_refused_as_cloudformation_does() -> None:
+    """moto created the queue without `VisibiltyTimeout` (the default 30 s, no word) and skipped
+    `AWS::SQS::Queu` as "made on AWS"; AWS CloudFormation refuses both."""
+    queue = {"Type": "AWS::SQS::Queue", "Properties": {"VisibiltyTimeout": 36}}
+    with LocalCloud() as cloud:
+        with pytest.raises(Exception) as caught:
+            cloud.deploy_stack({"Resources": {"Jobs": queue}}, name="typo")
+        said = str(caught.value)
+        assert "리소스 Jobs(AWS::SQS::Queue)의 Properties에 이 유형에 없는 속성 VisibiltyTimeout이 있습니다" in said
+        assert "VisibilityTimeout의 철자 실수라면" in said
+        with pytest.raises(Exception, match="Type AWS::SQS::Queu는 AWS CloudFormation에 없는 리소스 유형입니다.*비슷한 유형: AWS::SQS::Queue"):
+            cloud.deploy_stack({"Resources": {"Jobs": {"Type": "AWS::SQS::Queu"}}}, name="typo")
+        fixed = cloud.deploy_stack({"Resources": {"Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 36}}}},
+                                   name="typo")
+        attributes = cloud.client("sqs").get_queue_attributes(QueueUrl=fixed["Jobs"], AttributeNames=["VisibilityTimeout"])
+        assert attributes["Attributes"]["VisibilityTimeout"] == "36"
+
+
+def test_an_interrupted_framework_run_is_ended_with_what_it_started(tmp_path: Path) -> None:
+    """A learner interrupts a cell whose osls hangs (a local plugin that never returns): the framework's
+    process group is killed, not left spinning a core (it ignores SIGTERM while its loop is blocked)."""
+    folder = _service(tmp_path, "spins", HEAD + "plugins:\n  - spin\n")
+    (folder / ".serverless_plugins").mkdir()
+    (folder / ".serverless_plugins" / "spin.js").write_text(
+        "require('fs').writeFileSync('started', String(process.pid));\nclass Spin { constructor() { for (;;) {} } }\n"
+        "module.exports = Spin;\n")
+    script = (
+        "import os, signal, threading, time\nfrom pathlib import Path\nfrom labkit import framework\n"
+        "def interrupt():\n    while not Path('started').exists(): time.sleep(0.1)\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "threading.Thread(target=interrupt, daemon=True).start()\n"
+        "try:\n    framework.package('.', timeout=60)\nexcept KeyboardInterrupt:\n    print('interrupted')\n")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=90)
+    assert done.stdout.strip() == "interrupted", done.stderr
+    pid = int((folder / "started").read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        raise AssertionError(f"osls (pid {pid}) was left running after the interrupt")
+
+
+def test_a_lambda_integration_with_mapping_templates_is_said_at_packaging_and_at_the_request(runs) -> None:
+    """`integration: lambda` (the framework examples' pynamodb-s3-sigurl): AWS runs its mapping
+    templates, the offline API Gateway does not; packaging says so with the line, the request with the fix."""
+    import requests
+
+    packaged, _ = runs["lambda_integration"]
+    assert [w for w in packaged.warnings if w.startswith("serverless.yml 13번째 줄: http 이벤트의 integration: lambda")]
+    with LocalCloud() as cloud:
+        stack = framework.deploy(cloud, packaged)
+        answer = requests.get(cloud.serve_api(stack["ApiGatewayRestApi"]) + "/x", timeout=30)
+    assert answer.status_code == 500 and "GET /x의 통합 유형: AWS" in answer.json()["message"]
+    assert "integration: lambda를 빼서" in answer.json()["message"]
+
+
+def test_an_s3_bucket_name_against_s3s_rules(runs) -> None:
+    """The framework example aws-node-upload-to-s3-and-postprocess keeps its placeholder `<your-bucket-name>`."""
+    error = _error(runs, "bad_bucket")
+    assert error.line == 11 and "S3 버킷 이름의 규칙에 맞지 않습니다" in error.explanation and "자리표시" in error.explanation
+    assert "Bucket name must conform to pattern" in error.framework_message

@@ -63,12 +63,34 @@ VISIBLE = wrong(
 VISIBLE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_1": 0, "check_1_3": 0, "check_1_2": 0, "check_2_1": 0, "check_2_2": 0, "check_3_1": 0, "check_4_1": 0,
                   "check_2_5": 0, "check_5_1": 0, "check_5_2": 1}
 
+# Mistakes the offline cloud does not show by itself: every permission left out (IAM is not enforced
+# offline, the order still ships), LOG_LEVEL hard-coded (prod gets DEBUG), a DLQ after one receive; dev's
+# table name typed in instead of the variable (right for dev only); SAM's queue without its DLQ.
+LOOSE = wrong(
+    edited("fix_variable", ("TABLE: ${self:custom.tableName}", "TABLE: lab08-variable-dev-orders")),
+    edited("sam_template", ("      RedrivePolicy: {deadLetterTargetArn: !GetAtt OrdersDLQ.Arn, maxReceiveCount: 3}\n", "")),
+    edited("service_yml", ("""  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:Scan]
+          Resource: !GetAtt OrdersTable.Arn
+        - Effect: Allow
+          Action: [sqs:SendMessage]
+          Resource:
+            - !GetAtt OrdersQueue.Arn
+            - !GetAtt StreamFailuresQueue.Arn
+""", ""), ("LOG_LEVEL: ${self:custom.settings.logLevel}", "LOG_LEVEL: DEBUG"),
+           ("maxReceiveCount: 3", "maxReceiveCount: 1")),
+)
+LOOSE_SCORES = {**{c: 1 for c in CHECKS}, "check_1_3": 0, "check_2_2": 0, "check_2_3": 0, "check_2_5": 0, "check_4_2": 0}
+
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Release lab08 into a throw-away course, submit every variant, grade them in one batch."""
     course = release_in_copy(LAB, tmp_path_factory.mktemp("lab08") / "course")
-    yield grade_variants(LAB, course, {"subtle": SUBTLE, "visible": VISIBLE}, LIMITS)
+    yield grade_variants(LAB, course, {"subtle": SUBTLE, "visible": VISIBLE, "loose": LOOSE}, LIMITS)
     shutil.rmtree(course, ignore_errors=True)
 
 
@@ -92,6 +114,14 @@ def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
 def test_visible_checks_catch_plain_mistakes_and_partial_answers_get_partial_credit(graded):
     assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
     assert 0 < graded["visible"].score < 14
+
+
+def test_what_the_offline_cloud_lets_pass_is_still_caught(graded):
+    outcome = graded["loose"]
+    assert scores(outcome) == LOOSE_SCORES, explained(outcome)
+    said = explained(outcome)
+    assert "AccessDeniedException" in said and "maxReceiveCount 3" in said and "LOG_LEVEL" in said
+    assert "lab08-variable-prod-orders" in said and "SAM의 OrdersQueue" in said
 
 
 def test_every_check_fails_on_some_wrong_answer():

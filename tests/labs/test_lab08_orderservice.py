@@ -95,3 +95,26 @@ def test_packaging_is_reused_until_a_file_changes(handlers, tmp_path):
     assert osv.package(folder) is first
     (folder / "api.py").write_text((folder / "api.py").read_text() + "\n# changed\n")
     assert osv.package(folder) is not first
+
+
+def test_the_least_privilege_audit_finds_wildcards_and_actions_no_handler_calls(handlers, tmp_path):
+    """Check 2-2's second half: IAM is not enforced offline, so `dynamodb:*` on `*` would pass every
+    event; the solution's own statements, and what osls adds for its sqs and stream events, do not count."""
+    from labkit import orderservice as osv
+    from labkit.cloud import local_cloud
+
+    folder = service(tmp_path, "service_yml")
+    copy_handlers(handlers, folder)
+    text = (folder / "serverless.yml").read_text(encoding="utf-8")
+    with local_cloud() as cloud:
+        solved = osv.deploy(cloud, osv.package(folder))
+        assert osv.excess_permissions(cloud, solved) == [] and osv.missing_permissions(cloud, solved) == {}
+        osv.remove(cloud, osv.package(folder))
+        loose = text.replace("Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:Scan]\n"
+                             "          Resource: !GetAtt OrdersTable.Arn",
+                             "Action: ['dynamodb:*', 'sqs:*', dynamodb:DeleteItem]\n          Resource: '*'")
+        assert loose != text
+        (folder / "serverless.yml").write_text(loose, encoding="utf-8")
+        stack = osv.deploy(cloud, osv.package(folder))
+        assert osv.excess_permissions(cloud, stack) == ["dynamodb:*", "dynamodb:DeleteItem", "sqs:*"]
+        assert osv.missing_permissions(cloud, stack) == {}  # everything is allowed: only the audit above sees it

@@ -128,7 +128,11 @@ def _route_rest(api: Any, segments: list[str], method: str, raw_path: str = "/")
         return matched_route
     if integration is None or integration.integration_type != "AWS_PROXY":
         kind = integration.integration_type if integration else "없음"
-        matched_route.problem = json_response(500, {"message": f"{_ONLY_PROXY} 이 메서드의 통합 유형: {kind}"})
+        fix = (" Serverless Framework의 http 이벤트라면 integration: lambda를 빼서(기본값 lambda-proxy) 핸들러가 "
+               "{statusCode, body}를 돌려주게 하십시오. CloudFormation이라면 Integration.Type을 AWS_PROXY로 두십시오."
+               if kind == "AWS" else "")
+        matched_route.problem = json_response(
+            500, {"message": f"{_ONLY_PROXY} {method} {resource.get_path()}의 통합 유형: {kind}.{fix}"})
         return matched_route
     matched_route.function_arn = function_arn(integration.uri, variables)
     return matched_route

@@ -3,7 +3,9 @@ do first), report what the offline cloud cannot create, create or update, wait f
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,7 @@ from .template import load_template
 if TYPE_CHECKING:
     from ..core.context import CloudContext
 
-__all__ = ["CloudFormation", "Stack", "unsupported"]
+__all__ = ["CloudFormation", "Stack", "unsupported", "unknown_names"]
 
 _CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 
@@ -62,6 +64,9 @@ class CloudFormation:
         """Create (or update) a stack from a template; raises DeployError (Korean) when it fails."""
         document, base = load_template(template)
         document = self._prepare(document, Path(base_dir) if base_dir is not None else base, name, parameters, artifacts)
+        refused = unknown_names(document)
+        if refused:  # CloudFormation refuses these before it creates anything; moto would ignore them
+            raise DeployError(f"스택 {josa(name, '을')} 배포하지 못했습니다. " + " ".join(refused))
         skipped = unsupported(document)
         if skipped:
             warnings.warn(
@@ -129,6 +134,46 @@ def unsupported(template: dict[str, Any]) -> list[str]:
     return skipped
 
 
+def unknown_names(template: dict[str, Any]) -> list[str]:
+    """What CloudFormation refuses by name, in Korean: a resource type AWS does not have ("Unrecognized
+    resource types"), and a property its type does not have ("extraneous key ... is not permitted").
+    moto creates the resource without the property, so a misspelt `VisibiltyTimeout` would give a queue
+    with the default timeout and no word. The types' schemas are cfn-lint's copy, offline."""
+    try:
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+    except ImportError:  # pragma: no cover - cfn-lint is pinned in pyproject.toml
+        return []
+    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+
+    known_to_moto = set(get_model_map()) | set(NULL_MODELS)
+    said = []
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        if not isinstance(resource, dict) or _is_custom(resource) or not isinstance(resource.get("Type"), str):
+            continue
+        kind = resource["Type"]
+        try:
+            schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", kind).schema
+        except Exception:  # noqa: BLE001 - a type cfn-lint's schemas do not list
+            if kind not in known_to_moto:
+                close = difflib.get_close_matches(kind, sorted(PROVIDER_SCHEMA_MANAGER.get_resource_types("us-east-1")), n=1, cutoff=0.85)
+                hint = f" 비슷한 유형: {close[0]}." if close else ""
+                said.append(f"리소스 {logical_id}의 Type {josa(kind, '은')} AWS CloudFormation에 없는 리소스 유형입니다"
+                            f"(AWS는 템플릿 전체를 거부합니다).{hint} 유형 이름의 철자를 고치십시오.")
+            continue
+        properties = resource.get("Properties")
+        allowed = schema.get("properties") or {}
+        if not isinstance(properties, dict) or not allowed:
+            continue
+        for name in properties:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, sorted(allowed), n=1)
+                hint = f" {close[0]}의 철자 실수라면 고치십시오." if close else " 철자와 들여쓰기를 확인하십시오."
+                said.append(f"리소스 {logical_id}({kind})의 Properties에 이 유형에 없는 속성 {josa(name, '이')} 있습니다. "
+                            f"AWS CloudFormation은 이 리소스를 만들지 않고 스택을 되돌립니다(오프라인 클라우드의 moto는 말없이 "
+                            f"무시합니다).{hint}")
+    return said
+
+
 def _is_custom(resource: dict[str, Any]) -> bool:
     kind = str(resource.get("Type", ""))
     return kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource"
@@ -172,7 +217,18 @@ def _submit(cfn: Any, name: str, document: dict[str, Any], parameters: dict[str,
         explained = _explained(exc)
         if explained is not None:  # a resource failed: errors.py named it, its property and the fix
             raise DeployError(f"스택 {josa(name, '을')} 배포하지 못했습니다. {explained}") from exc
+        missing = _MISSING_PARAMETER.search(str(exc))
+        if missing:  # `sam deploy --guided` would ask for it; CloudFormation refuses the stack
+            declared = (document.get("Parameters") or {}).get(missing.group(1)) or {}
+            kind = f"(Type: {declared['Type']})" if isinstance(declared, dict) and declared.get("Type") else ""
+            raise DeployError(
+                f"스택 {josa(name, '을')} 배포하지 못했습니다. 템플릿의 매개변수 {missing.group(1)}{kind}에 Default가 없고 값도 "
+                f"넘기지 않았습니다. deploy_stack(..., parameters={{'{missing.group(1)}': 값}})으로 넘기거나 템플릿의 "
+                f"Parameters.{missing.group(1)}에 Default를 두십시오.") from exc
         raise DeployError(f"스택 {josa(name, '을')} 배포하지 못했습니다: {exc}") from exc
+
+
+_MISSING_PARAMETER = re.compile(r"Missing parameter (\w+)")
 
 
 def _explained(exc: Exception) -> str | None:
