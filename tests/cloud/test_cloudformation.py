@@ -101,6 +101,19 @@ def test_sam_template_is_transformed_packaged_and_served(cloud: LocalCloud, tmp_
     assert [e.get("version", "1.0") for e in _seen(cloud, function)] == ["1.0", "2.0"]
 
 
+def test_a_sam_function_without_codeuri_ships_the_templates_folder_as_sam_package_does(cloud: LocalCloud, tmp_path) -> None:
+    # SAM CLI's exporter packages a missing CodeUri as the template's folder (PACKAGE_NULL_PROPERTY),
+    # so a template with only `Handler: src/app.handler` deploys on AWS; it was refused here.
+    template = _sam_project(tmp_path)
+    template.write_text(SAM_TEMPLATE.replace("      CodeUri: src/\n", "").replace("Handler: app.handler", "Handler: src/app.handler"))
+    stack = cloud.deploy_stack(template, name="no-codeuri")
+    rest = requests.get(stack.outputs["RestUrl"] + "/users/7")
+    assert rest.status_code == 200 and rest.json()["params"] == {"id": "7"}
+    code = stack.template["Resources"]["UsersFunction"]["Properties"]["Code"]
+    body = cloud.client("s3").get_object(Bucket=code["S3Bucket"], Key=code["S3Key"])["Body"].read()
+    assert {"template.yaml", "src/app.py"} <= set(zipfile.ZipFile(io.BytesIO(body)).namelist())
+
+
 def test_sns_subscription_and_secret_are_created_not_skipped(cloud: LocalCloud, tmp_path) -> None:
     stack = cloud.deploy_stack(_sam_project(tmp_path), name="users")
     sns, sqs = cloud.client("sns"), cloud.client("sqs")

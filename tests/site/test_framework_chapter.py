@@ -18,9 +18,11 @@ import os
 import re
 import shutil
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 from site_testkit import DOCS, REPO
 
@@ -216,12 +218,17 @@ def test_the_sam_template_deploys_and_answers_as_its_output_block_says(tmp_path:
         excerpt = json.loads(blocks["변환됨: GetUserFunctionRole"])
         assert _subset(excerpt, stack.template["Resources"]["GetUserFunctionRole"])
         assert len(stack.resources) == 7
+        # The seed's template has no CodeUri: as `sam package` does, its whole folder becomes the code.
         seed = tmp_path / "seed.yaml"
         seed.write_text(blocks["template.yaml (원본 문서)"], encoding="utf-8")
-        with pytest.raises(Exception, match="Only one of 'InlineCode' or 'CodeUri' can be set"):
-            cloud.deploy_stack(seed, name="seed-sam")
+        seeded = cloud.deploy_stack(seed, name="seed-sam")
+        cloud.client("dynamodb").put_item(TableName=seeded["UsersTable"], Item={"id": {"S": "42"}, "name": {"S": "김서버"}})
+        assert requests.get(f"{seeded.outputs['ApiUrl']}/users/42").status_code == 200
+        code = seeded.template["Resources"]["GetUserFunction"]["Properties"]["Code"]
+        body = cloud.client("s3").get_object(Bucket=code["S3Bucket"], Key=code["S3Key"])["Body"].read()
+        assert {"seed.yaml", "template.yaml", "src/handlers/users.py"} <= set(zipfile.ZipFile(io.BytesIO(body)).namelist())
     text = " ".join(_page("sam.md").split())
-    assert "Only one of 'InlineCode' or 'CodeUri' can be set" in text
+    assert "그래도 배포는 됩니다" in text and "템플릿이 있는 폴더 전체를 함수의 코드로" in text
     lines = len([line for line in blocks["template.yaml"].splitlines() if line.strip()])
     assert f"SAM 템플릿은 {lines}줄로 리소스 7개" in text
 

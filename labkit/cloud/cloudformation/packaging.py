@@ -58,7 +58,9 @@ def _is_local(uri: Any) -> bool:
 def _package_function(logical_id: str, props: dict[str, Any], globals_fn: dict[str, Any], base: Path, prefix: str, upload: Upload) -> None:
     if "InlineCode" in props or props.get("PackageType") == "Image":
         return
-    uri = props.get("CodeUri", globals_fn.get("CodeUri"))
+    # No CodeUri at all: `sam package` zips the template's own folder (PACKAGE_NULL_PROPERTY in
+    # SAM CLI's artifact exporter), so a function with only a Handler deploys on AWS.
+    uri = props.get("CodeUri", globals_fn.get("CodeUri", "."))
     if not _is_local(uri):
         return
     folder = base / uri
