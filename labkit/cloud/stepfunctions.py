@@ -505,7 +505,7 @@ PATCHES = (
         "(self, state_machine_arn, name=None, execution_input=None, trace_header=None)"),
     MotoName("moto.stepfunctions.parser.models", "stepfunctions_parser_backends"),
     MotoName("moto.stepfunctions.parser.models:StepFunctionsParserBackend", "_validate_definition", "(definition)"),
-    MotoName("moto.stepfunctions.parser.api", "InvalidDefinition"),
+    MotoName("moto.stepfunctions.parser.api", "InvalidDefinition", "(message, exception_type=None, status=None)"),
     MotoName("moto.stepfunctions.parser.asl.eval.event.event_manager:EventManager", "add_event",
         "(self, context, event_type, event_details=None, timestamp=None, update_source_event_id=True)"),
     MotoName("moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils", "_invoke_lambda_function",
