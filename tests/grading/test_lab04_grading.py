@@ -129,11 +129,11 @@ def test_solution_scores_full_marks(graded):
     assert outcome.score == 11, explained(outcome)
 
 
-def test_neither_the_solution_nor_the_release_is_flagged_for_reading_frames(graded):
-    # The release's own code in an answer cell (task 3 once reloaded accounts.py with importlib) must not
-    # flag every submission for the instructor as one that reads the hidden tests.
+def test_neither_the_solution_nor_the_release_is_flagged_for_the_instructor(graded):
+    # The release's own code in an answer cell (task 3 once reloaded accounts.py with importlib there;
+    # sys.modules is as suspicious) must not flag every submission as one that reads or fakes the tests.
     for name in ("solution", "untouched", "subtle-3"):
-        assert not [n for n in graded[name].notes if n.code == "inspects_frames"], (name, graded[name].notes)
+        assert not [n for n in graded[name].notes if n.code in {"inspects_frames", "suspicious_code"}], (name, graded[name].notes)
 
 
 def test_untouched_release_scores_zero_without_hanging(graded):
