@@ -349,6 +349,27 @@ class StepFunctions:
         sfn = self
         clock = self.ctx.clock
 
+        # ---- definitions: AWS also refuses missing transition targets and unreachable states
+        # (moto's parser raises its InvalidDefinition with an empty error code: boto3 could not catch
+        # it as `sfn.exceptions.InvalidDefinition`, so both come back with AWS's code)
+        from moto.core.exceptions import AWSError
+        from moto.stepfunctions.parser.api import InvalidDefinition
+
+        from .stepfunctions_validation import message as definition_problems
+
+        original_validate = StepFunctionsParserBackend._validate_definition
+
+        def validate_definition(definition: str) -> None:
+            try:
+                original_validate(definition=definition)
+            except InvalidDefinition as refused:
+                raise AWSError(refused.message, "InvalidDefinition") from None
+            problems = definition_problems(definition)
+            if problems:
+                raise AWSError(problems, "InvalidDefinition")
+
+        set_(StepFunctionsParserBackend, "_validate_definition", staticmethod(validate_definition))
+
         # ---- names
         original_start = StepFunctionsParserBackend.start_execution
 
@@ -483,6 +504,8 @@ PATCHES = (
     MotoName("moto.stepfunctions.parser.models:StepFunctionsParserBackend", "start_execution",
         "(self, state_machine_arn, name=None, execution_input=None, trace_header=None)"),
     MotoName("moto.stepfunctions.parser.models", "stepfunctions_parser_backends"),
+    MotoName("moto.stepfunctions.parser.models:StepFunctionsParserBackend", "_validate_definition", "(definition)"),
+    MotoName("moto.stepfunctions.parser.api", "InvalidDefinition", "(message, exception_type=None, status=None)"),
     MotoName("moto.stepfunctions.parser.asl.eval.event.event_manager:EventManager", "add_event",
         "(self, context, event_type, event_details=None, timestamp=None, update_source_event_id=True)"),
     MotoName("moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils", "_invoke_lambda_function",

@@ -51,11 +51,19 @@ SUBTLE_1 = wrong(
 SUBTLE_1_SCORES = {"check_1_1": 1, "check_1_2": 1, "check_1_3": 0, "check_2_1": 1, "check_2_2": 0, "check_2_3": 1,
                    "check_3_1": 0, "check_3_2": 0, "check_4_1": 1, "check_4_2": 0, "check_4_3": 1}
 
+# A "replay" that copies the live read model instead of applying the store's events: it equals the
+# live model whenever the projection has caught up, and is stale when it has not (hidden test 3-2).
+COPY_LIVE = edited("task3_solution", (
+    SOLVED["task3_solution"][SOLVED["task3_solution"].index("    states = {}\n"):],
+    "    live = es.items(cloud, \"lab04-accounts\")\n"
+    "    for item in live:\n        table.put_item(Item=item)\n    return len(live)\n"))
+
 # isinstance(amount, int) lets JSON true through as 1 won; a conflict answered with 409 at once (no
 # retry: the second of two concurrent deposits is refused); a history that answers 200 [] for an
 # account that does not exist; a thumbnail handler that lets one bad image fail the whole batch
-# (the good image of the batch is made again and both messages end in the DLQ).
+# (the good image of the batch is made again and both messages end in the DLQ); the replay above.
 SUBTLE_2 = wrong(
+    COPY_LIVE,
     edited("task1_solution", ("if type(amount) is not int or amount <= 0:", "if not isinstance(amount, int) or amount <= 0:"),
            ("            continue  # 그사이 다른 명령이 이 버전을 썼습니다: 새 이벤트까지 읽고 다시 결정합니다\n",
             "            raise Rejected(409, \"다른 요청과 충돌했습니다.\")\n")),
@@ -76,7 +84,7 @@ SUBTLE_2 = wrong(
         "                          ContentType=\"image/jpeg\")\n")),
 )
 SUBTLE_2_SCORES = {"check_1_1": 1, "check_1_2": 0, "check_1_3": 0, "check_2_1": 1, "check_2_2": 1, "check_2_3": 0,
-                   "check_3_1": 1, "check_3_2": 1, "check_4_1": 1, "check_4_2": 1, "check_4_3": 0}
+                   "check_3_1": 1, "check_3_2": 0, "check_4_1": 1, "check_4_2": 1, "check_4_3": 0}
 
 # A replay that keeps what the table already holds (a second replay into the same table leaves it stale).
 SUBTLE_3 = wrong(edited("task3_solution", (
@@ -119,6 +127,13 @@ def test_solution_scores_full_marks(graded):
     outcome = graded["solution"]
     assert outcome.max_score == 11
     assert outcome.score == 11, explained(outcome)
+
+
+def test_neither_the_solution_nor_the_release_is_flagged_for_the_instructor(graded):
+    # The release's own code in an answer cell (task 3 once reloaded accounts.py with importlib there;
+    # sys.modules is as suspicious) must not flag every submission as one that reads or fakes the tests.
+    for name in ("solution", "untouched", "subtle-3"):
+        assert not [n for n in graded[name].notes if n.code in {"inspects_frames", "suspicious_code"}], (name, graded[name].notes)
 
 
 def test_untouched_release_scores_zero_without_hanging(graded):

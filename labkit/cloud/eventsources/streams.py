@@ -27,6 +27,7 @@ back-off is not published: here it is 1 s, doubling per failed attempt, at most 
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import json
 import uuid
@@ -104,9 +105,23 @@ def _epoch(value: Any) -> float:
     return float(value)
 
 
+def _base64_binaries(value: Any) -> Any:
+    """DynamoDB JSON as AWS sends it: B and BS values are base64 text (moto keeps bytes), at any depth."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {key: _base64_binaries(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(item) for item in value]
+    return value
+
+
 def dynamodb_lambda_record(stream_record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
     """One record of a DynamoDB Streams event, in Lambda's shape, from moto's stream record."""
     dynamodb = dict(stream_record["dynamodb"])
+    for image in ("Keys", "NewImage", "OldImage"):
+        if image in dynamodb:
+            dynamodb[image] = _base64_binaries(dynamodb[image])
     # Lambda sends ApproximateCreationDateTime as whole epoch seconds, an integer (1480642020):
     # a float would make boto3's DynamoDB resource refuse to store it ("Float types are not supported").
     dynamodb["ApproximateCreationDateTime"] = int(_epoch(dynamodb["ApproximateCreationDateTime"]))
