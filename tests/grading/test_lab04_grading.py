@@ -15,7 +15,9 @@ import pytest
 from grader.config import Limits
 from grader.release import release_in_copy
 
-from .helpers import edit, explained, grade_variants, scores, solution_answers
+from .helpers import (assert_each_check_fails_somewhere, assert_full_marks, assert_scores,
+                      assert_zero_without_hanging, edit, explained, grade_variants, solution_answers,
+                      with_edits)
 
 LAB = "lab04"
 CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_2_1", "check_2_2", "check_2_3",
@@ -27,9 +29,7 @@ SOLVED = solution_answers(LAB)
 edited = functools.partial(edit, SOLVED)
 
 
-def wrong(*edits: tuple[str, str]) -> dict[str, str]:
-    """The whole solution with `edits` in place of the tasks they name."""
-    return {**SOLVED, **dict(edits)}
+wrong = functools.partial(with_edits, SOLVED)
 
 
 NAIVE_PROJECTOR = '''    item = READ_MODEL.get_item(Key={"id": stored["aggregateId"]}).get("Item")
@@ -124,9 +124,7 @@ def graded(tmp_path_factory):
 
 
 def test_solution_scores_full_marks(graded):
-    outcome = graded["solution"]
-    assert outcome.max_score == 11
-    assert outcome.score == 11, explained(outcome)
+    assert_full_marks(graded["solution"], 11)
 
 
 def test_neither_the_solution_nor_the_release_is_flagged_for_the_instructor(graded):
@@ -137,10 +135,7 @@ def test_neither_the_solution_nor_the_release_is_flagged_for_the_instructor(grad
 
 
 def test_untouched_release_scores_zero_without_hanging(graded):
-    outcome = graded["untouched"]
-    assert outcome.score == 0, explained(outcome)
-    assert sorted(scores(outcome)) == sorted(CHECKS)
-    assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
+    assert_zero_without_hanging(graded["untouched"], CHECKS)
 
 
 def test_a_partial_answer_gets_partial_credit(graded):
@@ -149,15 +144,12 @@ def test_a_partial_answer_gets_partial_credit(graded):
 
 
 def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
-    assert scores(graded["subtle-1"]) == SUBTLE_1_SCORES, explained(graded["subtle-1"])
-    assert scores(graded["subtle-2"]) == SUBTLE_2_SCORES, explained(graded["subtle-2"])
-    assert scores(graded["subtle-3"]) == SUBTLE_3_SCORES, explained(graded["subtle-3"])
+    assert_scores(graded, {"subtle-1": SUBTLE_1_SCORES, "subtle-2": SUBTLE_2_SCORES, "subtle-3": SUBTLE_3_SCORES})
 
 
 def test_visible_checks_catch_plain_mistakes(graded):
-    assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+    assert_scores(graded, {"visible": VISIBLE_SCORES})
 
 
 def test_every_check_fails_on_some_wrong_answer():
-    for check in CHECKS:
-        assert 0 in (SUBTLE_1_SCORES[check], SUBTLE_2_SCORES[check], SUBTLE_3_SCORES[check], VISIBLE_SCORES[check]), check
+    assert_each_check_fails_somewhere(CHECKS, SUBTLE_1_SCORES, SUBTLE_2_SCORES, SUBTLE_3_SCORES, VISIBLE_SCORES)

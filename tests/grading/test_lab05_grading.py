@@ -15,7 +15,8 @@ import pytest
 from grader.config import Limits
 from grader.release import release_in_copy
 
-from .helpers import edit, explained, grade_variants, scores, solution_answers
+from .helpers import (assert_each_check_fails_somewhere, assert_full_marks, assert_scores,
+                      assert_zero_without_hanging, edit, explained, grade_variants, scores, solution_answers)
 
 LAB = "lab05"
 CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_2_1", "check_2_2", "check_3_1", "check_3_2",
@@ -86,16 +87,11 @@ def graded(tmp_path_factory):
 
 
 def test_solution_scores_full_marks(graded):
-    outcome = graded["solution"]
-    assert outcome.max_score == 11
-    assert outcome.score == 11, explained(outcome)
+    assert_full_marks(graded["solution"], 11)
 
 
 def test_untouched_release_scores_zero_without_hanging(graded):
-    outcome = graded["untouched"]
-    assert outcome.score == 0
-    assert sorted(scores(outcome)) == sorted(CHECKS)
-    assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
+    assert_zero_without_hanging(graded["untouched"], CHECKS)
 
 
 def test_first_two_tasks_solved_earn_exactly_their_points(graded):
@@ -105,11 +101,11 @@ def test_first_two_tasks_solved_earn_exactly_their_points(graded):
 
 def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
     # the timeout branches, retrying a declined card, a cancel that creates an order, half a Parallel's undo, no refund
-    assert scores(graded["subtle"]) == SUBTLE_SCORES, explained(graded["subtle"])
+    assert_scores(graded, {"subtle": SUBTLE_SCORES})
 
 
 def test_visible_checks_catch_plain_mistakes(graded):
-    assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+    assert_scores(graded, {"visible": VISIBLE_SCORES})
     message = next(c.message for c in graded["visible"].cells if c.grade_id == "check_3_1")
     assert "두 번 불려도 한 번만 되돌려야" in message, message
     # a Parallel result left as a list is told in the course's words, not as an AttributeError
@@ -118,5 +114,4 @@ def test_visible_checks_catch_plain_mistakes(graded):
 
 
 def test_every_check_fails_on_some_wrong_answer():
-    for check in CHECKS:
-        assert 0 in (SUBTLE_SCORES[check], VISIBLE_SCORES[check]), check
+    assert_each_check_fails_somewhere(CHECKS, SUBTLE_SCORES, VISIBLE_SCORES)

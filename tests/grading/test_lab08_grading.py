@@ -14,7 +14,9 @@ import pytest
 from grader.config import Limits
 from grader.release import release_in_copy
 
-from .helpers import edit, explained, grade_variants, scores, solution_answers
+from .helpers import (assert_each_check_fails_somewhere, assert_full_marks, assert_scores,
+                      assert_zero_without_hanging, edit, explained, grade_variants, scores, solution_answers,
+                      with_edits)
 
 LAB = "lab08"
 CHECKS = ["check_1_1", "check_1_2", "check_1_3", "check_2_1", "check_2_2", "check_2_3", "check_2_4", "check_2_5",
@@ -25,9 +27,7 @@ SOLVED = solution_answers(LAB)
 edited = functools.partial(edit, SOLVED)
 
 
-def wrong(*edits: tuple[str, str]) -> dict[str, str]:
-    """The whole solution with `edits` in place of the tasks they name."""
-    return {**SOLVED, **dict(edits)}
+wrong = functools.partial(with_edits, SOLVED)
 
 
 # Quiet mistakes: the path parameter without braces, the variable replaced by a literal name, the sqs arn
@@ -95,24 +95,19 @@ def graded(tmp_path_factory):
 
 
 def test_solution_scores_full_marks(graded):
-    outcome = graded["solution"]
-    assert outcome.max_score == 14
-    assert outcome.score == 14, explained(outcome)
+    assert_full_marks(graded["solution"], 14)
 
 
 def test_untouched_release_scores_zero_without_hanging(graded):
-    outcome = graded["untouched"]
-    assert outcome.score == 0, explained(outcome)
-    assert sorted(scores(outcome)) == sorted(CHECKS)
-    assert not [n for n in outcome.notes if n.code in {"cell_timeout", "kernel_died", "notebook_timeout"}], outcome.notes
+    assert_zero_without_hanging(graded["untouched"], CHECKS)
 
 
 def test_subtle_mistakes_lose_only_the_hidden_checks_that_catch_them(graded):
-    assert scores(graded["subtle"]) == SUBTLE_SCORES, explained(graded["subtle"])
+    assert_scores(graded, {"subtle": SUBTLE_SCORES})
 
 
 def test_visible_checks_catch_plain_mistakes_and_partial_answers_get_partial_credit(graded):
-    assert scores(graded["visible"]) == VISIBLE_SCORES, explained(graded["visible"])
+    assert_scores(graded, {"visible": VISIBLE_SCORES})
     assert 0 < graded["visible"].score < 14
 
 
@@ -125,5 +120,4 @@ def test_what_the_offline_cloud_lets_pass_is_still_caught(graded):
 
 
 def test_every_check_fails_on_some_wrong_answer():
-    for check in CHECKS:
-        assert 0 in (SUBTLE_SCORES[check], VISIBLE_SCORES[check]), check
+    assert_each_check_fails_somewhere(CHECKS, SUBTLE_SCORES, VISIBLE_SCORES)
