@@ -20,7 +20,7 @@ from .accounts import check_accounts, is_root, prepare_home, protect_course_tree
 from .python_env import PythonEnvError, learner_python  # noqa: E402
 from . import launch  # noqa: E402
 from .room import (HOST, Room, RoomError, _held, already_running, free_port, hold_room, hub_dir, hub_ip, hub_port,  # noqa: E402
-                   instructor_password, learner_password, learners_of, make_folders, parse_size, running_message, sudo,
+                   instructor_password, learner_password, learners_of, make_folders, note_jupyterhub, parse_size, running_message, sudo,
                    unreachable_parent)
 from .roster import HubRosterError, read_learners  # noqa: E402
 
@@ -216,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         room, notes = plan(args)
         hub = start_hub(room)
+        note_jupyterhub(hub.pid)
         notes.append(roster_into_gradebook(room, caller_path(args.csv)))  # while JupyterHub starts
         wait_ready(room, hub)
         print(summary(room, notes), flush=True)

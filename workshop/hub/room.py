@@ -145,7 +145,32 @@ def hold_room(room: Room) -> int:
     return fd
 
 
+def note_jupyterhub(pid: int) -> None:
+    """Add JupyterHub's pid to the lock: it outlives a command killed with kill -9 and keeps the lock."""
+    for fd in _held:
+        text = f"{os.pread(fd, 200, 0).decode()}, JupyterHub pid {pid}"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, text.encode(), 0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def running_message(folder: Path, who: str) -> str:
+    command = re.search(r"(?<!JupyterHub )pid (\d+)", who)
+    jupyterhub = re.search(r"JupyterHub pid (\d+)", who)
+    if command and jupyterhub and not _alive(int(command.group(1))) and _alive(int(jupyterhub.group(1))):
+        jh = jupyterhub.group(1)
+        return (f"이 폴더({folder})의 허브 명령(pid {command.group(1)})은 끝났지만 JupyterHub(pid {jh})가 아직 "
+                f"학습자 서버와 함께 실행 중입니다. {sudo()}kill {jh} 로 끄면(학습자 서버도 함께 꺼지고 파일은 남습니다) "
+                "다시 실행할 수 있습니다.")
     return (f"이 폴더({folder})의 강의실 허브가 이미 실행 중입니다 ({who}). 같은 폴더로 허브를 하나 더 띄우면 "
             "두 허브가 학습자 서버를 함께 쓰다가, 하나를 끌 때 모든 학습자의 서버가 꺼집니다. 그 허브를 쓰거나 "
             "Ctrl+C로 끈 뒤 다시 실행하십시오. 다른 강의실이라면 COURSE_HUB_DIR 를 다른 폴더로 지정하십시오.")
