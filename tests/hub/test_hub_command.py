@@ -154,3 +154,54 @@ def test_a_command_line_mistake_is_explained_in_korean(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "[오류] 명령을 잘못 썼습니다" in done.stderr and "도움말: ./course hub -h" in done.stderr
     assert "숫자가 아닙니다" in done.stderr or "다음 인자가 필요합니다: 명단.csv" in done.stderr
+
+
+def test_under_sudo_the_commands_it_suggests_carry_sudo_with_the_variables_after_it(tmp_path, monkeypatch):
+    """sudo resets the environment: `HUB_PORT=8101 sudo ./course hub` keeps 8100, and `./course grade` without
+    sudo cannot open the gradebook the root hub made (grader/work, 0700)."""
+    from workshop.hub.__main__ import summary
+
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setenv("SUDO_USER", "teacher")
+    monkeypatch.setenv("HUB_PASSWORD", "learners-pw")
+    monkeypatch.setenv("HUB_ADMIN_PASSWORD", "i" * 32)
+    monkeypatch.setenv("COURSE_EXCHANGE", "/srv/x")
+    text = summary(Room(port=8100, course=str(ROOT), folder=str(tmp_path), exchange="/srv/x"), [])
+    assert "  sudo COURSE_EXCHANGE=/srv/x ./course grade collect lab00" in text, text
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        monkeypatch.setenv("HUB_PORT", str(busy.getsockname()[1]))
+        with pytest.raises(RoomError, match=r"지정하십시오: sudo HUB_PORT=\d+ ./course hub 명단.csv"):
+            hub_port()
+    monkeypatch.delenv("SUDO_USER")
+    assert "  COURSE_EXCHANGE=/srv/x ./course grade collect" in summary(
+        Room(port=8100, course=str(ROOT), folder=str(tmp_path), exchange="/srv/x"), [])
+
+
+def test_a_jupyterhub_left_by_a_killed_hub_command_is_named_with_how_to_stop_it(tmp_path):
+    """kill -9 on ./course hub leaves JupyterHub (its own session) serving and holding the room's lock."""
+    from workshop.hub.room import LOCK
+
+    state = tmp_path / "hub" / "state"
+    state.mkdir(parents=True)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    lock = state / LOCK
+    lock.write_text(f"포트 8100, pid {gone.pid}, JupyterHub pid PLACEHOLDER")
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1]); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(lock)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        lock.write_text(f"포트 8100, pid {gone.pid}, JupyterHub pid {holder.pid}")
+        (tmp_path / "명단.csv").write_text("id,이름\nkim,김민준\n", encoding="utf-8")
+        env = {**os.environ, "COURSE_HUB_DIR": str(tmp_path / "hub"), "HUB_PORT": str(free_port())}
+        done = subprocess.run([sys.executable, "-m", "workshop.hub", str(tmp_path / "명단.csv")], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert f"허브 명령(pid {gone.pid})은 끝났지만 JupyterHub(pid {holder.pid})가 아직" in done.stderr, done.stderr
+        assert f"kill {holder.pid} 로 끄면" in done.stderr
+    finally:
+        holder.kill()
+        holder.wait()

@@ -66,7 +66,11 @@ def room():
     shutil.copytree(ROOT / "solutions" / "lab00", course / "solutions" / "lab00")
     (course / "labs").mkdir()
     (course / "grader").mkdir()
-    os.chmod(course, 0o700)
+    (course / "tests").mkdir()  # as a clone has: answers to the labs in the project's tests
+    (course / "tests" / "test_lab00_grading.py").write_text("ANSWER = 'print(\"안녕하세요, 서버리스!\")'\n")
+    os.chmod(course, 0o755)  # as a clone is (the instructor's repository, with git's umask)
+    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course"]):
+        subprocess.run(["git", "-C", str(course), *cmd], check=True, capture_output=True)  # the history has solutions/
     tag = uuid.uuid4().hex[:5]
     ids = [f"h{tag}{letter}" for letter in "abc"]
     roster = top / "명단.csv"
@@ -421,6 +425,34 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
     room["flow_seconds"] = time.monotonic() - t0
     print(f"\nhub ready after {room['ready_after']:.1f}s; 3 servers usable after {room['servers_up_after']:.1f}s; "
           f"whole flow {room['flow_seconds']:.1f}s; " + ", ".join(f"{k} {v:.1f}s" for k, v in phases.items()))
+
+
+def test_learners_cannot_read_the_hidden_tests_through_git_or_the_projects_tests(room):
+    """The course folder is a clone (0755): solutions/ is private, and so must be git's copy of it and tests/."""
+    learner, course = room["ids"][0], room["course"]
+    shown = as_learner(learner, "env", f"HOME={room['top']}", "git", "-c", "safe.directory=*", "-C", str(course),
+                       "show", "HEAD:solutions/lab00/lab00.ipynb")
+    assert shown.returncode != 0 and "BEGIN HIDDEN TESTS" not in shown.stdout, shown.stdout[:300]
+    read = as_learner(learner, "cat", str(course / "tests" / "test_lab00_grading.py"))
+    assert read.returncode != 0 and "Permission denied" in read.stderr, read
+    assert as_learner(learner, "ls", str(course / "solutions")).returncode != 0
+
+
+def test_a_second_hub_on_the_same_folder_is_refused_and_leaves_the_first_running(room):
+    """HUB_PORT=<another> ./course hub again (as the port-in-use error suggests): it would share the first's
+    database and stop every learner's server when it stops."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    before = processes_of(room["ids"])
+    second = subprocess.run([sys.executable, "-m", "workshop.hub", str(room["top"] / "명단.csv"), "--root", str(room["course"])],
+                            cwd=ROOT, env={**room["env"], "HUB_PORT": str(port)}, capture_output=True, text=True, timeout=60)
+    assert second.returncode == 1, second.stdout[-600:]
+    assert "[오류] 이 폴더(" in second.stderr and "강의실 허브가 이미 실행 중입니다" in second.stderr, second.stderr
+    assert f"포트 {room['port']}" in second.stderr and "COURSE_HUB_DIR" in second.stderr
+    assert room["hub"].poll() is None and set(before) <= set(processes_of(room["ids"]))
 
 
 def test_stopping_the_hub_ends_every_learner_process_and_cgroup(room):

@@ -16,11 +16,12 @@ from grader.config import COURSE_ID, ROOT  # noqa: E402
 from grader.exchange import exchange_root, prepare_exchange  # noqa: E402
 
 from . import limits  # noqa: E402
-from .accounts import check_accounts, is_root, prepare_home  # noqa: E402
+from .accounts import check_accounts, is_root, prepare_home, protect_course_tree  # noqa: E402
 from .python_env import PythonEnvError, learner_python  # noqa: E402
 from . import launch  # noqa: E402
-from .room import (HOST, Room, RoomError, free_port, hub_dir, hub_ip, hub_port, instructor_password, learner_password,
-                   learners_of, make_folders, parse_size, unreachable_parent)  # noqa: E402
+from .room import (HOST, Room, RoomError, _held, already_running, free_port, hold_room, hub_dir, hub_ip, hub_port,  # noqa: E402
+                   instructor_password, learner_password, learners_of, make_folders, note_jupyterhub, parse_size, running_message, sudo,
+                   unreachable_parent)
 from .roster import HubRosterError, read_learners  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parent / "jupyterhub_config.py"
@@ -65,6 +66,9 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
     if not os.access(PROXY, os.X_OK):
         raise RoomError(f"configurable-http-proxy가 없습니다 ({PROXY}). ./course test tests/labkit -q 처럼 "
                         "./course 명령을 한 번 실행하면 npm ci 가 설치합니다.")
+    running = already_running(hub_dir())  # before the port: a second hub on another port would take over the first's servers
+    if running:
+        raise RoomError(running_message(hub_dir(), running))
     ip = hub_ip()
     port = hub_port(ip)
     course = caller_path(args.root)
@@ -83,6 +87,7 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
                 course_python=str(Path(sys.prefix) / "bin" / "python"),
                 proxy_api_port=free_port(), hub_api_port=free_port())
     make_folders(room)
+    hold_room(room)
     learner_password(room)  # a password too short stops here, not inside JupyterHub's start
     instructor_password(room)
     for path in (room.homes, Path(room.exchange)):
@@ -96,6 +101,8 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
         raise RoomError(str(exc)) from None
     if note:
         notes.append(note)
+    if isolated:
+        notes += protect_course_tree(course)
     prepare_exchange(Path(room.exchange))
     for person in learners:
         prepare_home(room, person)
@@ -138,7 +145,8 @@ def start_hub(room: Room) -> subprocess.Popen:
     env.pop("JUPYTERHUB_API_TOKEN", None)
     log = open(room.state / "jupyterhub.log", "ab")  # noqa: SIM115 (lives as long as the hub)
     return subprocess.Popen([sys.executable, "-c", launch("jupyterhub.app:main"), "-f", str(CONFIG)], cwd=room.state, env=env,
-                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            pass_fds=tuple(_held))  # the room's lock lives as long as JupyterHub, too
 
 
 def wait_ready(room: Room, hub: subprocess.Popen, timeout: float = 90) -> None:
@@ -179,7 +187,7 @@ def _stop_on_signal(signum: int, frame: object) -> None:
 
 def summary(room: Room, notes: list[str]) -> str:
     grade = "./course grade" + ("" if Path(room.course) == ROOT else f" --root {room.course}")
-    exch = "" if os.environ.get("COURSE_EXCHANGE") is None else f"COURSE_EXCHANGE={room.exchange} "
+    exch = sudo() + ("" if os.environ.get("COURSE_EXCHANGE") is None else f"COURSE_EXCHANGE={room.exchange} ")
     lines = [
         "", f"강의실 허브가 준비되었습니다: {room.url}",
         f"  학습자 {len(room.learners)}명: 명단의 ID와 공유 비밀번호 {learner_password(room)}",
@@ -208,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         room, notes = plan(args)
         hub = start_hub(room)
+        note_jupyterhub(hub.pid)
         notes.append(roster_into_gradebook(room, caller_path(args.csv)))  # while JupyterHub starts
         wait_ready(room, hub)
         print(summary(room, notes), flush=True)

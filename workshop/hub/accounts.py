@@ -77,6 +77,41 @@ def remove_account(user: str) -> None:
         subprocess.run(["userdel", "--force", user], capture_output=True)
 
 
+# What learners' accounts must not read in the course folder, beyond grader's `protect_course`
+# (solutions/, grader/work/): git's history has every solution notebook with its hidden tests
+# (`git show HEAD:solutions/lab01/lab01.ipynb`), and the project's tests hold answers to the labs.
+# Learners' servers need only .venv, node_modules and the packages (labkit/, grader/).
+PRIVATE_IN_COURSE = (".git", "tests")
+
+
+def protect_course_tree(course: Path) -> list[str]:
+    """Make `.git` and `tests/` the instructor's alone (0700); Korean notes for what could not be."""
+    notes = []
+    for name in PRIVATE_IN_COURSE:
+        path = Path(course) / name
+        if path.is_dir() and not path.is_symlink():
+            if path.stat().st_uid == os.geteuid():
+                os.chmod(path, 0o700)
+            elif path.stat().st_mode & 0o005:
+                notes.append(f"{josa(str(path), '을')} 다른 계정이 읽을 수 있습니다. 학습자가 읽지 못하게 chmod 700 {path} 를 실행하십시오.")
+        elif name == ".git" and path.is_file():  # a linked worktree: the history lives in the main repository's .git
+            common = _git_common_dir(path)
+            if common is not None and common.stat().st_mode & 0o005:
+                notes.append(f"이 과정 폴더의 git 기록({common})을 다른 계정이 읽을 수 있어, 학습자가 git show 로 "
+                             f"solutions/의 숨겨진 테스트를 볼 수 있습니다. chmod 700 {common} 를 실행하십시오.")
+    return notes
+
+
+def _git_common_dir(dotgit: Path) -> Path | None:
+    text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+    if not text.startswith("gitdir:"):
+        return None
+    gitdir = (dotgit.parent / text.split(":", 1)[1].strip()).resolve()
+    common = gitdir / "commondir"
+    found = (gitdir / common.read_text().strip()).resolve() if common.is_file() else gitdir
+    return found if found.is_dir() else None
+
+
 def prepare_home(room: Room, person: Learner) -> Path:
     """The learner's home with labs and nbgrader config, owned by their account when isolated."""
     home = room.home_of(person.id)

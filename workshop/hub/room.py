@@ -102,6 +102,80 @@ def make_folders(room: Room) -> None:
         os.chmod(folder, mode)
 
 
+LOCK = "hub.lock"
+_held: list[int] = []  # the lock's file descriptor, kept open for the life of this process (and JupyterHub's)
+
+
+def already_running(folder: Path) -> str | None:
+    """What the hub already running on `folder` wrote in its lock ("포트 8100, pid 123"), or None if none runs."""
+    import fcntl
+
+    path = Path(folder) / "state" / LOCK
+    if not path.is_file():
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return path.read_text(encoding="utf-8").strip() or "?"
+    finally:
+        os.close(fd)
+    return None
+
+
+def hold_room(room: Room) -> int:
+    """Lock `state/hub.lock` for as long as this hub runs; RoomError in Korean if another hub holds it.
+
+    Two hubs on one folder share JupyterHub's database and the learners' servers: stopping the
+    second (Ctrl+C) stops every server of the first. flock goes away with the process, so a hub
+    killed with kill -9 leaves no stale lock behind.
+    """
+    import fcntl
+
+    path = room.state / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise RoomError(running_message(Path(room.folder), path.read_text(encoding="utf-8").strip() or "?")) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"포트 {room.port}, pid {os.getpid()}".encode())
+    _held.append(fd)
+    return fd
+
+
+def note_jupyterhub(pid: int) -> None:
+    """Add JupyterHub's pid to the lock: it outlives a command killed with kill -9 and keeps the lock."""
+    for fd in _held:
+        text = f"{os.pread(fd, 200, 0).decode()}, JupyterHub pid {pid}"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, text.encode(), 0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_message(folder: Path, who: str) -> str:
+    command = re.search(r"(?<!JupyterHub )pid (\d+)", who)
+    jupyterhub = re.search(r"JupyterHub pid (\d+)", who)
+    if command and jupyterhub and not _alive(int(command.group(1))) and _alive(int(jupyterhub.group(1))):
+        jh = jupyterhub.group(1)
+        return (f"이 폴더({folder})의 허브 명령(pid {command.group(1)})은 끝났지만 JupyterHub(pid {jh})가 아직 "
+                f"학습자 서버와 함께 실행 중입니다. {sudo()}kill {jh} 로 끄면(학습자 서버도 함께 꺼지고 파일은 남습니다) "
+                "다시 실행할 수 있습니다.")
+    return (f"이 폴더({folder})의 강의실 허브가 이미 실행 중입니다 ({who}). 같은 폴더로 허브를 하나 더 띄우면 "
+            "두 허브가 학습자 서버를 함께 쓰다가, 하나를 끌 때 모든 학습자의 서버가 꺼집니다. 그 허브를 쓰거나 "
+            "Ctrl+C로 끈 뒤 다시 실행하십시오. 다른 강의실이라면 COURSE_HUB_DIR 를 다른 폴더로 지정하십시오.")
+
+
 def unreachable_parent(folder: Path) -> Path | None:
     """The first folder above `folder` that other accounts cannot pass through (no o+x), or None."""
     for parent in reversed(Path(folder).absolute().parents):
@@ -118,8 +192,17 @@ def hub_port(ip: str = HOST) -> int:
         raise RoomError(str(exc)) from None
     if not port_is_free(port, ip):
         raise RoomError(f"포트 {josa(port, '을')} 이미 다른 프로그램이 쓰고 있습니다. 허브가 이미 실행 중인지 확인하거나 "
-                        f"다른 포트를 지정하십시오: HUB_PORT={port + 1} ./course hub 명단.csv")
+                        f"다른 포트를 지정하십시오: {sudo()}HUB_PORT={port + 1} ./course hub 명단.csv")
     return port
+
+
+def sudo() -> str:
+    """'sudo ' when this command runs under sudo: the commands it suggests need it too, with variables after it.
+
+    sudo resets the environment (env_reset), so `HUB_PORT=8101 sudo ./course hub` keeps port 8100, and a
+    `./course grade` without sudo cannot open the gradebook the root hub made (grader/work, 0700).
+    """
+    return "sudo " if os.environ.get("SUDO_USER") and hasattr(os, "geteuid") and os.geteuid() == 0 else ""
 
 
 def hub_ip() -> str:
