@@ -9,4 +9,5 @@ env = runpy.run_path(sys.argv[1])["fake_aws_environment"]()
 print("\n".join(f"export {k}={shlex.quote(v)}" for k, v in env.items()))' "$COURSE/labkit/cloud/core/credentials.py")"
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE \
   AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_AUTHORIZATION_TOKEN
+"$COURSE/deploy/kubernetes/room-accounts.sh"
 exec jupyterhub-singleuser "$@"

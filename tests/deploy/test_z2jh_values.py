@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import subprocess
 
 import jsonschema
 import pytest
@@ -122,3 +124,42 @@ def test_the_values_agree_with_the_image_and_the_exchange_volume():
     assert slugs == ["learner", "instructor"] and "instructor" in values["hub"]["extraConfig"]["20-instructor-profile"]
     for name, code in values["hub"]["extraConfig"].items():
         compile(code, name, "exec")  # the hub runs these as Python
+
+
+def test_every_pod_learns_the_rooms_accounts_so_nbgrader_can_name_a_submitter(tmp_path):
+    """A learner's uid (20000 + hub id) is not in the image's passwd: nbgrader's submit raised
+    `KeyError: getpwuid(): uid not found`, and collect could name no owner. The hub's hook tells
+    every pod the accounts from the hub's database; room-accounts.sh writes them into passwd."""
+    from types import SimpleNamespace
+
+    from jupyterhub import orm
+
+    db = orm.new_session_factory("sqlite://")()
+    for name in ("instructor", "2024001", "2024002"):
+        db.add(orm.User(name=name))
+    db.commit()
+
+    class Section(dict):
+        def __getattr__(self, name):
+            return self.setdefault(name, Section())
+
+        def __setattr__(self, name, value):
+            self[name] = value
+
+    c = Section()
+    exec(load("values.yaml")["hub"]["extraConfig"]["10-learner-uid"], {"c": c})
+    learner = db.query(orm.User).filter_by(name="2024002").one()
+    spawner = SimpleNamespace(user=SimpleNamespace(id=learner.id, db=db), environment={})
+    c.KubeSpawner.pre_spawn_hook(spawner)
+    accounts = spawner.environment["COURSE_ACCOUNTS"]
+    assert c.KubeSpawner.uid(spawner) == 20000 + learner.id and f"2024002:{20000 + learner.id}" in accounts.split()
+
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0:root:/root:/bin/sh\njovyan:x:1000:100::/home/jovyan:/bin/bash\n", encoding="utf-8")
+    env = {**os.environ, "COURSE_PASSWD": str(passwd), "COURSE_ACCOUNTS": accounts + " bad;name:20999"}
+    for _ in range(2):  # a restarted server adds nothing twice
+        done = subprocess.run([str(DEPLOY / "room-accounts.sh")], env=env, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+    lines = passwd.read_text(encoding="utf-8").splitlines()
+    assert lines[2:] == [f"{u.name}:x:{20000 + u.id}:100:{u.name}:/home/jovyan:/bin/bash" for u in db.query(orm.User).order_by(orm.User.id)]
+    assert "bad;name" in done.stderr and "건너뜁니다" in done.stderr
