@@ -151,13 +151,20 @@ def release(lab: str, root: Path = ROOT, *, check_solution: bool = True) -> Path
         if check_solution:
             lost = check_solution_scores(lab, root, staged)
             if lost:
-                raise ReleaseError(f"{lab}의 풀이(solutions/)가 만점을 받지 못했습니다 (labs/{lab}은 그대로 두었습니다). "
+                what = ("가 강사 확인 표시를 받습니다. 풀이 셀에 주어진 코드가 이 표시를 부르면 모든 학생의 제출물이 같은 "
+                        "표시를 받으므로, 그 코드를 잠긴 셀로 옮기십시오" if all(line.startswith(FLAG_PREFIX) for line in lost)
+                        else "가 만점을 받지 못했습니다")
+                raise ReleaseError(f"{lab}의 풀이(solutions/){what} (labs/{lab}은 그대로 두었습니다). "
                                    "점검이나 풀이를 고치십시오:\n" + "\n".join(f"  {line}" for line in lost))
         out = Path(root) / RELEASE_DIR / lab
         _swap_in(staged, out)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
     return out
+
+
+FLAG_NOTES = {"suspicious_code", "inspects_frames"}  # the notes that mark a submission for the instructor
+FLAG_PREFIX = "강사 확인 표시: "
 
 
 def check_solution_scores(lab: str, root: Path = ROOT, release_dir: Path | None = None) -> list[str]:
@@ -183,6 +190,9 @@ def check_solution_scores(lab: str, root: Path = ROOT, release_dir: Path | None 
     # The source differs from the release in its hidden tests by design: only real trouble counts.
     trouble = {"cell_timeout", "kernel_stuck", "kernel_died", "notebook_timeout", "output_truncated", "grader_error"}
     lost += [n.text for n in grade.outcome.notes if n.code in trouble]
+    # A flag on the solution is a flag on every submission that keeps the given code (lab04's
+    # `import importlib` in an answer cell marked the whole class "강사 확인 필요").
+    lost += [f"{FLAG_PREFIX}{n.text}" for n in grade.outcome.notes if n.code in FLAG_NOTES]
     return lost
 
 

@@ -73,3 +73,19 @@ def test_release_refuses_a_solution_that_loses_points(tmp_path):
     with pytest.raises(ReleaseError, match="만점을 받지 못했습니다") as err:
         release("lab00", course)
     assert "check_3_3" in str(err.value) and "check_3_1" not in str(err.value)
+
+
+def test_release_refuses_a_solution_the_grader_flags_for_the_instructor(tmp_path):
+    """Given code in an answer cell that trips the grader's flags marks every submission
+    "강사 확인 필요" (lab04's `import importlib` did): the release says so before anyone submits."""
+    from grader.release import ReleaseError, release
+
+    course = release_in_copy("lab00", tmp_path / "course")
+    source = course / "solutions" / "lab00" / "lab00.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "task3_solution")
+    cell.source = "import importlib\n" + cell.source
+    nbformat.write(nb, source)
+    with pytest.raises(ReleaseError, match="강사 확인 표시를 받습니다") as err:
+        release("lab00", course)
+    assert "importlib" in str(err.value) and "만점을 받지 못했습니다" not in str(err.value)
