@@ -9,6 +9,7 @@ that take minutes are handed out first.
 """
 from __future__ import annotations
 
+import signal
 import time
 from fnmatch import fnmatch
 
@@ -90,6 +91,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Started as a background job of a script (`.ci/run &`), the suite inherits SIGINT ignored,
+    # and so would every server and kernel it starts: the tests that stop them with Ctrl+C's
+    # SIGINT then waited out their timeouts. Give the default handler back (children get SIG_DFL).
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # The slowest tests in every run's summary (CI's log too); `--durations=N` on the command
     # line still wins.
     if config.option.durations is None:

@@ -216,6 +216,10 @@ _SCROLLERS_MARKED = """() => [...document.querySelectorAll('.md-typeset pre > co
 
 
 def wait_for_scrollable_code(page, timeout_ms: int = 10_000) -> None:
+    # A code block may start to scroll only once the web font is in (wider glyphs) and Material marks
+    # it a frame later: checking before that passed at once and left axe to see an unmarked scroller
+    # (seen under load on instructor/kubernetes.html).
+    page.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))")
     try:
         page.wait_for_function(_SCROLLERS_MARKED, timeout=timeout_ms)
     except Exception:  # playwright's TimeoutError: leave the verdict to axe
