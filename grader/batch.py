@@ -165,7 +165,8 @@ def _batch_parent() -> str:
     return base
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (another account's counts too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -185,7 +186,7 @@ def remove_stale_batches(tmpdir: Path | None = None) -> list[Path]:
         except OSError:
             continue
         if pid.isdigit() and owner == os.geteuid() and folder.is_dir() and not folder.is_symlink() \
-                and not _pid_alive(int(pid)):
+                and not pid_alive(int(pid)):
             _remove(folder)
             removed.append(folder)
     return removed

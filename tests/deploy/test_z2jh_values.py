@@ -15,6 +15,7 @@ import subprocess
 import jsonschema
 import pytest
 import yaml
+from traitlets.config import Config
 
 from grader.config import COURSE_ID, ROOT
 from grader.exchange import SHARED_EXCHANGE
@@ -105,14 +106,7 @@ def test_the_values_agree_with_the_image_and_the_exchange_volume():
     assert mount["mountPath"] == str(SHARED_EXCHANGE) == single["extraEnv"]["COURSE_EXCHANGE"]
     config = {}
 
-    class Section(dict):
-        def __getattr__(self, name):
-            return self.setdefault(name, Section())
-
-        def __setattr__(self, name, value):
-            self[name] = value
-
-    c = Section()
+    c = Config()  # as the hub and nbgrader load these files: sections appear on first use
     exec((DEPLOY / "jupyter/nbgrader_config.py").read_text(encoding="utf-8"), {"get_config": lambda: c}, config)
     assert c["CourseDirectory"]["course_id"] == COURSE_ID and c["Exchange"]["root"] == mount["mountPath"]
     # The server command is the image's start script; the limits are real numbers and sizes.
@@ -139,14 +133,7 @@ def test_every_pod_learns_the_rooms_accounts_so_nbgrader_can_name_a_submitter(tm
         db.add(orm.User(name=name))
     db.commit()
 
-    class Section(dict):
-        def __getattr__(self, name):
-            return self.setdefault(name, Section())
-
-        def __setattr__(self, name, value):
-            self[name] = value
-
-    c = Section()
+    c = Config()  # as the hub and nbgrader load these files: sections appear on first use
     exec(load("values.yaml")["hub"]["extraConfig"]["10-learner-uid"], {"c": c})
     learner = db.query(orm.User).filter_by(name="2024002").one()
     spawner = SimpleNamespace(user=SimpleNamespace(id=learner.id, db=db), environment={})

@@ -153,17 +153,9 @@ def note_jupyterhub(pid: int) -> None:
         os.pwrite(fd, text.encode(), 0)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def running_message(folder: Path, who: str) -> str:
+    from grader.batch import pid_alive as _alive
+
     command = re.search(r"(?<!JupyterHub )pid (\d+)", who)
     jupyterhub = re.search(r"JupyterHub pid (\d+)", who)
     if command and jupyterhub and not _alive(int(command.group(1))) and _alive(int(jupyterhub.group(1))):
