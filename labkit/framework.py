@@ -277,8 +277,7 @@ def _handler_problems(template: dict[str, Any], out: Path, config_file: Path) ->
               and r.get("Type") == "AWS::ApiGateway::Method"
               and ((r.get("Properties") or {}).get("Integration") or {}).get("Type") == "AWS"]
     if custom:  # `integration: lambda`: mapping templates the offline API Gateway does not run
-        line = next((n for n, source in enumerate(text.splitlines(), 1)
-                     if re.match(r"\s*integration:\s*['\"]?lambda['\"]?\s*(#.*)?$", source)), None)
+        line = _line_matching(text, r"\s*integration:\s*['\"]?lambda['\"]?\s*(#.*)?$")
         said.append(f"{_where(config_file.name, line)}http 이벤트의 integration: lambda(매핑 템플릿을 쓰는 Lambda 통합, "
                     f"메서드 {len(custom)}개)는 오프라인 클라우드가 실행하지 않아서 그 경로는 500으로 답합니다(AWS에서는 "
                     "동작합니다). 실습에서는 integration을 빼서(기본값 lambda-proxy) 핸들러가 {statusCode, body}를 "
@@ -291,8 +290,7 @@ def _handler_problems(template: dict[str, Any], out: Path, config_file: Path) ->
         key = (props.get("Code") or {}).get("S3Key")
         if not isinstance(handler, str) or "." not in handler or not isinstance(key, str):
             continue
-        line = next((n for n, source in enumerate(text.splitlines(), 1)
-                     if re.match(rf"\s*handler:\s*['\"]?{re.escape(handler)}['\"]?\s*(#.*)?$", source)), None)
+        line = _line_matching(text, rf"\s*handler:\s*['\"]?{re.escape(handler)}['\"]?\s*(#.*)?$")
         where = _where(config_file.name, line)
         module, function = handler.rsplit(".", 1)
         archive = out / Path(key).name
@@ -635,6 +633,11 @@ def _is_null(node: yaml.Node) -> bool:
 def _line_of_key(text: str, keys: list[str]) -> int | None:
     node = _node_at(text, keys, key=True)
     return node.start_mark.line + 1 if node is not None else None
+
+
+def _line_matching(text: str, pattern: str) -> int | None:
+    """The first line (1-based) that `pattern` matches from its start."""
+    return next((n for n, line in enumerate(text.splitlines(), 1) if re.match(pattern, line)), None)
 
 
 def _line_of_text(text: str, word: str) -> int | None:
