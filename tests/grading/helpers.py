@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.config import ROOT
+from grader.config import ROOT, WORK_DIR
 
 SOURCE = ROOT / "solutions" / "lab00" / "lab00.ipynb"
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
@@ -151,7 +151,24 @@ def grade_all(lab: str, course: Path, submissions: dict[str, "nbformat.NotebookN
     report = autograde_all(lab, course, jobs=2, force=True, limits=limits, progress=False)
     outcomes = {o.student: o for o in report.graded}
     assert set(outcomes) == set(submissions), report
+    for outcome in outcomes.values():
+        _GRADED_FOLDER[id(outcome)] = course / WORK_DIR / "autograded" / outcome.student / lab
     return outcomes
+
+
+# Where each outcome's autograded notebooks are, so `explained` can show a failing check's real output:
+# the learner-safe message puts "…" where the f-string's values were (grader/check_messages.py).
+_GRADED_FOLDER: dict[int, Path] = {}
+
+
+def _raw_outputs(outcome, grade_id: str) -> str:
+    folder = _GRADED_FOLDER.get(id(outcome))
+    for path in sorted(folder.glob("*.ipynb")) if folder and folder.is_dir() else []:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+                said = [o.get("text", "") or "\n".join(o.get("traceback", [])[-3:]) for o in cell.get("outputs", [])]
+                return "".join(said)[-1500:]
+    return ""
 
 
 def grade_variants(lab: str, course: Path, variants: dict[str, dict[str, str]], limits) -> dict:
@@ -184,7 +201,8 @@ def scores(outcome) -> dict[str, float]:
 
 def explained(outcome) -> str:
     """Why each check lost its point, and the grader's notes: shown when a score is not the expected one."""
-    lines = [f"{c.grade_id}: {c.message}" for c in outcome.cells if c.score != c.points]
+    lines = [f"{c.grade_id}: {c.message}" + (f"\n    출력: {raw}" if (raw := _raw_outputs(outcome, c.grade_id)) else "")
+             for c in outcome.cells if c.score != c.points]
     return "\n".join(lines + [f"note {n.code}: {n.text}" for n in outcome.notes])
 
 

@@ -1,11 +1,10 @@
-"""lab04 as a learner runs it: the solution end to end on the offline cloud, in time, and what it shows.
+"""lab04 as a learner runs it: the solution end to end on the offline cloud (how long: bench/labs.py), and what it shows.
 
 Grading (full marks, zero, partial credit, every check failing on a wrong answer) is in
 tests/grading/test_lab04_grading.py; this runs the solution once as a learner would, cell by cell.
 """
 from __future__ import annotations
 
-import time
 
 import nbformat
 from nbclient import NotebookClient
@@ -21,12 +20,9 @@ def outputs(nb: nbformat.NotebookNode) -> dict[str, str]:
             for c in nb.cells if c.cell_type == "code"}
 
 
-def test_solution_runs_end_to_end_in_under_two_minutes(tmp_path):
+def test_solution_runs_end_to_end(tmp_path):
     nb = nbformat.read(SOLUTION, as_version=4)
-    started = time.perf_counter()
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False).execute(cwd=str(tmp_path))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 120, f"lab04 풀이가 {elapsed:.1f}초 걸렸습니다."
     shown = outputs(nb)
     assert f"공개 테스트 {len(VISIBLE)}/{len(VISIBLE)} 통과" in shown["summary"]
     for name in ("accounts", "commands", "publisher", "projector", "queries"):
