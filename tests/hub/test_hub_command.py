@@ -16,7 +16,7 @@ from grader.config import ROOT
 from labkit.korean import josa
 from workshop.hub import limits
 from workshop.hub.__main__ import isolation_lines
-from workshop.hub.room import Room, RoomError, hub_port, parse_size, unreachable_parent
+from workshop.hub.room import Room, RoomError, hub_port, parse_size, unreachable_by_learners, unreachable_parent
 
 
 def run_hub(tmp_path: Path, roster: str, port: int, *extra: str) -> subprocess.CompletedProcess:
@@ -109,6 +109,26 @@ def test_a_folder_learners_cannot_pass_through_is_found():
         assert unreachable_parent(private / "hub" / "home") == private
         os.chmod(private, 0o711)
         assert unreachable_parent(private / "hub" / "home") is None
+    finally:
+        shutil.rmtree(top)
+
+
+def test_a_course_python_under_a_private_folder_stops_the_room_with_the_fix(monkeypatch):
+    """A clone in root's home (0700): every learner's server would fail to import Jupyter."""
+    top = Path(tempfile.mkdtemp(prefix="hub-reach-", dir="/tmp"))
+    try:
+        os.chmod(top, 0o755)
+        private = top / "home"
+        (private / "course" / ".venv").mkdir(parents=True)
+        os.chmod(private, 0o700)
+        here = Room(port=8100, course=str(private / "course"), folder=str(top / "hub"), exchange=str(top / "e"),
+                    isolated=True, mem_limit=1024 ** 3, cpu_limit=0.5, idle_minutes=20)
+        monkeypatch.setattr(sys, "prefix", str(private / "course" / ".venv"))
+        message = unreachable_by_learners(here)
+        assert message is not None and f"chmod o+x {private}" in message and ".venv" in message
+        assert "과정 폴더를 모두가 지나갈 수 있는 곳" in message
+        os.chmod(private, 0o711)
+        assert unreachable_by_learners(here) is None
     finally:
         shutil.rmtree(top)
 

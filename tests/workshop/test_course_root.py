@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 
 import bench.grading  # noqa: F401  (a script, imported only to see which ROOT it uses)
+import bench.labs  # noqa: F401
 import workshop.browser_checks
 import workshop.lab_fonts
 import workshop.preflight
@@ -29,5 +30,5 @@ def test_root_is_assigned_only_in_grader_config() -> None:
 
 
 def test_every_tool_uses_that_root() -> None:
-    for module in (workshop.start, workshop.preflight, workshop.lab_fonts, workshop.browser_checks, bench.grading):
+    for module in (workshop.start, workshop.preflight, workshop.lab_fonts, workshop.browser_checks, bench.grading, bench.labs):
         assert module.ROOT is ROOT, module.__name__

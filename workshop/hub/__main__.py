@@ -21,7 +21,7 @@ from .python_env import PythonEnvError, learner_python  # noqa: E402
 from . import launch  # noqa: E402
 from .room import (HOST, Room, RoomError, _held, already_running, free_port, hold_room, hub_dir, hub_ip, hub_port,  # noqa: E402
                    instructor_password, learner_password, learners_of, make_folders, note_jupyterhub, parse_size, running_message, sudo,
-                   unreachable_parent)
+                   unreachable_by_learners)
 from .roster import HubRosterError, read_learners  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parent / "jupyterhub_config.py"
@@ -90,11 +90,10 @@ def plan(args: argparse.Namespace) -> tuple[Room, list[str]]:
     hold_room(room)
     learner_password(room)  # a password too short stops here, not inside JupyterHub's start
     instructor_password(room)
-    for path in (room.homes, Path(room.exchange)):
-        blocked = unreachable_parent(path) if isolated else None
+    if isolated:
+        blocked = unreachable_by_learners(room)
         if blocked:
-            raise RoomError(f"학습자 계정이 {blocked}를 지나갈 수 없어 {path}에 닿지 못합니다. "
-                            f"chmod o+x {blocked} 로 지나가게 하거나 COURSE_HUB_DIR, COURSE_EXCHANGE 를 다른 곳으로 지정하십시오.")
+            raise RoomError(blocked)
     try:
         room.learner_python, note = learner_python(folder) if isolated else (room.course_python, None)
     except PythonEnvError as exc:

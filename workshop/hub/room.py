@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -173,6 +174,23 @@ def unreachable_parent(folder: Path) -> Path | None:
     for parent in reversed(Path(folder).absolute().parents):
         if parent.exists() and not parent.stat().st_mode & 0o001:
             return parent
+    return None
+
+
+def unreachable_by_learners(room: Room) -> str | None:
+    """Korean: the first folder learners' accounts need but cannot pass through, and the fix; or None.
+
+    Their homes and the exchange, and the course's Python packages (`sys.prefix`): a clone under
+    a 0700 folder (root's home) starts a hub whose every learner server fails to import Jupyter.
+    """
+    places = [(Path(room.homes), "COURSE_HUB_DIR 를 다른 곳으로 지정하십시오"),
+              (Path(room.exchange), "COURSE_EXCHANGE 를 다른 곳으로 지정하십시오"),
+              (Path(sys.prefix), "과정 폴더를 모두가 지나갈 수 있는 곳(예: /srv, /opt)으로 옮겨 새로 받으십시오")]
+    for path, elsewhere in places:
+        blocked = unreachable_parent(path)
+        if blocked:
+            return (f"학습자 계정이 {josa(str(blocked), '을')} 지나갈 수 없어 {path}에 닿지 못합니다. "
+                    f"chmod o+x {blocked} 로 지나가게 하거나 {elsewhere}.")
     return None
 
 
