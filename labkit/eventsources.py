@@ -29,7 +29,7 @@ from .cloud.core import arns
 
 __all__ = [
     "table", "queue", "mapping", "http_api", "rest_api", "s3_notifications", "schedule_rule",
-    "kinesis_stream", "items", "last_error",
+    "kinesis_stream", "items", "last_error", "remove_function",
 ]
 
 
@@ -163,6 +163,21 @@ def items(cloud: Any, table_name: str) -> list[dict]:
         if "LastEvaluatedKey" not in page:
             return found
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def remove_function(cloud: Any, function_name: str) -> None:
+    """Delete a function and its event source mappings, if they exist (a cell run twice is fine).
+
+    Pending asynchronous invocations and their retries go with it, as on AWS: a later part of a
+    lab does not spend its time on an earlier part's function that hangs or keeps failing.
+    """
+    lam = cloud.client("lambda")
+    for mapping in lam.list_event_source_mappings(FunctionName=function_name)["EventSourceMappings"]:
+        lam.delete_event_source_mapping(UUID=mapping["UUID"])
+    try:
+        lam.delete_function(FunctionName=function_name)
+    except lam.exceptions.ResourceNotFoundException:
+        pass
 
 
 def last_error(cloud: Any, function_name: str) -> str | None:

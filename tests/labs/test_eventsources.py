@@ -69,3 +69,27 @@ def test_items_reads_every_page_and_last_error_quotes_the_failure(cloud):
     assert es.last_error(cloud, fn.name) is None  # never ran
     fn.invoke({})
     assert es.last_error(cloud, fn.name) == "NotImplementedError: 아직 풀지 않았습니다"
+
+
+def hangs(event, context):
+    while True:
+        pass
+
+
+def test_remove_function_drops_its_mappings_and_pending_retries(cloud):
+    """lab04's checkpoint 4 removes part 1's functions: a hanging projector must not cost part 2 its time."""
+    fn = cloud.deploy(hangs, name="hangs", timeout=1)
+    url, arn = es.queue(cloud, "to-hangs")
+    es.mapping(cloud, arn, fn.name, BatchSize=1)
+    lam = cloud.client("lambda")
+    for n in range(3):
+        lam.invoke(FunctionName=fn.name, InvocationType="Event", Payload=json.dumps({"n": n}))
+    assert cloud.async_invoker.pending() == 3
+    es.remove_function(cloud, "hangs")
+    es.remove_function(cloud, "hangs")  # a cell run again
+    cloud.client("sqs").send_message(QueueUrl=url, MessageBody="{}")
+    cloud.run_until_idle(fast_forward=True, max_seconds=600)
+    assert cloud.async_invoker.pending() == 0 and es.last_error(cloud, "hangs") is None  # dropped, never run
+    assert lam.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"] == []
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName="hangs")

@@ -43,3 +43,16 @@ def test_metadata_describes_the_lab():
     course = nbformat.read(SOLUTION, as_version=4).metadata["course"]
     assert course["lab"] == "lab04" and course["minutes"] == 100
     assert len(course["objectives"]) == 5 and course["keypoints"] and course["title"]
+
+
+def test_checkpoint_4_removes_part_1s_event_driven_functions_before_part_2():
+    """A learner's projector that hangs must not cost task 4 its points: every function part 1 feeds
+    from the stream or the bus is removed with its retries before part 2 (the mechanism, shown failing
+    without it: tests/labs/test_eventsources.py::test_remove_function_drops_its_mappings_and_pending_retries).
+    Measured with a `while True` projector: check 4-3 took 64 s of a 40-60 s cell limit before, 0.5 s after."""
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source
+             for c in nbformat.read(ROOT / "labs" / "lab04" / "lab04.ipynb", as_version=4).cells}
+    fed = {"lab04-publisher", "lab04-projector"}
+    assert all(f'name="{name}"' in cells["deploy2"] for name in fed)
+    assert 'for name in ("lab04-publisher", "lab04-projector"):\n    es.remove_function(cloud, name)' in cells["deploy4"]
+    assert cells["deploy4"].index("remove_function") < cells["deploy4"].index("cloud.deploy(")
