@@ -133,12 +133,7 @@ def missing_permissions(cloud: Any, stack: Any, needs: dict[str, list[str]] = NE
         if kind != "AWS::Lambda::Function":
             continue
         config = lam.get_function_configuration(FunctionName=stack[logical])
-        role = config["Role"].rsplit("/", 1)[-1]
-        documents = [iam.get_role_policy(RoleName=role, PolicyName=p)["PolicyDocument"]
-                     for p in iam.list_role_policies(RoleName=role)["PolicyNames"]]
-        for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
-            version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
-            documents.append(iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"])
+        documents = _role_documents(iam, config["Role"].rsplit("/", 1)[-1])
         targets = _targets(cloud, config)
         wanted = [(action, targets.get(action.split(":")[0], "*")) for action in needs.get(config["Handler"], [])]
         for mapping in lam.list_event_source_mappings(FunctionName=config["FunctionName"])["EventSourceMappings"]:
@@ -171,9 +166,7 @@ def excess_permissions(cloud: Any, stack: Any, needs: dict[str, list[str]] = NEE
              for logical, kind in stack.types.items() if kind == "AWS::Lambda::Function"}
     excess: set[str] = set()
     for role in roles:
-        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
-            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-            document = json.loads(document) if isinstance(document, str) else document
+        for document in _role_documents(iam, role):
             statements = document.get("Statement") or []
             for statement in [statements] if isinstance(statements, dict) else statements:
                 if statement.get("Effect") != "Allow":
@@ -185,6 +178,17 @@ def excess_permissions(cloud: Any, stack: Any, needs: dict[str, list[str]] = NEE
                             service in ("dynamodb", "sqs") and action.lower() not in allowed):
                         excess.add(action)
     return sorted(excess)
+
+
+def _role_documents(iam: Any, role: str) -> list[dict[str, Any]]:
+    """Every policy document a role has: inline ones and attached managed ones (`managedPolicies`,
+    `ManagedPolicyArns`, SAM's policy names), as dicts."""
+    documents = [iam.get_role_policy(RoleName=role, PolicyName=p)["PolicyDocument"]
+                 for p in iam.list_role_policies(RoleName=role)["PolicyNames"]]
+    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+        documents.append(iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"])
+    return [json.loads(d) if isinstance(d, str) else d for d in documents]
 
 
 def _targets(cloud: Any, config: dict[str, Any]) -> dict[str, str]:

@@ -379,6 +379,35 @@ def test_redeploying_a_role_applies_its_new_inline_policies_and_trust(cloud: Loc
     assert trust["Principal"] == {"Service": "states.amazonaws.com"}
 
 
+def test_a_roles_managed_policy_arns_are_attached_updated_and_refused_when_unknown(cloud: LocalCloud) -> None:
+    # osls' iam.role.managedPolicies and SAM's `Policies: [AmazonDynamoDBFullAccess]` become
+    # ManagedPolicyArns; moto ignored them, so a permission audit saw a role with no such policy.
+    def template(*arns: str, name: str = "managed-role") -> dict:
+        return {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": name,
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "ManagedPolicyArns": list(arns)}}}}
+
+    iam = cloud.client("iam")
+    basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    full = "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"
+
+    def attached() -> list[str]:
+        return sorted(p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName="managed-role")["AttachedPolicies"])
+
+    cloud.deploy_stack(template(basic, full), "managed")
+    assert attached() == [full, basic]
+    version = iam.get_policy(PolicyArn=full)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=full, VersionId=version)["PolicyVersion"]["Document"]
+    assert any("dynamodb:*" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]) for s in document["Statement"])
+    cloud.deploy_stack(template(basic), "managed")
+    assert attached() == [basic]
+    with pytest.raises(Exception, match="NoSuchPolicyAtAll.*does not exist"):
+        cloud.deploy_stack(template("arn:aws:iam::aws:policy/NoSuchPolicyAtAll", name="unknown-role"), "managed-unknown")
+    assert "unknown-role" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]  # rolled back
+
+
 def test_a_buckets_notification_configuration_is_applied(cloud: LocalCloud, code_dir) -> None:
     # What the Serverless Framework's `s3` event and SAM's S3 event both become: the bucket's own
     # NotificationConfiguration (CloudFormation's shape). moto creates the bucket and drops it.

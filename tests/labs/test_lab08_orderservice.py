@@ -118,3 +118,11 @@ def test_the_least_privilege_audit_finds_wildcards_and_actions_no_handler_calls(
         stack = osv.deploy(cloud, osv.package(folder))
         assert osv.excess_permissions(cloud, stack) == ["dynamodb:*", "dynamodb:DeleteItem", "sqs:*"]
         assert osv.missing_permissions(cloud, stack) == {}  # everything is allowed: only the audit above sees it
+        osv.remove(cloud, osv.package(folder))
+        managed = text.replace("  iam:\n    role:\n",
+                               "  iam:\n    role:\n      managedPolicies:\n"
+                               "        - arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess\n")
+        assert managed != text
+        (folder / "serverless.yml").write_text(managed, encoding="utf-8")
+        stack = osv.deploy(cloud, osv.package(folder))
+        assert "dynamodb:*" in osv.excess_permissions(cloud, stack)  # an attached managed policy counts too

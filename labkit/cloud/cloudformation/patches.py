@@ -8,7 +8,9 @@
 - an `AWS::IAM::Role` keeps its inline `Policies` as JSON text, as IAM does (moto kept the dicts and
   GetRolePolicy answered with Python's repr of them), and an update applies its trust policy and
   inline policies (moto updated only the description, so a redeployed function kept its old
-  permissions);
+  permissions), and its `ManagedPolicyArns` are attached (moto ignored them: a function with
+  `managedPolicies` or SAM's `Policies: [AmazonDynamoDBFullAccess]` had none of their permissions
+  in a permission audit); AWS's own managed policies are loaded from moto's copy when first named;
 - a stack whose creation failed is rolled back and forgotten (moto kept it half made, and the next
   deploy under that name hit the failure again in DescribeStacks): fix the template, deploy again.
 """
@@ -36,6 +38,13 @@ PATCHES = (
     MotoName("moto.iam.models:Role", "put_policy", "(self, policy_name, policy_json)"),
     MotoName("moto.iam.models:Role", "delete_policy", "(self, policy_name)"),
     MotoName("moto.iam.models:Role", "assume_role_policy_document", instance=True),
+    MotoName("moto.iam.models:Role", "managed_policies", instance=True),
+    MotoName("moto.iam.models:IAMBackend", "managed_policies", instance=True),
+    MotoName("moto.iam.models:IAMBackend", "attach_role_policy", "(self, policy_arn, role_name)"),
+    MotoName("moto.iam.models:IAMBackend", "detach_role_policy", "(self, policy_arn, role_name)"),
+    MotoName("moto.iam.models:IAMBackend", "delete_role", "(self, role_name)"),
+    MotoName("moto.iam.models:AWSManagedPolicy", "from_data", "(name, account_id, region_name, data)"),
+    MotoName("moto.iam.aws_managed_policies", "aws_managed_policies_data"),
     *PARSER_PATCHES,
     MotoName("moto.cloudformation.parsing", "NULL_MODELS"),
     MotoName("moto.cloudformation.parsing", "parse_and_create_resource",
@@ -151,6 +160,20 @@ def _patch_bucket(set_: Callable[[Any, str, Any], None]) -> None:
     set_(FakeBucket, "update_from_cloudformation_json", classmethod(update))
 
 
+_AWS_POLICIES: dict[str, Any] = {}
+
+
+def aws_policies() -> dict[str, Any]:
+    """AWS's managed policies by name, from moto's copy (parsed once: about 1,400 of them)."""
+    if not _AWS_POLICIES:
+        import json
+
+        from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+        _AWS_POLICIES.update(json.loads(aws_managed_policies_data))
+    return _AWS_POLICIES
+
+
 def _patch_role(set_: Callable[[Any, str, Any], None]) -> None:
     # moto's update of an AWS::IAM::Role changes only its description: a stack deployed again with a
     # new statement (the Serverless Framework's iam.role.statements) kept the old inline policies.
@@ -164,10 +187,41 @@ def _patch_role(set_: Callable[[Any, str, Any], None]) -> None:
     def as_text(document: Any) -> str:
         return document if isinstance(document, str) else json.dumps(document)
 
+    def attach_managed(role: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
+        from moto.iam.models import AWSManagedPolicy, iam_backends
+        from moto.utilities.utils import get_partition
+
+        backend = iam_backends[account_id][get_partition(region_name)]
+        wanted = list(dict.fromkeys(properties.get("ManagedPolicyArns") or []))
+        for arn in wanted:
+            if arn not in backend.managed_policies and ":iam::aws:policy/" in arn:
+                data = aws_policies().get(arn.rsplit("/", 1)[-1])
+                if data is not None:
+                    policy = AWSManagedPolicy.from_data(arn.rsplit("/", 1)[-1], account_id, region_name, data)
+                    backend.managed_policies[policy.arn] = policy
+        for arn in set(role.managed_policies) - set(wanted):
+            backend.detach_role_policy(arn, role.name)
+        for arn in wanted:
+            if arn not in role.managed_policies:
+                backend.attach_role_policy(arn, role.name)  # NoSuchEntity for a policy IAM does not have, as AWS
+
     def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> Any:
         role = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
         for name, document in list(role.policies.items()):
             role.put_policy(name, as_text(document))
+        try:
+            attach_managed(role, cloudformation_json.get("Properties") or {}, account_id, region_name)
+        except Exception:  # the rollback does not know this half-made role: remove it, as CloudFormation would
+            from moto.iam.models import iam_backends
+            from moto.utilities.utils import get_partition
+
+            backend = iam_backends[account_id][get_partition(region_name)]
+            for arn in list(role.managed_policies):
+                backend.detach_role_policy(arn, role.name)
+            for name in list(role.policies):
+                role.delete_policy(name)
+            backend.delete_role(role.name)
+            raise
         return role
 
     def update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
@@ -183,6 +237,7 @@ def _patch_role(set_: Callable[[Any, str, Any], None]) -> None:
             role.delete_policy(name)
         for name, document in wanted.items():
             role.put_policy(name, document)
+        attach_managed(role, properties, account_id, region_name)
         return role
 
     set_(Role, "create_from_cloudformation_json", classmethod(create))
