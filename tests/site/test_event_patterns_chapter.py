@@ -113,7 +113,7 @@ def event_sourcing_problems(blocks: dict[str, str], folder: Path) -> list[str]:
     _write(folder, blocks, ES_FILES)
     problems: list[str] = []
     with LocalCloud() as cloud:
-        _table(cloud, "events", "streamId", "version", stream=True)
+        _table(cloud, "events", "aggregateId", "version", stream=True)
         for table in ("balances", "balances-v2"):
             _table(cloud, table, "accountId")
         api = cloud.deploy(folder, name="accounts", handler="accounts.handler", timeout=10)
@@ -158,11 +158,11 @@ def event_sourcing_problems(blocks: dict[str, str], folder: Path) -> list[str]:
             # a competing command lands between this command's read and its append: the server retries
             real_load, calls = accounts.load, []
 
-            def racing_load(stream_id: str) -> list[dict]:
-                history = real_load(stream_id)
+            def racing_load(aggregate_id: str) -> list[dict]:
+                history = real_load(aggregate_id)
                 if not calls:
                     version = history[-1]["version"] + 1 if history else 1
-                    store.append(stream_id, version, "Deposited", {"amount": 700, "currency": "KRW"}, "rival")
+                    store.append(aggregate_id, version, "Deposited", {"amount": 700, "currency": "KRW"}, "rival")
                 calls.append(len(history))
                 return history
 
@@ -178,7 +178,7 @@ def event_sourcing_problems(blocks: dict[str, str], folder: Path) -> list[str]:
             ddb = cloud.client("dynamodb")
             for v, kind, data in ((1, "AccountOpened", {"owner": "박별"}), (2, "Deposited", {"amount": 2500})):
                 ddb.put_item(TableName="events", Item={
-                    "streamId": {"S": "a-3"}, "version": {"N": str(v)}, "type": {"S": kind}, "schema": {"N": "1"},
+                    "aggregateId": {"S": "a-3"}, "version": {"N": str(v)}, "type": {"S": kind}, "schema": {"N": "1"},
                     "data": {"S": json.dumps(data)}, "at": {"S": "2026-01-01T00:00:00+00:00"}, "by": {"S": "import"}})
             if store.load("a-3")[1]["data"] != {"amount": 2500, "currency": "KRW"}:
                 problems.append(f"schema 1 이벤트의 업캐스팅: {store.load('a-3')[1]['data']}")
@@ -191,7 +191,7 @@ def event_sourcing_problems(blocks: dict[str, str], folder: Path) -> list[str]:
             if missing != 404:
                 problems.append(f"없는 계좌의 GET: {missing}")
             # a duplicate delivery changes nothing
-            item = ddb.get_item(TableName="events", Key={"streamId": {"S": "a-1"}, "version": {"N": "2"}})["Item"]
+            item = ddb.get_item(TableName="events", Key={"aggregateId": {"S": "a-1"}, "version": {"N": "2"}})["Item"]
             again = projection.project(item, "balances")
             after = requests.get(f"{url}/accounts/a-1", timeout=30).json()
             if again is not False or after.get("balance") != 7000:
@@ -209,7 +209,7 @@ def event_sourcing_problems(blocks: dict[str, str], folder: Path) -> list[str]:
         # the outbox: every stored event, and only those, reached the bus with its id and version
         published = sorted((json.loads(m["Body"])["detail"]["accountId"], json.loads(m["Body"])["detail"]["version"],
                             json.loads(m["Body"])["detail-type"]) for m in _drain(cloud, audit_url))
-        expected = sorted((i["streamId"]["S"], int(i["version"]["N"]), i["type"]["S"]) for i in stored)
+        expected = sorted((i["aggregateId"]["S"], int(i["version"]["N"]), i["type"]["S"]) for i in stored)
         if published != expected:
             problems.append(f"EventBridge로 나간 이벤트 {published}, 저장소의 이벤트 {expected}")
     return problems
