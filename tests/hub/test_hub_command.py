@@ -126,7 +126,7 @@ def test_a_course_python_under_a_private_folder_stops_the_room_with_the_fix(monk
         monkeypatch.setattr(sys, "prefix", str(private / "course" / ".venv"))
         message = unreachable_by_learners(here)
         assert message is not None and f"chmod o+x {private}" in message and ".venv" in message
-        assert "과정 폴더를 모두가 지나갈 수 있는 곳" in message
+        assert "모두가 지나갈 수 있는 곳(예: /srv, /opt)에 새로 받으십시오" in message
         os.chmod(private, 0o711)
         assert unreachable_by_learners(here) is None
     finally:

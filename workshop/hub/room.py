@@ -185,11 +185,11 @@ def unreachable_by_learners(room: Room) -> str | None:
     """
     places = [(Path(room.homes), "COURSE_HUB_DIR 를 다른 곳으로 지정하십시오"),
               (Path(room.exchange), "COURSE_EXCHANGE 를 다른 곳으로 지정하십시오"),
-              (Path(sys.prefix), "과정 폴더를 모두가 지나갈 수 있는 곳(예: /srv, /opt)으로 옮겨 새로 받으십시오")]
+              (Path(sys.prefix), "과정을 모두가 지나갈 수 있는 곳(예: /srv, /opt)에 새로 받으십시오(.venv는 만든 위치를 기억하므로 폴더를 옮기면 동작하지 않습니다)")]
     for path, elsewhere in places:
         blocked = unreachable_parent(path)
         if blocked:
-            return (f"학습자 계정이 {josa(str(blocked), '을')} 지나갈 수 없어 {path}에 닿지 못합니다. "
+            return (f"학습자 계정이 {blocked} 폴더를 지나갈 수 없어 {path}에 닿지 못합니다. "
                     f"chmod o+x {blocked} 로 지나가게 하거나 {elsewhere}.")
     return None
 
