@@ -26,7 +26,9 @@ import threading
 import time
 import urllib.parse
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import nbformat
 import pytest
@@ -192,12 +194,28 @@ def log_in(page, base: str, user: str, password: str = PASSWORD) -> None:
 
 
 def assignment_list(page) -> list[str]:
-    """Open nbgrader's assignment list from its menu; return the menu's items."""
+    """Open nbgrader's assignment list from its menu (in Korean: serverless-workshop-korean); return the menu's items."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
     items = [t for t in page.locator(".lm-Menu-itemLabel").all_inner_texts() if t.strip()]
-    page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+    page.locator(".lm-Menu-itemLabel", has_text="과제 목록").click()
     page.locator("#released_assignments_list, #fetched_assignments_list").first.wait_for()
     return items
+
+
+def assert_assignment_list_in_korean(page) -> None:
+    """Every label nbgrader writes in English is Korean, drawn as glyphs, with times in the browser's zone."""
+    panel = page.locator("#assignments")
+    deadline = time.monotonic() + 10
+    while "Released" in panel.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text = panel.inner_text()
+    for label in ("과정:", "받을 수 있는 과제", "받은 과제", "제출한 과제"):
+        assert label in text, text
+    for english in ("Released", "Downloaded", "Submitted assignments", "Fetch", "Submit", "There are no", " UTC"):
+        assert english not in text, (english, text)
+    assert not hangul_boxes(panel)["boxes"]
+    assert page.locator(".lm-TabBar-tabLabel", has_text="과제").count() >= 1
+    assert "Assignments" not in page.locator(".jp-StatusBar-TextItem").all_inner_texts()
 
 
 def write_as(user: str, path: Path, nb) -> None:
@@ -208,12 +226,12 @@ def write_as(user: str, path: Path, nb) -> None:
 
 
 def submit(page, count: int) -> None:
-    page.locator("#fetched_assignments_list button", has_text="Submit").click()
+    page.locator("#fetched_assignments_list button", has_text="제출").click()
     page.locator("#submitted_assignments_list .list_item .col-md-12 ~ div, #submitted_assignments_list li, "
                  "#submitted_assignments_list .list_item div div").first.wait_for()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if len(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ UTC", page.locator("#submitted_assignments_list").inner_text())) >= count:
+        if len(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", page.locator("#submitted_assignments_list").inner_text())) >= count:
             return
         time.sleep(0.3)
     raise AssertionError(f"제출 {count}번째가 과제 목록에 나타나지 않았습니다: {page.locator('#submitted_assignments_list').inner_text()}")
@@ -254,7 +272,8 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
         try:
             outside = []
             for user in ids:
-                context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR")
+                context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR",
+                                              timezone_id="Asia/Seoul")
                 context.set_default_timeout(60_000)
                 outside.append(loopback_only(context))
                 pages[user] = context.new_page()
@@ -287,10 +306,10 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             assert "교환 폴더로 내보냈습니다" in released.get("out", ""), released
             mine = {user: homes / user / "lab00" / "lab00.ipynb" for user in ids}
             for user in ids:  # the three fetch at once
-                assert assignment_list(pages[user]) == ["Assignment List"]  # no formgrader, no course list
-                pages[user].locator("#released_assignments_list button", has_text="Fetch").click()
+                assert assignment_list(pages[user]) == ["과제 목록"]  # no formgrader, no course list
+                pages[user].locator("#released_assignments_list button", has_text="받기").click()
             for user in ids:
-                pages[user].locator("#fetched_assignments_list button", has_text="Submit").wait_for()
+                pages[user].locator("#fetched_assignments_list button", has_text="제출").wait_for()
                 assert mine[user].is_file() and mine[user].stat().st_uid == pwd.getpwnam(user).pw_uid
             shot(pages[a], "03-fetched.png")
             phase("release wait, 3 fetches")
@@ -306,7 +325,12 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             write_as(c, mine[c], answered(course, partial_answers()))
             submit(pages[c], 1)                       # c: after the deadline set below
             shot(pages[b], "04-submitted-twice.png")
+            assert_assignment_list_in_korean(pages[b])
             (last_on_time,) = inbound_times(room, b)[-1:]
+            # nbgrader's "… UTC" times are shown in the browser's zone (Asia/Seoul here), as the feedback page does
+            seoul = datetime.strptime(last_on_time, "%Y-%m-%d %H:%M:%S.%f %Z").replace(tzinfo=timezone.utc).astimezone(
+                ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M:%S")
+            assert seoul in pages[b].locator("#submitted_assignments_list").inner_text()
             (late,) = inbound_times(room, c)
             assert inbound_times(room, a)[0] < last_on_time < late
 
@@ -373,10 +397,10 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             expected = {a: "7 / 7점", b: "7 / 7점", c: f"{sum(PARTIAL_SCORES.values()) - 0.7:g} / 7점"}
             for user in ids:  # the three fetch their feedback at once
                 assignment_list(pages[user])
-                pages[user].locator("#submitted_assignments_list button", has_text="Fetch Feedback").click()
+                pages[user].locator("#submitted_assignments_list button", has_text="피드백 받기").click()
             for user in ids:
                 page = pages[user]
-                page.locator("#submitted_assignments_list a", has_text="view feedback").first.wait_for()
+                page.locator("#submitted_assignments_list a", has_text="피드백 보기").first.wait_for()
                 (stamp,) = [p.name for p in (homes / user / "lab00" / "feedback").iterdir()][-1:]
                 url = f"{base}/user/{user}/files/lab00/feedback/{urllib.parse.quote(stamp)}/lab00.html"
                 page.goto(url)
