@@ -247,6 +247,7 @@ def as_learner(user: str, *cmd: str) -> subprocess.CompletedProcess:
 
 
 def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room):
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     t0 = time.monotonic()
@@ -288,6 +289,20 @@ def test_three_learners_fetch_submit_and_each_sees_only_their_own_feedback(room)
             assert "로그인하지 못했습니다" in pages[a].locator(".login_error").inner_text()
             for user in ids:  # all three spawn at once, as in a room
                 log_in(pages[user], base, user)
+            spawning, pending = pages[c], None  # the last to log in; JupyterHub shows this page after 10 s of spawning
+            try:
+                spawning.wait_for_url("**/spawn-pending/**", timeout=20_000)
+                spawning.locator("#progress-log .progress-log-event").first.wait_for(state="attached", timeout=20_000)
+                pending = spawning.evaluate("document.querySelector('#progress-bar').closest('.container').textContent")
+                drawn = hangul_boxes(spawning.locator(".container").first)
+                shot(spawning, "01b-spawn-pending.png")
+            except PlaywrightError:  # the server was up first (within slow_spawn_timeout, or while reading the page)
+                pass
+            if pending is not None:
+                assert "서버를 준비하고 있습니다" in pending and "서버 끄기" in pending and "서버를 요청했습니다" in pending, pending
+                for english in ("Server requested", "Spawning server", "Event log", "Stop Server", "Complete"):
+                    assert english not in pending, english
+                assert not drawn["boxes"], drawn
             for user in ids:
                 pages[user].wait_for_url(f"**/user/{user}/lab**", timeout=LAB_TIMEOUT_MS)
                 pages[user].locator(".jp-LabShell").wait_for(timeout=LAB_TIMEOUT_MS)
