@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's 
 
 from grader.config import ROOT  # noqa: E402
 # Seconds the issues allow for a lab's whole solution; labs without one are shown without a bound.
-BOUNDS = {"lab01": 60, "lab02": 180, "lab04": 120, "lab05": 120, "lab07": 60}
+BOUNDS = {"lab01": 60, "lab02": 180, "lab04": 120, "lab05": 120, "lab07": 60, "lab08": 120}
 PEER = "from labkit.cloud import LocalCloud\ncloud = LocalCloud()\ncloud.client('s3').list_buckets()"
 
 
