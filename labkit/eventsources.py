@@ -12,6 +12,7 @@ second event source mapping would deliver every message twice).
     es.mapping(cloud, queue_arn, fn.name, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
     es.items(cloud, "notes")        # every item, numbers as Decimal
     es.last_error(cloud, fn.name)   # "NotImplementedError: 아직 풀지 않았습니다" or None
+    es.remove_function(cloud, fn.name)  # with its mappings and pending retries (a later part of a lab)
 
 Every function takes the `LocalCloud` first and uses only public AWS APIs through it, so what a
 learner reads here is what they would write against AWS.
